@@ -1,0 +1,1 @@
+"""The autograder toolkit: release, grade and report on nbgrader assignments."""
