@@ -4,8 +4,8 @@ Every ``*_forward`` returns ``(out, cache)``; the matching ``*_backward`` takes 
 upstream gradient and that cache and returns the gradients of the forward's inputs.
 Arrays keep the dtype they arrive in: a float32 network stays float32 end to end.
 
-Code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is what students write;
-nbgrader's convention marks it so that the same source serves modules and notebooks.
+Code inside nbgrader's solution markers is what students write; the same markers
+serve modules and notebooks, so one source yields both the reference and the stubs.
 """
 
 import numpy as np

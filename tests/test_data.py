@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from course.data import DatasetError, get_CIFAR10_data, get_default_data
+from course.data import DatasetError, get_CIFAR10_data, get_default_data, load_digits
 
 
 def write_cifar(root, per_batch=20, seed=0):
@@ -75,6 +75,15 @@ def test_default_data_is_deterministic_and_in_the_cifar_dict_format():
         assert np.array_equal(first[key], second[key])
     assert set(np.unique(first["y_train"])) == set(range(10))
     assert np.allclose(first["X_train"].mean(axis=0), 0)
+
+
+def test_embedded_digits_are_scikit_learns_digits():
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    images, labels = load_digits()
+    reference = sklearn_load_digits()
+    assert np.array_equal(images, reference.images)
+    assert np.array_equal(labels, reference.target)
 
 
 def test_default_data_rejects_an_impossible_split():

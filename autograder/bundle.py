@@ -1,0 +1,52 @@
+"""The grading bundle: the instructor's expected values and checks, per notebook.
+
+Written by ``autograder release`` from a run of the source notebook, stored under
+``grading/<assignment>/<notebook>.checks.json`` (outside every folder that students
+or their kernels see), and read by the judge. Layout::
+
+    {"assignment": ..., "notebook": ...,
+     "cells": {grade_id: [check, ...]}}
+
+where a check is ``{"name", "kind": "close" | "at_least", "tol" | "threshold",
+"check_dtype", "expected", "public"}``.
+"""
+
+import json
+import os
+
+GRADING_DIRECTORY = "grading"
+
+
+class BundleError(Exception):
+    """The grading bundle is missing or does not fit the notebook being graded."""
+
+
+def bundle_path(grading_dir, assignment, notebook):
+    return os.path.join(grading_dir, assignment, f"{notebook}.checks.json")
+
+
+def load_bundle(grading_dir, assignment, notebook):
+    path = bundle_path(grading_dir, assignment, notebook)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise BundleError(
+            f"No grading bundle for {assignment}/{notebook}: {path} does not exist. "
+            f"Run `autograder release {assignment}` to record the expected values."
+        ) from None
+    except ValueError as error:
+        raise BundleError(
+            f"Grading bundle {path} is not valid JSON ({error}). "
+            f"Run `autograder release {assignment}` to write it again."
+        ) from None
+
+
+def write_json(path, data):
+    """Write JSON deterministically (sorted keys, fixed indentation) via a temp file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)

@@ -1,0 +1,153 @@
+"""The leak check: nothing secret may appear anywhere in a release.
+
+Secrets are (1) every line inside a solution region, of the source notebooks and of
+the course modules, and every line of a solution cell without regions (written
+answers); (2) every line of hidden tests; (3) the expected values of hidden checks;
+(4) any import of the reference ``course`` package. A secret line only counts when it
+is distinctive: long enough to mean something and found nowhere in what we do intend
+to release (so ``return out, cache`` outside a solution region, or a formula that a
+docstring also states, is no leak).
+
+The scan reads every file of the release: notebooks as parsed JSON (every source,
+output and metadata string), other files as text.
+"""
+
+import json
+import os
+import re
+
+import nbformat
+from nbgrader import utils
+
+from .regions import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    region_lines,
+    strip_hidden_tests,
+    strip_solutions,
+)
+from .student_checks import decode_value
+from .support import SUPPORT_MODULES, support_files
+
+MIN_DISTINCTIVE_LENGTH = 12
+COURSE_IMPORT = re.compile(r"^\s*(from|import)\s+course(\.|\s|$)")
+
+
+def _lines(text):
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def _notebook_secrets_and_public(notebook):
+    secrets, public = {}, set()
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {cell.get('id')}")
+        if utils.is_solution(cell) and BEGIN_SOLUTION not in cell.source:
+            for line in _lines(cell.source):  # a whole-cell answer, e.g. an inline question
+                secrets.setdefault(line, f"the answer in {grade_id}")
+        for line in region_lines(cell.source, BEGIN_SOLUTION, END_SOLUTION):
+            secrets.setdefault(line.strip(), f"solution code in {grade_id}")
+        for line in region_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN):
+            secrets.setdefault(line.strip(), f"hidden tests in {grade_id}")
+        if not utils.is_solution(cell) or BEGIN_SOLUTION in cell.source:
+            public |= _lines(strip_hidden_tests(strip_solutions(cell.source)))
+    return secrets, public
+
+
+def secret_lines(source_notebooks, course_dir):
+    """Mapping of each distinctive secret line to a description of where it comes from."""
+    secrets, public = {}, set()
+    for path in source_notebooks:
+        nb_secrets, nb_public = _notebook_secrets_and_public(nbformat.read(path, as_version=4))
+        for line, origin in nb_secrets.items():
+            secrets.setdefault(line, f"{os.path.basename(path)}: {origin}")
+        public |= nb_public
+    for module in sorted(set(SUPPORT_MODULES) | {"fc_net", "layer_utils"}):
+        with open(os.path.join(course_dir, f"{module}.py")) as f:
+            text = f.read()
+        for line in region_lines(text, BEGIN_SOLUTION, END_SOLUTION):
+            secrets.setdefault(line.strip(), f"solution code in course/{module}.py")
+    for text in support_files(course_dir).values():
+        public |= _lines(text)
+    public_text = "\n".join(public)
+    return {
+        line: origin
+        for line, origin in secrets.items()
+        if len(line) >= MIN_DISTINCTIVE_LENGTH and line not in public_text and "###" not in line
+    }
+
+
+def secret_values(bundle_cells):
+    """Strings that would reveal a hidden check's expected value: raw data and digits."""
+    values = {}
+    for specs in bundle_cells.values():
+        for spec in specs:
+            if spec["public"]:
+                continue
+            origin = f"expected value of hidden check {spec['name']}"
+            encoded = spec["expected"].get("data", "")
+            if len(encoded) >= 16:
+                values[encoded] = origin
+            try:
+                numbers = decode_value(spec["expected"]).astype(float).ravel()[:20]
+            except ValueError:
+                continue
+            for number in numbers:
+                digits = repr(float(number))
+                if len(digits) >= 12:  # e.g. 0.20738947368421053: not a round number
+                    values[digits[:11]] = origin
+    return values
+
+
+def _strings(node):
+    """Every string inside a parsed JSON document."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _file_texts(path):
+    """The texts to scan in one file: parsed JSON strings for notebooks, else the file."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [raw.decode("latin-1")]  # still searchable for base64 and digits
+    if path.endswith((".ipynb", ".json")):
+        try:
+            return list(_strings(json.loads(text))) + [text]
+        except ValueError:
+            pass
+    return [text]
+
+
+def find_leaks(release_dir, source_notebooks, course_dir, bundle_cells):
+    """A list of human-readable leak descriptions; empty when the release is clean.
+
+    A secret counts wherever it appears, also inside a longer line (a quoted hint).
+    """
+    secrets = secret_lines(source_notebooks, course_dir)
+    secrets.update(secret_values(bundle_cells))
+    leaks = []
+    for folder, _, files in os.walk(release_dir):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            shown = os.path.relpath(path, os.path.dirname(release_dir))
+            texts = _file_texts(path)
+            for text in texts:
+                for line in text.splitlines():
+                    if COURSE_IMPORT.match(line):
+                        leaks.append(f"{shown}: imports the reference package: {line.strip()!r}")
+            whole = "\n".join(texts)
+            for secret, origin in secrets.items():
+                if secret in whole:
+                    leaks.append(f"{shown}: {origin}: {secret[:60]!r}")
+    return sorted(set(leaks))

@@ -1,0 +1,51 @@
+"""nbgrader configuration for this course: the repository is the course directory.
+
+Run nbgrader (or `autograder`) from this folder. Source notebooks live in
+source_assignments/, the student versions in release/; submitted/, autograded/,
+feedback/ and the gradebook are student data and never committed.
+"""
+
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.preprocessors import JudgeChecks
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "nn-first-principles"
+c.CourseDirectory.root = here
+c.CourseDirectory.source_directory = "source_assignments"
+c.CourseDirectory.release_directory = "release"
+# The gradebook: SQLite next to this file by default; any SQLAlchemy URL via the environment.
+c.CourseDirectory.db_url = os.environ.get(
+    "AUTOGRADER_DB_URL", "sqlite:///" + os.path.join(here, "gradebook.db")
+)
+
+# Hidden tests record values; JudgeChecks (right after Execute) compares them with the
+# expected values in grading/ and sets each test cell's score, outside the student's kernel.
+c.JudgeChecks.grading_directory = os.path.join(here, "grading")
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    JudgeChecks,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# A submission that deleted a test cell gets it back (and is judged on it).
+c.OverwriteCells.add_missing_cells = True
+
+# Time limits: per cell (seconds); the grader also bounds a whole notebook.
+c.Execute.timeout = 120

@@ -1,0 +1,147 @@
+"""The instructor's round trip: release, students submit, `nbgrader autograde` judges.
+
+Grading here is plain nbgrader with the course's nbgrader_config.py, so these tests
+also prove that `nbgrader autograde` itself applies our out-of-kernel judging.
+"""
+
+import json
+import shutil
+
+import nbformat
+import pytest
+from course_copy import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
+from nbgrader.api import Gradebook
+from submissions import edit_solution, paste_reference
+
+pytestmark = pytest.mark.slow
+
+RELU_ON_SCORES = (
+    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])',
+    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])\n'
+    "        scores, _ = relu_forward(scores)",
+)
+# The real-world bug of published 2021 solutions: the last layer's W left out of the L2 term.
+L2_WITHOUT_LAST_LAYER = ("for i in range(1, last + 1):", "for i in range(1, last):")
+
+
+@pytest.fixture(scope="module")
+def graded(released_course):
+    """The released course copy with five submissions graded by `nbgrader autograde`."""
+    root = released_course
+    source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    pasted = paste_reference(released, source)
+    submissions = {
+        "source": source,
+        "untouched": released,
+        "pasted": pasted,
+        "relu_on_scores": edit_solution(pasted, "FullyConnectedNet", *RELU_ON_SCORES),
+        "l2_without_last": edit_solution(pasted, "FullyConnectedNet", *L2_WITHOUT_LAST_LAYER),
+    }
+    for student, nb in submissions.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        shutil.copytree(root / "release" / ASSIGNMENT, folder)  # students hand in the whole folder
+        nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    run_nbgrader(root, "autograde", ASSIGNMENT)
+    with open(root / "grading" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
+        bundle = json.load(f)
+    return root, bundle
+
+
+def cell_scores(root, student):
+    """grade_id -> (auto_score, max_score) for every graded cell of one submission."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:
+        notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        return {g.name: (g.auto_score, g.max_score) for g in notebook.grades}
+
+
+def autograded_cells(bundle):
+    return set(bundle["cells"])
+
+
+def test_inline_question_is_left_for_manual_grading(graded):
+    root, _ = graded
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:
+        notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "pasted")
+        answer = next(g for g in notebook.grades if g.name == "inline_question_adagrad")
+        assert answer.needs_manual_grade and answer.max_score == 2
+
+
+def test_every_test_cell_has_points_and_checks(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "source")
+    assert set(scores) == autograded_cells(bundle) | {"inline_question_adagrad"}
+    assert sum(max_score for name, (_, max_score) in scores.items() if name in bundle["cells"]) == 32
+    assert sum(max_score for _, max_score in scores.values()) == 34
+    assert all(max_score > 0 for _, max_score in scores.values())
+
+
+def test_source_notebook_gets_full_marks(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "source")
+    assert all(scores[name][0] == scores[name][1] for name in bundle["cells"]), scores
+
+
+def test_untouched_release_gets_zero_and_grading_completes(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "untouched")
+    assert sum(scores[name][0] for name in bundle["cells"]) == 0, scores
+    assert (root / "autograded" / "untouched" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists()
+
+
+def test_reference_pasted_into_the_stubs_gets_full_marks(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "pasted")
+    assert all(scores[name][0] == scores[name][1] for name in bundle["cells"]), scores
+
+
+def test_relu_on_the_output_scores_fails_exactly_the_network_output_checks(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "relu_on_scores")
+    failing = {"test_fc_net_scores", "test_fc_net_loss_grads"}
+    for grade_id in bundle["cells"]:
+        score, max_score = scores[grade_id]
+        if grade_id in failing:
+            assert score == 0, grade_id
+        elif grade_id not in {"test_overfit", "test_best_model"}:  # training may still succeed
+            assert score == max_score, grade_id
+
+
+def test_l2_without_last_layer_loses_exactly_the_regularised_checks(graded):
+    root, bundle = graded
+    scores = cell_scores(root, "l2_without_last")
+    checks = [spec["name"] for spec in bundle["cells"]["test_fc_net_loss_grads"]]
+
+    def should_fail(name):
+        """The loss and the last layer's dW in every reg = 3.14 case: fc_net_loss.L3.reg3.14.dW3"""
+        layers = name.split(".")[1]  # "L3"
+        return ".reg3.14." in name and name.endswith((".loss", f".dW{layers[1:]}"))
+
+    failing = sum(should_fail(name) for name in checks)
+    assert failing == 4
+    expected = 4 * (len(checks) - failing) / len(checks)
+    assert scores["test_fc_net_loss_grads"][0] == pytest.approx(expected)
+    for grade_id in bundle["cells"]:
+        if grade_id != "test_fc_net_loss_grads":
+            assert scores[grade_id][0] == scores[grade_id][1], grade_id
+
+
+def test_feedback_table_is_in_the_autograded_notebook(graded):
+    root, _ = graded
+    nb = nbformat.read(root / "autograded" / "relu_on_scores" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_fc_net_scores")
+    verdict = cell.outputs[0]
+    assert verdict["output_type"] == "execute_result"
+    assert "FAIL" in verdict["data"]["text/html"] and "relative error" in verdict["data"]["text/html"]
+
+
+def test_release_in_the_repository_is_what_the_command_regenerates(graded):
+    root, _ = graded
+    for folder in ("release", "grading", f"source_assignments/{ASSIGNMENT}"):
+        regenerated = sorted(p.relative_to(root / folder) for p in (root / folder).rglob("*")
+                             if p.is_file() and "__pycache__" not in p.parts)
+        committed = sorted(p.relative_to(REPO_ROOT / folder) for p in (REPO_ROOT / folder).rglob("*")
+                           if p.is_file() and "__pycache__" not in p.parts)
+        assert regenerated == committed, folder
+        for relative in committed:
+            assert (root / folder / relative).read_bytes() == (REPO_ROOT / folder / relative).read_bytes(), relative
