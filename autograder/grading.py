@@ -1,0 +1,202 @@
+"""``autograder grade``: execute submissions in parallel workers, record them in one writer.
+
+Workers (a local process pool by default, or a Dask cluster with ``scheduler=``)
+run the pure step ``worker.execute_submission``; this process feeds them jobs on
+demand, records each result as it arrives through ``GradebookWriter`` and skips
+submissions whose content and assignment version are unchanged since they were
+last recorded.
+"""
+
+import concurrent.futures
+import hashlib
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from nbgrader.api import Gradebook, MissingEntry
+from tqdm import tqdm
+
+from .bundle import BundleError
+from .collect import collect_folder, collect_zip, content_hash, submission_files
+from .coursedir import CourseError
+from .pipeline import (
+    course_id,
+    course_setting,
+    db_url,
+    load_course_config,
+    split_pipeline,
+    worker_config,
+)
+from .snapshot import take_snapshot
+from .worker import execute_submission
+from .writer import GRADED_STATUSES, GradebookWriter, read_state
+
+DEFAULT_NOTEBOOK_TIMEOUT = 600
+
+
+@dataclass
+class GradingOptions:
+    workers: int = os.cpu_count() or 1
+    scheduler: str | None = None
+    force: bool = False
+    cell_timeout: float | None = None
+    notebook_timeout: float | None = None
+    submissions: str | None = None
+    zip_pattern: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class GradingReport:
+    outcomes: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self):
+        return [o for o in self.outcomes if o["status"] not in GRADED_STATUSES]
+
+
+def assignment_version(course, assignment):
+    """Hash of everything that decides a grade besides the submission itself."""
+    digest = hashlib.sha256()
+    for folder in (course.source(assignment), os.path.join(course.grading_dir, assignment)):
+        for relative, data in sorted(submission_files(folder).items()):
+            digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def support_files(course, assignment):
+    """The source folder's non-notebook files, restored over every submission's copies."""
+    return {
+        relative: data
+        for relative, data in submission_files(course.source(assignment)).items()
+        if not relative.endswith(".ipynb")
+    }
+
+
+def gradebook_snapshots(url, course_name, assignment):
+    try:
+        with Gradebook(url, course_name) as gb:
+            notebooks = gb.find_assignment(assignment).notebooks
+            return {nb.name: take_snapshot(gb, nb.name, assignment) for nb in notebooks}
+    except MissingEntry:
+        raise CourseError(
+            f"Assignment {assignment!r} is not in the gradebook {url}: run "
+            f"`autograder release {assignment}` first (it records the assignment's cells)."
+        ) from None
+
+
+def _results(jobs, options):
+    """Yield (job, result or exception) as workers finish, feeding them on demand."""
+    if options.scheduler:
+        from distributed import Client, as_completed
+
+        with Client(options.scheduler) as client:
+            window = max(1, sum(client.nthreads().values()))
+            pending, running = iter(jobs), {}
+            for job in pending:
+                running[client.submit(execute_submission, job, pure=False)] = job
+                if len(running) >= window:
+                    break
+            completed = as_completed(list(running))
+            for future in completed:
+                job = running.pop(future)
+                try:
+                    yield job, future.result()
+                except Exception as error:  # noqa: BLE001 - reported per submission
+                    yield job, error
+                next_job = next(pending, None)
+                if next_job is not None:
+                    new = client.submit(execute_submission, next_job, pure=False)
+                    running[new] = next_job
+                    completed.add(new)
+        return
+
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(options.workers, mp_context=context) as pool:
+        futures = {pool.submit(execute_submission, job): job for job in jobs}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except Exception as error:  # noqa: BLE001 - reported per submission
+                    yield futures[future], error
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def grade(course, assignment, options, log=print):
+    """Grade every submission of ``assignment``; returns a GradingReport."""
+    started = time.perf_counter()
+    config = load_course_config(course.root)
+    url, name = db_url(config, course.root), course_id(config)
+    worker_preprocessors, writer_preprocessors = split_pipeline(config)
+    bundle_dir = os.path.join(course.grading_dir, assignment)
+    if not os.path.isdir(bundle_dir):
+        raise BundleError(f"No grading bundle in {bundle_dir}: run `autograder release {assignment}`.")
+    snapshots = gradebook_snapshots(url, name, assignment)
+    version = assignment_version(course, assignment)
+    support = support_files(course, assignment)
+    writer = GradebookWriter(course.root, config, assignment, writer_preprocessors, url, name)
+
+    with tempfile.TemporaryDirectory(prefix="autograder-zip-") as staging:
+        if options.submissions and options.submissions.endswith(".zip"):
+            submissions = collect_zip(options.submissions, assignment, staging,
+                                      **({"pattern": options.zip_pattern} if options.zip_pattern else {}))
+        else:
+            submissions = collect_folder(options.submissions or os.path.join(course.root, "submitted"),
+                                         assignment)
+
+        report = GradingReport()
+        pending = []
+        for submission in submissions:
+            if submission.folder is None:  # nothing we could record under a student
+                report.outcomes.append({"student": submission.student, "status": "not collected",
+                                        "message": submission.problem, "score": None, "max_score": None,
+                                        "checks": []})
+                continue
+            files = submission_files(submission.folder)
+            digest = content_hash(files, version)
+            state = read_state(course.root, submission.student, assignment)
+            if not options.force and state and state.get("content_hash") == digest:
+                report.skipped.append(state)
+                continue
+            if submission.problem:
+                report.outcomes.append(writer.record(submission.student, submission.folder, None, digest,
+                                                     support, problem=submission.problem))
+                continue
+            pending.append((submission, files, digest))
+
+        job_config = worker_config(config, options.cell_timeout)
+        notebook_timeout = options.notebook_timeout or course_setting(
+            config, "notebook_timeout", DEFAULT_NOTEBOOK_TIMEOUT)
+
+        def jobs():
+            for submission, files, digest in pending:
+                yield {"student": submission.student, "assignment": assignment, "files": files,
+                       "support_files": support, "snapshots": snapshots, "config": job_config,
+                       "sanitize_preprocessors": worker_preprocessors,
+                       "notebook_timeout": notebook_timeout, "digest": digest,
+                       "folder": submission.folder}
+
+        progress = tqdm(total=len(pending), disable=not options.progress, unit="submission",
+                        desc=f"grading {assignment}", dynamic_ncols=True)
+        counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
+        progress.set_postfix(counts)
+        for job, result in _results(jobs(), options):
+            if isinstance(result, BaseException):
+                outcome = {"student": job["student"], "status": "error", "score": None, "max_score": None,
+                           "message": f"worker failed: {type(result).__name__}: {result}", "checks": []}
+            else:
+                outcome = writer.record(job["student"], job["folder"], result, job["digest"], support)
+            report.outcomes.append(outcome)
+            counts["graded" if outcome["status"] in GRADED_STATUSES else "failed"] += 1
+            progress.set_postfix(counts)
+            progress.update()
+        progress.close()
+    report.seconds = time.perf_counter() - started
+    return report

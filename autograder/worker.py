@@ -1,0 +1,152 @@
+"""The pure grading step: a submission's files in, executed notebooks out.
+
+``execute_submission(job)`` needs neither the gradebook nor the course directory:
+the job carries the submission's files, the assignment's support files (restored
+over the student's copies, as nbgrader does), a snapshot of the source cells, the
+nbgrader configuration and the time limits, all as plain data. It runs in a local
+worker process or on a Dask worker, and returns plain data too: per notebook a
+status, a message, the executed notebook (JSON text) and where the time went.
+"""
+
+import os
+import tempfile
+import threading
+import time
+
+import nbformat
+import psutil
+from nbclient.exceptions import DeadKernelError
+from nbconvert.exporters import NotebookExporter
+from nbgrader.preprocessors import Execute
+from traitlets.config import Config
+
+from .kernel_env import SINGLE_THREADED
+
+
+class TimedExecute(Execute):
+    """nbgrader's Execute that knows which cell runs and can be stopped from outside.
+
+    ``stop()`` kills the kernel's whole process tree (children a submission forked
+    included); nbclient then raises DeadKernelError and execution ends.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.first_cell_started = None
+        self.current_cell = None
+        self.on_cell_start = self._note_cell_start  # nbclient's hook
+
+    def _note_cell_start(self, cell, cell_index):
+        if self.first_cell_started is None:
+            self.first_cell_started = time.perf_counter()
+        self.current_cell = cell_index
+
+    def stop(self):
+        km = getattr(self, "km", None)
+        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        if pid is None:
+            return
+        try:
+            kernel = psutil.Process(pid)
+            for process in kernel.children(recursive=True) + [kernel]:
+                process.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _write_files(folder, files):
+    for relative, data in files.items():
+        path = os.path.join(folder, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def _sanitize(nb, resources, config, preprocessors):
+    exporter = NotebookExporter(config=config)
+    for preprocessor in preprocessors:
+        exporter.register_preprocessor(preprocessor)
+    nb, _ = exporter.from_notebook_node(nb, resources)
+    return nbformat.reads(nb, as_version=4)
+
+
+def _execute(nb, resources, config, notebook_timeout):
+    """Run every cell; returns (status, message, seconds to kernel ready)."""
+    executor = TimedExecute(config=config)
+    deadline_passed = threading.Event()
+
+    def on_deadline():
+        deadline_passed.set()
+        executor.stop()
+
+    timer = threading.Timer(notebook_timeout, on_deadline)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        executor.preprocess(nb, resources)
+        status, message = "ok", ""
+    except DeadKernelError:
+        cell = executor.current_cell
+        if deadline_passed.is_set():
+            status, message = "timeout", f"notebook time limit ({notebook_timeout:g} s) reached in cell {cell}"
+        else:
+            status, message = "kernel died", f"the kernel died while running cell {cell}"
+    finally:
+        timer.cancel()
+    kernel_ready = (executor.first_cell_started or time.perf_counter()) - start
+    return status, message, kernel_ready
+
+
+def execute_notebook(folder, name, job):
+    """Sanitise and execute one notebook of the submission in ``folder``."""
+    started = time.perf_counter()
+    path = os.path.join(folder, f"{name}.ipynb")
+    if not os.path.exists(path):
+        return {"status": "missing", "message": f"no {name}.ipynb in the submission"}
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # invalid JSON, wrong schema: anything nbformat refuses
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return {"status": "invalid", "message": f"{name}.ipynb is not a valid notebook: {first_line}"}
+
+    config = Config(job["config"])
+    resources = {
+        "nbgrader": {"notebook": name, "assignment": job["assignment"],
+                     "student": job["student"], "db_url": None},
+        "metadata": {"path": folder},
+        "autograder_snapshot": job["snapshots"][name],
+    }
+    try:
+        nb = _sanitize(nb, resources, config, job["sanitize_preprocessors"])
+    except Exception as error:
+        return {"status": "invalid", "message": f"{name}.ipynb: {error}"}
+    sanitized = time.perf_counter()
+    status, message, kernel_ready = _execute(nb, resources, config, job["notebook_timeout"])
+    finished = time.perf_counter()
+    return {
+        "status": status,
+        "message": message,
+        "notebook": nbformat.writes(nb),
+        "seconds": {"sanitize": sanitized - started, "kernel_start": kernel_ready,
+                    "execute": finished - sanitized - kernel_ready},
+    }
+
+
+def execute_submission(job):
+    """Execute every notebook of one submission; see the module docstring."""
+    os.environ.update(SINGLE_THREADED)
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+        folder = os.path.join(scratch, job["assignment"])
+        os.makedirs(folder)
+        _write_files(folder, job["files"])
+        _write_files(folder, job["support_files"])  # the instructor's copies win
+        notebooks = {name: execute_notebook(folder, name, job) for name in job["snapshots"]}
+    return {
+        "student": job["student"],
+        "notebooks": notebooks,
+        "seconds": time.perf_counter() - started,
+        "worker": f"{os.uname().nodename}:{os.getpid()}",
+    }

@@ -1,0 +1,60 @@
+"""Build a small class of submissions from a released course (for the grading tests)."""
+
+import shutil
+
+import nbformat
+from course_copy import ASSIGNMENT, NOTEBOOK
+from submissions import edit_solution, paste_reference
+
+RELU_ON_SCORES = (
+    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])',
+    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])\n'
+    "        scores, _ = relu_forward(scores)",
+)
+INFINITE_RELU = ("out = np.maximum(x, 0)", "while True:\n        pass")
+
+
+def _without_cell(nb, grade_id):
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    return nb
+
+
+def _with_points(nb, grade_id, points):
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.metadata.nbgrader.points = points
+    return nb
+
+
+def class_notebooks(root):
+    """student -> notebook (or raw text for a broken file) for a class with every case."""
+    source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    pasted = paste_reference(released, source)
+    return {
+        "ada": pasted,
+        "ben": released,
+        "cai": edit_solution(pasted, "FullyConnectedNet", *RELU_ON_SCORES),
+        "dee": "{ this is not a notebook",
+        "eli": _with_points(_without_cell(pasted, "test_relu_forward"), "test_adam", 100),
+        "fay": edit_solution(pasted, "relu_forward", *INFINITE_RELU),
+    }
+
+
+def write_class(root, target=None):
+    """Write the class into ``target`` (default root/submitted), plus two broken folders."""
+    target = target or root / "submitted"
+    for student, nb in class_notebooks(root).items():
+        folder = target / student / ASSIGNMENT
+        shutil.copytree(root / "release" / ASSIGNMENT, folder)
+        path = folder / f"{NOTEBOOK}.ipynb"
+        if isinstance(nb, str):
+            path.write_text(nb)
+        else:
+            nbformat.write(nb, path)
+    (target / "gus" / ASSIGNMENT).mkdir(parents=True)  # an empty folder
+    (target / "hal" / "fc_net").mkdir(parents=True)  # the wrong assignment name
+    (target / "hal" / "fc_net" / f"{NOTEBOOK}.ipynb").write_text("{}")
+    return target
