@@ -9,6 +9,8 @@ from .bundle import BundleError
 from .feedback import write_feedback
 from .grading import GradingOptions, grade
 from .checkcmd import check, format_check
+from .demo import run_demo
+from .kernel_env import tool_environment
 from .pipeline import course_id, db_url, load_course_config, split_pipeline
 from .report import export_csv, json_report, summary_table
 from .writer import GRADED_STATUSES, GradebookWriter
@@ -84,6 +86,11 @@ def _check(course, args):
     return 0 if result["status"] == "ok" else 1
 
 
+def _demo(course, args):
+    run_demo(course, args.output, args.workers)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="autograder",
@@ -138,11 +145,20 @@ def build_parser():
     checking.add_argument("notebook")
     checking.add_argument("--json", action="store_true")
     checking.set_defaults(handler=_check, needs_course=False)
+
+    demo = commands.add_parser(
+        "demo", help="the full round trip on the embedded data, in outputs/demo",
+        description="Copy the course into a scratch folder, release fc_nets, generate a class "
+        "of sample submissions, grade them in parallel, write the CSV and feedback.")
+    demo.add_argument("--output", default="outputs/demo", help="scratch course folder")
+    demo.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    demo.set_defaults(handler=_demo)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    os.environ.update(PATH=tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
     try:
         course = find_course(args.course_dir) if getattr(args, "needs_course", True) else None
         return args.handler(course, args)

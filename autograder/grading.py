@@ -53,6 +53,7 @@ class GradingReport:
     outcomes: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     seconds: float = 0.0
+    record_seconds: float = 0.0  # time the writer spent recording results
 
     @property
     def failed(self):
@@ -192,7 +193,9 @@ def grade(course, assignment, options, log=print):
                 outcome = {"student": job["student"], "status": "error", "score": None, "max_score": None,
                            "message": f"worker failed: {type(result).__name__}: {result}", "checks": []}
             else:
+                recording = time.perf_counter()
                 outcome = writer.record(job["student"], job["folder"], result, job["digest"], support)
+                report.record_seconds += time.perf_counter() - recording
             report.outcomes.append(outcome)
             counts["graded" if outcome["status"] in GRADED_STATUSES else "failed"] += 1
             progress.set_postfix(counts)

@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 import time
+import warnings
 
 import nbformat
 import psutil
@@ -21,6 +22,9 @@ from nbgrader.preprocessors import Execute
 from traitlets.config import Config
 
 from .kernel_env import SINGLE_THREADED
+
+# nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
+warnings.filterwarnings("ignore", message="Cell is missing an id field")
 
 
 class TimedExecute(Execute):

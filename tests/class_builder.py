@@ -4,13 +4,9 @@ import shutil
 
 import nbformat
 from course_copy import ASSIGNMENT, NOTEBOOK
-from submissions import edit_solution, paste_reference
 
-RELU_ON_SCORES = (
-    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])',
-    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])\n'
-    "        scores, _ = relu_forward(scores)",
-)
+from autograder.sample_class import MISTAKES, apply, edit_solution, paste_reference
+
 INFINITE_RELU = ("out = np.maximum(x, 0)", "while True:\n        pass")
 
 
@@ -36,7 +32,7 @@ def class_notebooks(root):
     return {
         "ada": pasted,
         "ben": released,
-        "cai": edit_solution(pasted, "FullyConnectedNet", *RELU_ON_SCORES),
+        "cai": apply(pasted, MISTAKES["relu_on_scores"]),
         "dee": "{ this is not a notebook",
         "eli": _with_points(_without_cell(pasted, "test_relu_forward"), "test_adam", 100),
         "fay": edit_solution(pasted, "relu_forward", *INFINITE_RELU),

@@ -11,17 +11,10 @@ import nbformat
 import pytest
 from course_copy import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
 from nbgrader.api import Gradebook
-from submissions import edit_solution, paste_reference
+
+from autograder.sample_class import MISTAKES, apply, paste_reference
 
 pytestmark = pytest.mark.slow
-
-RELU_ON_SCORES = (
-    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])',
-    'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])\n'
-    "        scores, _ = relu_forward(scores)",
-)
-# The real-world bug of published 2021 solutions: the last layer's W left out of the L2 term.
-L2_WITHOUT_LAST_LAYER = ("for i in range(1, last + 1):", "for i in range(1, last):")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +28,9 @@ def graded(released_course):
         "source": source,
         "untouched": released,
         "pasted": pasted,
-        "relu_on_scores": edit_solution(pasted, "FullyConnectedNet", *RELU_ON_SCORES),
-        "l2_without_last": edit_solution(pasted, "FullyConnectedNet", *L2_WITHOUT_LAST_LAYER),
+        "relu_on_scores": apply(pasted, MISTAKES["relu_on_scores"]),
+        # The real-world bug of published 2021 solutions: the last W left out of the L2 term.
+        "l2_without_last": apply(pasted, MISTAKES["l2_without_last_layer"]),
     }
     for student, nb in submissions.items():
         folder = root / "submitted" / student / ASSIGNMENT

@@ -1,0 +1,67 @@
+"""``autograder demo``: the whole round trip on the embedded data, in a scratch course.
+
+Copies the course into ``outputs/demo``, releases ``fc_nets``, writes a class of
+sample submissions (correct ones in several styles, one common mistake each, a
+broken notebook, an infinite loop, ...), grades them in parallel, and writes the
+CSV export and per-student feedback. The repository's own folders stay untouched.
+"""
+
+import os
+import shutil
+
+from .coursedir import Course
+from .feedback import write_feedback
+from .grading import GradingOptions, grade
+from .pipeline import course_id, db_url, load_course_config
+from .release import release
+from .report import export_csv
+from .sample_class import write_sample_class
+from .writer import GRADED_STATUSES
+
+ASSIGNMENT = "fc_nets"
+COURSE_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
+
+
+def prepare_demo_course(course, target):
+    """A fresh copy of the course's instructor files in ``target``."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    for name in COURSE_FILES:
+        source = os.path.join(course.root, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(target, name),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, os.path.join(target, name))
+    return Course(os.path.abspath(target))
+
+
+def run_demo(course, target, workers, log=print):
+    demo = prepare_demo_course(course, target)
+    release(demo, ASSIGNMENT, log=log)
+    kinds = write_sample_class(
+        os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
+        demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT)
+    log(f"wrote {len(kinds)} sample submissions; grading with {workers} workers")
+    options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
+    report = grade(demo, ASSIGNMENT, options, log=log)
+
+    config = load_course_config(demo.root)
+    csv_path = os.path.join(demo.root, "reports", f"{ASSIGNMENT}_grades.csv")
+    export_csv(demo.root, ASSIGNMENT, db_url(config, demo.root), course_id(config), csv_path)
+    for outcome in report.outcomes:
+        if outcome["status"] in GRADED_STATUSES:
+            write_feedback(demo.root, ASSIGNMENT, outcome["student"])
+
+    width = max(len(s) for s in kinds)
+    log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")
+    for outcome in sorted(report.outcomes, key=lambda o: o["student"]):
+        score = "-" if outcome["score"] is None else f"{outcome['score']:.2f}/{outcome['max_score']:g}"
+        log(f"{outcome['student']:<{width}}  {score:>9}  {outcome['status']:<22} "
+            f"{kinds.get(outcome['student'], '')}")
+    log(f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
+        f"{len(report.outcomes) - len(report.failed)} graded, {len(report.failed)} could not be "
+        "graded (on purpose: broken JSON, empty and misplaced folders)")
+    log(f"grades: {os.path.relpath(csv_path)}")
+    log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{ASSIGNMENT}/")
+    return report

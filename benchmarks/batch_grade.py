@@ -1,0 +1,122 @@
+"""Batch grading: plain serial `nbgrader autograde` against `autograder grade`, in one run.
+
+The same 40 submissions (the sample class's gradable ones, repeated to 40) are
+graded twice, each time into a fresh copy of the course with a fresh gradebook:
+once by `nbgrader autograde` (serial; with our nbgrader_config.py, so it judges
+exactly as we do) and once by `autograder grade` (parallel workers). Prints both
+wall times, where our time goes, peak memory, and as its last line
+`speedup: X.XX scores identical: yes|no`.
+
+Run from the repository root: .venv/bin/python benchmarks/batch_grade.py
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import nbformat  # noqa: E402
+from nbgrader.api import Gradebook  # noqa: E402
+
+from autograder.sample_class import sample_class  # noqa: E402
+
+ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
+COURSE_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
+# Plain nbgrader has no per-notebook limit: an infinite loop would cost it cells x cell timeout.
+NOT_FOR_PLAIN_NBGRADER = {"infinite_loop", "broken_json"}
+
+
+def make_course(target, count):
+    """A course copy with ``count`` submissions, released (so the gradebook knows the cells)."""
+    target.mkdir(parents=True)
+    for name in COURSE_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target / name)
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
+    subprocess.run([sys.executable, "-m", "autograder", "release", ASSIGNMENT], cwd=target, env=env,
+                   check=True, capture_output=True)
+    source = nbformat.read(target / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    released = nbformat.read(target / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    notebooks, _ = sample_class(source, released)
+    gradable = [nb for student, nb in sorted(notebooks.items()) if student not in NOT_FOR_PLAIN_NBGRADER]
+    for number in range(count):
+        folder = target / "submitted" / f"student{number:03d}" / ASSIGNMENT
+        shutil.copytree(target / "release" / ASSIGNMENT, folder)
+        nbformat.write(gradable[number % len(gradable)], folder / f"{NOTEBOOK}.ipynb")
+    return env
+
+
+def scores(root):
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:
+        return {
+            (student.id, grade.name): grade.auto_score
+            for student in gb.students
+            for grade in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id).grades
+        }
+
+
+def timed(command, cwd, env):
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return seconds, result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="batch-grade-") as scratch:
+        plain_root, ours_root = Path(scratch) / "plain", Path(scratch) / "ours"
+        env = make_course(plain_root, args.submissions)
+        make_course(ours_root, args.submissions)
+        print(f"{args.submissions} submissions; {os.cpu_count()} cores; ours with {args.workers} workers")
+
+        plain_seconds, _ = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+                                 plain_root, env)
+        print(f"nbgrader autograde (serial): {plain_seconds:7.1f} s "
+              f"({plain_seconds / args.submissions:.2f} s per submission)")
+
+        ours_seconds, result = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
+                                      "--workers", str(args.workers), "--json"], ours_root, env)
+        print(f"autograder grade:            {ours_seconds:7.1f} s "
+              f"({ours_seconds / args.submissions:.2f} s per submission)")
+
+        import json
+
+        students = json.loads(result.stdout)["students"]
+        breakdown = {"sanitize": 0.0, "kernel_start": 0.0, "execute": 0.0}
+        for state_file in (ours_root / "autograded").glob(f"*/{ASSIGNMENT}/.autograder.json"):
+            for timing in json.loads(state_file.read_text())["timings"].values():
+                for key in breakdown:
+                    breakdown[key] += (timing or {}).get(key, 0.0)
+        total = sum(breakdown.values())
+        print("where our worker time goes (summed over workers): " + ", ".join(
+            f"{key} {value:.1f} s ({100 * value / total:.0f}%)" for key, value in breakdown.items()))
+        print(f"graded: {sum(s['status'].startswith('graded') for s in students)} / {len(students)}")
+
+        peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory: largest single process {peak_children:.0f} MiB (this script {peak_self:.0f} MiB)")
+
+        identical = scores(plain_root) == scores(ours_root)
+        print(f"speedup: {plain_seconds / ours_seconds:.2f} scores identical: {'yes' if identical else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
