@@ -11,13 +11,18 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     Execute,
     IgnorePattern,
     LimitOutput,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
 from autograder.preprocessors import JudgeChecks
+from autograder.sandbox import SandboxedKernelManager
+from autograder.snapshot import RestoreCellRoles
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 here = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +36,15 @@ c.CourseDirectory.db_url = os.environ.get(
     "AUTOGRADER_DB_URL", "sqlite:///" + os.path.join(here, "gradebook.db")
 )
 
+# Before execution: nbgrader's sanitisers, with OverwriteCells extended to restore each
+# graded cell's role (a test cell relabelled as a solution cell is a test cell again).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCellRoles,
+    CheckCellMetadata,
+]
 # Hidden tests record values; JudgeChecks (right after Execute) compares them with the
 # expected values in grading/ and sets each test cell's score, outside the student's kernel.
 c.JudgeChecks.grading_directory = os.path.join(here, "grading")
@@ -47,5 +61,10 @@ c.Autograde.autograde_preprocessors = [
 # A submission that deleted a test cell gets it back (and is judged on it).
 c.OverwriteCells.add_missing_cells = True
 
-# Time limits: per cell (seconds); the grader also bounds a whole notebook.
+# Every student kernel starts inside bubblewrap (see autograder/sandbox.py); limits
+# per kernel are SandboxedKernelManager's traits (memory_limit, cpu_seconds, ...).
+c.Execute.kernel_manager_class = SandboxedKernelManager
+
+# Time limits: per cell (seconds), and per notebook for `autograder grade`.
 c.Execute.timeout = 120
+c.Autograder.notebook_timeout = 600

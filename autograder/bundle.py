@@ -7,8 +7,8 @@ or their kernels see), and read by the judge. Layout::
     {"assignment": ..., "notebook": ...,
      "cells": {grade_id: [check, ...]}}
 
-where a check is ``{"name", "kind": "close" | "at_least", "tol" | "threshold",
-"check_dtype", "expected", "public"}``.
+where a check is ``{"name", "kind": "close", "tol", "check_dtype", "expected", "public"}``
+or ``{"name", "kind": "accuracy", "threshold", "inputs": {"X", "y"}, "expected", "public"}``.
 """
 
 import json

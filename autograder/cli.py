@@ -11,6 +11,7 @@ from .grading import GradingOptions, grade
 from .checkcmd import check, format_check
 from .demo import run_demo
 from .kernel_env import tool_environment
+from .sandbox import SandboxUnavailable
 from .pipeline import course_id, db_url, load_course_config, split_pipeline
 from .report import export_csv, json_report, summary_table
 from .writer import GRADED_STATUSES, GradebookWriter
@@ -45,6 +46,7 @@ def _grade(course, args):
         workers=args.workers, scheduler=args.scheduler, force=args.force,
         cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
         submissions=args.submissions, zip_pattern=args.zip_pattern, progress=not args.json,
+        unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     report = grade(course, args.assignment, options)
     config = load_course_config(course.root)
@@ -129,6 +131,8 @@ def build_parser():
                          "c.Autograder.notebook_timeout, else 600)")
     grading.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grading.add_argument("--json", action="store_true", help="print the result as JSON")
+    grading.add_argument("--unsafe-no-sandbox", action="store_true",
+                         help="run student kernels without bubblewrap (only where that risk is accepted)")
     grading.set_defaults(handler=_grade)
 
     rescoring = commands.add_parser(
@@ -162,7 +166,7 @@ def main(argv=None):
     try:
         course = find_course(args.course_dir) if getattr(args, "needs_course", True) else None
         return args.handler(course, args)
-    except (CourseError, ReleaseError, RecordingError, BundleError) as error:
+    except (CourseError, ReleaseError, RecordingError, BundleError, SandboxUnavailable) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 1
 

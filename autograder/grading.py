@@ -29,6 +29,7 @@ from .pipeline import (
     split_pipeline,
     worker_config,
 )
+from .sandbox import UNSAFE_ENV, check_sandbox_available
 from .snapshot import take_snapshot
 from .worker import execute_submission
 from .writer import GRADED_STATUSES, GradebookWriter, read_state
@@ -46,6 +47,7 @@ class GradingOptions:
     submissions: str | None = None
     zip_pattern: str | None = None
     progress: bool = True
+    unsafe_no_sandbox: bool = False
 
 
 @dataclass
@@ -133,6 +135,9 @@ def _results(jobs, options):
 def grade(course, assignment, options, log=print):
     """Grade every submission of ``assignment``; returns a GradingReport."""
     started = time.perf_counter()
+    if options.unsafe_no_sandbox:
+        os.environ[UNSAFE_ENV] = "1"
+    check_sandbox_available()
     config = load_course_config(course.root)
     url, name = db_url(config, course.root), course_id(config)
     worker_preprocessors, writer_preprocessors = split_pipeline(config)
@@ -182,6 +187,7 @@ def grade(course, assignment, options, log=print):
                        "support_files": support, "snapshots": snapshots, "config": job_config,
                        "sanitize_preprocessors": worker_preprocessors,
                        "notebook_timeout": notebook_timeout, "digest": digest,
+                       "unsafe_no_sandbox": options.unsafe_no_sandbox,
                        "folder": submission.folder}
 
         progress = tqdm(total=len(pending), disable=not options.progress, unit="submission",

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .student_checks import MIME_TYPE, decode_value, relative_error
+from .student_checks import MIME_TYPE, decode_value, mlp_accuracy, relative_error
 
 
 @dataclass
@@ -20,6 +20,7 @@ class Verdict:
     passed: bool
     message: str
     error: float | None = None
+    scored: bool = True
 
     def to_dict(self):
         return asdict(self)
@@ -52,12 +53,33 @@ def _judge_close(spec, actual):
     )
 
 
-def _judge_at_least(spec, actual):
-    if actual.size != 1:
-        return Verdict(spec["name"], False, f"shape {actual.shape}, expected a single number")
-    value = float(actual.reshape(()))
-    passed = bool(np.isfinite(value) and value >= spec["threshold"])
-    return Verdict(spec["name"], passed, f"{value:.4f} (needs at least {spec['threshold']})")
+def _judge_accuracy(spec, record):
+    """Accuracy of the recorded parameters on the instructor's copy of the data."""
+    value = record.get("value")
+    if not isinstance(value, dict):
+        return Verdict(spec["name"], False, "unusable value: not a dict of parameters")
+    try:
+        params = {str(key): decode_value(array) for key, array in value.items()}
+        X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
+        accuracy = mlp_accuracy(params, X, y)
+    except (ValueError, KeyError, TypeError) as problem:
+        return Verdict(spec["name"], False, f"unusable parameters: {problem}")
+    passed = bool(accuracy >= spec["threshold"])
+    return Verdict(spec["name"], passed, f"accuracy {accuracy:.4f} (needs at least {spec['threshold']})")
+
+
+def is_scored(spec):
+    """Whether a check earns points: only what a student cannot forge in the kernel.
+
+    A check on visible inputs has a public expected value (shipped for feedback),
+    so a kernel that suppresses the recorder could emit it without computing
+    anything: such checks are feedback only, as are checks the instructor marked
+    ``scored=False``. Hidden-input checks and accuracy checks (computed here from
+    the recorded parameters) earn the points.
+    """
+    if not spec.get("scored", True):
+        return False
+    return spec["kind"] == "accuracy" or not spec["public"]
 
 
 def judge_check(spec, records):
@@ -72,19 +94,26 @@ def judge_check(spec, records):
         return Verdict(
             spec["name"], False, f"recorded {len(mine)} times; a check is recorded exactly once"
         )
+    if spec["kind"] == "accuracy":
+        return _judge_accuracy(spec, mine[0])
+    if spec["kind"] != "close":
+        raise ValueError(f"unknown check kind {spec['kind']!r} in the grading bundle")
     try:
         actual = decode_value(mine[0].get("value"))
     except (ValueError, KeyError, TypeError) as problem:
         return Verdict(spec["name"], False, f"unusable value: {problem}")
-    if spec["kind"] == "close":
-        return _judge_close(spec, actual)
-    if spec["kind"] == "at_least":
-        return _judge_at_least(spec, actual)
-    raise ValueError(f"unknown check kind {spec['kind']!r} in the grading bundle")
+    return _judge_close(spec, actual)
 
 
 def judge_cell(specs, records):
-    """Verdicts for one test cell and the fraction of its checks that passed."""
-    verdicts = [judge_check(spec, records) for spec in specs]
-    fraction = sum(v.passed for v in verdicts) / len(verdicts) if verdicts else 0.0
+    """Verdicts for one test cell and the fraction of its scored checks that passed."""
+    verdicts = []
+    for spec in specs:
+        verdict = judge_check(spec, records)
+        verdict.scored = is_scored(spec)
+        if not verdict.scored:
+            verdict.message += " (public check: feedback only)"
+        verdicts.append(verdict)
+    scored = [v for v in verdicts if v.scored]
+    fraction = sum(v.passed for v in scored) / len(scored) if scored else 0.0
     return fraction, verdicts

@@ -11,13 +11,15 @@ import shutil
 import tempfile
 
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
-from .judge import judge_cell, records_in_outputs
+from .judge import is_scored, judge_cell, records_in_outputs
 from .kernel_env import kernel_environment
 from .regions import strip_hidden_tests
+from .student_checks import decode_value, encode_value, mlp_accuracy
 
 
 class RecordingError(Exception):
@@ -51,9 +53,13 @@ def _spec_from_record(record, public):
     spec = {"name": record["name"], "kind": record["kind"], "expected": record["value"],
             "public": public}
     if record["kind"] == "close":
-        spec.update(tol=float(record["tol"]), check_dtype=bool(record["check_dtype"]))
-    else:
-        spec.update(threshold=float(record["threshold"]))
+        spec.update(tol=float(record["tol"]), check_dtype=bool(record["check_dtype"]),
+                    scored=bool(record.get("scored", True)))
+    else:  # accuracy: the instructor's data is what the grader evaluates on
+        spec.update(threshold=float(record["threshold"]), inputs=record["inputs"],
+                    expected=encode_value(mlp_accuracy(
+                        {k: decode_value(v) for k, v in record["value"].items()},
+                        decode_value(record["inputs"]["X"]), decode_value(record["inputs"]["y"]))))
     return spec
 
 
@@ -68,7 +74,7 @@ def checks_from_executed(nb, notebook_path):
         if not records:
             raise RecordingError(
                 f"{notebook_path}: test cell {grade_id!r} records no checks. Every autograded "
-                "test cell must call expect_close / expect_at_least: a cell that only asserts "
+                "test cell must call expect_close / expect_accuracy: a cell that only asserts "
                 "would award full points to a blank answer."
             )
         visible_source = strip_hidden_tests(cell.source)
@@ -82,8 +88,20 @@ def checks_from_executed(nb, notebook_path):
             seen.add(record["name"])
             public = f'"{record["name"]}"' in visible_source
             specs.append(_spec_from_record(record, public))
+        for spec in specs:
+            if is_scored(spec) and spec["kind"] == "close" and not np.any(decode_value(spec["expected"])):
+                raise RecordingError(
+                    f"{notebook_path}: the expected value of scored check {spec['name']!r} is all "
+                    "zeros, which a forged record matches without any work. Check something "
+                    "non-trivial, or pass scored=False to make it feedback only."
+                )
+        if not any(is_scored(spec) for spec in specs):
+            raise RecordingError(
+                f"{notebook_path}: test cell {grade_id!r} has only public value checks, which "
+                "earn no points (their expected values are shipped). Add hidden checks."
+            )
         fraction, verdicts = judge_cell(specs, records)
-        if fraction < 1:
+        if fraction < 1 or not all(v.passed for v in verdicts):
             failed = [f"{v.name}: {v.message}" for v in verdicts if not v.passed]
             raise RecordingError(
                 f"{notebook_path}: the reference fails its own checks in {grade_id!r}: "
@@ -99,7 +117,6 @@ def public_expectations(bundle_cells):
     for specs in bundle_cells.values():
         for spec in specs:
             if spec["public"]:
-                public[spec["name"]] = {
-                    key: spec[key] for key in ("kind", "tol", "threshold", "expected") if key in spec
-                }
+                keys = ("kind", "threshold") if spec["kind"] == "accuracy" else ("kind", "tol", "expected")
+                public[spec["name"]] = {key: spec[key] for key in keys}
     return public

@@ -8,7 +8,10 @@ worker process or on a Dask worker, and returns plain data too: per notebook a
 status, a message, the executed notebook (JSON text) and where the time went.
 """
 
+import contextlib
 import os
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -16,12 +19,15 @@ import warnings
 
 import nbformat
 import psutil
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.exporters import NotebookExporter
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config
 
 from .kernel_env import SINGLE_THREADED
+from .sandbox import UNSAFE_ENV, sandbox_disabled
+
+DEFAULT_SCRATCH_SIZE = 512 * 2**20
 
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
@@ -34,11 +40,28 @@ class TimedExecute(Execute):
     included); nbclient then raises DeadKernelError and execution ends.
     """
 
+    max_output_bytes = 20 * 2**20  # per notebook; a flood of prints must not flood the grader
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.first_cell_started = None
         self.current_cell = None
+        self.output_bytes = 0
         self.on_cell_start = self._note_cell_start  # nbclient's hook
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep outputs until the notebook has produced max_output_bytes, then drop the rest."""
+        content = msg.get("content", {})
+        self.output_bytes += len(str(content.get("text", ""))) + sum(
+            len(str(value)) for value in content.get("data", {}).values())
+        if self.output_bytes <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if not any(o.get("name") == "stderr" and "output limit" in o.get("text", "") for o in outs):
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"[autograder] output limit ({self.max_output_bytes} bytes) reached; "
+                "further output dropped\n"))
+        return None
 
     def _note_cell_start(self, cell, cell_index):
         if self.first_cell_started is None:
@@ -95,6 +118,10 @@ def _execute(nb, resources, config, notebook_timeout):
             status, message = "timeout", f"notebook time limit ({notebook_timeout:g} s) reached in cell {cell}"
         else:
             status, message = "kernel died", f"the kernel died while running cell {cell}"
+    except CellTimeoutError:
+        executor.stop()
+        status, message = "timeout", (
+            f"cell {executor.current_cell} exceeded the cell time limit and ignored the interrupt")
     finally:
         timer.cancel()
     kernel_ready = (executor.first_cell_started or time.perf_counter()) - start
@@ -137,12 +164,34 @@ def execute_notebook(folder, name, job):
     }
 
 
+@contextlib.contextmanager
+def scratch_folder(size):
+    """A temporary folder; a tmpfs of ``size`` bytes when we may mount one (as root).
+
+    A size-limited filesystem is what stops a submission from filling the disk:
+    the sandbox's file-size limit bounds each file, not how many it writes.
+    """
+    scratch = tempfile.mkdtemp(prefix="autograder-")
+    mounted = False
+    if os.geteuid() == 0 and not sandbox_disabled():
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs",
+                                  scratch], capture_output=True).returncode == 0
+    try:
+        yield scratch
+    finally:
+        if mounted:
+            subprocess.run(["umount", "--lazy", scratch], capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def execute_submission(job):
     """Execute every notebook of one submission; see the module docstring."""
     os.environ.update(SINGLE_THREADED)
     os.environ["NBGRADER_EXECUTION"] = "autograde"
+    if job.get("unsafe_no_sandbox"):
+        os.environ[UNSAFE_ENV] = "1"
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
+    with scratch_folder(job.get("scratch_size", DEFAULT_SCRATCH_SIZE)) as scratch:
         folder = os.path.join(scratch, job["assignment"])
         os.makedirs(folder)
         _write_files(folder, job["files"])

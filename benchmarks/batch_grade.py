@@ -1,16 +1,18 @@
 """Batch grading: plain serial `nbgrader autograde` against `autograder grade`, in one run.
 
 The same 40 submissions (the sample class's gradable ones, repeated to 40) are
-graded twice, each time into a fresh copy of the course with a fresh gradebook:
-once by `nbgrader autograde` (serial; with our nbgrader_config.py, so it judges
-exactly as we do) and once by `autograder grade` (parallel workers). Prints both
-wall times, where our time goes, peak memory, and as its last line
-`speedup: X.XX scores identical: yes|no`.
+graded three times, each into a fresh copy of the course with a fresh gradebook:
+by `nbgrader autograde` (serial; with our nbgrader_config.py, so it judges and
+sandboxes exactly as we do), by `autograder grade` (parallel workers, sandboxed),
+and by `autograder grade --unsafe-no-sandbox` (to measure the sandbox's cost).
+Prints the wall times, where our time goes, peak memory, the sandbox overhead, and
+as its last line `speedup: X.XX scores identical: yes|no`.
 
 Run from the repository root: .venv/bin/python benchmarks/batch_grade.py
 """
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -83,8 +85,10 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory(prefix="batch-grade-") as scratch:
         plain_root, ours_root = Path(scratch) / "plain", Path(scratch) / "ours"
+        unconfined_root = Path(scratch) / "unconfined"
         env = make_course(plain_root, args.submissions)
         make_course(ours_root, args.submissions)
+        make_course(unconfined_root, args.submissions)
         print(f"{args.submissions} submissions; {os.cpu_count()} cores; ours with {args.workers} workers")
 
         plain_seconds, _ = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
@@ -97,7 +101,11 @@ def main(argv=None):
         print(f"autograder grade:            {ours_seconds:7.1f} s "
               f"({ours_seconds / args.submissions:.2f} s per submission)")
 
-        import json
+        unconfined_seconds, _ = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
+                                       "--workers", str(args.workers), "--unsafe-no-sandbox"],
+                                      unconfined_root, env)
+        print(f"autograder grade, no sandbox:{unconfined_seconds:7.1f} s "
+              f"(sandbox overhead {100 * (ours_seconds / unconfined_seconds - 1):+.1f}%)")
 
         students = json.loads(result.stdout)["students"]
         breakdown = {"sanitize": 0.0, "kernel_start": 0.0, "execute": 0.0}
@@ -114,7 +122,7 @@ def main(argv=None):
         peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak memory: largest single process {peak_children:.0f} MiB (this script {peak_self:.0f} MiB)")
 
-        identical = scores(plain_root) == scores(ours_root)
+        identical = scores(plain_root) == scores(ours_root) == scores(unconfined_root)
         print(f"speedup: {plain_seconds / ours_seconds:.2f} scores identical: {'yes' if identical else 'no'}")
 
 

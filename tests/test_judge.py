@@ -71,12 +71,38 @@ def test_float64_answer_passes_a_check_that_does_not_require_the_dtype():
     assert judge_check(spec, [record("w", np.ones(3))]).passed
 
 
-def test_at_least_check():
-    spec = {"name": "acc", "kind": "at_least", "threshold": 0.9, "expected": encode_value(0.95), "public": True}
-    assert judge_check(spec, [record("acc", 0.91)]).passed
-    assert not judge_check(spec, [record("acc", 0.89)]).passed
-    assert not judge_check(spec, [record("acc", np.nan)]).passed
-    assert "single number" in judge_check(spec, [record("acc", [1.0, 1.0])]).message
+def accuracy_spec(X, y, threshold):
+    return {"name": "acc", "kind": "accuracy", "threshold": threshold, "public": True,
+            "inputs": {"X": encode_value(X), "y": encode_value(y)}, "expected": encode_value(1.0)}
+
+
+def params_record(params):
+    return {"name": "acc", "kind": "accuracy", "value": {k: encode_value(v) for k, v in params.items()}}
+
+
+def test_accuracy_check_evaluates_the_parameters_on_the_instructors_data():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, 3.0]])
+    y = np.array([0, 1, 0, 1])
+    identity = {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.eye(2), "b2": np.zeros(2)}
+    swapped = {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.eye(2)[::-1], "b2": np.zeros(2)}
+    assert judge_check(accuracy_spec(X, y, 1.0), [params_record(identity)]).passed
+    verdict = judge_check(accuracy_spec(X, y, 0.5), [params_record(swapped)])
+    assert not verdict.passed and "accuracy 0.0000" in verdict.message
+    # A record claiming other data changes nothing: the grader uses the bundle's inputs.
+    forged = params_record(swapped)
+    forged["inputs"] = {"X": encode_value(X), "y": encode_value(1 - y)}
+    assert not judge_check(accuracy_spec(X, y, 0.5), [forged]).passed
+    wrong_shape = {"W1": np.eye(3), "b1": np.zeros(3)}
+    assert "unusable parameters" in judge_check(accuracy_spec(X, y, 0.5), [params_record(wrong_shape)]).message
+    with_norm = dict(identity, gamma1=np.ones(2))
+    assert "plain network" in judge_check(accuracy_spec(X, y, 0.5), [params_record(with_norm)]).message
+
+
+def test_public_value_checks_give_feedback_but_no_points():
+    public = dict(close_spec("p", 1.0), public=True)
+    fraction, verdicts = judge_cell([public, close_spec("h", 2.0)], [record("p", 1.0), record("h", 2.5)])
+    assert fraction == 0.0  # the only scored check, the hidden one, failed
+    assert verdicts[0].passed and not verdicts[0].scored and "feedback only" in verdicts[0].message
 
 
 def test_cell_fraction_counts_passed_checks():
@@ -142,3 +168,19 @@ def test_preprocessor_without_bundle_names_the_fix(tmp_path):
 
     with pytest.raises(BundleError, match="autograder release hw"):
         JudgeChecks(grading_directory=str(tmp_path)).preprocess(new_notebook(), RESOURCES)
+
+
+def test_checks_marked_unscored_earn_nothing():
+    unscored = dict(close_spec("z", 0.0), scored=False)
+    fraction, verdicts = judge_cell([unscored, close_spec("h", 2.0)], [record("z", 0.0), record("h", 2.0)])
+    assert fraction == 1.0 and not verdicts[0].scored
+
+
+def test_recording_refuses_a_scored_check_that_a_forger_could_guess():
+    from autograder.recording import RecordingError, checks_from_executed
+
+    cell = graded_test_cell("test_a", 1, [new_output("display_data", data={MIME_TYPE: dict(
+        record("zeros", np.zeros(3)), tol=1e-8, check_dtype=False)})])
+    cell.source = '### BEGIN HIDDEN TESTS\nexpect_close("zeros", np.zeros(3), tol=1e-8)\n### END HIDDEN TESTS'
+    with pytest.raises(RecordingError, match="all zeros"):
+        checks_from_executed(new_notebook(cells=[cell]), "nb.ipynb")

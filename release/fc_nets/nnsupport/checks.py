@@ -3,10 +3,11 @@
 This module ships to students as ``nnsupport/checks.py``. Test cells call::
 
     expect_close("sgd_momentum.next_w", next_w, tol=1e-8)
-    expect_at_least("best_model.val_acc", val_acc, threshold=0.9)
+    expect_accuracy("best_model.val_acc", model.params, X_val, y_val, threshold=0.9)
 
-Each call *records* the value: it emits a display output with our own MIME type,
-which the grader reads after the kernel has finished. The verdict (relative error
+Each call *records* the value (for an accuracy check: the network's parameters):
+it emits a display output with our own MIME type, which the grader reads after the
+kernel has finished. The verdict (relative error
 against the reference, tolerance, points) is computed in the grading process, where
 student code cannot reach it; nothing here decides a grade, so patching this module
 changes nothing but what the student sees. Tolerances and thresholds written in the
@@ -93,14 +94,16 @@ def _public_expectation(name):
         return None
 
 
-def expect_close(name, value, tol, check_dtype=False):
+def expect_close(name, value, tol, check_dtype=False, scored=True):
     """Record ``value`` for the check ``name``, judged by relative error <= tol.
 
     With check_dtype=True the value's dtype must also match the reference's (a
-    float32 check wants float32 back, not a silent float64 upcast).
+    float32 check wants float32 back, not a silent float64 upcast). With
+    scored=False the check is feedback only: for values anyone could guess (zeros),
+    which a forged record would match without any work.
     """
     _emit({"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype),
-           "value": encode_value(value)})
+           "scored": bool(scored), "value": encode_value(value)})
     public = _public_expectation(name)
     if public is None:
         return
@@ -120,9 +123,47 @@ def expect_close(name, value, tol, check_dtype=False):
     print(f"{name} error: {error:.2e} (tolerance {tol:.0e}): {verdict}")
 
 
-def expect_at_least(name, value, threshold):
-    """Record ``value`` for the check ``name``, which passes when value >= threshold."""
-    _emit({"name": name, "kind": "at_least", "threshold": threshold, "value": encode_value(value)})
+def mlp_scores(params, X):
+    """Class scores of a plain fully connected network {affine - relu} x (L-1) - affine.
+
+    ``params`` holds W1..WL and b1..bL; anything else (normalization parameters) is
+    refused, since this forward pass would silently ignore it.
+    """
+    layers = len([name for name in params if name.startswith("W")])
+    expected = {f"{kind}{i}" for kind in "Wb" for i in range(1, layers + 1)}
+    if layers == 0 or set(params) != expected:
+        raise ValueError(
+            f"parameters {sorted(params)} are not those of a plain network (W1..WL, b1..bL)")
+    hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    for i in range(1, layers + 1):
+        W, b = np.asarray(params[f"W{i}"], np.float64), np.asarray(params[f"b{i}"], np.float64)
+        if W.ndim != 2 or W.shape[0] != hidden.shape[1] or b.shape != (W.shape[1],):
+            raise ValueError(f"W{i} {W.shape} and b{i} {b.shape} do not fit inputs of width {hidden.shape[1]}")
+        hidden = hidden @ W + b
+        if i < layers:
+            hidden = np.maximum(hidden, 0)
+    return hidden
+
+
+def mlp_accuracy(params, X, y):
+    return float(np.mean(np.argmax(mlp_scores(params, X), axis=1) == np.asarray(y)))
+
+
+def expect_accuracy(name, params, X, y, threshold):
+    """Record a trained network's parameters; the check passes when its accuracy on
+    (X, y) is at least ``threshold``.
+
+    The grader computes the accuracy itself, from the parameters and its own copy of
+    the data, with a plain {affine - relu} x (L-1) - affine forward pass.
+    """
+    _emit({"name": name, "kind": "accuracy", "threshold": threshold,
+           "inputs": {"X": encode_value(X), "y": encode_value(y)},
+           "value": {key: encode_value(value) for key, value in dict(params).items()}})
     if _public_expectation(name) is not None:
-        verdict = "ok" if np.all(np.asarray(value) >= threshold) else "too low"
-        print(f"{name}: {np.asarray(value)} (needs at least {threshold}): {verdict}")
+        try:
+            accuracy = mlp_accuracy(params, X, y)
+        except ValueError as problem:
+            print(f"{name}: {problem}")
+            return
+        verdict = "ok" if accuracy >= threshold else "too low"
+        print(f"{name}: {accuracy:.4f} (needs at least {threshold}): {verdict}")

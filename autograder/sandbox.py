@@ -1,0 +1,195 @@
+"""Student kernels inside bubblewrap: what student code can see, touch and use.
+
+``SandboxedKernelManager`` is a jupyter_client kernel manager; nbgrader's
+``Execute`` takes it through ``c.Execute.kernel_manager_class`` (set in
+nbgrader_config.py), so ``autograder grade``, ``autograder check`` and plain
+``nbgrader autograde`` all start student kernels this way:
+
+- a new mount namespace with a read-only system (/usr, /etc, the Python
+  installation and its virtualenv) and nothing else of the host: not the course
+  directory, the reference ``course`` package, source_assignments/, grading/, the
+  gradebook, or other submissions. The only writable places are the kernel's
+  working directory (the scratch copy of this submission) and a private /tmp;
+- no network (a new network namespace), its own PID, IPC and UTS namespaces, a new
+  session; it dies with its launcher;
+- run as an unprivileged user of its own (a fresh uid per kernel, so limits on
+  processes never pool between submissions) with resource limits: address space,
+  CPU seconds, processes, file size and open files;
+- a minimal environment; the Jupyter connection uses unix sockets (the ``ipc``
+  transport) in the working directory, the only channel in or out.
+
+Where bubblewrap is missing, kernels refuse to start with a message saying what
+to install; ``AUTOGRADER_UNSAFE_NO_SANDBOX=1`` (``autograder grade
+--unsafe-no-sandbox``) runs them unconfined instead, for machines where that is an
+accepted risk.
+"""
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import psutil
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer
+
+UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
+SANDBOX_UIDS = (200_000, 300_000)  # unprivileged ids that no real account uses
+
+
+class SandboxUnavailable(RuntimeError):
+    """Student code would run unconfined: refuse unless the instructor opted out."""
+
+
+def sandbox_disabled():
+    return os.environ.get(UNSAFE_ENV) == "1"
+
+
+def check_sandbox_available():
+    """Raise SandboxUnavailable unless bubblewrap can confine kernels here."""
+    if sandbox_disabled():
+        return
+    missing = [tool for tool in ("bwrap", "prlimit", "setpriv") if shutil.which(tool) is None]
+    if missing:
+        raise SandboxUnavailable(
+            f"Cannot sandbox student kernels: {', '.join(missing)} not found. Install bubblewrap "
+            "(Debian/Ubuntu: apt-get install bubblewrap util-linux) or, only if you accept "
+            "running student code unconfined, pass --unsafe-no-sandbox "
+            f"(or set {UNSAFE_ENV}=1)."
+        )
+    if os.geteuid() != 0:
+        raise SandboxUnavailable(
+            "Cannot sandbox student kernels: the sandbox switches each kernel to an unprivileged "
+            "user of its own, which needs root. Run grading as root, or pass --unsafe-no-sandbox "
+            f"(or set {UNSAFE_ENV}=1) to run student code unconfined."
+        )
+
+
+def _ancestors(path):
+    """'/a/b/c' -> ['/a', '/a/b']: the folders bubblewrap must create to bind at path."""
+    parts = path.strip("/").split("/")[:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _readable_parents(paths, existing=()):
+    """--dir arguments creating every missing parent as 0755 (bwrap would make it 0700)."""
+    args, made = [], set(existing)
+    for path in paths:
+        for folder in _ancestors(path):
+            if folder not in made:
+                args += ["--perms", "0755", "--dir", folder]
+                made.add(folder)
+    return args
+
+
+def _chown_tree(folder, uid):
+    for current, dirs, files in os.walk(folder):
+        os.chown(current, uid, uid)
+        for name in files:
+            os.chown(os.path.join(current, name), uid, uid, follow_symlinks=False)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring)."""
+
+    memory_limit = Integer(4 * 2**30, help="address-space limit per kernel, bytes").tag(config=True)
+    cpu_seconds = Integer(900, help="CPU-time limit per kernel, seconds").tag(config=True)
+    max_processes = Integer(256, help="processes and threads per kernel").tag(config=True)
+    max_file_size = Integer(64 * 2**20, help="largest file a kernel may write, bytes").tag(config=True)
+    tmp_size = Integer(256 * 2**20, help="size of the kernel's private /tmp, bytes").tag(config=True)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if sandbox_disabled():
+            return await super()._async_pre_start_kernel(**kw)
+        check_sandbox_available()
+        self._workdir = os.path.abspath(kw.get("cwd") or os.getcwd())
+        self._uid = random.randrange(*SANDBOX_UIDS)
+        # Unix sockets in the working directory: the kernel's only way out, and a path
+        # of its own per kernel (the default relative path breaks across working directories).
+        sockets = os.path.join(self._workdir, f".kernel-{self._uid}")
+        os.makedirs(sockets, exist_ok=True)
+        self.transport = "ipc"
+        self.ip = os.path.join(sockets, "ipc")
+        self.connection_file = os.path.join(sockets, "connection.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        """The kernel command wrapped in bwrap; called once the connection file exists."""
+        command = super().format_kernel_cmd(extra_arguments)
+        if sandbox_disabled():
+            return command
+        _chown_tree(self._workdir, self._uid)  # the kernel's user owns its working copy
+        return self._bwrap_arguments() + ["--"] + self._limits() + command
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if not sandbox_disabled():
+            # The kernel's own console chatter ("To connect another client ...") is not
+            # a cell output; cell outputs travel over the Jupyter channels.
+            kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_signal_kernel(self, signum):
+        """Signal the processes inside the sandbox (interrupts, in particular).
+
+        bubblewrap starts its child in a new session, so the default (signalling the
+        launcher's process group) would never reach the kernel.
+        """
+        if sandbox_disabled():
+            return await super()._async_signal_kernel(signum)
+        pid = getattr(self.provisioner, "pid", None)
+        if pid is None:
+            return None
+        try:
+            inside = psutil.Process(pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return None
+        for process in inside:
+            try:
+                process.send_signal(signum)
+            except psutil.NoSuchProcess:
+                pass
+        return None
+
+    def _limits(self):
+        return [
+            "setpriv", f"--reuid={self._uid}", f"--regid={self._uid}", "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
+            "prlimit", f"--as={self.memory_limit}", f"--cpu={self.cpu_seconds}",
+            f"--nproc={self.max_processes}", f"--fsize={self.max_file_size}", "--nofile=1024",
+            "--core=0", "--",
+        ]
+
+    def _bwrap_arguments(self):
+        args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+                "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+        systems = [path for path in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64")
+                   if os.path.exists(path)]
+        pythons = sorted({os.path.realpath(sys.base_prefix), os.path.abspath(sys.prefix)})
+        for system in systems:
+            args += ["--ro-bind", system, system]
+        args += _readable_parents(pythons)
+        for python in pythons:
+            args += ["--ro-bind", python, python]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 # A private /tmp first: the working directory may itself live under /tmp.
+                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp"]
+        args += _readable_parents([self._workdir], existing=pythons + ["/tmp"])
+        args += ["--bind", self._workdir, self._workdir, "--chdir", self._workdir, "--clearenv"]
+        environment = {
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "LANG": "C.UTF-8",
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            "IPYTHONDIR": "/tmp/ipython",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+        }
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
+            if name in os.environ:  # the machine's BLAS settings, unchanged
+                environment[name] = os.environ[name]
+        for name, value in environment.items():
+            args += ["--setenv", name, value]
+        return args
