@@ -108,7 +108,7 @@ class FullyConnectedNet:
         Returns scores of shape (N, C) when y is None; otherwise (loss, grads) where
         grads maps each name in self.params to the gradient of the loss.
         """
-        X = X.astype(self.dtype)
+        X = np.asarray(X, dtype=self.dtype)  # no copy when X already has the model's dtype
         mode = "test" if y is None else "train"
 
         # Set train/test mode for batchnorm params and dropout param since they
@@ -156,11 +156,17 @@ class FullyConnectedNet:
                 dh, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward[self.normalization](
                     dh, norm_cache
                 )
-            dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
-        for i in range(1, last + 1):
-            W = self.params[f"W{i}"]
-            loss += 0.5 * self.reg * np.sum(W * W)
-            grads[f"W{i}"] += self.reg * W
+            if i > 1:
+                dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
+            else:  # nothing needs the gradient with respect to X: skip its large matmul
+                x = fc_cache[0]
+                grads["W1"] = x.reshape(x.shape[0], -1).T @ dh
+                grads["b1"] = dh.sum(axis=0)
+        if self.reg:  # L2 on every weight matrix; with reg = 0 there is nothing to add
+            for i in range(1, last + 1):
+                W = self.params[f"W{i}"]
+                loss += 0.5 * self.reg * np.vdot(W, W)
+                grads[f"W{i}"] += self.reg * W
         ### END SOLUTION
 
         return loss, grads

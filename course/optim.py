@@ -6,6 +6,7 @@ Each rule has the signature ``next_w, config = rule(w, dw, config)``:
 - dw: gradient of the loss with respect to w
 - config: hyperparameters plus the rule's state between steps (velocity, caches,
   moment estimates, step count). Pass back the returned config on the next step.
+  The state belongs to the rule: Adam updates its moment arrays in place.
 
 A missing or None config gets the CS231n defaults.
 """
@@ -142,19 +143,34 @@ def adam(w, dw, config=None):
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
     config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 0)
+    if "m" not in config:  # setdefault would build a throw-away array on every step
+        config["m"] = np.zeros_like(w)
+        config["v"] = np.zeros_like(w)
 
     next_w = None
     ### BEGIN SOLUTION
     beta1, beta2 = config["beta1"], config["beta2"]
     config["t"] += 1
-    config["m"] = beta1 * config["m"] + (1 - beta1) * dw
-    config["v"] = beta2 * config["v"] + (1 - beta2) * dw**2
-    m_hat = config["m"] / (1 - beta1 ** config["t"])
-    v_hat = config["v"] / (1 - beta2 ** config["t"])
-    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    # Adam runs on every parameter at every step, so it works in place: the moments are
+    # its own state, and one scratch array holds each intermediate in turn.
+    m, v = config["m"], config["v"]
+    scratch = np.square(dw)
+    scratch *= 1 - beta2
+    v *= beta2
+    v += scratch  # v = beta2 * v + (1 - beta2) * dw**2
+    np.multiply(dw, 1 - beta1, out=scratch)
+    m *= beta1
+    m += scratch  # m = beta1 * m + (1 - beta1) * dw
+    # lr * m_hat / (sqrt(v_hat) + eps), with both bias corrections folded into scalars
+    # (Python floats, so that float32 stays float32).
+    v_correction = (1 - beta2 ** config["t"]) ** 0.5
+    step_size = config["learning_rate"] * v_correction / (1 - beta1 ** config["t"])
+    np.sqrt(v, out=scratch)
+    scratch += config["epsilon"] * v_correction
+    np.divide(m, scratch, out=scratch)
+    scratch *= step_size
+    next_w = w - scratch
     ### END SOLUTION
 
     return next_w, config

@@ -123,9 +123,14 @@ def test_callers_arrays_are_never_modified(rule):
         next_w, config = rule(w, dw, config)
         assert next_w is not w
         assert np.array_equal(w, w_before) and np.array_equal(dw, dw_before)
-    # State arrays handed out by the last call (the caller may keep them, e.g. to plot
-    # the velocity) are replaced on the next step, never overwritten in place.
+    # State arrays handed out by the last call are replaced on the next step, never
+    # overwritten in place, except Adam's moments: Adam owns them and updates them in place
+    # (it runs on every parameter at every step, and fresh arrays cost it a third of its time).
     held = {k: v for k, v in config.items() if isinstance(v, np.ndarray)}
+    if rule is optim.adam:
+        _, after = rule(w, dw, config)
+        assert after["m"] is held["m"] and after["v"] is held["v"]
+        return
     copies = {k: v.copy() for k, v in held.items()}
     rule(w, dw, config)
     for key, array in held.items():

@@ -6,6 +6,7 @@ Each rule has the signature ``next_w, config = rule(w, dw, config)``:
 - dw: gradient of the loss with respect to w
 - config: hyperparameters plus the rule's state between steps (velocity, caches,
   moment estimates, step count). Pass back the returned config on the next step.
+  The state belongs to the rule: Adam updates its moment arrays in place.
 
 A missing or None config gets the CS231n defaults.
 """
@@ -132,9 +133,10 @@ def adam(w, dw, config=None):
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
     config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 0)
+    if "m" not in config:  # setdefault would build a throw-away array on every step
+        config["m"] = np.zeros_like(w)
+        config["v"] = np.zeros_like(w)
 
     next_w = None
     # YOUR CODE HERE
