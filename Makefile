@@ -5,7 +5,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo compare-update-rules test test-fast bench clean
+.PHONY: setup system-packages demo compare-update-rules test test-fast bench clean
+
+# Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
+system-packages:
+	@if ! command -v bwrap >/dev/null || ! command -v prlimit >/dev/null || ! command -v setpriv >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && apt-get install -y -qq bubblewrap util-linux; \
+	    else \
+	        echo "Install bubblewrap and util-linux (e.g. sudo apt-get install bubblewrap util-linux)"; exit 1; \
+	    fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +23,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+setup: system-packages $(VENV)/.installed
 
 demo: setup
 	$(PY) -m autograder demo

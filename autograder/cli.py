@@ -6,7 +6,7 @@ import os
 import sys
 
 from .bundle import BundleError
-from .feedback import write_feedback
+from .feedback import write_all_feedback
 from .grading import GradingOptions, grade
 from .checkcmd import check, format_check
 from .demo import run_demo
@@ -14,7 +14,7 @@ from .kernel_env import tool_environment
 from .sandbox import SandboxUnavailable
 from .pipeline import course_id, db_url, load_course_config, split_pipeline
 from .report import export_csv, json_report, summary_table
-from .writer import GRADED_STATUSES, GradebookWriter
+from .writer import GradebookWriter, graded_students
 from .coursedir import CourseError, find_course
 from .recording import RecordingError
 from .release import ReleaseError, check_release, release
@@ -52,17 +52,22 @@ def _grade(course, args):
     config = load_course_config(course.root)
     csv_path = os.path.join(course.root, "reports", f"{args.assignment}_grades.csv")
     export_csv(course.root, args.assignment, db_url(config, course.root), course_id(config), csv_path)
-    for outcome in report.outcomes:
-        if outcome["status"] in GRADED_STATUSES:
-            write_feedback(course.root, args.assignment, outcome["student"])
     if args.json:
         print(json_report(report))
     else:
         print(summary_table(report))
-        print(f"grades: {os.path.relpath(csv_path)}; feedback: feedback/<student>/{args.assignment}/")
+        print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run "
+              f"`autograder feedback {args.assignment}`")
     for outcome in report.failed:
         print(f"could not grade {outcome['student']}: {outcome['message']}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _feedback(course, args):
+    students = graded_students(course.root, args.assignment)
+    paths = write_all_feedback(course.root, args.assignment, students, args.workers)
+    print(f"wrote {len(paths)} feedback page(s) in feedback/<student>/{args.assignment}/")
+    return 0
 
 
 def _rescore(course, args):
@@ -134,6 +139,15 @@ def build_parser():
     grading.add_argument("--unsafe-no-sandbox", action="store_true",
                          help="run student kernels without bubblewrap (only where that risk is accepted)")
     grading.set_defaults(handler=_grade)
+
+    feedback = commands.add_parser(
+        "feedback", help="write per-student feedback HTML (verdicts, never hidden tests)",
+        description="Render feedback/<student>/<assignment>/*.html for every graded submission: "
+        "each check's name, verdict, points and error size; never hidden test code or expected "
+        "values (which nbgrader's own feedback would show).")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    feedback.set_defaults(handler=_feedback)
 
     rescoring = commands.add_parser(
         "rescore", help="judge recorded values again after a tolerance or points change",

@@ -10,13 +10,13 @@ import os
 import shutil
 
 from .coursedir import Course
-from .feedback import write_feedback
+from .feedback import write_all_feedback
 from .grading import GradingOptions, grade
 from .pipeline import course_id, db_url, load_course_config
 from .release import release
 from .report import export_csv
 from .sample_class import write_sample_class
-from .writer import GRADED_STATUSES
+from .writer import graded_students
 
 ASSIGNMENT = "fc_nets"
 COURSE_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
@@ -49,9 +49,7 @@ def run_demo(course, target, workers, log=print):
     config = load_course_config(demo.root)
     csv_path = os.path.join(demo.root, "reports", f"{ASSIGNMENT}_grades.csv")
     export_csv(demo.root, ASSIGNMENT, db_url(config, demo.root), course_id(config), csv_path)
-    for outcome in report.outcomes:
-        if outcome["status"] in GRADED_STATUSES:
-            write_feedback(demo.root, ASSIGNMENT, outcome["student"])
+    write_all_feedback(demo.root, ASSIGNMENT, graded_students(demo.root, ASSIGNMENT), workers)
 
     width = max(len(s) for s in kinds)
     log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")

@@ -8,6 +8,8 @@ added stays: each check's name, pass or fail, the size of the error, and the
 cell's points.
 """
 
+import concurrent.futures
+import multiprocessing
 import os
 
 import nbformat
@@ -60,3 +62,11 @@ def write_feedback(course_root, assignment, student):
             f.write(html)
         written.append(path)
     return written
+
+
+def write_all_feedback(course_root, assignment, students, workers):
+    """Feedback for many students, rendered in parallel (nbconvert takes about a second each)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
+        futures = [pool.submit(write_feedback, course_root, assignment, s) for s in students]
+        return [path for future in futures for path in future.result()]

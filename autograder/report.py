@@ -47,7 +47,8 @@ def json_report(report):
             "message": outcome.get("message", ""),
             "checks": [c for c in outcome.get("checks", []) if "name" in c],
         })
-    return json.dumps({"students": students, "seconds": report.seconds}, indent=1)
+    return json.dumps({"students": students, "seconds": report.seconds,
+                       "record_seconds": report.record_seconds}, indent=1)
 
 
 def export_csv(course_root, assignment, db_url, course_id, path):

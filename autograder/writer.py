@@ -44,6 +44,15 @@ def read_state(course_root, student, assignment):
         return None
 
 
+def graded_students(course_root, assignment):
+    """Students whose submission of ``assignment`` has grades recorded."""
+    folder = os.path.join(course_root, "autograded")
+    if not os.path.isdir(folder):
+        return []
+    return [student for student in sorted(os.listdir(folder))
+            if (read_state(course_root, student, assignment) or {}).get("status") in GRADED_STATUSES]
+
+
 def _write_atomically(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.partial"

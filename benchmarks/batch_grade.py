@@ -107,7 +107,8 @@ def main(argv=None):
         print(f"autograder grade, no sandbox:{unconfined_seconds:7.1f} s "
               f"(sandbox overhead {100 * (ours_seconds / unconfined_seconds - 1):+.1f}%)")
 
-        students = json.loads(result.stdout)["students"]
+        report = json.loads(result.stdout)
+        students = report["students"]
         breakdown = {"sanitize": 0.0, "kernel_start": 0.0, "execute": 0.0}
         for state_file in (ours_root / "autograded").glob(f"*/{ASSIGNMENT}/.autograder.json"):
             for timing in json.loads(state_file.read_text())["timings"].values():
@@ -116,6 +117,8 @@ def main(argv=None):
         total = sum(breakdown.values())
         print("where our worker time goes (summed over workers): " + ", ".join(
             f"{key} {value:.1f} s ({100 * value / total:.0f}%)" for key, value in breakdown.items()))
+        print(f"recording in the one writer: {report['record_seconds']:.1f} s "
+              f"({report['record_seconds'] / args.submissions:.2f} s per submission, while workers run)")
         print(f"graded: {sum(s['status'].startswith('graded') for s in students)} / {len(students)}")
 
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

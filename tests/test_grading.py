@@ -53,6 +53,7 @@ def pool_run(released_course, tmp_path_factory):
     root = clone(released_course, tmp_path_factory.mktemp("pool") / "course")
     write_class(root)
     result = run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False)
+    run_autograder(root, "feedback", ASSIGNMENT)
     return root, result
 
 

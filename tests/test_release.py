@@ -148,3 +148,12 @@ def test_public_checks_print_cs231n_style_errors_for_students(tmp_path):
     printed = "".join(o.get("text", "") for o in source.cells[-1].outputs)
     assert "sgd_momentum.next_w error: " in printed and "(tolerance 1e-08): ok" in printed
     assert "sgd_momentum.hidden" not in printed  # hidden checks are recorded, never reported
+
+
+def test_the_sample_class_builds_from_the_current_notebooks():
+    """Every style and mistake still applies to the reference as it stands (autograder demo)."""
+    from autograder.sample_class import sample_class
+
+    notebooks, kinds = sample_class(nbformat.read(SOURCE, 4), nbformat.read(RELEASED, 4))
+    assert len(notebooks) == len(kinds) == 30
+    assert sum(kind.startswith("correct") for kind in kinds.values()) == 10
