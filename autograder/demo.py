@@ -44,7 +44,7 @@ def run_demo(course, target, workers, log=print):
         demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT)
     log(f"wrote {len(kinds)} sample submissions; grading with {workers} workers")
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
-    report = grade(demo, ASSIGNMENT, options, log=log)
+    report = grade(demo, ASSIGNMENT, options)
 
     config = load_course_config(demo.root)
     csv_path = os.path.join(demo.root, "reports", f"{ASSIGNMENT}_grades.csv")

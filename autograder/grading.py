@@ -120,19 +120,30 @@ def _results(jobs, options):
 
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(options.workers, mp_context=context) as pool:
-        futures = {pool.submit(execute_submission, job): job for job in jobs}
+        pending, running = iter(jobs), {}
         try:
-            for future in concurrent.futures.as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except Exception as error:  # noqa: BLE001 - reported per submission
-                    yield futures[future], error
+            # At most one queued job per worker: the rest stay unread on disk until needed.
+            for job in pending:
+                running[pool.submit(execute_submission, job)] = job
+                if len(running) >= options.workers:
+                    break
+            while running:
+                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        yield job, future.result()
+                    except Exception as error:  # noqa: BLE001 - reported per submission
+                        yield job, error
+                    next_job = next(pending, None)
+                    if next_job is not None:
+                        running[pool.submit(execute_submission, next_job)] = next_job
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
 
 
-def grade(course, assignment, options, log=print):
+def grade(course, assignment, options):
     """Grade every submission of ``assignment``; returns a GradingReport."""
     started = time.perf_counter()
     if options.unsafe_no_sandbox:
@@ -175,14 +186,16 @@ def grade(course, assignment, options, log=print):
                 report.outcomes.append(writer.record(submission.student, submission.folder, None, digest,
                                                      support, problem=submission.problem))
                 continue
-            pending.append((submission, files, digest))
+            pending.append(submission)
 
         job_config = worker_config(config, options.cell_timeout)
         notebook_timeout = options.notebook_timeout or course_setting(
             config, "notebook_timeout", DEFAULT_NOTEBOOK_TIMEOUT)
 
         def jobs():
-            for submission, files, digest in pending:
+            for submission in pending:  # read again here, so that only queued jobs sit in memory
+                files = submission_files(submission.folder)
+                digest = content_hash(files, version)
                 yield {"student": submission.student, "assignment": assignment, "files": files,
                        "support_files": support, "snapshots": snapshots, "config": job_config,
                        "sanitize_preprocessors": worker_preprocessors,

@@ -187,13 +187,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         pythons = sorted({os.path.realpath(sys.base_prefix), os.path.abspath(sys.prefix)})
         for system in systems:
             args += ["--ro-bind", system, system]
-        args += _readable_parents(pythons)
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 # The private /tmp comes before every other bind: the Python environment
+                 # and the working directory may themselves live under /tmp.
+                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp"]
+        args += _readable_parents(pythons + [self._workdir], existing=systems + ["/tmp"])
         for python in pythons:
             args += ["--ro-bind", python, python]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 # A private /tmp first: the working directory may itself live under /tmp.
-                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp"]
-        args += _readable_parents([self._workdir], existing=pythons + ["/tmp"])
         args += ["--bind", self._workdir, self._workdir, "--chdir", self._workdir, "--clearenv"]
         environment = {
             "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",

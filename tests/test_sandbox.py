@@ -38,3 +38,19 @@ def test_bubblewrap_command_hides_the_host_and_limits_the_kernel(tmp_path, monke
     assert "--reuid=250000" in command and any(a.startswith("--as=") for a in command)
     # /tmp is private, and made before the working directory (which may live under /tmp) is bound.
     assert command.index("/tmp") < command.index("--bind")
+
+
+def test_private_tmp_never_hides_an_environment_living_under_tmp(tmp_path, monkeypatch):
+    """CI clones the repository (and its .venv) under /tmp: /tmp must be mounted first."""
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    venv = str(tmp_path / "clone" / ".venv")
+    monkeypatch.setattr(sandbox.sys, "prefix", venv)
+    manager = sandbox.SandboxedKernelManager()
+    manager._workdir, manager._uid = str(tmp_path / "work"), 250_000
+    manager._matplotlib_dir = str(tmp_path / "work" / ".kernel" / "matplotlib")
+    command = manager._bwrap_arguments()
+    tmpfs = command.index("--tmpfs")
+    venv_bind = next(i for i, arg in enumerate(command) if arg == "--ro-bind" and command[i + 1] == venv)
+    assert command[tmpfs + 1] == "/tmp" and tmpfs < venv_bind
+    parents = [command[i + 1] for i, arg in enumerate(command) if arg == "--dir"]
+    assert str(tmp_path / "clone") in parents  # created readable, not bwrap's 0700
