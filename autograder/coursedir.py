@@ -1,7 +1,11 @@
 """Where the course lives: the folder holding nbgrader_config.py, and its layout."""
 
 import os
+import shutil
 from dataclasses import dataclass
+
+# What an instructor's course directory holds besides student data.
+INSTRUCTOR_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
 
 
 class CourseError(Exception):
@@ -58,3 +62,15 @@ def find_course(start=None):
                 "--course-dir."
             )
         folder = parent
+
+
+def copy_instructor_files(source_root, target):
+    """A copy of a course's instructor files (no gradebook, no submissions) in ``target``."""
+    os.makedirs(target, exist_ok=True)
+    for name in INSTRUCTOR_FILES:
+        source = os.path.join(source_root, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(target, name), ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, os.path.join(target, name))
+    return Course(os.path.abspath(target))

@@ -9,7 +9,7 @@ CSV export and per-student feedback. The repository's own folders stay untouched
 import os
 import shutil
 
-from .coursedir import Course
+from .coursedir import copy_instructor_files
 from .feedback import write_all_feedback
 from .grading import GradingOptions, grade
 from .pipeline import course_id, db_url, load_course_config
@@ -19,21 +19,12 @@ from .sample_class import write_sample_class
 from .writer import graded_students
 
 ASSIGNMENT = "fc_nets"
-COURSE_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
 
 
 def prepare_demo_course(course, target):
     """A fresh copy of the course's instructor files in ``target``."""
     shutil.rmtree(target, ignore_errors=True)
-    os.makedirs(target)
-    for name in COURSE_FILES:
-        source = os.path.join(course.root, name)
-        if os.path.isdir(source):
-            shutil.copytree(source, os.path.join(target, name),
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, os.path.join(target, name))
-    return Course(os.path.abspath(target))
+    return copy_instructor_files(course.root, target)
 
 
 def run_demo(course, target, workers, log=print):

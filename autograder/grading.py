@@ -92,20 +92,21 @@ def gradebook_snapshots(url, course_name, assignment):
         ) from None
 
 
-def _results(jobs, options):
-    """Yield (job, result or exception) as workers finish, feeding them on demand."""
-    if options.scheduler:
-        from distributed import Client, as_completed
+def _windowed(executor, jobs, window):
+    """Yield (job, result or exception) as they finish, with at most ``window`` jobs queued.
 
-        with Client(options.scheduler) as client:
-            window = max(1, sum(client.nthreads().values()))
-            pending, running = iter(jobs), {}
-            for job in pending:
-                running[client.submit(execute_submission, job, pure=False)] = job
-                if len(running) >= window:
-                    break
-            completed = as_completed(list(running))
-            for future in completed:
+    Jobs are handed out as workers free up, so long submissions never pile up behind one
+    worker while another idles, and only the queued jobs' files sit in memory.
+    """
+    pending, running = iter(jobs), {}
+    try:
+        for job in pending:
+            running[executor.submit(execute_submission, job)] = job
+            if len(running) >= window:
+                break
+        while running:
+            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
                 job = running.pop(future)
                 try:
                     yield job, future.result()
@@ -113,34 +114,25 @@ def _results(jobs, options):
                     yield job, error
                 next_job = next(pending, None)
                 if next_job is not None:
-                    new = client.submit(execute_submission, next_job, pure=False)
-                    running[new] = next_job
-                    completed.add(new)
-        return
+                    running[executor.submit(execute_submission, next_job)] = next_job
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
 
+
+def _results(jobs, options):
+    """Results from a local spawn process pool, or from a Dask cluster's executor."""
+    if options.scheduler:
+        from distributed import Client
+
+        with Client(options.scheduler) as client:
+            window = max(1, sum(client.nthreads().values()))
+            yield from _windowed(client.get_executor(pure=False), jobs, window)
+        return
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(options.workers, mp_context=context) as pool:
-        pending, running = iter(jobs), {}
-        try:
-            # At most one queued job per worker: the rest stay unread on disk until needed.
-            for job in pending:
-                running[pool.submit(execute_submission, job)] = job
-                if len(running) >= options.workers:
-                    break
-            while running:
-                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in done:
-                    job = running.pop(future)
-                    try:
-                        yield job, future.result()
-                    except Exception as error:  # noqa: BLE001 - reported per submission
-                        yield job, error
-                    next_job = next(pending, None)
-                    if next_job is not None:
-                        running[pool.submit(execute_submission, next_job)] = next_job
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        yield from _windowed(pool, jobs, options.workers)
 
 
 def grade(course, assignment, options):

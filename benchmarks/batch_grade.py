@@ -28,23 +28,17 @@ sys.path.insert(0, str(REPO_ROOT))
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
+from autograder.coursedir import copy_instructor_files  # noqa: E402
 from autograder.sample_class import sample_class  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
-COURSE_FILES = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
 # Plain nbgrader has no per-notebook limit: an infinite loop would cost it cells x cell timeout.
 NOT_FOR_PLAIN_NBGRADER = {"infinite_loop", "broken_json"}
 
 
 def make_course(target, count):
     """A course copy with ``count`` submissions, released (so the gradebook knows the cells)."""
-    target.mkdir(parents=True)
-    for name in COURSE_FILES:
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target / name)
+    copy_instructor_files(str(REPO_ROOT), str(target))
     env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
     subprocess.run([sys.executable, "-m", "autograder", "release", ASSIGNMENT], cwd=target, env=env,
                    check=True, capture_output=True)
