@@ -121,7 +121,7 @@ def build_parser():
         "grade", help="grade every submission in parallel into nbgrader's gradebook",
         description="Execute submissions in parallel workers (or on a Dask cluster), judge them "
         "and record the grades in nbgrader's gradebook; writes reports/<assignment>_grades.csv "
-        "and feedback/<student>/<assignment>/*.html. Unchanged submissions are skipped.")
+        "(feedback pages: `autograder feedback`). Unchanged submissions are skipped.")
     grading.add_argument("assignment", help="assignment name, e.g. fc_nets")
     grading.add_argument("--submissions", help="a folder in nbgrader's submitted/ layout, or an LMS "
                          "zip export (default: <course>/submitted)")

@@ -25,6 +25,7 @@ class Submission:
     student: str
     folder: str | None = None
     problem: str | None = None
+    status: str | None = None  # the outcome to report when there is a problem
 
 
 def collect_folder(submitted_dir, assignment):
@@ -43,9 +44,11 @@ def collect_folder(submitted_dir, assignment):
         if not os.path.isdir(folder):
             found = ", ".join(sorted(os.listdir(student_dir))) or "nothing"
             submissions.append(Submission(
-                student, problem=f"no {assignment} folder in {student_dir} (found: {found})"))
+                student, problem=f"no {assignment} folder in {student_dir} (found: {found})",
+                status="not collected"))
         elif not any(files for _, _, files in os.walk(folder)):
-            submissions.append(Submission(student, folder, problem="empty submission folder"))
+            submissions.append(Submission(student, folder, problem="empty submission folder",
+                                          status="empty"))
         else:
             submissions.append(Submission(student, folder))
     return submissions
@@ -72,7 +75,8 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_ZIP_PATTERN):
             if info is None or not re.fullmatch(r"[\w.@+-]+", info["student_id"]):
                 unmatched.append(Submission(
                     entry.filename,
-                    problem=f"file name does not match the pattern {pattern!r}: cannot tell whose it is"))
+                    problem=f"file name does not match the pattern {pattern!r}: cannot tell whose it is",
+                    status="not collected"))
                 continue
             target = os.path.join(staging_dir, info["student_id"], assignment,
                                   os.path.basename(info["file_id"]))

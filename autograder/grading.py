@@ -164,7 +164,7 @@ def grade(course, assignment, options):
         pending = []
         for submission in submissions:
             if submission.folder is None:  # nothing we could record under a student
-                report.outcomes.append({"student": submission.student, "status": "not collected",
+                report.outcomes.append({"student": submission.student, "status": submission.status,
                                         "message": submission.problem, "score": None, "max_score": None,
                                         "checks": []})
                 continue
@@ -176,7 +176,8 @@ def grade(course, assignment, options):
                 continue
             if submission.problem:
                 report.outcomes.append(writer.record(submission.student, submission.folder, None, digest,
-                                                     support, problem=submission.problem))
+                                                     support, problem=submission.problem,
+                                                     problem_status=submission.status))
                 continue
             pending.append(submission)
 

@@ -138,6 +138,9 @@ MISTAKES = {
     "undertrained_best_model": [("best_model", "num_epochs=10", "num_epochs=1")],
 }
 
+# An infinite loop where a student meant to write ReLU.
+INFINITE_LOOP = ("relu_forward", "out = np.maximum(x, 0)", "while True:\n        pass")
+
 # Style combinations of the correct submissions.
 CORRECT = [[], ["dot"], ["mask"], ["logsumexp"], ["named"], ["randn"], ["transpose"],
            ["dot", "mask", "named"], ["logsumexp", "transpose", "randn"], ["warnings"]]
@@ -156,8 +159,7 @@ def sample_class(source_nb, released_nb):
         kinds[name] = "mistake: " + name.replace("_", " ")
     notebooks["untouched"] = nbformat.from_dict(released_nb)
     kinds["untouched"] = "the release, unchanged"
-    notebooks["infinite_loop"] = edit_solution(pasted, "relu_forward", "out = np.maximum(x, 0)",
-                                               "while True:\n        pass")
+    notebooks["infinite_loop"] = edit_solution(pasted, *INFINITE_LOOP)
     kinds["infinite_loop"] = "an infinite loop in relu_forward"
     notebooks["syntax_error"] = edit_solution(pasted, "affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b",
                                               "out = x.reshape(x.shape[0], -1 @ w + b")

@@ -159,12 +159,17 @@ class GradebookWriter:
             submission = gb.find_submission(self.assignment, student)
             return submission.score, submission.max_score
 
-    def record(self, student, folder, result, content_hash, support_files, problem=None):
-        """Store one submission's outcome; returns the outcome as a plain dict."""
+    def record(self, student, folder, result, content_hash, support_files, problem=None,
+               problem_status=None):
+        """Store one submission's outcome; returns the outcome as a plain dict.
+
+        With ``problem`` (a submission that cannot be executed, e.g. an empty folder) its
+        notebooks score zero and the outcome carries ``problem_status`` and the problem.
+        """
         self._start_submission(student, folder)
         checks, messages = [], []
         if problem is not None:
-            status = "empty" if "empty" in problem else "invalid"
+            status = problem_status
             messages.append(problem)
             for name in self._notebook_names():
                 self._zero_notebook(student, name)

@@ -5,9 +5,7 @@ import shutil
 import nbformat
 from course_copy import ASSIGNMENT, NOTEBOOK
 
-from autograder.sample_class import MISTAKES, apply, edit_solution, paste_reference
-
-INFINITE_RELU = ("out = np.maximum(x, 0)", "while True:\n        pass")
+from autograder.sample_class import INFINITE_LOOP, MISTAKES, apply, edit_solution, paste_reference
 
 
 def _without_cell(nb, grade_id):
@@ -35,7 +33,7 @@ def class_notebooks(root):
         "cai": apply(pasted, MISTAKES["relu_on_scores"]),
         "dee": "{ this is not a notebook",
         "eli": _with_points(_without_cell(pasted, "test_relu_forward"), "test_adam", 100),
-        "fay": edit_solution(pasted, "relu_forward", *INFINITE_RELU),
+        "fay": edit_solution(pasted, *INFINITE_LOOP),
     }
 
 
