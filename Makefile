@@ -23,7 +23,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+# Plain nbgrader (generate_assignment, autograde) needs the files generated beside the
+# source notebooks (nnsupport/, public_checks.json), which are not committed there.
 setup: system-packages $(VENV)/.installed
+	$(VENV)/bin/autograder sync --generated-only
 
 demo: setup
 	$(PY) -m autograder demo

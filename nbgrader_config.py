@@ -1,8 +1,9 @@
 """nbgrader configuration for this course: the repository is the course directory.
 
 Run nbgrader (or `autograder`) from this folder. Source notebooks live in
-source_assignments/, the student versions in release/; submitted/, autograded/,
-feedback/ and the gradebook are student data and never committed.
+source_assignments/, the student versions in release/, expected values in
+grading_bundle/; submitted/, autograded/, feedback/ and the gradebook are student
+data and never committed.
 """
 
 import os
@@ -13,16 +14,15 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
-    Execute,
     IgnorePattern,
     LimitOutput,
     OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from autograder.preprocessors import JudgeChecks
+from autograder.execution import GuardedExecute
+from autograder.preprocessors import JudgeChecks, RestoreCellRoles
 from autograder.sandbox import SandboxedKernelManager
-from autograder.snapshot import RestoreCellRoles
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 here = os.path.dirname(os.path.abspath(__file__))
@@ -45,11 +45,12 @@ c.Autograde.sanitize_preprocessors = [
     RestoreCellRoles,
     CheckCellMetadata,
 ]
-# Hidden tests record values; JudgeChecks (right after Execute) compares them with the
-# expected values in grading/ and sets each test cell's score, outside the student's kernel.
-c.JudgeChecks.grading_directory = os.path.join(here, "grading")
+# Hidden tests record values; JudgeChecks (right after execution) compares them with the
+# expected values in grading_bundle/ and sets each test cell's score, outside the student's
+# kernel. GuardedExecute is nbgrader's Execute with a notebook time limit and an output cap.
+c.JudgeChecks.bundle_directory = os.path.join(here, "grading_bundle")
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    GuardedExecute,
     JudgeChecks,
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -61,10 +62,10 @@ c.Autograde.autograde_preprocessors = [
 # A submission that deleted a test cell gets it back (and is judged on it).
 c.OverwriteCells.add_missing_cells = True
 
-# Every student kernel starts inside bubblewrap (see autograder/sandbox.py); limits
-# per kernel are SandboxedKernelManager's traits (memory_limit, cpu_seconds, ...).
+# Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
+# limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).
 c.Execute.kernel_manager_class = SandboxedKernelManager
 
-# Time limits: per cell (seconds), and per notebook for `autograder grade`.
+# Time limits: per cell (nbgrader's own setting) and per notebook (seconds).
 c.Execute.timeout = 120
 c.Autograder.notebook_timeout = 600

@@ -1,8 +1,8 @@
 """The grading bundle: the instructor's expected values and checks, per notebook.
 
 Written by ``autograder release`` from a run of the source notebook, stored under
-``grading/<assignment>/<notebook>.checks.json`` (outside every folder that students
-or their kernels see), and read by the judge. Layout::
+``grading_bundle/<assignment>/<notebook>.checks.json`` (outside every folder that
+students or their kernels see), and read by the judge. Layout::
 
     {"assignment": ..., "notebook": ...,
      "cells": {grade_id: [check, ...]}}
@@ -14,19 +14,15 @@ or ``{"name", "kind": "accuracy", "threshold", "inputs": {"X", "y"}, "expected",
 import json
 import os
 
-GRADING_DIRECTORY = "grading"
+from .errors import BundleError
 
 
-class BundleError(Exception):
-    """The grading bundle is missing or does not fit the notebook being graded."""
+def bundle_path(bundle_dir, assignment, notebook):
+    return os.path.join(bundle_dir, assignment, f"{notebook}.checks.json")
 
 
-def bundle_path(grading_dir, assignment, notebook):
-    return os.path.join(grading_dir, assignment, f"{notebook}.checks.json")
-
-
-def load_bundle(grading_dir, assignment, notebook):
-    path = bundle_path(grading_dir, assignment, notebook)
+def load_bundle(bundle_dir, assignment, notebook):
+    path = bundle_path(bundle_dir, assignment, notebook)
     try:
         with open(path) as f:
             return json.load(f)

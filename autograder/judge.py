@@ -3,13 +3,25 @@
 Everything here runs in the grading process, never in the student's kernel, and
 treats what the kernel emitted as untrusted data: records are parsed as JSON
 and decoded from raw bytes, never unpickled or evaluated.
+
+``judge_notebook`` is the one way a notebook gets its verdicts: it removes any
+verdict output already present (a kernel may print anything, including something
+that looks like ours), judges every test cell the bundle knows, and puts each
+cell's score first among its outputs, as an ``execute_result``: nbgrader's
+``determine_grade`` takes the first error, stderr or execute_result it finds, so our
+score is the one ``SaveAutoGrades`` stores, whatever the student's code printed.
 """
 
-from dataclasses import asdict, dataclass
+import html
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from nbformat.v4 import new_output
+from nbgrader import utils
 
-from .student_checks import MIME_TYPE, decode_value, mlp_accuracy, relative_error
+from .checks import MIME_TYPE, decode_value, mlp_accuracy, relative_error
+
+VERDICT_METADATA_KEY = "nn_autograder"
 
 
 @dataclass
@@ -24,6 +36,16 @@ class Verdict:
 
     def to_dict(self):
         return asdict(self)
+
+
+@dataclass
+class CellJudgement:
+    """A judged test cell: its score and the verdict on each of its checks."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    verdicts: list = field(default_factory=list)
 
 
 def records_in_outputs(outputs):
@@ -117,3 +139,77 @@ def judge_cell(specs, records):
     scored = [v for v in verdicts if v.scored]
     fraction = sum(v.passed for v in scored) / len(scored) if scored else 0.0
     return fraction, verdicts
+
+
+def verdict_output(judgement):
+    """The execute_result nbgrader reads as the cell's score, with a readable table."""
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            html.escape(v.name), "pass" if v.passed else "FAIL", html.escape(v.message)
+        )
+        for v in judgement.verdicts
+    )
+    table = (
+        f"<p><b>Score {judgement.score:g} / {judgement.max_score:g}</b></p>"
+        f"<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>{rows}</table>"
+    )
+    return new_output(
+        "execute_result",
+        data={"text/plain": repr(float(judgement.score)), "text/html": table},
+        metadata={
+            VERDICT_METADATA_KEY: {
+                "score": judgement.score,
+                "max_score": judgement.max_score,
+                "verdicts": [v.to_dict() for v in judgement.verdicts],
+            }
+        },
+        execution_count=None,
+    )
+
+
+def is_verdict_output(output):
+    return VERDICT_METADATA_KEY in (output.get("metadata") or {})
+
+
+def is_judged_cell(cell, bundle_cells):
+    return (
+        cell.cell_type == "code"
+        and utils.is_grade(cell)
+        and not utils.is_solution(cell)
+        and cell.metadata["nbgrader"]["grade_id"] in bundle_cells
+    )
+
+
+def judge_notebook(nb, bundle_cells):
+    """Judge every test cell of an executed notebook in place; returns its CellJudgements.
+
+    Verdict outputs already in the notebook (an earlier judgement, or anything a
+    kernel emitted that looks like one) are removed first: only this function writes
+    verdicts.
+    """
+    judgements = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [output for output in cell.outputs if not is_verdict_output(output)]
+        if not is_judged_cell(cell, bundle_cells):
+            continue
+        max_score = float(cell.metadata["nbgrader"]["points"])
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        fraction, verdicts = judge_cell(bundle_cells[grade_id], records_in_outputs(cell.outputs))
+        judgement = CellJudgement(grade_id, round(max_score * fraction, 6), max_score, verdicts)
+        cell.outputs.insert(0, verdict_output(judgement))
+        judgements.append(judgement)
+    return judgements
+
+
+def verdicts_in_notebook(nb):
+    """The judge's verdicts in an autograded notebook, as check dicts with their cell."""
+    checks = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if is_verdict_output(output):
+                verdict = output["metadata"][VERDICT_METADATA_KEY]
+                grade_id = cell.metadata["nbgrader"]["grade_id"]
+                checks += [{"cell": grade_id, **check} for check in verdict["verdicts"]]
+    return checks

@@ -1,80 +1,73 @@
-"""nbgrader preprocessors that put our judging into nbgrader's own autograde.
+"""The nbgrader preprocessors our nbgrader_config.py plugs into nbgrader's own pipelines.
 
-``JudgeChecks`` goes right after ``Execute`` in ``c.Autograde.autograde_preprocessors``
-(see nbgrader_config.py). For every autograded test cell with checks in the grading
-bundle it judges the values the cell recorded and puts the score first among the
-cell's outputs, as an ``execute_result``: nbgrader's ``determine_grade`` takes the
-first error, stderr or execute_result it finds, so our score is the one
-``SaveAutoGrades`` stores, whatever the student's code printed or raised.
+- ``RestoreCellRoles`` extends nbgrader's ``OverwriteCells`` (sanitising, before execution)
+  to restore each graded cell's role as well as its source;
+- ``JudgeChecks`` goes right after ``Execute`` in ``c.Autograde.autograde_preprocessors``
+  and scores each test cell from its recorded values (see ``judge.judge_notebook``).
+
+So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder grade`` does.
 """
 
-import html
-
-from nbformat.v4 import new_output
-from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
-from .bundle import GRADING_DIRECTORY, load_bundle
-from .judge import judge_cell, records_in_outputs
-
-VERDICT_METADATA_KEY = "nn_autograder"
-
-
-def verdict_output(score, max_score, verdicts):
-    """The execute_result nbgrader reads as the cell's score, with a readable table."""
-    rows = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(v.name), "pass" if v.passed else "FAIL", html.escape(v.message)
-        )
-        for v in verdicts
-    )
-    table = (
-        f"<p><b>Score {score:g} / {max_score:g}</b></p>"
-        f"<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>{rows}</table>"
-    )
-    return new_output(
-        "execute_result",
-        data={"text/plain": repr(float(score)), "text/html": table},
-        metadata={
-            VERDICT_METADATA_KEY: {
-                "score": score,
-                "max_score": max_score,
-                "verdicts": [v.to_dict() for v in verdicts],
-            }
-        },
-        execution_count=None,
-    )
-
-
-def is_judged_cell(cell, bundle_cells):
-    return (
-        cell.cell_type == "code"
-        and utils.is_grade(cell)
-        and not utils.is_solution(cell)
-        and cell.metadata["nbgrader"]["grade_id"] in bundle_cells
-    )
+from .bundle import load_bundle
+from .course import BUNDLE_DIRECTORY
+from .judge import judge_notebook
 
 
 class JudgeChecks(NbGraderPreprocessor):
     """Score test cells from their recorded values and the instructor's expected ones."""
 
-    grading_directory = Unicode(
-        GRADING_DIRECTORY,
+    bundle_directory = Unicode(
+        BUNDLE_DIRECTORY,
         help="Folder holding <assignment>/<notebook>.checks.json grading bundles",
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        bundle = load_bundle(self.grading_directory, info["assignment"], info["notebook"])
-        self._bundle_cells = bundle["cells"]
+        bundle = load_bundle(self.bundle_directory, info["assignment"], info["notebook"])
+        resources["autograder_judgements"] = judge_notebook(nb, bundle["cells"])
+        return nb, resources
+
+
+class RestoreCellRoles(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, plus the roles it leaves to the submission.
+
+    ``OverwriteCells`` restores a graded cell's type, lock, points and (when locked)
+    source, but trusts the submission's ``grade`` / ``solution`` / ``task`` flags: a
+    test cell relabelled as a solution cell is then graded by hand, and one whose
+    grade flag is removed is not graded at all. This restores those flags (and the
+    points of a cell that lost its grade flag) from the gradebook too.
+    """
+
+    def preprocess(self, nb, resources):
+        self._roles = None
         return super().preprocess(nb, resources)
 
+    def _source_roles(self):
+        if self._roles is None:
+            notebook = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+            self._roles = {
+                "grade": {c.name: c.max_score for c in notebook.grade_cells},
+                "solution": {c.name for c in notebook.solution_cells},
+                "task": {c.name: c.max_score for c in notebook.task_cells},
+                "sources": {c.name for c in notebook.source_cells},
+            }
+        return self._roles
+
     def preprocess_cell(self, cell, resources, cell_index):
-        if is_judged_cell(cell, self._bundle_cells):
-            max_score = float(cell.metadata["nbgrader"]["points"])
-            specs = self._bundle_cells[cell.metadata["nbgrader"]["grade_id"]]
-            fraction, verdicts = judge_cell(specs, records_in_outputs(cell.outputs))
-            score = round(max_score * fraction, 6)
-            cell.outputs.insert(0, verdict_output(score, max_score, verdicts))
-        return cell, resources
+        # Roles first: nbgrader's checksum of a locked cell covers these flags.
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        roles = self._source_roles() if grade_id is not None else None
+        if roles is not None and grade_id in roles["sources"]:
+            metadata = cell.metadata.nbgrader
+            for flag in ("grade", "solution", "task"):
+                wanted = grade_id in roles[flag]
+                if bool(metadata.get(flag, False)) != wanted:
+                    self.report_change(grade_id, flag, wanted, metadata.get(flag, False))
+                    metadata[flag] = wanted
+            for flag in ("grade", "task"):
+                if grade_id in roles[flag]:
+                    metadata["points"] = float(roles[flag][grade_id])
+        return super().preprocess_cell(cell, resources, cell_index)

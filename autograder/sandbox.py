@@ -33,14 +33,12 @@ import sys
 
 import psutil
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer
+
+from .errors import SandboxUnavailable
+from .settings import Autograder
 
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
 SANDBOX_UIDS = (200_000, 300_000)  # unprivileged ids that no real account uses
-
-
-class SandboxUnavailable(RuntimeError):
-    """Student code would run unconfined: refuse unless the instructor opted out."""
 
 
 def sandbox_disabled():
@@ -106,13 +104,15 @@ def _chown_tree(folder, uid):
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring)."""
+    """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring).
 
-    memory_limit = Integer(4 * 2**30, help="address-space limit per kernel, bytes").tag(config=True)
-    cpu_seconds = Integer(900, help="CPU-time limit per kernel, seconds").tag(config=True)
-    max_processes = Integer(256, help="processes and threads per kernel").tag(config=True)
-    max_file_size = Integer(64 * 2**20, help="largest file a kernel may write, bytes").tag(config=True)
-    tmp_size = Integer(256 * 2**20, help="size of the kernel's private /tmp, bytes").tag(config=True)
+    Its limits are ``c.Autograder``'s (memory_limit, cpu_seconds, max_processes,
+    max_file_size, tmp_size).
+    """
+
+    @functools.cached_property
+    def settings(self):
+        return Autograder(config=self.config)
 
     async def _async_pre_start_kernel(self, **kw):
         if sandbox_disabled():
@@ -174,8 +174,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [
             "setpriv", f"--reuid={self._uid}", f"--regid={self._uid}", "--clear-groups",
             "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
-            "prlimit", f"--as={self.memory_limit}", f"--cpu={self.cpu_seconds}",
-            f"--nproc={self.max_processes}", f"--fsize={self.max_file_size}", "--nofile=1024",
+            "prlimit", f"--as={self.settings.memory_limit}", f"--cpu={self.settings.cpu_seconds}",
+            f"--nproc={self.settings.max_processes}", f"--fsize={self.settings.max_file_size}", "--nofile=1024",
             "--core=0", "--",
         ]
 
@@ -190,7 +190,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         args += ["--proc", "/proc", "--dev", "/dev",
                  # The private /tmp comes before every other bind: the Python environment
                  # and the working directory may themselves live under /tmp.
-                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp"]
+                 "--perms", "1777", "--size", str(self.settings.tmp_size), "--tmpfs", "/tmp"]
         args += _readable_parents(pythons + [self._workdir], existing=systems + ["/tmp"])
         for python in pythons:
             args += ["--ro-bind", python, python]

@@ -69,7 +69,7 @@ ATTACKS = {
         threat="read the grading bundle, the source notebook, the gradebook, the reference "
                "course and another submission; forge records from the bundle if readable",
         code="import json, os\nfrom IPython.display import display\nimport nnsupport.checks as c\n"
-             "targets = ['{root}/grading/fc_nets/FullyConnectedNets.checks.json',\n"
+             "targets = ['{root}/grading_bundle/fc_nets/FullyConnectedNets.checks.json',\n"
              "           '{root}/source_assignments/fc_nets/FullyConnectedNets.ipynb',\n"
              "           '{root}/gradebook.db', '{root}/course/layers.py',\n"
              "           '{victim}/FullyConnectedNets.ipynb', '{root}/nbgrader_config.py']\n"
@@ -104,7 +104,7 @@ ATTACKS = {
     # --- damaging or escaping ------------------------------------------------------------
     "write_outside_scratch": dict(
         threat="write into the course directory, the grading bundle, the gradebook and the host",
-        code="for target in ['{root}/pwned', '{root}/grading/fc_nets/FullyConnectedNets.checks.json',\n"
+        code="for target in ['{root}/pwned', '{root}/grading_bundle/fc_nets/FullyConnectedNets.checks.json',\n"
              "               '{root}/gradebook.db', '/work/pwned', '/usr/pwned', '/etc/pwned']:\n"
              "    try:\n        open(target, 'a').write('pwned')\n        print('WROTE', target)\n"
              "    except OSError as error:\n        print('DENIED', target, type(error).__name__)"),

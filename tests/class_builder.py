@@ -5,7 +5,7 @@ import shutil
 import nbformat
 from course_copy import ASSIGNMENT, NOTEBOOK
 
-from autograder.sample_class import INFINITE_LOOP, MISTAKES, apply, edit_solution, paste_reference
+from autograder.demo.sample_class import INFINITE_LOOP, MISTAKES, apply, edit_solution, paste_reference
 
 
 def _without_cell(nb, grade_id):

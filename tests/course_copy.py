@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.coursedir import copy_instructor_files
+from autograder.course import copy_instructor_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "fc_nets"

@@ -18,11 +18,11 @@ from course_copy import ASSIGNMENT, NOTEBOOK, run_autograder
 from nbformat.v4 import new_code_cell
 from test_grading import clone, grades
 
-from autograder.sample_class import STYLES, apply, edit_solution, paste_reference
+from autograder.demo.sample_class import STYLES, apply, edit_solution, paste_reference
 
 pytestmark = pytest.mark.slow
 LIMITS = ["--cell-timeout", "10", "--notebook-timeout", "45"]
-UNTOUCHED_PATHS = ("nbgrader_config.py", "course", "source_assignments", "grading", "release")
+UNTOUCHED_PATHS = ("nbgrader_config.py", "course", "source_assignments", "grading_bundle", "release")
 DETECTS_GRADING = (
     "out = x.reshape(x.shape[0], -1) @ w + b",
     "out = x.reshape(x.shape[0], -1) @ w + b\n    import os\n"

@@ -17,7 +17,7 @@ from class_builder import write_class
 from course_copy import ASSIGNMENT, NOTEBOOK, run_autograder
 from nbgrader.api import Gradebook
 
-from autograder.leaks import secret_lines
+from autograder.authoring.leaks import secret_lines
 
 pytestmark = pytest.mark.slow
 LIMITS = ["--cell-timeout", "4", "--notebook-timeout", "25"]
@@ -107,7 +107,7 @@ def test_feedback_shows_verdicts_but_no_hidden_tests_or_expected_values(pool_run
                           str(root / "course"))
     leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
     assert leaked == []
-    with open(root / "grading" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
+    with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
         bundle = json.load(f)
     for specs in bundle["cells"].values():
         for spec in specs:
@@ -128,7 +128,7 @@ def test_rerun_skips_every_unchanged_submission(pool_run):
 def test_rescore_applies_a_tolerance_change_without_executing(pool_run, tmp_path):
     root = clone(pool_run[0], tmp_path / "course")
     shutil.copytree(pool_run[0] / "autograded", root / "autograded")
-    bundle_file = root / "grading" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"
+    bundle_file = root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"
     bundle = json.loads(bundle_file.read_text())
     for spec in bundle["cells"]["test_fc_net_scores"]:
         spec["tol"] = 10.0  # every relative error is <= 1: now everything passes

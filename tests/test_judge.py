@@ -9,7 +9,7 @@ from nbgrader.utils import determine_grade
 
 from autograder.judge import judge_cell, judge_check, records_in_outputs
 from autograder.preprocessors import JudgeChecks
-from autograder.student_checks import MIME_TYPE, decode_value, encode_value, relative_error
+from autograder.checks import MIME_TYPE, decode_value, encode_value, relative_error
 
 
 def record(name, value, kind="close"):
@@ -135,7 +135,7 @@ def judge(tmp_path):
 
     cells = {"test_a": [close_spec("a", 1.0), close_spec("b", 2.0)]}
     write_json(bundle_path(str(tmp_path), "hw", "nb"), {"assignment": "hw", "notebook": "nb", "cells": cells})
-    return JudgeChecks(grading_directory=str(tmp_path))
+    return JudgeChecks(bundle_directory=str(tmp_path))
 
 
 RESOURCES = {"nbgrader": {"assignment": "hw", "notebook": "nb"}}
@@ -164,10 +164,10 @@ def test_preprocessor_gives_partial_and_zero_credit(judge):
 
 
 def test_preprocessor_without_bundle_names_the_fix(tmp_path):
-    from autograder.bundle import BundleError
+    from autograder.errors import BundleError
 
     with pytest.raises(BundleError, match="autograder release hw"):
-        JudgeChecks(grading_directory=str(tmp_path)).preprocess(new_notebook(), RESOURCES)
+        JudgeChecks(bundle_directory=str(tmp_path)).preprocess(new_notebook(), RESOURCES)
 
 
 def test_checks_marked_unscored_earn_nothing():
@@ -177,10 +177,11 @@ def test_checks_marked_unscored_earn_nothing():
 
 
 def test_recording_refuses_a_scored_check_that_a_forger_could_guess():
-    from autograder.recording import RecordingError, checks_from_executed
+    from autograder.authoring.expected import checks_from_executed
+    from autograder.errors import ReleaseError
 
     cell = graded_test_cell("test_a", 1, [new_output("display_data", data={MIME_TYPE: dict(
         record("zeros", np.zeros(3)), tol=1e-8, check_dtype=False)})])
     cell.source = '### BEGIN HIDDEN TESTS\nexpect_close("zeros", np.zeros(3), tol=1e-8)\n### END HIDDEN TESTS'
-    with pytest.raises(RecordingError, match="all zeros"):
+    with pytest.raises(ReleaseError, match="all zeros"):
         checks_from_executed(new_notebook(cells=[cell]), "nb.ipynb")

@@ -9,9 +9,9 @@ from nbclient import NotebookClient
 from nbgrader.preprocessors import CheckCellMetadata
 from nbgrader.utils import is_solution
 
-from autograder.leaks import find_leaks, secret_lines
-from autograder.solutions import drifted_cells, sync_solutions
-from autograder.student_checks import MIME_TYPE
+from autograder.authoring.leaks import find_leaks, secret_lines
+from autograder.authoring.sync import drifted_cells, sync_solutions
+from autograder.checks import MIME_TYPE
 
 SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 RELEASED = REPO_ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -20,7 +20,7 @@ RELEASED = REPO_ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 def bundle_cells():
     import json
 
-    with open(REPO_ROOT / "grading" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
+    with open(REPO_ROOT / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
         return json.load(f)["cells"]
 
 
@@ -152,7 +152,7 @@ def test_public_checks_print_cs231n_style_errors_for_students(tmp_path):
 
 def test_the_sample_class_builds_from_the_current_notebooks():
     """Every style and mistake still applies to the reference as it stands (autograder demo)."""
-    from autograder.sample_class import sample_class
+    from autograder.demo.sample_class import sample_class
 
     notebooks, kinds = sample_class(nbformat.read(SOURCE, 4), nbformat.read(RELEASED, 4))
     assert len(notebooks) == len(kinds) == 30

@@ -12,7 +12,7 @@ import pytest
 from course_copy import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
 from nbgrader.api import Gradebook
 
-from autograder.sample_class import MISTAKES, apply, paste_reference
+from autograder.demo.sample_class import MISTAKES, apply, paste_reference
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def graded(released_course):
         shutil.copytree(root / "release" / ASSIGNMENT, folder)  # students hand in the whole folder
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     run_nbgrader(root, "autograde", ASSIGNMENT)
-    with open(root / "grading" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
+    with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
         bundle = json.load(f)
     return root, bundle
 
@@ -131,7 +131,7 @@ def test_feedback_table_is_in_the_autograded_notebook(graded):
 
 def test_release_in_the_repository_is_what_the_command_regenerates(graded):
     root, _ = graded
-    for folder in ("release", "grading", f"source_assignments/{ASSIGNMENT}"):
+    for folder in ("release", "grading_bundle", f"source_assignments/{ASSIGNMENT}"):
         regenerated = sorted(p.relative_to(root / folder) for p in (root / folder).rglob("*")
                              if p.is_file() and "__pycache__" not in p.parts)
         committed = sorted(p.relative_to(REPO_ROOT / folder) for p in (REPO_ROOT / folder).rglob("*")

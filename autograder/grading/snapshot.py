@@ -10,8 +10,11 @@ workers run nbgrader's own preprocessors against it.
 import json
 from types import SimpleNamespace
 
-from nbgrader.api import MissingEntry
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec
+
+from ..errors import CourseError
+from ..preprocessors import RestoreCellRoles
 
 
 def take_snapshot(gradebook, notebook_id, assignment_id):
@@ -29,6 +32,19 @@ def take_snapshot(gradebook, notebook_id, assignment_id):
         "solution_cells": [{"name": c.name} for c in notebook.solution_cells],
         "task_cells": [{"name": c.name, "max_score": c.max_score} for c in notebook.task_cells],
     }
+
+
+def gradebook_snapshots(course, assignment):
+    """notebook name -> snapshot, for every notebook of ``assignment`` in the gradebook."""
+    try:
+        with Gradebook(course.db_url, course.course_id) as gb:
+            notebooks = gb.find_assignment(assignment).notebooks
+            return {nb.name: take_snapshot(gb, nb.name, assignment) for nb in notebooks}
+    except MissingEntry:
+        raise CourseError(
+            f"Assignment {assignment!r} is not in the gradebook {course.db_url}: run "
+            f"`autograder release {assignment}` first (it records the assignment's cells)."
+        ) from None
 
 
 class SnapshotGradebook:
@@ -78,48 +94,6 @@ class SnapshotOverwriteKernelspec(OverwriteKernelspec):
         if kernelspec:
             nb.metadata["kernelspec"] = json.loads(kernelspec)
         return nb, resources
-
-
-class RestoreCellRoles(OverwriteCells):
-    """nbgrader's ``OverwriteCells``, plus the roles it leaves to the submission.
-
-    ``OverwriteCells`` restores a graded cell's type, lock, points and (when locked)
-    source, but trusts the submission's ``grade`` / ``solution`` / ``task`` flags: a
-    test cell relabelled as a solution cell is then graded by hand, and one whose
-    grade flag is removed is not graded at all. This restores those flags (and the
-    points of a cell that lost its grade flag) from the gradebook too.
-    """
-
-    def preprocess(self, nb, resources):
-        self._roles = None
-        return super().preprocess(nb, resources)
-
-    def _source_roles(self):
-        if self._roles is None:
-            notebook = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-            self._roles = {
-                "grade": {c.name: c.max_score for c in notebook.grade_cells},
-                "solution": {c.name for c in notebook.solution_cells},
-                "task": {c.name: c.max_score for c in notebook.task_cells},
-                "sources": {c.name for c in notebook.source_cells},
-            }
-        return self._roles
-
-    def preprocess_cell(self, cell, resources, cell_index):
-        # Roles first: nbgrader's checksum of a locked cell covers these flags.
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        roles = self._source_roles() if grade_id is not None else None
-        if roles is not None and grade_id in roles["sources"]:
-            metadata = cell.metadata.nbgrader
-            for flag in ("grade", "solution", "task"):
-                wanted = grade_id in roles[flag]
-                if bool(metadata.get(flag, False)) != wanted:
-                    self.report_change(grade_id, flag, wanted, metadata.get(flag, False))
-                    metadata[flag] = wanted
-            for flag in ("grade", "task"):
-                if grade_id in roles[flag]:
-                    metadata["points"] = float(roles[flag][grade_id])
-        return super().preprocess_cell(cell, resources, cell_index)
 
 
 class SnapshotOverwriteCells(RestoreCellRoles):

@@ -16,13 +16,9 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbgrader import utils
 
-from .preprocessors import VERDICT_METADATA_KEY
-from .regions import strip_hidden_tests
-from .student_checks import MIME_TYPE
-
-
-def _is_verdict(output):
-    return VERDICT_METADATA_KEY in output.get("metadata", {})
+from ..checks import MIME_TYPE
+from ..judge import is_verdict_output
+from ..regions import strip_hidden_tests
 
 
 def _safe_output(output):
@@ -41,15 +37,15 @@ def feedback_notebook(autograded):
         if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
             continue
         cell.source = strip_hidden_tests(cell.source)
-        outputs = [o if _is_verdict(o) else _safe_output(o) for o in cell.outputs]
+        outputs = [o if is_verdict_output(o) else _safe_output(o) for o in cell.outputs]
         cell.outputs = [o for o in outputs if o is not None]
     return nb
 
 
-def write_feedback(course_root, assignment, student):
+def write_feedback(course, assignment, student):
     """Write feedback/<student>/<assignment>/<notebook>.html for each autograded notebook."""
-    source = os.path.join(course_root, "autograded", student, assignment)
-    target = os.path.join(course_root, "feedback", student, assignment)
+    source = course.autograded(student, assignment)
+    target = course.feedback(student, assignment)
     written = []
     for name in sorted(os.listdir(source)):
         if not name.endswith(".ipynb"):
@@ -64,9 +60,9 @@ def write_feedback(course_root, assignment, student):
     return written
 
 
-def write_all_feedback(course_root, assignment, students, workers):
+def write_all_feedback(course, assignment, students, workers):
     """Feedback for many students, rendered in parallel (nbconvert takes about a second each)."""
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        futures = [pool.submit(write_feedback, course_root, assignment, s) for s in students]
+        futures = [pool.submit(write_feedback, course, assignment, s) for s in students]
         return [path for future in futures for path in future.result()]

@@ -19,7 +19,8 @@ import re
 import nbformat
 from nbgrader import utils
 
-from .regions import (
+from ..checks import decode_value
+from ..regions import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
     END_HIDDEN,
@@ -28,8 +29,7 @@ from .regions import (
     strip_hidden_tests,
     strip_solutions,
 )
-from .student_checks import decode_value
-from .support import SUPPORT_MODULES, support_files
+from .support_package import SUPPORT_MODULES, support_package_files
 
 MIN_DISTINCTIVE_LENGTH = 12
 COURSE_IMPORT = re.compile(r"^\s*(from|import)\s+course(\.|\s|$)")
@@ -55,7 +55,7 @@ def _notebook_secrets_and_public(notebook):
     return secrets, public
 
 
-def secret_lines(source_notebooks, course_dir):
+def secret_lines(source_notebooks, reference_dir):
     """Mapping of each distinctive secret line to a description of where it comes from."""
     secrets, public = {}, set()
     for path in source_notebooks:
@@ -64,11 +64,11 @@ def secret_lines(source_notebooks, course_dir):
             secrets.setdefault(line, f"{os.path.basename(path)}: {origin}")
         public |= nb_public
     for module in sorted(set(SUPPORT_MODULES) | {"fc_net", "layer_utils"}):
-        with open(os.path.join(course_dir, f"{module}.py")) as f:
+        with open(os.path.join(reference_dir, f"{module}.py")) as f:
             text = f.read()
         for line in region_lines(text, BEGIN_SOLUTION, END_SOLUTION):
             secrets.setdefault(line.strip(), f"solution code in course/{module}.py")
-    for text in support_files(course_dir).values():
+    for text in support_package_files(reference_dir).values():
         public |= _lines(text)
     public_text = "\n".join(public)
     return {
@@ -129,12 +129,12 @@ def _file_texts(path):
     return [text]
 
 
-def find_leaks(release_dir, source_notebooks, course_dir, bundle_cells):
+def find_leaks(release_dir, source_notebooks, reference_dir, bundle_cells):
     """A list of human-readable leak descriptions; empty when the release is clean.
 
     A secret counts wherever it appears, also inside a longer line (a quoted hint).
     """
-    secrets = secret_lines(source_notebooks, course_dir)
+    secrets = secret_lines(source_notebooks, reference_dir)
     secrets.update(secret_values(bundle_cells))
     leaks = []
     for folder, _, files in os.walk(release_dir):

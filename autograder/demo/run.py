@@ -9,14 +9,13 @@ CSV export and per-student feedback. The repository's own folders stay untouched
 import os
 import shutil
 
-from .coursedir import copy_instructor_files
-from .feedback import write_all_feedback
-from .grading import GradingOptions, grade
-from .pipeline import course_id, db_url, load_course_config
-from .release import release
-from .report import export_csv
+from ..authoring.release import release
+from ..course import copy_instructor_files
+from ..grading.batch import GradingOptions, grade
+from ..grading.state import graded_students
+from ..reporting.export import export_csv
+from ..reporting.feedback import write_all_feedback
 from .sample_class import write_sample_class
-from .writer import graded_students
 
 ASSIGNMENT = "fc_nets"
 
@@ -37,17 +36,14 @@ def run_demo(course, target, workers, log=print):
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)
 
-    config = load_course_config(demo.root)
-    csv_path = os.path.join(demo.root, "reports", f"{ASSIGNMENT}_grades.csv")
-    export_csv(demo.root, ASSIGNMENT, db_url(config, demo.root), course_id(config), csv_path)
-    write_all_feedback(demo.root, ASSIGNMENT, graded_students(demo.root, ASSIGNMENT), workers)
+    csv_path = export_csv(demo, ASSIGNMENT)
+    write_all_feedback(demo, ASSIGNMENT, graded_students(demo, ASSIGNMENT), workers)
 
     width = max(len(s) for s in kinds)
     log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")
-    for outcome in sorted(report.outcomes, key=lambda o: o["student"]):
-        score = "-" if outcome["score"] is None else f"{outcome['score']:.2f}/{outcome['max_score']:g}"
-        log(f"{outcome['student']:<{width}}  {score:>9}  {outcome['status']:<22} "
-            f"{kinds.get(outcome['student'], '')}")
+    for outcome in sorted(report.outcomes, key=lambda o: o.student):
+        score = "-" if outcome.score is None else f"{outcome.score:.2f}/{outcome.max_score:g}"
+        log(f"{outcome.student:<{width}}  {score:>9}  {outcome.status:<22} {kinds.get(outcome.student, '')}")
     log(f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
         f"{len(report.outcomes) - len(report.failed)} graded, {len(report.failed)} could not be "
         "graded (on purpose: broken JSON, empty and misplaced folders)")

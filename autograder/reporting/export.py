@@ -9,19 +9,19 @@ import tempfile
 from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
 
-from .writer import read_state
+from ..grading.state import read_state
 
 
 def _score(outcome):
-    if outcome.get("score") is None:
+    if outcome.score is None:
         return "-"
-    return f"{outcome['score']:g} / {outcome['max_score']:g}"
+    return f"{outcome.score:g} / {outcome.max_score:g}"
 
 
 def summary_table(report):
     """A fixed-width table: one row per submission graded, failed or skipped."""
-    rows = [(o["student"], o["status"], _score(o), o.get("message") or "") for o in report.outcomes]
-    rows += [(s["student"], "unchanged (skipped)", _score(s), "") for s in report.skipped]
+    rows = [(o.student, o.status, _score(o), o.message or "") for o in report.outcomes]
+    rows += [(s.student, "unchanged (skipped)", _score(s), "") for s in report.skipped]
     rows.sort()
     width = max([len("student")] + [len(r[0]) for r in rows])
     lines = [f"{'student':<{width}}  {'status':<22} {'score':>13}  message"]
@@ -37,36 +37,33 @@ def summary_table(report):
 
 def json_report(report):
     """Machine-readable result: per student score, max score, per-check verdicts, status."""
-    students = []
-    for outcome in sorted(report.outcomes + report.skipped, key=lambda o: o["student"]):
-        students.append({
-            "student": outcome["student"],
-            "status": outcome["status"] if outcome in report.outcomes else "unchanged",
-            "score": outcome.get("score"),
-            "max_score": outcome.get("max_score"),
-            "message": outcome.get("message", ""),
-            "checks": [c for c in outcome.get("checks", []) if "name" in c],
-        })
+    entries = [(o, o.status) for o in report.outcomes] + [(s, "unchanged") for s in report.skipped]
+    students = [
+        {"student": outcome.student, "status": status, "score": outcome.score, "max_score": outcome.max_score,
+         "message": outcome.message, "checks": outcome.checks}
+        for outcome, status in sorted(entries, key=lambda entry: entry[0].student)
+    ]
     return json.dumps({"students": students, "seconds": report.seconds,
                        "record_seconds": report.record_seconds}, indent=1)
 
 
-def export_csv(course_root, assignment, db_url, course_id, path):
-    """nbgrader's CSV export plus a ``status`` column.
+def export_csv(course, assignment):
+    """nbgrader's CSV export plus a ``status`` column, in reports/<assignment>_grades.csv.
 
     The status comes from the grader's state file, so a submission that could not
     be graded, or whose grading was interrupted, never reads as an honest zero.
+    Returns the file's path.
     """
     with tempfile.TemporaryDirectory() as scratch:
         plain = os.path.join(scratch, "grades.csv")
-        with Gradebook(db_url, course_id) as gb:
+        with Gradebook(course.db_url, course.course_id) as gb:
             CsvExportPlugin(to=plain, assignment=[assignment]).export(gb)
         with open(plain) as f:
             rows = list(csv.DictReader(f))
     for row in rows:
-        state = read_state(course_root, row["student_id"], assignment)
+        state = read_state(course, row["student_id"], assignment)
         if state is not None:
-            row["status"] = state["status"]
+            row["status"] = state.status
         elif row["timestamp"] not in ("", "None"):
             row["status"] = "incomplete: grading was interrupted, run autograder grade again"
         else:
@@ -76,7 +73,8 @@ def export_csv(course_root, assignment, db_url, course_id, path):
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    path = course.report(assignment, "grades.csv")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(buffer.getvalue())
-    return rows
+    return path

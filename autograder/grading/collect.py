@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from .coursedir import CourseError
+from ..errors import SubmissionsError
 
 # Canvas-style exports: <student>_[anything_]<notebook>.ipynb, e.g. alice_late_1234_FullyConnectedNets.ipynb
 DEFAULT_ZIP_PATTERN = r"^(?P<student_id>[^_/]+)_(?:.*_)?(?P<file_id>[^_/]+\.ipynb)$"
@@ -31,7 +31,7 @@ class Submission:
 def collect_folder(submitted_dir, assignment):
     """One Submission per student folder of ``submitted_dir`` (nbgrader's layout)."""
     if not os.path.isdir(submitted_dir):
-        raise CourseError(
+        raise SubmissionsError(
             f"No submissions folder {submitted_dir}: expected <student>/{assignment}/<notebook>.ipynb "
             "inside it (nbgrader's submitted/ layout), or pass --submissions with a folder or a zip."
         )
@@ -66,7 +66,7 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_ZIP_PATTERN):
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise CourseError(f"{zip_path} is not a readable zip file ({error})") from None
+        raise SubmissionsError(f"{zip_path} is not a readable zip file ({error})") from None
     with archive:
         for entry in archive.infolist():
             if entry.is_dir():

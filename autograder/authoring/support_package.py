@@ -5,15 +5,15 @@ recorder as importable modules, built from the same reference modules as
 everything else: each ``course`` module is copied with its solution regions
 replaced by nbgrader's stub (so ``Solver(update_rule="sgd")`` still works while
 ``sgd_momentum`` waits to be written in the notebook), and the recorder comes from
-``autograder/student_checks.py``. The package lives next to the source notebook, so
-nbgrader releases it with the notebook and restores it over a submission's copy
-at autograde time.
+``autograder/checks.py``. The package is generated next to the source notebook
+(never committed there), so nbgrader releases it with the notebook and restores it
+over a submission's copy at autograde time.
 """
 
 import os
 import shutil
 
-from .regions import strip_solutions
+from ..regions import strip_solutions
 
 SUPPORT_PACKAGE = "nnsupport"
 # Reference modules that students import; their solution regions are removed.
@@ -24,27 +24,27 @@ Generated from the course's reference modules by `autograder release`; do not ed
 Functions that you write in the notebooks appear here only as stubs.
 """
 '''
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_TOOLKIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def support_files(course_dir):
+def support_package_files(reference_dir):
     """Mapping of file name inside nnsupport/ to its text."""
     files = {"__init__.py": PACKAGE_DOCSTRING}
     for module in SUPPORT_MODULES:
-        with open(os.path.join(course_dir, f"{module}.py")) as f:
+        with open(os.path.join(reference_dir, f"{module}.py")) as f:
             files[f"{module}.py"] = strip_solutions(f.read())
-    with open(os.path.join(_HERE, "student_checks.py")) as f:
+    with open(os.path.join(_TOOLKIT, "checks.py")) as f:
         files["checks.py"] = f.read()
     return files
 
 
-def write_support_package(course_dir, assignment_dir):
+def write_support_package(reference_dir, assignment_dir):
     """(Re)create ``<assignment_dir>/nnsupport`` from the course modules."""
     target = os.path.join(assignment_dir, SUPPORT_PACKAGE)
     if os.path.isdir(target):
         shutil.rmtree(target)
     os.makedirs(target)
-    for name, text in support_files(course_dir).items():
+    for name, text in support_package_files(reference_dir).items():
         with open(os.path.join(target, name), "w") as f:
             f.write(text)
     return target

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from .regions import BEGIN_SOLUTION, END_SOLUTION
+from ..regions import BEGIN_SOLUTION, END_SOLUTION
 
 STUB = "raise NotImplementedError()"
 

@@ -1,4 +1,4 @@
-"""Record the expected values by running a source notebook's reference solutions.
+"""Expected values, produced by running a source notebook's reference solutions.
 
 The source notebook runs end to end in a scratch copy of its folder; every test
 cell's ``expect_*`` calls emit records, which become the checks of the grading
@@ -16,18 +16,15 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
-from .judge import is_scored, judge_cell, records_in_outputs
-from .kernel_env import kernel_environment
-from .regions import strip_hidden_tests
-from .student_checks import decode_value, encode_value, mlp_accuracy
+from ..checks import decode_value, encode_value, mlp_accuracy
+from ..environments import kernel_environment
+from ..errors import ReleaseError
+from ..judge import is_scored, judge_cell, records_in_outputs
+from ..regions import strip_hidden_tests
 
 
-class RecordingError(Exception):
-    """The source notebook cannot provide a sound set of expected values."""
-
-
-def execute_in_scratch_copy(notebook_path, timeout=600):
-    """Execute a notebook in a temporary copy of its folder; return the executed notebook."""
+def execute_in_scratch_copy(notebook_path, timeout):
+    """Execute a notebook in a temporary copy of its folder (``timeout`` seconds per cell)."""
     nb = nbformat.read(notebook_path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="autograder-record-") as scratch:
         workdir = os.path.join(scratch, "work")
@@ -42,7 +39,7 @@ def execute_in_scratch_copy(notebook_path, timeout=600):
         try:
             client.execute(env=kernel_environment())
         except CellExecutionError as error:
-            raise RecordingError(
+            raise ReleaseError(
                 f"{notebook_path}: the reference solution raised an error, so no expected "
                 f"values can be recorded. Fix the source notebook.\n{error}"
             ) from None
@@ -72,7 +69,7 @@ def checks_from_executed(nb, notebook_path):
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         records = records_in_outputs(cell.outputs)
         if not records:
-            raise RecordingError(
+            raise ReleaseError(
                 f"{notebook_path}: test cell {grade_id!r} records no checks. Every autograded "
                 "test cell must call expect_close / expect_accuracy: a cell that only asserts "
                 "would award full points to a blank answer."
@@ -81,7 +78,7 @@ def checks_from_executed(nb, notebook_path):
         specs = []
         for record in records:
             if record["name"] in seen:
-                raise RecordingError(
+                raise ReleaseError(
                     f"{notebook_path}: check name {record['name']!r} is recorded more than "
                     "once; every check needs its own name."
                 )
@@ -90,20 +87,20 @@ def checks_from_executed(nb, notebook_path):
             specs.append(_spec_from_record(record, public))
         for spec in specs:
             if is_scored(spec) and spec["kind"] == "close" and not np.any(decode_value(spec["expected"])):
-                raise RecordingError(
+                raise ReleaseError(
                     f"{notebook_path}: the expected value of scored check {spec['name']!r} is all "
                     "zeros, which a forged record matches without any work. Check something "
                     "non-trivial, or pass scored=False to make it feedback only."
                 )
         if not any(is_scored(spec) for spec in specs):
-            raise RecordingError(
+            raise ReleaseError(
                 f"{notebook_path}: test cell {grade_id!r} has only public value checks, which "
                 "earn no points (their expected values are shipped). Add hidden checks."
             )
         fraction, verdicts = judge_cell(specs, records)
         if fraction < 1 or not all(v.passed for v in verdicts):
             failed = [f"{v.name}: {v.message}" for v in verdicts if not v.passed]
-            raise RecordingError(
+            raise ReleaseError(
                 f"{notebook_path}: the reference fails its own checks in {grade_id!r}: "
                 + "; ".join(failed)
             )

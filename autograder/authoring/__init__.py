@@ -1,0 +1,7 @@
+"""Authoring: course/ -> source_assignments/ -> release/, with expected values and a leak check.
+
+``sync`` keeps the source notebooks' solution cells equal to ``course/`` and writes the
+generated files beside them; ``expected`` records every check's expected value by
+running the reference; ``release`` runs nbgrader's generate_assignment and refuses any
+release that ``leaks`` finds a secret in.
+"""

@@ -1,0 +1,1 @@
+"""The sample class and ``autograder demo``: the whole round trip on the embedded data."""

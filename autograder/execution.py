@@ -1,0 +1,98 @@
+"""nbgrader's ``Execute`` with the limits a grader needs: a notebook deadline and an output cap.
+
+``GuardedExecute`` replaces ``Execute`` in nbgrader_config.py's autograde pipeline, so
+``autograder grade``, ``autograder check``, plain ``nbgrader autograde`` and formgrader
+all run student notebooks under the same rules:
+
+- the whole notebook gets ``c.Autograder.notebook_timeout`` seconds; when they run out,
+  the kernel's whole process tree is killed (children a submission forked included);
+- its output is capped at ``c.Autograder.max_output_bytes``; what comes after is dropped;
+- a kernel that dies or runs out of time never fails the run: the cell where it
+  happened gets an error output saying so, later cells keep no outputs, and the
+  outcome is kept in ``status`` / ``message`` for whoever reports it.
+"""
+
+import threading
+import time
+
+import nbformat
+import psutil
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader.preprocessors import Execute
+
+from .settings import Autograder
+
+
+class GuardedExecute(Execute):
+    """``Execute`` under a notebook deadline and an output cap; never raises on a dead kernel."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.settings = Autograder(config=self.config)
+        self.status, self.message = "ok", ""
+        self.first_cell_started = None
+        self.current_cell = None
+        self.output_bytes = 0
+        self.on_cell_start = self._note_cell_start  # nbclient's hook
+
+    def preprocess(self, nb, resources, km=None):
+        deadline_passed = threading.Event()
+
+        def on_deadline():
+            deadline_passed.set()
+            self.stop()
+
+        timer = threading.Timer(self.settings.notebook_timeout, on_deadline)
+        timer.start()
+        try:
+            super().preprocess(nb, resources, km=km)
+        except DeadKernelError:
+            if deadline_passed.is_set():
+                self._stopped(nb, "timeout", f"notebook time limit ({self.settings.notebook_timeout:g} s) "
+                              f"reached in cell {self.current_cell}")
+            else:
+                self._stopped(nb, "kernel died", f"the kernel died while running cell {self.current_cell}")
+        except CellTimeoutError:
+            self.stop()
+            self._stopped(nb, "timeout", f"cell {self.current_cell} exceeded the cell time limit "
+                          f"({self.timeout} s) and ignored the interrupt")
+        finally:
+            timer.cancel()
+        return nb, resources
+
+    def _stopped(self, nb, status, message):
+        self.status, self.message = status, message
+        if self.current_cell is not None and nb.cells[self.current_cell].cell_type == "code":
+            nb.cells[self.current_cell].outputs.append(nbformat.v4.new_output(
+                "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]))
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep outputs until the notebook has produced max_output_bytes, then drop the rest."""
+        content = msg.get("content", {})
+        self.output_bytes += len(str(content.get("text", ""))) + sum(
+            len(str(value)) for value in content.get("data", {}).values())
+        limit = self.settings.max_output_bytes
+        if self.output_bytes <= limit:
+            return super().output(outs, msg, display_id, cell_index)
+        if not any(o.get("name") == "stderr" and "output limit" in o.get("text", "") for o in outs):
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"[autograder] output limit ({limit} bytes) reached; further output dropped\n"))
+        return None
+
+    def _note_cell_start(self, cell, cell_index):
+        if self.first_cell_started is None:
+            self.first_cell_started = time.perf_counter()
+        self.current_cell = cell_index
+
+    def stop(self):
+        """Kill the kernel's whole process tree; nbclient then raises DeadKernelError."""
+        pid = getattr(getattr(getattr(self, "km", None), "provisioner", None), "pid", None)
+        if pid is None:
+            return
+        try:
+            kernel = psutil.Process(pid)
+            for process in kernel.children(recursive=True) + [kernel]:
+                process.kill()
+        except psutil.NoSuchProcess:
+            pass

@@ -1,0 +1,88 @@
+"""What the grader remembers per submission: its outcome and content hash, in a state file.
+
+``autograded/<student>/<assignment>/.autograder.json`` is written last, after the
+gradebook and the autograded notebooks, so a submission without an up-to-date state
+file is simply graded again: a run killed at any moment is finished by the next one.
+"""
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+STATE_FILE = ".autograder.json"
+# A submission in one of these states has grades in the gradebook worth trusting.
+GRADED_STATUSES = ("graded", "graded (time limit)", "graded (kernel died)")
+
+
+@dataclass
+class Outcome:
+    """One submission's result, as reported (JSON, CSV status, summary) and remembered."""
+
+    student: str
+    status: str
+    message: str = ""
+    score: float | None = None
+    max_score: float | None = None
+    checks: list = field(default_factory=list)  # verdict dicts, each with its test cell
+    content_hash: str | None = None
+    seconds: float | None = None
+    timings: dict = field(default_factory=dict)  # notebook -> where its time went
+
+    @property
+    def graded(self):
+        return self.status in GRADED_STATUSES
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+def submission_status(notebook_runs):
+    """One status for a submission from its notebooks' runs."""
+    statuses = [run.status for run in notebook_runs.values()]
+    for failed in ("invalid", "missing"):
+        if failed in statuses:
+            return failed
+    if "timeout" in statuses:
+        return "graded (time limit)"
+    if "kernel died" in statuses:
+        return "graded (kernel died)"
+    return "graded"
+
+
+def state_path(course, student, assignment):
+    return os.path.join(course.autograded(student, assignment), STATE_FILE)
+
+
+def read_state(course, student, assignment):
+    """The remembered Outcome, or None when there is none (or it is unreadable)."""
+    try:
+        with open(state_path(course, student, assignment)) as f:
+            return Outcome.from_dict(json.load(f))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write_atomically(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.partial"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_state(course, assignment, outcome):
+    write_atomically(state_path(course, outcome.student, assignment), json.dumps(outcome.to_dict(), indent=1))
+
+
+def graded_students(course, assignment):
+    """Students whose submission of ``assignment`` has grades recorded."""
+    folder = os.path.join(course.root, "autograded")
+    if not os.path.isdir(folder):
+        return []
+    return [student for student in sorted(os.listdir(folder))
+            if (read_state(course, student, assignment) or Outcome(student, "")).graded]

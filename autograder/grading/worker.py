@@ -1,0 +1,108 @@
+"""The pure grading step: a submission's files in, executed notebooks out.
+
+``execute_submission(job)`` needs neither the gradebook nor the course directory:
+the ``Job`` carries the submission's files, the assignment's own files (restored
+over the student's copies, as nbgrader does), a snapshot of the source cells, the
+nbgrader configuration and the limits, all as plain data. It runs in a local
+worker process or on a Dask worker and returns a ``SubmissionRun``: per notebook a
+status, a message, the executed notebook (JSON text) and where the time went.
+"""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+
+import nbformat
+from traitlets.config import Config
+
+from ..environments import SINGLE_THREADED
+from ..execution import GuardedExecute
+from ..sandbox import UNSAFE_ENV, sandbox_disabled
+from ..settings import Autograder
+from .jobs import NotebookRun, SubmissionRun
+from .pipeline import apply_preprocessors, notebook_resources
+
+# nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
+warnings.filterwarnings("ignore", message="Cell is missing an id field")
+
+
+def _write_files(folder, files):
+    for relative, data in files.items():
+        path = os.path.join(folder, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def execute_notebook(folder, name, job):
+    """Sanitise and execute one notebook of the submission in ``folder``."""
+    started = time.perf_counter()
+    path = os.path.join(folder, f"{name}.ipynb")
+    if not os.path.exists(path):
+        return NotebookRun("missing", f"no {name}.ipynb in the submission")
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # invalid JSON, wrong schema: anything nbformat refuses
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {first_line}")
+
+    config = Config(job.config)
+    resources = notebook_resources(job.assignment, job.student, name, path=folder)
+    resources["autograder_snapshot"] = job.snapshots[name]
+    try:
+        nb, resources = apply_preprocessors(nb, resources, config, job.sanitize_preprocessors)
+    except Exception as error:  # noqa: BLE001 - nbgrader refuses the notebook: that student's problem
+        return NotebookRun("invalid", f"{name}.ipynb: {error}")
+    sanitized = time.perf_counter()
+    executor = GuardedExecute(config=config)
+    executor.preprocess(nb, resources)
+    finished = time.perf_counter()
+    kernel_ready = (executor.first_cell_started or finished) - sanitized
+    return NotebookRun(
+        executor.status,
+        executor.message,
+        nbformat.writes(nb),
+        {"sanitize": sanitized - started, "kernel_start": kernel_ready, "execute": finished - sanitized - kernel_ready},
+    )
+
+
+@contextlib.contextmanager
+def scratch_folder(size):
+    """A temporary folder; a tmpfs of ``size`` bytes when we may mount one (as root).
+
+    A size-limited filesystem is what stops a submission from filling the disk:
+    the sandbox's file-size limit bounds each file, not how many it writes.
+    """
+    scratch = tempfile.mkdtemp(prefix="autograder-")
+    mounted = False
+    if os.geteuid() == 0 and not sandbox_disabled():
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs",
+                                  scratch], capture_output=True).returncode == 0
+    try:
+        yield scratch
+    finally:
+        if mounted:
+            subprocess.run(["umount", "--lazy", scratch], capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def execute_submission(job):
+    """Execute every notebook of one submission; see the module docstring."""
+    os.environ.update(SINGLE_THREADED)
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    if job.unsafe_no_sandbox:
+        os.environ[UNSAFE_ENV] = "1"
+    started = time.perf_counter()
+    with scratch_folder(Autograder(config=Config(job.config)).scratch_size) as scratch:
+        folder = os.path.join(scratch, job.assignment)
+        os.makedirs(folder)
+        _write_files(folder, job.files)
+        _write_files(folder, job.restored_files)  # the instructor's copies win
+        notebooks = {name: execute_notebook(folder, name, job) for name in job.snapshots}
+    return SubmissionRun(job.student, notebooks, time.perf_counter() - started,
+                         f"{os.uname().nodename}:{os.getpid()}")
