@@ -8,23 +8,21 @@ The last affine layer produces the class scores directly: there is no ReLU after
 it (clipping negative scores would bias the softmax). The L2 penalty
 ``0.5 * reg * sum(W**2)`` covers every weight matrix W1..WL and never the biases,
 gamma or beta.
+
+Each hidden block is one of the sandwich layers of ``layer_utils`` (affine - relu, or
+affine - norm - relu) followed by dropout when it is on; ``loss`` loops over the
+blocks forward, then backward in reverse order.
 """
 
 import numpy as np
 
-from .layers import (
-    affine_backward,
-    affine_forward,
-    batchnorm_backward_alt,
-    batchnorm_forward,
-    dropout_backward,
-    dropout_forward,
-    layernorm_backward,
-    layernorm_forward,
-    relu_backward,
-    relu_forward,
-    softmax_loss,
+from .layer_utils import (
+    affine_norm_relu_backward,
+    affine_norm_relu_forward,
+    affine_relu_backward,
+    affine_relu_forward,
 )
+from .layers import affine_backward, affine_forward, dropout_backward, dropout_forward, softmax_loss
 
 
 class FullyConnectedNet:
@@ -120,22 +118,23 @@ class FullyConnectedNet:
                 bn_param["mode"] = mode
         scores = None
         ### BEGIN SOLUTION
-        norm_forward = {"batchnorm": batchnorm_forward, "layernorm": layernorm_forward}
-        caches = []
-        h = X
-        for i in range(1, self.num_layers):
-            h, fc_cache = affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
-            norm_cache = drop_cache = None
-            if self.normalization is not None:
-                h, norm_cache = norm_forward[self.normalization](
-                    h, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.bn_params[i - 1]
+        # Forward: L - 1 blocks {affine - [norm] - relu - [dropout]}, then the last affine
+        # layer, whose output is the class scores (no ReLU on them).
+        L = self.num_layers
+        caches, dropout_caches = {}, {}
+        out = X
+        for i in range(1, L):
+            W, b = self.params[f"W{i}"], self.params[f"b{i}"]
+            if self.normalization is None:
+                out, caches[i] = affine_relu_forward(out, W, b)
+            else:
+                gamma, beta = self.params[f"gamma{i}"], self.params[f"beta{i}"]
+                out, caches[i] = affine_norm_relu_forward(
+                    out, W, b, gamma, beta, self.bn_params[i - 1], self.normalization
                 )
-            h, relu_cache = relu_forward(h)
             if self.use_dropout:
-                h, drop_cache = dropout_forward(h, self.dropout_param)
-            caches.append((fc_cache, norm_cache, relu_cache, drop_cache))
-        last = self.num_layers
-        scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])
+                out, dropout_caches[i] = dropout_forward(out, self.dropout_param)
+        scores, scores_cache = affine_forward(out, self.params[f"W{L}"], self.params[f"b{L}"])
         ### END SOLUTION
 
         # If test mode return early.
@@ -144,29 +143,26 @@ class FullyConnectedNet:
 
         loss, grads = 0.0, {}
         ### BEGIN SOLUTION
-        norm_backward = {"batchnorm": batchnorm_backward_alt, "layernorm": layernorm_backward}
+        # Backward: the same layers in reverse order, each turning the gradient of its
+        # output into the gradients of its input and of its parameters.
         loss, dscores = softmax_loss(scores, y)
-        dh, grads[f"W{last}"], grads[f"b{last}"] = affine_backward(dscores, scores_cache)
-        for i in range(last - 1, 0, -1):
-            fc_cache, norm_cache, relu_cache, drop_cache = caches[i - 1]
+        dout, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, scores_cache)
+        for i in range(L - 1, 0, -1):
             if self.use_dropout:
-                dh = dropout_backward(dh, drop_cache)
-            dh = relu_backward(dh, relu_cache)
-            if self.normalization is not None:
-                dh, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward[self.normalization](
-                    dh, norm_cache
+                dout = dropout_backward(dout, dropout_caches[i])
+            if self.normalization is None:
+                dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, caches[i])
+            else:
+                dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = (
+                    affine_norm_relu_backward(dout, caches[i])
                 )
-            if i > 1:
-                dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, fc_cache)
-            else:  # nothing needs the gradient with respect to X: skip its large matmul
-                x = fc_cache[0]
-                grads["W1"] = x.reshape(x.shape[0], -1).T @ dh
-                grads["b1"] = dh.sum(axis=0)
-        if self.reg:  # L2 on every weight matrix; with reg = 0 there is nothing to add
-            for i in range(1, last + 1):
-                W = self.params[f"W{i}"]
-                loss += 0.5 * self.reg * np.vdot(W, W)
-                grads[f"W{i}"] += self.reg * W
+
+        # L2 regularization on every weight matrix, the last one included; never on
+        # biases, gamma or beta.
+        for i in range(1, L + 1):
+            W = self.params[f"W{i}"]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads[f"W{i}"] += self.reg * W
         ### END SOLUTION
 
         return loss, grads

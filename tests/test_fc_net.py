@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from course import fc_net
+from course import fc_net, layer_utils, layers
 from course.fc_net import FullyConnectedNet
 from course.gradient_check import eval_numerical_gradient
 from gradients import assert_gradient_close
@@ -17,17 +17,17 @@ HIDDEN = [20, 30, 25]
 def min_relu_input_distance(model, X, y):
     """Smallest |pre-activation| seen by any ReLU during one training forward pass."""
     seen = []
-    original = fc_net.relu_forward
+    original = layer_utils.relu_forward  # every hidden block's ReLU runs in a sandwich
 
     def recording_relu(x):
         seen.append(np.min(np.abs(x)))
         return original(x)
 
-    fc_net.relu_forward = recording_relu
+    layer_utils.relu_forward = recording_relu
     try:
         model.loss(X, y)
     finally:
-        fc_net.relu_forward = original
+        layer_utils.relu_forward = original
     return min(seen)
 
 
@@ -150,6 +150,52 @@ def test_float32_end_to_end(normalization):
     loss, grads = model.loss(X, y)
     assert np.asarray(loss).dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads.values())
+
+
+def float64_values(value, where, found):
+    """Collect every floating array or scalar inside value (tuples, lists, dicts) not float32."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        if np.issubdtype(value.dtype, np.floating) and value.dtype != np.float32:
+            found.append(f"{where}: {value.dtype}")
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            float64_values(item, f"{where}[{i}]", found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            float64_values(item, f"{where}[{key!r}]", found)
+    return found
+
+
+@pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
+@pytest.mark.parametrize("reg", [0.0, 0.1])
+def test_float32_inside_every_layer(monkeypatch, normalization, reg):
+    """No float64 anywhere in a float32 step: every layer's output and cache, as the
+    network calls them (sandwiches in fc_net, layers inside the sandwiches)."""
+    found, calls = [], []
+
+    def checked(name, fn):
+        def wrapper(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            calls.append(name)
+            float64_values(out, f"{name}()", found)
+            return out
+
+        return wrapper
+
+    for module in (fc_net, layer_utils):
+        for name, fn in list(vars(module).items()):
+            if callable(fn) and getattr(fn, "__module__", "") in (layers.__name__, layer_utils.__name__):
+                monkeypatch.setattr(module, name, checked(name, fn))
+
+    rng = np.random.default_rng(5)
+    model = FullyConnectedNet([10, 10], input_dim=12, num_classes=3, dropout_keep_ratio=0.5,
+                              normalization=normalization, reg=reg, dtype=np.float32, seed=5)
+    X, y = rng.standard_normal((6, 12)).astype(np.float32), rng.integers(3, size=6)
+    loss, grads = model.loss(X, y)
+    scores = model.loss(X)
+    float64_values([loss, grads, scores, model.params, model.bn_params], "model", found)
+    assert "affine_forward" in calls and "relu_forward" in calls and "softmax_loss" in calls
+    assert found == []
 
 
 def test_test_mode_disables_dropout_and_uses_running_batchnorm_statistics():

@@ -200,3 +200,9 @@ def test_layers_keep_float32():
     assert dx.dtype == np.float32 and np.asarray(loss).dtype == np.float32
     out, _ = layers.dropout_forward(x, {"mode": "train", "p": 0.5, "seed": 1})
     assert out.dtype == np.float32
+
+
+def test_affine_norm_relu_rejects_an_unknown_normalization():
+    x, w, b = np.ones((2, 3)), np.ones((3, 4)), np.zeros(4)
+    with pytest.raises(ValueError, match="normalization must be 'batchnorm' or 'layernorm'"):
+        layer_utils.affine_norm_relu_forward(x, w, b, np.ones(4), np.zeros(4), {}, "groupnorm")

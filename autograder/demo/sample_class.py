@@ -91,7 +91,9 @@ STYLES = {
                    "    dx = np.exp(shifted - log_sum[:, None])\n")],
     "named": [("sgd_momentum", 'v = config["momentum"] * v - config["learning_rate"] * dw',
                'mu, lr = config["momentum"], config["learning_rate"]\n    v = mu * v - lr * dw'),
-              ("adam", "next_w = w - scratch", "update = scratch\n    next_w = w - update")],
+              ("adam", 'next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])',
+               'lr, eps = config["learning_rate"], config["epsilon"]\n'
+               "    next_w = w - lr * m_hat / (np.sqrt(v_hat) + eps)")],
     "randn": [("FullyConnectedNet",
                'self.params[f"W{i}"] = weight_scale * rng.standard_normal((dims[i - 1], dims[i]))',
                'self.params["W" + str(i)] = np.random.randn(dims[i - 1], dims[i]) * weight_scale')],
@@ -105,10 +107,10 @@ STYLES = {
 # One common mistake each.
 MISTAKES = {
     "relu_on_scores": [("FullyConnectedNet",
-                        'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])',
-                        'scores, scores_cache = affine_forward(h, self.params[f"W{last}"], self.params[f"b{last}"])\n'
+                        'scores, scores_cache = affine_forward(out, self.params[f"W{L}"], self.params[f"b{L}"])',
+                        'scores, scores_cache = affine_forward(out, self.params[f"W{L}"], self.params[f"b{L}"])\n'
                         "        scores, _ = relu_forward(scores)")],
-    "l2_without_last_layer": [("FullyConnectedNet", "for i in range(1, last + 1):", "for i in range(1, last):")],
+    "l2_without_last_layer": [("FullyConnectedNet", "for i in range(1, L + 1):", "for i in range(1, L):")],
     "init_ignores_weight_scale": [("FullyConnectedNet", 'weight_scale * rng.standard_normal', 'rng.standard_normal')],
     "softmax_sum_not_mean": [("softmax_loss", "loss = -log_probs[np.arange(n), y].mean()",
                               "loss = -log_probs[np.arange(n), y].sum()"),
@@ -131,10 +133,11 @@ MISTAKES = {
     "adagrad_forgets": [("adagrad", 'config["cache"] = config["cache"] + dw**2', 'config["cache"] = dw**2')],
     "rmsprop_without_decay": [("rmsprop", 'config["cache"] = decay * config["cache"] + (1 - decay) * dw**2',
                                'config["cache"] = config["cache"] + dw**2')],
-    "adam_no_bias_correction": [("adam", 'v_correction = (1 - beta2 ** config["t"]) ** 0.5', "v_correction = 1.0"),
-                                ("adam", ' / (1 - beta1 ** config["t"])', "")],
+    "adam_no_bias_correction": [("adam", 'm_hat = config["m"] / (1 - beta1 ** config["t"])', 'm_hat = config["m"]'),
+                                ("adam", 'v_hat = config["v"] / (1 - beta2 ** config["t"])', 'v_hat = config["v"]')],
     "adam_t_after_use": [("adam", '    config["t"] += 1\n', ""),
-                         ("adam", "    next_w = w -", '    config["t"] += 1\n    next_w = w -')],
+                         ("adam", '    next_w = w - config["learning_rate"]',
+                          '    config["t"] += 1\n    next_w = w - config["learning_rate"]')],
     "undertrained_best_model": [("best_model", "num_epochs=10", "num_epochs=1")],
 }
 
@@ -166,7 +169,8 @@ def sample_class(source_nb, released_nb):
     kinds["syntax_error"] = "a syntax error in affine_forward"
     deleted = nbformat.from_dict(pasted)
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_adam"]
-    notebooks["deleted_test_cell"] = edit_solution(deleted, "adam", "scratch *= step_size", "scratch *= 2 * step_size")
+    notebooks["deleted_test_cell"] = edit_solution(deleted, "adam", 'next_w = w - config["learning_rate"]',
+                                                   'next_w = w - 2 * config["learning_rate"]')
     kinds["deleted_test_cell"] = "a wrong adam and its test cell deleted"
     notebooks["broken_json"] = '{"cells": [ this is not JSON'
     kinds["broken_json"] = "a notebook file that is not valid JSON"
