@@ -2,8 +2,10 @@
 
 1. A solution cell whose nbgrader ``grade_id`` names a function or class defined in a
    course module (``affine_forward``, ``FullyConnectedNet``, ``adam``, ...) must contain
-   exactly that definition's source. ``drifted_cells`` lists the cells that differ
-   (``autograder release`` refuses to release them); ``sync_solutions`` rewrites them.
+   exactly that definition's source, and a locked cell named after a provided module
+   (``layer_utils``: CS231n's sandwich layers, built on the student's own layers) every
+   definition of that module. ``drifted_cells`` lists the cells that differ (``autograder
+   release`` refuses to release them); ``sync_solutions`` rewrites them.
 2. The files generated beside the source notebook, never committed there: the
    student-safe ``nnsupport`` package (from ``course/``) and ``public_checks.json``
    (from the grading bundle). nbgrader copies both into the release and restores them
@@ -24,26 +26,36 @@ from .support_package import write_support_package
 
 # Course modules whose definitions students write in notebooks.
 REFERENCE_MODULES = ("layers", "fc_net", "optim")
+# Course modules given to students whole, as one locked cell named after the module: their
+# functions call the layers the student wrote in the notebook, so they cannot ship in nnsupport.
+PROVIDED_MODULES = ("layer_utils",)
+
+
+def _module_definitions(reference_dir, module):
+    """(name, exact source text) of every top-level function and class of a course module."""
+    with open(os.path.join(reference_dir, f"{module}.py")) as f:
+        text = f.read()
+    lines = text.splitlines()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            yield node.name, "\n".join(lines[first - 1 : node.end_lineno])
 
 
 def reference_definitions(reference_dir):
-    """Mapping of every top-level function / class name to its exact source text."""
+    """grade_id -> exact source text: every definition of REFERENCE_MODULES, each PROVIDED_MODULE whole."""
     definitions = {}
     for module in REFERENCE_MODULES:
-        with open(os.path.join(reference_dir, f"{module}.py")) as f:
-            text = f.read()
-        lines = text.splitlines()
-        for node in ast.parse(text).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                definitions[node.name] = "\n".join(lines[first - 1 : node.end_lineno])
+        definitions.update(_module_definitions(reference_dir, module))
+    for module in PROVIDED_MODULES:
+        definitions[module] = "\n\n\n".join(source for _, source in _module_definitions(reference_dir, module))
     return definitions
 
 
 def _synced_cells(nb, definitions):
     for cell in nb.cells:
-        if cell.cell_type == "code" and utils.is_solution(cell):
-            name = cell.metadata["nbgrader"].get("grade_id")
+        if cell.cell_type == "code" and (utils.is_solution(cell) or utils.is_locked(cell)):
+            name = cell.metadata.get("nbgrader", {}).get("grade_id")
             if name in definitions:
                 yield cell, name
 

@@ -6,7 +6,11 @@ Each rule has the signature ``next_w, config = rule(w, dw, config)``:
 - dw: gradient of the loss with respect to w
 - config: hyperparameters plus the rule's state between steps (velocity, caches,
   moment estimates, step count). Pass back the returned config on the next step.
-  The state belongs to the rule: Adam updates its moment arrays in place.
+
+Every rule is written as its formula: a new array for next_w and for each state
+array, nothing updated in place, so arrays that callers still hold keep their
+values. Scalars stay Python floats, so a float32 w and dw give a float32 next_w
+and float32 state (numpy keeps the array's dtype when it meets a Python float).
 
 A missing or None config gets the CS231n defaults.
 """
@@ -77,7 +81,7 @@ def nesterov_momentum(w, dw, config=None):
 def adagrad(w, dw, config=None):
     """Adagrad: per-parameter step sizes shrink with the sum of squared gradients.
 
-    ``cache += dw**2; next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)``.
+    ``cache = cache + dw**2; next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)``.
 
     config: learning_rate (1e-2), epsilon (1e-8), cache (zeros like w).
     """
@@ -119,10 +123,16 @@ def rmsprop(w, dw, config=None):
 def adam(w, dw, config=None):
     """Adam: momentum on the gradient (m) plus RMSprop's cache (v), both bias-corrected.
 
-    The step count t is incremented before it is used, so the first step divides by
-    ``1 - beta**1``:
-    ``t += 1; m = beta1*m + (1-beta1)*dw; v = beta2*v + (1-beta2)*dw**2;
-    next_w = w - learning_rate * (m / (1-beta1**t)) / (sqrt(v / (1-beta2**t)) + epsilon)``.
+    m and v start at zero, so early on they underestimate the gradient's mean and
+    mean square; dividing by ``1 - beta**t`` corrects that. The step count t is
+    incremented before it is used, so the first step divides by ``1 - beta**1``::
+
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * dw
+        v = beta2 * v + (1 - beta2) * dw**2
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        next_w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
 
     config: learning_rate (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8),
     m and v (zeros like w), t (0).
@@ -133,10 +143,9 @@ def adam(w, dw, config=None):
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
     config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 0)
-    if "m" not in config:  # setdefault would build a throw-away array on every step
-        config["m"] = np.zeros_like(w)
-        config["v"] = np.zeros_like(w)
 
     next_w = None
     # YOUR CODE HERE
