@@ -61,6 +61,9 @@ c.Autograde.autograde_preprocessors = [
 ]
 # A submission that deleted a test cell gets it back (and is judged on it).
 c.OverwriteCells.add_missing_cells = True
+# Before nbgrader copies a submission (following links as it does), links and special
+# files are removed from it: see autograder/hooks.py.
+c.Autograde.pre_convert_hook = "autograder.hooks.refuse_unsafe_entries"
 
 # Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
 # limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).

@@ -7,16 +7,23 @@ nbgrader_config.py), so ``autograder grade``, ``autograder check`` and plain
 
 - a new mount namespace with a read-only system (/usr, /etc, the Python
   installation and its virtualenv) and nothing else of the host: not the course
-  directory, the reference ``course`` package, source_assignments/, grading/, the
-  gradebook, or other submissions. The only writable places are the kernel's
-  working directory (the scratch copy of this submission) and a private /tmp;
+  directory, the reference ``course`` package, source_assignments/, grading_bundle/,
+  the gradebook, or other submissions;
+- a private working copy: the regular files of the folder it was asked to run in
+  (never links, special files or notebooks, which under plain nbgrader would hold the
+  restored hidden tests) copied into a fresh size-limited tmpfs of its own. The kernel
+  never runs in, and so never plants anything in, a folder the grader later writes
+  to (under plain ``nbgrader autograde`` that folder is the course's autograded/).
+  That copy and a private /tmp are the only writable places;
 - no network (a new network namespace), its own PID, IPC and UTS namespaces, a new
   session; it dies with its launcher;
 - run as an unprivileged user of its own (a fresh uid per kernel, so limits on
   processes never pool between submissions) with resource limits: address space,
   CPU seconds, processes, file size and open files;
 - a minimal environment; the Jupyter connection uses unix sockets (the ``ipc``
-  transport) in the working directory, the only channel in or out.
+  transport) in a short private folder, the only channel in or out; its path never
+  depends on the course's path or the student's id (unix socket paths are limited
+  to 107 bytes).
 
 Where bubblewrap is missing, kernels refuse to start with a message saying what
 to install; ``AUTOGRADER_UNSAFE_NO_SANDBOX=1`` (``autograder grade
@@ -30,11 +37,13 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import psutil
 from jupyter_client.manager import AsyncKernelManager
 
 from .errors import SandboxUnavailable
+from .files import read_regular_files, write_files
 from .settings import Autograder
 
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
@@ -103,11 +112,24 @@ def _chown_tree(folder, uid):
             os.chown(os.path.join(current, name), uid, uid, follow_symlinks=False)
 
 
+def _mount_tmpfs(folder, size):
+    """Mount a tmpfs of ``size`` bytes on ``folder``; False where we may not (not root)."""
+    if os.geteuid() != 0:
+        return False
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", folder]
+    return subprocess.run(command, capture_output=True).returncode == 0
+
+
+def _short_temp_root():
+    """A folder for the private working copies, short enough for unix socket paths."""
+    return "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring).
 
     Its limits are ``c.Autograder``'s (memory_limit, cpu_seconds, max_processes,
-    max_file_size, tmp_size).
+    max_file_size, tmp_size, scratch_size).
     """
 
     @functools.cached_property
@@ -118,28 +140,49 @@ class SandboxedKernelManager(AsyncKernelManager):
         if sandbox_disabled():
             return await super()._async_pre_start_kernel(**kw)
         check_sandbox_available()
-        self._workdir = os.path.abspath(kw.get("cwd") or os.getcwd())
         self._uid = random.randrange(*SANDBOX_UIDS)
-        # Unix sockets in the working directory: the kernel's only way out, and a path
-        # of its own per kernel (the default relative path breaks across working directories).
-        sockets = os.path.join(self._workdir, f".kernel-{self._uid}")
-        os.makedirs(sockets, exist_ok=True)
+        self._private = tempfile.mkdtemp(prefix="ag-", dir=_short_temp_root())
+        self._workdir = os.path.join(self._private, "work")
+        self._kernel_dir = os.path.join(self._private, "kernel")
+        os.mkdir(self._workdir)
+        self._mounted = _mount_tmpfs(self._workdir, self.settings.scratch_size)
+        self._copy_working_folder(os.path.abspath(kw.get("cwd") or os.getcwd()))
+        kw["cwd"] = self._workdir
+        # The kernel's only way out: unix sockets of its own, beside its connection file.
         self.transport = "ipc"
-        self.ip = os.path.join(sockets, "ipc")
-        self.connection_file = os.path.join(sockets, "connection.json")
-        self._matplotlib_dir = os.path.join(sockets, "matplotlib")
-        os.makedirs(self._matplotlib_dir, exist_ok=True)
+        self.ip = os.path.join(self._kernel_dir, "ipc")
+        self.connection_file = os.path.join(self._kernel_dir, "connection.json")
+        self._matplotlib_dir = os.path.join(self._kernel_dir, "matplotlib")
+        os.makedirs(self._matplotlib_dir)
         for cache in _font_caches():
             shutil.copy(cache, self._matplotlib_dir)
         return await super()._async_pre_start_kernel(**kw)
+
+    def _copy_working_folder(self, source):
+        """The regular files of ``source`` (no notebooks) into the private working copy."""
+        contents = read_regular_files(source, max_total_bytes=self.settings.scratch_size)
+        write_files(self._workdir, {name: data for name, data in contents.files.items()
+                                    if not name.endswith(".ipynb")})
+        for refused in contents.refused:
+            self.log.warning("not copied into the kernel's working folder: %s", refused)
 
     def format_kernel_cmd(self, extra_arguments=None):
         """The kernel command wrapped in bwrap; called once the connection file exists."""
         command = super().format_kernel_cmd(extra_arguments)
         if sandbox_disabled():
             return command
-        _chown_tree(self._workdir, self._uid)  # the kernel's user owns its working copy
+        for folder in (self._workdir, self._kernel_dir):  # the kernel's user owns both
+            _chown_tree(folder, self._uid)
         return self._bwrap_arguments() + ["--"] + self._limits() + command
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        private = getattr(self, "_private", None)
+        if private is not None and not restart:
+            if self._mounted:
+                subprocess.run(["umount", "--lazy", self._workdir], capture_output=True)
+            shutil.rmtree(private, ignore_errors=True)
+            self._private = None
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if not sandbox_disabled():
@@ -191,10 +234,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                  # The private /tmp comes before every other bind: the Python environment
                  # and the working directory may themselves live under /tmp.
                  "--perms", "1777", "--size", str(self.settings.tmp_size), "--tmpfs", "/tmp"]
-        args += _readable_parents(pythons + [self._workdir], existing=systems + ["/tmp"])
+        args += _readable_parents(pythons + [self._workdir, self._kernel_dir], existing=systems + ["/tmp"])
         for python in pythons:
             args += ["--ro-bind", python, python]
-        args += ["--bind", self._workdir, self._workdir, "--chdir", self._workdir, "--clearenv"]
+        for writable in (self._workdir, self._kernel_dir):
+            args += ["--bind", writable, writable]
+        args += ["--chdir", self._workdir, "--clearenv"]
         environment = {
             "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
             "HOME": "/tmp",

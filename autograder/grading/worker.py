@@ -8,10 +8,7 @@ worker process or on a Dask worker and returns a ``SubmissionRun``: per notebook
 status, a message, the executed notebook (JSON text) and where the time went.
 """
 
-import contextlib
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 import warnings
@@ -21,21 +18,13 @@ from traitlets.config import Config
 
 from ..environments import SINGLE_THREADED
 from ..execution import GuardedExecute
-from ..sandbox import UNSAFE_ENV, sandbox_disabled
-from ..settings import Autograder
+from ..files import write_files
+from ..sandbox import UNSAFE_ENV
 from .jobs import NotebookRun, SubmissionRun
 from .pipeline import apply_preprocessors, notebook_resources
 
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
-
-
-def _write_files(folder, files):
-    for relative, data in files.items():
-        path = os.path.join(folder, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
 
 
 def execute_notebook(folder, name, job):
@@ -71,26 +60,6 @@ def execute_notebook(folder, name, job):
     )
 
 
-@contextlib.contextmanager
-def scratch_folder(size):
-    """A temporary folder; a tmpfs of ``size`` bytes when we may mount one (as root).
-
-    A size-limited filesystem is what stops a submission from filling the disk:
-    the sandbox's file-size limit bounds each file, not how many it writes.
-    """
-    scratch = tempfile.mkdtemp(prefix="autograder-")
-    mounted = False
-    if os.geteuid() == 0 and not sandbox_disabled():
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs",
-                                  scratch], capture_output=True).returncode == 0
-    try:
-        yield scratch
-    finally:
-        if mounted:
-            subprocess.run(["umount", "--lazy", scratch], capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def execute_submission(job):
     """Execute every notebook of one submission; see the module docstring."""
     os.environ.update(SINGLE_THREADED)
@@ -98,11 +67,12 @@ def execute_submission(job):
     if job.unsafe_no_sandbox:
         os.environ[UNSAFE_ENV] = "1"
     started = time.perf_counter()
-    with scratch_folder(Autograder(config=Config(job.config)).scratch_size) as scratch:
+    # The kernel runs in a private, size-limited copy of this folder that the sandbox makes.
+    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         folder = os.path.join(scratch, job.assignment)
         os.makedirs(folder)
-        _write_files(folder, job.files)
-        _write_files(folder, job.restored_files)  # the instructor's copies win
+        write_files(folder, job.files)
+        write_files(folder, job.restored_files)  # the instructor's copies win
         notebooks = {name: execute_notebook(folder, name, job) for name in job.snapshots}
     return SubmissionRun(job.student, notebooks, time.perf_counter() - started,
                          f"{os.uname().nodename}:{os.getpid()}")

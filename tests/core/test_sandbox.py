@@ -1,0 +1,56 @@
+"""The sandbox's own guarantees that need no full grading run."""
+
+import os
+
+import pytest
+
+from autograder import sandbox
+
+
+def test_missing_bubblewrap_stops_grading_with_what_to_install(monkeypatch):
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    monkeypatch.setattr(sandbox.shutil, "which", lambda tool: None if tool == "bwrap" else "/usr/bin/" + tool)
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap") as error:
+        sandbox.check_sandbox_available()
+    assert "--unsafe-no-sandbox" in str(error.value)
+
+
+def test_the_opt_out_is_explicit(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda tool: None)
+    monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
+    sandbox.check_sandbox_available()  # no error: the instructor chose to run unconfined
+    assert sandbox.sandbox_disabled()
+
+
+def test_bubblewrap_command_hides_the_host_and_limits_the_kernel(tmp_path, monkeypatch):
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    manager = sandbox.SandboxedKernelManager()
+    manager._workdir, manager._kernel_dir, manager._uid = str(tmp_path / "work"), str(tmp_path / "kernel"), 250_000
+    manager._matplotlib_dir = str(tmp_path / "kernel" / "matplotlib")
+    command = manager._bwrap_arguments() + manager._limits()
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--clearenv", "--new-session"):
+        assert flag in command
+    binds = [command[i + 1] for i, arg in enumerate(command) if arg == "--bind"]
+    assert binds == [str(tmp_path / "work"), str(tmp_path / "kernel")]  # the only writable host folders
+    read_only = {command[i + 1] for i, arg in enumerate(command) if arg == "--ro-bind"}
+    repository = os.path.dirname(os.path.dirname(os.path.abspath(sandbox.__file__)))
+    assert repository not in read_only and os.path.join(repository, "course") not in read_only
+    assert "--reuid=250000" in command and any(a.startswith("--as=") for a in command)
+    # /tmp is private, and made before the working directory (which may live under /tmp) is bound.
+    assert command.index("/tmp") < command.index("--bind")
+
+
+def test_private_tmp_never_hides_an_environment_living_under_tmp(tmp_path, monkeypatch):
+    """CI clones the repository (and its .venv) under /tmp: /tmp must be mounted first."""
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    venv = str(tmp_path / "clone" / ".venv")
+    monkeypatch.setattr(sandbox.sys, "prefix", venv)
+    manager = sandbox.SandboxedKernelManager()
+    manager._workdir, manager._kernel_dir, manager._uid = str(tmp_path / "work"), str(tmp_path / "kernel"), 250_000
+    manager._matplotlib_dir = str(tmp_path / "kernel" / "matplotlib")
+    command = manager._bwrap_arguments()
+    tmpfs = command.index("--tmpfs")
+    venv_bind = next(i for i, arg in enumerate(command) if arg == "--ro-bind" and command[i + 1] == venv)
+    assert command[tmpfs + 1] == "/tmp" and tmpfs < venv_bind
+    parents = [command[i + 1] for i, arg in enumerate(command) if arg == "--dir"]
+    assert str(tmp_path / "clone") in parents  # created readable, not bwrap's 0700
