@@ -111,18 +111,23 @@ class Course:
         return Autograder(config=self.config)
 
 
-def find_course(start=None):
-    """The nearest folder at or above ``start`` (default: the working directory) with nbgrader_config.py."""
-    folder = os.path.abspath(start or os.getcwd())
+def find_course(course_dir=None):
+    """The course: exactly ``course_dir`` when given, else the nearest folder at or above the
+    working directory that holds nbgrader_config.py."""
+    if course_dir is not None:
+        if not os.path.isfile(os.path.join(course_dir, CONFIG_FILE)):
+            raise CourseError(f"--course-dir {course_dir}: no {CONFIG_FILE} there; give the course "
+                              "directory itself (the folder holding nbgrader_config.py).")
+        return Course(course_dir)
+    folder = os.getcwd()
     while True:
         if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
             return Course(folder)
         parent = os.path.dirname(folder)
         if parent == folder:
             raise CourseError(
-                f"No {CONFIG_FILE} in {os.path.abspath(start or os.getcwd())} or any "
-                "folder above it: run autograder inside the course directory, or pass "
-                "--course-dir."
+                f"No {CONFIG_FILE} in {os.getcwd()} or any folder above it: run autograder inside "
+                "the course directory, or pass --course-dir."
             )
         folder = parent
 

@@ -3,7 +3,7 @@
 import shutil
 
 import nbformat
-from course_copy import ASSIGNMENT, NOTEBOOK
+from support import ASSIGNMENT, NOTEBOOK
 
 from autograder.demo.sample_class import INFINITE_LOOP, MISTAKES, apply, edit_solution, paste_reference
 

@@ -1,13 +1,19 @@
-"""Shared test set-up: the repository root is importable (course/, autograder/), and the
-virtualenv's bin folder is on PATH (nbgrader runs its ``alembic`` command from there)."""
+"""Shared test set-up and fixtures.
+
+The repository root is importable (course/, autograder/) and so is tests/ (support.py);
+the virtualenv's bin folder is on PATH (nbgrader runs its ``alembic`` command from there).
+Tests are grouped like the code: reference/ (course/), core/, authoring/, grading/,
+reporting/, demo/.
+"""
 
 import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+TESTS = Path(__file__).resolve().parent
+for folder in (TESTS.parent, TESTS):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
 
 import pytest  # noqa: E402 - after the path set-up above
@@ -16,8 +22,22 @@ import pytest  # noqa: E402 - after the path set-up above
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
     """A copy of the course directory in which `autograder release fc_nets` has run."""
-    from course_copy import ASSIGNMENT, copy_course, run_autograder
+    from support import ASSIGNMENT, copy_course, run_autograder
 
     root = copy_course(tmp_path_factory.mktemp("course"))
     run_autograder(root, "release", ASSIGNMENT)
     return root
+
+
+@pytest.fixture(scope="session")
+def graded_class(released_course, tmp_path_factory):
+    """(course root, CompletedProcess): the small class of grading/class_builder.py graded with
+    `autograder grade --json` by two workers, then `autograder feedback`."""
+    from class_builder import write_class
+    from support import ASSIGNMENT, GRADING_LIMITS, clone, run_autograder
+
+    root = clone(released_course, tmp_path_factory.mktemp("pool") / "course")
+    write_class(root)
+    result = run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *GRADING_LIMITS, check=False)
+    run_autograder(root, "feedback", ASSIGNMENT)
+    return root, result

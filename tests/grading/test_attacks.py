@@ -14,9 +14,8 @@ import threading
 import nbformat
 import pytest
 from attack_corpus import ATTACKS, HONEST_STYLES
-from course_copy import ASSIGNMENT, NOTEBOOK, run_autograder
+from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 from nbformat.v4 import new_code_cell
-from test_grading import clone, grades
 
 from autograder.demo.sample_class import STYLES, apply, edit_solution, paste_reference
 

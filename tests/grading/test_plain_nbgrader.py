@@ -9,7 +9,7 @@ import shutil
 
 import nbformat
 import pytest
-from course_copy import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
 from nbgrader.api import Gradebook
 
 from autograder.demo.sample_class import MISTAKES, apply, paste_reference

@@ -1,7 +1,6 @@
 """`autograder grade`: parallel, resumable, identical on a Dask cluster; bad input per submission."""
 
 import csv
-import html
 import json
 import os
 import shutil
@@ -14,33 +13,10 @@ import zipfile
 import nbformat
 import pytest
 from class_builder import write_class
-from course_copy import ASSIGNMENT, NOTEBOOK, run_autograder
-from nbgrader.api import Gradebook
-
-from autograder.authoring.leaks import secret_lines
+from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, by_student, clone, grades, run_autograder
 
 pytestmark = pytest.mark.slow
-LIMITS = ["--cell-timeout", "4", "--notebook-timeout", "25"]
-
-
-def clone(released_course, target):
-    """An independent copy of a released course (gradebook included), without grades."""
-    shutil.copytree(released_course, target, ignore=shutil.ignore_patterns(
-        "submitted", "autograded", "feedback", "reports", "__pycache__"))
-    return target
-
-
-def grades(root):
-    """student -> {grade_id: auto_score} from the gradebook."""
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:
-        result = {}
-        for student in gb.students:
-            try:
-                notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id)
-            except Exception:  # noqa: BLE001 - a student without this submission
-                continue
-            result[student.id] = {g.name: g.auto_score for g in notebook.grades}
-        return result
+LIMITS = GRADING_LIMITS
 
 
 def csv_rows(root):
@@ -48,21 +24,8 @@ def csv_rows(root):
         return {row["student_id"]: row for row in csv.DictReader(f)}
 
 
-@pytest.fixture(scope="module")
-def pool_run(released_course, tmp_path_factory):
-    root = clone(released_course, tmp_path_factory.mktemp("pool") / "course")
-    write_class(root)
-    result = run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False)
-    run_autograder(root, "feedback", ASSIGNMENT)
-    return root, result
-
-
-def by_student(result):
-    return {s["student"]: s for s in json.loads(result.stdout)["students"]}
-
-
-def test_batch_finishes_and_reports_each_submission(pool_run):
-    root, result = pool_run
+def test_batch_finishes_and_reports_each_submission(graded_class):
+    root, result = graded_class
     assert result.returncode == 1  # some submissions could not be graded
     students = by_student(result)
     assert students["ada"]["status"] == "graded" and students["ada"]["score"] == 32
@@ -77,46 +40,30 @@ def test_batch_finishes_and_reports_each_submission(pool_run):
     assert any(c["name"] == "fc_net_scores.scores" and not c["passed"] for c in students["cai"]["checks"])
 
 
-def test_deleted_and_altered_cells_are_restored(pool_run):
-    root, result = pool_run
+def test_deleted_and_altered_cells_are_restored(graded_class):
+    root, result = graded_class
     eli = grades(root)["eli"]
     assert eli["test_relu_forward"] == 1  # re-added from the gradebook and judged
     assert by_student(result)["eli"]["score"] == 32  # points of test_adam restored to 3, not 100
 
 
-def test_infinite_loop_loses_only_what_it_did_not_reach(pool_run):
-    root, _ = pool_run
+def test_infinite_loop_loses_only_what_it_did_not_reach(graded_class):
+    root, _ = graded_class
     fay = grades(root)["fay"]
     assert fay["test_relu_forward"] == 0
     assert fay["test_affine_forward"] == 2
 
 
-def test_csv_has_a_status_column(pool_run):
-    root, _ = pool_run
+def test_csv_has_a_status_column(graded_class):
+    root, _ = graded_class
     rows = csv_rows(root)
     assert rows["ada"]["status"] == "graded" and float(rows["ada"]["score"]) == 32
     assert rows["dee"]["status"] == "invalid" and float(rows["dee"]["score"]) == 0
     assert rows["fay"]["status"] == "graded (time limit)"
 
 
-def test_feedback_shows_verdicts_but_no_hidden_tests_or_expected_values(pool_run):
-    root, _ = pool_run
-    page = html.unescape((root / "feedback" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
-    assert "fc_net_scores.scores" in page and "FAIL" in page and "relative error" in page
-    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")],
-                          str(root / "course"))
-    leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
-    assert leaked == []
-    with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
-        bundle = json.load(f)
-    for specs in bundle["cells"].values():
-        for spec in specs:
-            if not spec["public"] and len(spec["expected"]["data"]) >= 16:
-                assert spec["expected"]["data"] not in page
-
-
-def test_rerun_skips_every_unchanged_submission(pool_run):
-    root, _ = pool_run
+def test_rerun_skips_every_unchanged_submission(graded_class):
+    root, _ = graded_class
     before = grades(root)
     again = run_autograder(root, "grade", ASSIGNMENT, "--json", *LIMITS, check=False)
     students = by_student(again)
@@ -125,9 +72,9 @@ def test_rerun_skips_every_unchanged_submission(pool_run):
     assert grades(root) == before
 
 
-def test_rescore_applies_a_tolerance_change_without_executing(pool_run, tmp_path):
-    root = clone(pool_run[0], tmp_path / "course")
-    shutil.copytree(pool_run[0] / "autograded", root / "autograded")
+def test_rescore_applies_a_tolerance_change_without_executing(graded_class, tmp_path):
+    root = clone(graded_class[0], tmp_path / "course")
+    shutil.copytree(graded_class[0] / "autograded", root / "autograded")
     bundle_file = root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"
     bundle = json.loads(bundle_file.read_text())
     for spec in bundle["cells"]["test_fc_net_scores"]:
@@ -142,23 +89,23 @@ def test_rescore_applies_a_tolerance_change_without_executing(pool_run, tmp_path
     assert [c.get("execution_count") for c in nbformat.read(notebook, 4).cells] == executed_before
 
 
-def test_dask_cluster_gives_the_same_gradebook(pool_run, tmp_path):
+def test_dask_cluster_gives_the_same_gradebook(graded_class, tmp_path):
     from distributed import LocalCluster
 
-    root = clone(pool_run[0], tmp_path / "course")
+    root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = run_autograder(root, "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address,
                                 "--json", *LIMITS, check=False)
     assert result.returncode == 1
-    assert grades(root) == grades(pool_run[0])
-    dask_rows, pool_rows = csv_rows(root), csv_rows(pool_run[0])
+    assert grades(root) == grades(graded_class[0])
+    dask_rows, pool_rows = csv_rows(root), csv_rows(graded_class[0])
     assert {s: (r["score"], r["status"]) for s, r in dask_rows.items()} == {
         s: (r["score"], r["status"]) for s, r in pool_rows.items()}
 
 
-def test_kill_minus_nine_then_rerun_finishes_consistently(pool_run, tmp_path):
-    root = clone(pool_run[0], tmp_path / "course")
+def test_kill_minus_nine_then_rerun_finishes_consistently(graded_class, tmp_path):
+    root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", "2",
                                 *LIMITS], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -178,13 +125,13 @@ def test_kill_minus_nine_then_rerun_finishes_consistently(pool_run, tmp_path):
     result = run_autograder(root, "grade", ASSIGNMENT, "--json", *LIMITS, check=False)
     students = by_student(result)
     assert {s for s, o in students.items() if o["status"] == "unchanged"} == recorded
-    assert grades(root) == grades(pool_run[0])
+    assert grades(root) == grades(graded_class[0])
 
 
-def test_zip_export_with_a_bad_file_name(pool_run, tmp_path):
-    root = clone(pool_run[0], tmp_path / "course")
+def test_zip_export_with_a_bad_file_name(graded_class, tmp_path):
+    root = clone(graded_class[0], tmp_path / "course")
     archive = tmp_path / "export.zip"
-    ada = pool_run[0] / "submitted" / "ada" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    ada = graded_class[0] / "submitted" / "ada" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     with zipfile.ZipFile(archive, "w") as z:
         z.write(ada, f"ada_late_1234_{NOTEBOOK}.ipynb")
         z.write(ada, f"{NOTEBOOK}.ipynb")  # no student in the name
@@ -196,8 +143,8 @@ def test_zip_export_with_a_bad_file_name(pool_run, tmp_path):
     assert "does not match the pattern" in students[f"{NOTEBOOK}.ipynb"]["message"]
 
 
-def test_check_command_for_students_and_instructors(pool_run, tmp_path):
-    root, _ = pool_run
+def test_check_command_for_students_and_instructors(graded_class, tmp_path):
+    root, _ = graded_class
     student_copy = tmp_path / "my_work"
     shutil.copytree(root / "submitted" / "cai" / ASSIGNMENT, student_copy)
     student = subprocess.run([sys.executable, "-m", "autograder", "check", str(student_copy / f"{NOTEBOOK}.ipynb"),
@@ -213,4 +160,4 @@ def test_check_command_for_students_and_instructors(pool_run, tmp_path):
     result = json.loads(instructor.stdout)
     assert result["mode"] == "instructor" and result["max_score"] == 32
     assert any("hidden" in c["name"] for c in result["checks"])
-    assert result["score"] == by_student(pool_run[1])["cai"]["score"]
+    assert result["score"] == by_student(graded_class[1])["cai"]["score"]

@@ -1,0 +1,77 @@
+"""`autograder release`: the support package, nbgrader metadata, refusals, what students get."""
+
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.preprocessors import CheckCellMetadata
+from nbgrader.utils import is_solution
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, copy_course, run_autograder
+
+SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+
+
+def test_source_notebook_passes_nbgraders_validation():
+    nb = nbformat.read(SOURCE, 4)
+    nbformat.validate(nb)
+    CheckCellMetadata().preprocess(nb, {})
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(c.metadata.nbgrader.schema_version == 3 for c in graded)
+    assert all(c.metadata.nbgrader.get("points", 0) > 0 for c in graded)
+    assert "34 points in total" in nb.cells[0].source
+
+
+def test_support_package_has_stubs_instead_of_solutions():
+    support = REPO_ROOT / "release" / ASSIGNMENT / "nnsupport"
+    optim = (support / "optim.py").read_text()
+    assert "raise NotImplementedError()" in optim
+    assert 'v = config["momentum"] * v - config["learning_rate"] * dw' not in optim
+    assert not (REPO_ROOT / "release" / ASSIGNMENT / "course").exists()
+
+
+def test_release_refuses_a_leak_and_keeps_the_previous_release(tmp_path):
+    root = copy_course(tmp_path)
+    # A file next to the source notebook is released verbatim: here it quotes a solution.
+    (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
+        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
+    before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
+    result = run_autograder(root, "release", ASSIGNMENT, check=False)
+    assert result.returncode == 1
+    assert "Refusing to release fc_nets" in result.stderr and "notes.txt" in result.stderr
+    assert not (root / "release" / ASSIGNMENT / "notes.txt").exists()
+    assert (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes() == before
+
+
+def test_release_of_an_unknown_assignment_is_a_clear_error(tmp_path):
+    root = copy_course(tmp_path)
+    result = run_autograder(root, "release", "cnn", check=False)
+    assert result.returncode == 1 and "No assignment 'cnn'" in result.stderr and "fc_nets" in result.stderr
+
+
+@pytest.mark.slow
+def test_released_notebook_runs_up_to_the_first_solution_with_only_the_release(tmp_path):
+    """A student opens the release in plain Jupyter: every cell before their first answer runs."""
+    folder = tmp_path / "student"
+    shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
+    nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", 4)
+    first_solution = next(i for i, c in enumerate(nb.cells) if is_solution(c))
+    probe = nbformat.v4.new_code_cell(
+        "import importlib.util\nprint('course importable:', importlib.util.find_spec('course') is not None)")
+    nb.cells = nb.cells[:first_solution] + [probe]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    assert any("X_train: (1197, 1, 8, 8)" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert nb.cells[-1].outputs[0]["text"].strip() == "course importable: False"
+
+
+@pytest.mark.slow
+def test_public_checks_print_cs231n_style_errors_for_students(tmp_path):
+    folder = tmp_path / "student"
+    shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
+    source = nbformat.read(SOURCE, 4)
+    wanted = {"setup", "sgd_momentum", "test_sgd_momentum"}
+    source.cells = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") in wanted]
+    NotebookClient(source, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    printed = "".join(o.get("text", "") for o in source.cells[-1].outputs)
+    assert "sgd_momentum.next_w error: " in printed and "(tolerance 1e-08): ok" in printed
+    assert "sgd_momentum.hidden" not in printed  # hidden checks are recorded, never reported

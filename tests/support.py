@@ -1,0 +1,67 @@
+"""Helpers shared by the tests: throw-away course copies, the two CLIs, gradebook reads."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from autograder.course import copy_instructor_files
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "fc_nets"
+NOTEBOOK = "FullyConnectedNets"
+COURSE_ID = "nn-first-principles"
+# Short limits for the test classes (their infinite loops must not take minutes).
+GRADING_LIMITS = ["--cell-timeout", "4", "--notebook-timeout", "25"]
+
+
+def copy_course(target):
+    """Copy what an instructor's course directory holds (no gradebook, no submissions)."""
+    copy_instructor_files(str(REPO_ROOT), str(target))
+    return Path(target)
+
+
+def clone(released_course, target):
+    """An independent copy of a released course (gradebook included), without grades."""
+    shutil.copytree(released_course, target, ignore=shutil.ignore_patterns(
+        "submitted", "autograded", "feedback", "reports", "__pycache__"))
+    return target
+
+
+def run_autograder(course_root, *args, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=course_root, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"autograder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def run_nbgrader(course_root, *args):
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course_root, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def grades(root):
+    """student -> {grade_id: auto_score} from the gradebook."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
+        result = {}
+        for student in gb.students:
+            try:
+                notebook = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id)
+            except Exception:  # noqa: BLE001 - a student without this submission
+                continue
+            result[student.id] = {g.name: g.auto_score for g in notebook.grades}
+        return result
+
+
+def by_student(result):
+    """student -> entry of an `autograder grade --json` run."""
+    return {s["student"]: s for s in json.loads(result.stdout)["students"]}
