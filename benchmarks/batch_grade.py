@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder.coursedir import copy_instructor_files  # noqa: E402
-from autograder.sample_class import sample_class  # noqa: E402
+from autograder.course import copy_instructor_files  # noqa: E402
+from autograder.demo.sample_class import sample_class  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
 # Plain nbgrader has no per-notebook limit: an infinite loop would cost it cells x cell timeout.

@@ -31,7 +31,7 @@ def released_course(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def graded_class(released_course, tmp_path_factory):
-    """(course root, CompletedProcess): the small class of grading/class_builder.py graded with
+    """(course root, CompletedProcess): the small class of class_builder.py graded with
     `autograder grade --json` by two workers, then `autograder feedback`."""
     from class_builder import write_class
     from support import ASSIGNMENT, GRADING_LIMITS, clone, run_autograder
