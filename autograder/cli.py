@@ -99,9 +99,9 @@ def _rescore(course, args):
 
 
 def _check(course, args):
-    from .grading.check import check, check_result, format_check
+    from .grading.check import check, check_result, course_at, format_check
 
-    mode, outcome = check(args.notebook)
+    mode, outcome = check(args.notebook, course_at(args.course_dir), args.assignment)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
     return 0 if outcome.graded else 1
 
@@ -188,8 +188,11 @@ def build_parser():
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",
         "Grade one notebook: public checks only when run by a student, every check (hidden ones "
-        "too) when run inside the course directory by an instructor.", needs_course=False, assignment=False)
+        "too) when run by an instructor in the course directory (or with --course-dir). The "
+        "course is never looked for from the notebook's location.", needs_course=False, assignment=False)
     checking.add_argument("notebook")
+    checking.add_argument("--assignment", help="the assignment to check against (default: the notebook's "
+                          "folder name), for instructors")
     checking.add_argument("--json", action="store_true")
 
     demo = _command(

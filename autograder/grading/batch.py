@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ..errors import BundleError
 from ..sandbox import UNSAFE_ENV, check_sandbox_available
-from .collect import collect_folder, collect_zip, content_hash, submission_files
+from .collect import collect_folder, collect_zip, content_hash, submission_timestamp
 from .pipeline import GradingPipeline
 from .state import Outcome, read_state
 from .worker import execute_submission
@@ -121,23 +121,27 @@ def grade(course, assignment, options):
             if submission.folder is None:  # nothing we could record under a student
                 report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
                 continue
-            digest = content_hash(submission_files(submission.folder), version)
+            files, refused = submission.read()
+            submission.notes += [f"refused {entry}" for entry in refused]
+            timestamp, timestamp_problem = submission_timestamp(files)
+            digest = content_hash(files, version)
             state = read_state(course, submission.student, assignment)
             if not options.force and state and state.content_hash == digest:
                 report.skipped.append(state)
-            elif submission.problem:
-                report.outcomes.append(writer.save(submission.student, submission.folder, None, digest, restored,
-                                                   problem=submission.problem, problem_status=submission.status))
+            elif submission.problem or timestamp_problem:
+                report.outcomes.append(writer.save(
+                    submission.student, files, None, digest, restored, notes=submission.notes,
+                    problem=submission.problem or timestamp_problem, problem_status=submission.status or "invalid"))
             else:
-                pending.append(submission)
+                pending.append((submission, timestamp))
 
         def jobs():
-            for submission in pending:  # read again here, so that only queued jobs sit in memory
-                files = submission_files(submission.folder)
+            for submission, _ in pending:  # read again here, so that only queued jobs sit in memory
+                files, _ = submission.read()
                 yield pipeline.job(submission.student, files, snapshots, restored,
                                    digest=content_hash(files, version), unsafe_no_sandbox=options.unsafe_no_sandbox)
 
-        folders = {submission.student: submission.folder for submission in pending}
+        intake = {submission.student: (timestamp, submission.notes) for submission, timestamp in pending}
         progress = tqdm(total=len(pending), disable=not options.progress, unit="submission",
                         desc=f"grading {assignment}", dynamic_ncols=True)
         counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
@@ -147,7 +151,9 @@ def grade(course, assignment, options):
                 outcome = Outcome(job.student, "error", f"worker failed: {type(result).__name__}: {result}")
             else:
                 recording = time.perf_counter()
-                outcome = writer.save(job.student, folders[job.student], result, job.digest, restored)
+                timestamp, notes = intake[job.student]
+                outcome = writer.save(job.student, job.files, result, job.digest, restored, timestamp=timestamp,
+                                      notes=notes)
                 report.record_seconds += time.perf_counter() - recording
             report.outcomes.append(outcome)
             counts["graded" if outcome.graded else "failed"] += 1

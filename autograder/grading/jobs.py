@@ -26,7 +26,7 @@ class Job:
 class NotebookRun:
     """One notebook of a submission after execution.
 
-    status: "ok", "timeout" or "kernel died" (the notebook ran, maybe partly), or
+    status: "ok", "timeout", "output limit" or "kernel died" (the notebook ran, maybe partly), or
     "missing" / "invalid" (it could not run; ``notebook`` is then None).
     """
 

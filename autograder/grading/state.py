@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
-GRADED_STATUSES = ("graded", "graded (time limit)", "graded (kernel died)")
+GRADED_STATUSES = ("graded", "graded (time limit)", "graded (output limit)", "graded (kernel died)")
 
 
 @dataclass
@@ -49,6 +49,8 @@ def submission_status(notebook_runs):
             return failed
     if "timeout" in statuses:
         return "graded (time limit)"
+    if "output limit" in statuses:
+        return "graded (output limit)"
     if "kernel died" in statuses:
         return "graded (kernel died)"
     return "graded"

@@ -32,7 +32,8 @@ def execute_notebook(folder, name, job):
     started = time.perf_counter()
     path = os.path.join(folder, f"{name}.ipynb")
     if not os.path.exists(path):
-        return NotebookRun("missing", f"no {name}.ipynb in the submission")
+        found = sorted(file for file in job.files if file.endswith(".ipynb"))
+        return NotebookRun("missing", f"no {name}.ipynb in the submission (found: {', '.join(found) or 'no notebook'})")
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)

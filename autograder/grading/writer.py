@@ -8,13 +8,13 @@ killed at any moment is finished by the next one.
 """
 
 import os
-import shutil
 import warnings
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
+
+from ..files import write_files
 
 from .state import Outcome, read_state, submission_status, write_atomically, write_state
 
@@ -38,8 +38,7 @@ class GradebookWriter:
     def _open(self):
         return Gradebook(self.course.db_url, self.course.course_id)
 
-    def _start_submission(self, student, folder):
-        timestamp = CourseDirectory().get_existing_timestamp(folder) if folder else None
+    def _start_submission(self, student, timestamp):
         with self._open() as gb:
             gb.update_or_create_student(student)
             if timestamp:
@@ -72,31 +71,21 @@ class GradebookWriter:
         write_atomically(path, nbformat.writes(judged.notebook))
         return _checks(judged)
 
-    def _copy_files(self, student, folder, restored_files):
-        target = self.course.autograded(student, self.assignment)
-        if folder:
-            for current, _, names in os.walk(folder):
-                for file_name in names:
-                    if file_name.endswith(".ipynb"):
-                        continue
-                    source = os.path.join(current, file_name)
-                    destination = os.path.join(target, os.path.relpath(source, folder))
-                    os.makedirs(os.path.dirname(destination), exist_ok=True)
-                    shutil.copy(source, destination)
-        for relative, data in restored_files.items():
-            destination = os.path.join(target, relative)
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            with open(destination, "wb") as f:
-                f.write(data)
+    def _copy_files(self, student, files, restored_files):
+        """The submission's other files (as read at intake, never re-read) and the restored ones."""
+        others = {name: data for name, data in files.items() if not name.endswith(".ipynb")}
+        write_files(self.course.autograded(student, self.assignment), {**others, **restored_files})
 
-    def save(self, student, folder, run, content_hash, restored_files, problem=None, problem_status=None):
+    def save(self, student, files, run, content_hash, restored_files, timestamp=None, notes=(), problem=None,
+             problem_status=None):
         """Store one submission's outcome; returns it as an Outcome.
 
-        ``run`` is the worker's SubmissionRun. With ``problem`` instead (a submission that
-        cannot be executed, e.g. an empty folder) its notebooks score zero and the outcome
-        carries ``problem_status`` and the problem.
+        ``files`` are the submission's files as intake read them; ``run`` is the worker's
+        SubmissionRun. With ``problem`` instead (a submission that cannot be executed, e.g.
+        an empty folder) its notebooks score zero and the outcome carries ``problem_status``
+        and the problem. ``notes`` (what intake refused or chose) join the message.
         """
-        self._start_submission(student, folder)
+        self._start_submission(student, timestamp)
         checks, messages = [], []
         if problem is not None:
             status = problem_status
@@ -112,10 +101,10 @@ class GradebookWriter:
                     self._zero_notebook(student, name)
                 else:
                     checks += self._save_notebook(student, name, notebook_run.notebook)
-        self._copy_files(student, folder, restored_files)
+        self._copy_files(student, files, restored_files)
         score, max_score = self._scores(student)
         outcome = Outcome(
-            student=student, status=status, message="; ".join(messages), score=score, max_score=max_score,
+            student=student, status=status, message="; ".join(messages + list(notes)), score=score, max_score=max_score,
             checks=checks, content_hash=content_hash, seconds=run.seconds if run else None,
             timings={name: r.seconds for name, r in run.notebooks.items()} if run else {},
         )
