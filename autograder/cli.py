@@ -71,12 +71,15 @@ def _grade(course, args):
 
 
 def _feedback(course, args):
-    from .grading.state import graded_students
-    from .reporting.feedback import write_all_feedback
+    from .reporting.feedback import feedback_students, write_all_feedback
 
-    students = graded_students(course, args.assignment)
+    course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    students, skipped = feedback_students(course, args.assignment)
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
-    print(f"wrote {len(paths)} feedback page(s) in feedback/<student>/{args.assignment}/")
+    for student, why in skipped:
+        print(f"no feedback for {student}: {why}", file=sys.stderr)
+    print(f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in "
+          f"feedback/<student>/{args.assignment}/")
     return 0
 
 

@@ -12,9 +12,8 @@ import shutil
 from ..authoring.release import release
 from ..course import copy_instructor_files
 from ..grading.batch import GradingOptions, grade
-from ..grading.state import graded_students
 from ..reporting.export import export_csv
-from ..reporting.feedback import write_all_feedback
+from ..reporting.feedback import feedback_students, write_all_feedback
 from .sample_class import write_sample_class
 
 ASSIGNMENT = "fc_nets"
@@ -37,7 +36,7 @@ def run_demo(course, target, workers, log=print):
     report = grade(demo, ASSIGNMENT, options)
 
     csv_path = export_csv(demo, ASSIGNMENT)
-    write_all_feedback(demo, ASSIGNMENT, graded_students(demo, ASSIGNMENT), workers)
+    write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
 
     width = max(len(s) for s in kinds)
     log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")

@@ -80,11 +80,3 @@ def write_atomically(path, text):
 def write_state(course, assignment, outcome):
     write_atomically(state_path(course, outcome.student, assignment), json.dumps(outcome.to_dict(), indent=1))
 
-
-def graded_students(course, assignment):
-    """Students whose submission of ``assignment`` has grades recorded."""
-    folder = os.path.join(course.root, "autograded")
-    if not os.path.isdir(folder):
-        return []
-    return [student for student in sorted(os.listdir(folder))
-            if (read_state(course, student, assignment) or Outcome(student, "")).graded]

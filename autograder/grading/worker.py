@@ -53,9 +53,10 @@ def execute_notebook(folder, name, job):
     executor.preprocess(nb, resources)
     finished = time.perf_counter()
     kernel_ready = (executor.first_cell_started or finished) - sanitized
+    notes = resources.get("autograder_notes", [])  # e.g. a duplicated graded cell, graded once
     return NotebookRun(
         executor.status,
-        executor.message,
+        "; ".join(filter(None, [executor.message, *notes])),
         nbformat.writes(nb),
         {"sanitize": sanitized - started, "kernel_start": kernel_ready, "execute": finished - sanitized - kernel_ready},
     )
