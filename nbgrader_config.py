@@ -13,7 +13,6 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
-    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
     OverwriteKernelspec,
@@ -48,7 +47,6 @@ c.CourseDirectory.db_url = os.environ.get(
 # a copy-pasted graded cell graded once instead of the whole notebook rejected.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
-    DeduplicateIds,
     DemoteDuplicateCells,
     OverwriteKernelspec,
     RestoreCellRoles,

@@ -131,6 +131,8 @@ def read_regular_files(folder, max_file_bytes=64 * MiB, max_total_bytes=256 * Mi
                 reason = "a hard link (the same file exists elsewhere)"
             elif reason is None and len(contents.files) >= max_files:
                 reason = f"more than {max_files} files"
+            elif reason is None and info.st_size > max_file_bytes:
+                reason = f"larger than {max_file_bytes} bytes"
             elif reason is None and contents.size + info.st_size > max_total_bytes:
                 reason = f"the files together exceed {max_total_bytes} bytes"
             if reason is None:

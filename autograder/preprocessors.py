@@ -1,7 +1,7 @@
 """The nbgrader preprocessors our nbgrader_config.py plugs into nbgrader's own pipelines.
 
-- ``DemoteDuplicateCells`` (sanitising) grades a copy-pasted graded cell once instead of
-  letting nbgrader reject the notebook;
+- ``DemoteDuplicateCells`` (sanitising, in place of nbgrader's ``DeduplicateIds``) grades a
+  copy-pasted graded cell once instead of letting nbgrader reject the notebook;
 - ``RestoreCellRoles`` extends nbgrader's ``OverwriteCells`` (sanitising, before execution)
   to restore each graded cell's role as well as its source;
 - ``JudgeChecks`` goes right after execution in ``c.Autograde.autograde_preprocessors``
@@ -14,7 +14,7 @@ So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder gra
 
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
 from .bundle import load_bundle
@@ -80,28 +80,24 @@ class RestoreCellRoles(OverwriteCells):
         return super().preprocess_cell(cell, resources, cell_index)
 
 
-class DemoteDuplicateCells(NbGraderPreprocessor):
-    """A graded cell copied by a student is graded once: later copies become plain cells.
+class DemoteDuplicateCells(DeduplicateIds):
+    """nbgrader's ``DeduplicateIds``, without the empty metadata that makes nbgrader reject the notebook.
 
-    Copy-pasting a test or answer cell duplicates its nbgrader ``grade_id``, which
-    nbgrader refuses outright (the whole notebook would score zero). The first cell with
-    an id keeps it; copies lose their nbgrader metadata and still run, ungraded. Each is
-    noted in ``resources["autograder_notes"]`` for the submission's report.
+    A copy-pasted test or answer cell duplicates its nbgrader ``grade_id``. Like nbgrader,
+    the last cell with an id keeps it; but nbgrader leaves ``"nbgrader": {}`` on the
+    others, on which its own ``OverwriteCells`` then fails, so the whole notebook scored
+    zero. Here the copies lose their nbgrader metadata entirely and still run, ungraded;
+    each is noted in ``resources["autograder_notes"]`` for the submission's report.
     """
 
-    def preprocess(self, nb, resources):
-        seen = set()
-        for index, cell in enumerate(nb.cells):
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id is None:
-                continue
-            if grade_id in seen:
-                del cell.metadata["nbgrader"]
-                resources.setdefault("autograder_notes", []).append(
-                    f"cell {index} is a copy of {grade_id!r}: graded the first, the copy runs ungraded")
-                self.log.warning("Cell %d duplicates the graded cell %r: it runs ungraded", index, grade_id)
-            seen.add(grade_id)
-        return nb, resources
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if grade_id is not None and not cell.metadata.get("nbgrader"):
+            del cell.metadata["nbgrader"]
+            resources.setdefault("autograder_notes", []).append(
+                f"a copy of the graded cell {grade_id!r} runs ungraded (the last copy is the one graded)")
+        return cell, resources
 
 
 # What may be shown of an output a student's code produced: plain text, bitmaps and our records.

@@ -118,10 +118,10 @@ def grade(course, assignment, options):
     with tempfile.TemporaryDirectory(prefix="autograder-zip-") as staging:
         report, pending = GradingReport(), []
         for submission in _collect(course, assignment, options, staging):
-            if submission.folder is None:  # nothing we could record under a student
+            if submission.status == "not collected":  # nothing we could record under a student
                 report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
                 continue
-            files, refused = submission.read()
+            files, refused = submission.read() if submission.folder else ({}, [])
             submission.notes += [f"refused {entry}" for entry in refused]
             timestamp, timestamp_problem = submission_timestamp(files)
             digest = content_hash(files, version)
@@ -152,8 +152,12 @@ def grade(course, assignment, options):
             else:
                 recording = time.perf_counter()
                 timestamp, notes = intake[job.student]
-                outcome = writer.save(job.student, job.files, result, job.digest, restored, timestamp=timestamp,
-                                      notes=notes)
+                try:
+                    outcome = writer.save(job.student, job.files, result, job.digest, restored, timestamp=timestamp,
+                                          notes=notes)
+                except Exception as error:  # noqa: BLE001 - one submission's problem, never the batch's
+                    outcome = Outcome(job.student, "invalid", f"could not be recorded: {type(error).__name__}: "
+                                      f"{str(error)[:200]}")
                 report.record_seconds += time.perf_counter() - recording
             report.outcomes.append(outcome)
             counts["graded" if outcome.graded else "failed"] += 1

@@ -60,5 +60,6 @@ def test_a_duplicated_graded_cell_is_graded_once():
     nb = new_notebook(cells=[graded("test_a"), graded("test_b"), graded("test_a")])
     resources = {}
     nb, resources = DemoteDuplicateCells().preprocess(nb, resources)
-    assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells] == ["test_a", "test_b", None]
-    assert "copy of 'test_a'" in resources["autograder_notes"][0]
+    assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells] == [None, "test_b", "test_a"]
+    assert "nbgrader" not in nb.cells[0].metadata  # not the {} on which nbgrader's OverwriteCells fails
+    assert "copy of the graded cell 'test_a'" in resources["autograder_notes"][0]
