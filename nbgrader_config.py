@@ -72,8 +72,10 @@ c.Autograde.autograde_preprocessors = [
 # A submission that deleted a test cell gets it back (and is judged on it).
 c.OverwriteCells.add_missing_cells = True
 # Before nbgrader copies a submission (following links as it does), links and special
-# files are removed from it: see autograder/hooks.py.
-c.Autograde.pre_convert_hook = "autograder.hooks.refuse_unsafe_entries"
+# files are removed from it; after, the outcome is remembered as autograder grade
+# remembers it (autograder/grading/hooks.py).
+c.Autograde.pre_convert_hook = "autograder.grading.hooks.refuse_unsafe_entries"
+c.Autograde.post_convert_hook = "autograder.grading.hooks.remember_outcome"
 
 # Feedback pages (nbgrader generate_feedback and formgrader's button) show verdicts and a
 # summary, never hidden tests; no student HTML or script runs in them (autograder/reporting/feedback.py).

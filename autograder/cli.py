@@ -58,7 +58,7 @@ def _grade(course, args):
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     report = grade(course, args.assignment, options)
-    csv_path = export_csv(course, args.assignment)
+    csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == "not collected"])
     if args.json:
         print(json_report(report))
     else:

@@ -14,6 +14,7 @@ all run student notebooks under the same rules:
   outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it.
 """
 
+import logging
 import threading
 import time
 
@@ -41,6 +42,10 @@ class GuardedExecute(Execute):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        # nbclient logs every kernel message at DEBUG; formgrader's pop-up shows the app's
+        # DEBUG log, which made it megabytes long. Execution reports from INFO up.
+        self.log = self.log.getChild("execute")
+        self.log.setLevel(max(logging.INFO, self.log.getEffectiveLevel()))
         self.settings = Autograder(config=self.config)
         self.status, self.message = "ok", ""
         self.first_cell_started = None

@@ -35,7 +35,7 @@ def run_demo(course, target, workers, log=print):
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)
 
-    csv_path = export_csv(demo, ASSIGNMENT)
+    csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == "not collected"])
     write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
 
     width = max(len(s) for s in kinds)

@@ -126,10 +126,13 @@ def check_result(mode, outcome):
 
 
 def format_check(mode, outcome):
-    lines = [f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['message']}" for c in outcome.checks]
+    """The summary first (score, failed checks), then one line per check, failures first."""
+    unit = "checks passed" if mode == STUDENT_MODE else "points"
+    failed = [c for c in outcome.checks if not c["passed"]]
+    lines = [f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}, {len(failed)} failed check(s)"
+             if outcome.max_score is not None else f"{mode}: {outcome.status}"]
     if outcome.message:
         lines.append(outcome.message)
-    unit = "checks passed" if mode == STUDENT_MODE else "points"
-    lines.append(f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}"
-                 if outcome.max_score is not None else f"{mode}: {outcome.status}")
+    for c in failed + [c for c in outcome.checks if c["passed"]]:
+        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c.get('diagnosis') or c['message']}")
     return "\n".join(lines)

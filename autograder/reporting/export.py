@@ -44,12 +44,14 @@ def json_report(report):
                        "record_seconds": report.record_seconds}, indent=1)
 
 
-def export_csv(course, assignment):
+def export_csv(course, assignment, uncollected=()):
     """nbgrader's CSV export plus a ``status`` column, in reports/<assignment>_grades.csv.
 
     The status comes from the grader's state file, so a submission that could not
-    be graded, or whose grading was interrupted, never reads as an honest zero.
-    Quoted and safe to open in a spreadsheet (see spreadsheet.py). Returns the file's path.
+    be graded, or whose grading was interrupted, never reads as an honest zero; the
+    ``uncollected`` outcomes (submissions no student could be recorded for: a refused id,
+    no folder for this assignment) get a row of their own. Quoted and safe to open in a
+    spreadsheet (see spreadsheet.py). Returns the file's path.
     """
     with Gradebook(course.db_url, course.course_id) as gb:
         rows = list(SafeCsvExportPlugin(assignment=[assignment]).rows(gb))
@@ -61,6 +63,9 @@ def export_csv(course, assignment):
             row["status"] = "incomplete: grading was interrupted, run autograder grade again"
         else:
             row["status"] = "no submission"
+    known = {row["student_id"] for row in rows}
+    rows += [{"assignment": assignment, "student_id": outcome.student, "status": f"{outcome.status}: {outcome.message}"}
+             for outcome in uncollected if outcome.student not in known]
     path = course.report(assignment, "grades.csv")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     write_csv(path, COLUMNS + ["status"], rows)

@@ -60,6 +60,7 @@ def test_csv_has_a_status_column(graded_class):
     assert rows["ada"]["status"] == "graded" and float(rows["ada"]["score"]) == 32
     assert rows["dee"]["status"] == "invalid" and float(rows["dee"]["score"]) == 0
     assert rows["fay"]["status"] == "graded (time limit)"
+    assert rows["hal"]["status"].startswith("not collected: no fc_nets folder")  # no gradebook row, still listed
 
 
 def test_rerun_skips_every_unchanged_submission(graded_class):
