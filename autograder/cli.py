@@ -83,6 +83,18 @@ def _feedback(course, args):
     return 0
 
 
+def _report(course, args):
+    import os
+
+    from .reporting.class_report import write_class_report
+
+    course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    path = write_class_report(course, args.assignment)
+    print(f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
+          f"per-check failure rates in {args.assignment}_checks.csv)")
+    return 0
+
+
 def _rescore(course, args):
     import os
 
@@ -184,6 +196,10 @@ def build_parser():
         "nbgrader's own feedback would show).")
     feedback.add_argument("--workers", type=_positive(int))
 
+    _command(commands, "report", _report, "the class report: grade distribution, hardest questions and "
+             "checks, common mistakes, run times, what could not be graded",
+             "Write reports/<assignment>_report.html (figures, no script) and the same numbers as "
+             "_report.json and _checks.csv, from the gradebook and the grader's state files.")
     _command(commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
              "Re-judge every recorded submission against the current grading bundle and gradebook "
              "points, without executing any notebook.")
