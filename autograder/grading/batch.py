@@ -14,9 +14,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from tqdm import tqdm
-
 from ..errors import BundleError
+from ..progress import progress
 from ..sandbox import UNSAFE_ENV, check_sandbox_available
 from .collect import collect_folder, collect_zip, content_hash, submission_timestamp
 from .pipeline import GradingPipeline
@@ -142,10 +141,9 @@ def grade(course, assignment, options):
                                    digest=content_hash(files, version), unsafe_no_sandbox=options.unsafe_no_sandbox)
 
         intake = {submission.student: (timestamp, submission.notes) for submission, timestamp in pending}
-        progress = tqdm(total=len(pending), disable=not options.progress, unit="submission",
-                        desc=f"grading {assignment}", dynamic_ncols=True)
+        bar = progress(len(pending), f"grading {assignment}", enabled=options.progress)
         counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
-        progress.set_postfix(counts)
+        bar.set_postfix(counts)
         for job, result in _results(jobs(), options, workers):
             if isinstance(result, BaseException):
                 outcome = Outcome(job.student, "error", f"worker failed: {type(result).__name__}: {result}")
@@ -161,8 +159,8 @@ def grade(course, assignment, options):
                 report.record_seconds += time.perf_counter() - recording
             report.outcomes.append(outcome)
             counts["graded" if outcome.graded else "failed"] += 1
-            progress.set_postfix(counts)
-            progress.update()
-        progress.close()
+            bar.set_postfix(counts)
+            bar.update()
+        bar.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 from ..checks import PUBLIC_CHECKS_FILE
 from ..course import CONFIG_FILE, Course, find_course
-from ..environments import kernel_environment
+from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import CourseError
 from ..files import MiB, read_regular_file, read_regular_files, write_files
 from ..judge import judge_check, records_in_outputs
@@ -105,6 +105,7 @@ def check_as_student(path):
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         write_files(scratch, contents.files)
         NotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3", allow_errors=True,
+                       extra_arguments=QUIET_KERNEL,
                        resources={"metadata": {"path": scratch}}, **_student_kernel_manager(),
                        ).execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]

@@ -95,7 +95,7 @@ def collect_folder(submitted_dir, assignment):
         elif not _is_folder(folder):
             found = ", ".join(shown(n) for n in sorted(os.listdir(student_dir)))
             submissions.append(Submission(
-                name, problem=f"no {assignment} folder in {student_dir} (found: {found or 'nothing'})",
+                name, problem=f"no {assignment} folder in {name}/ (found: {found or 'nothing'})",
                 status="not collected"))
         elif not any(files for _, _, files in os.walk(folder)):
             submissions.append(Submission(name, folder, problem="empty submission folder", status="empty"))

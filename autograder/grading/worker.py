@@ -27,6 +27,23 @@ from .pipeline import apply_preprocessors, notebook_resources
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
 
 
+def _foreign_notebook(nb, snapshot):
+    """Why ``nb`` is not this assignment's notebook, or None.
+
+    A notebook of another assignment (or one never released by nbgrader) shares none of
+    this notebook's graded cells; graded as it is, every check would read "not recorded".
+    """
+    ours = {cell["name"] for cell in snapshot["source_cells"]}
+    theirs = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    theirs = [grade_id for grade_id in theirs if grade_id]
+    if ours and not ours.intersection(theirs):
+        if theirs:
+            return (f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
+                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; was another assignment's notebook submitted?")
+        return "has none of the assignment's cells: start from the notebook you were given"
+    return None
+
+
 def execute_notebook(folder, name, job):
     """Sanitise and execute one notebook of the submission in ``folder``."""
     started = time.perf_counter()
@@ -41,6 +58,9 @@ def execute_notebook(folder, name, job):
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {first_line}")
 
+    foreign = _foreign_notebook(nb, job.snapshots[name])
+    if foreign:
+        return NotebookRun("invalid", f"{name}.ipynb {foreign}")
     config = Config(job.config)
     resources = notebook_resources(job.assignment, job.student, name, path=folder)
     resources["autograder_snapshot"] = job.snapshots[name]
