@@ -20,6 +20,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.execution import GuardedExecute
+from autograder.grading.exchange import SafeExchangeCollect
 from autograder.preprocessors import (
     DemoteDuplicateCells,
     JudgeChecks,
@@ -84,6 +85,10 @@ c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # `nbgrader export` writes quoted CSV that no spreadsheet evaluates as formulas.
 c.ExportApp.plugin_class = SafeCsvExportPlugin
+
+# `nbgrader collect` copies plain regular files only and refuses unsafe student ids
+# (autograder/grading/exchange.py).
+c.ExchangeFactory.collect = SafeExchangeCollect
 
 # Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
 # limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).
