@@ -17,7 +17,9 @@ from attack_corpus import ATTACKS, HONEST_STYLES
 from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 from nbformat.v4 import new_code_cell
 
-from autograder.demo.sample_class import STYLES, apply, edit_solution, paste_reference
+from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
+from autograder.course import Course
+from autograder.demo.sample_class import style_edits
 
 pytestmark = pytest.mark.slow
 LIMITS = ["--cell-timeout", "10", "--notebook-timeout", "45"]
@@ -98,7 +100,7 @@ def attacked(released_course, tmp_path_factory):
     victim = submitted / "honest_reference" / ASSIGNMENT
     recorder = ConnectionRecorder()
 
-    notebooks = {name: apply(pasted, [e for s in styles for e in STYLES[s]])
+    notebooks = {name: apply_edits(pasted, style_edits(load_library(Course(root), ASSIGNMENT), styles))
                  for name, styles in HONEST_STYLES.items()}
     setup_index = next(i for i, c in enumerate(released.cells)
                        if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
