@@ -104,7 +104,7 @@ def _check(course, args):
 
     mode, outcome = check(args.notebook)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
-    return 0 if outcome.graded else 1
+    return 0 if outcome.graded and all(c["passed"] for c in outcome.checks) else 1
 
 
 def _demo(course, args):

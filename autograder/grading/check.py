@@ -68,9 +68,11 @@ def check_as_student(path):
     try:
         with open(os.path.join(folder, PUBLIC_CHECKS_FILE)) as f:
             public = json.load(f)
+        if not isinstance(public, dict) or not all(isinstance(spec, dict) for spec in public.values()):
+            raise ValueError("not an object of checks")
     except (OSError, ValueError):
         raise CourseError(
-            f"No {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
+            f"No readable {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
             "assignment folder you were given.") from None
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
