@@ -1,78 +1,38 @@
-"""Record values for the grader; print CS231n-style errors for the public checks.
+"""Record values for the grader; report the public checks to the student.
 
 This module ships to students as ``nnsupport/checks.py``. Test cells call::
 
     expect_close("sgd_momentum.next_w", next_w, tol=1e-8)
-    expect_accuracy("best_model.val_acc", model.params, X_val, y_val, threshold=0.9)
+    expect_init("fc_net_init.params", model.params, weight_scale=5e-2)
+    expect_accuracy("best_model.heldout_acc", model.params, threshold=0.9)
 
-Each call *records* the value (for an accuracy check: the network's parameters):
-it emits a display output with our own MIME type, which the grader reads after the
-kernel has finished. The verdict (relative error
-against the reference, tolerance, points) is computed in the grading process, where
-student code cannot reach it; nothing here decides a grade, so patching this module
-changes nothing but what the student sees. Tolerances and thresholds written in the
-call are recorded too, but the grader takes them from the instructor's grading
-bundle (recorded from the reference run), never from a student's record.
+Each call *records* the value (for init and accuracy checks: the network's
+parameters): it emits a display output with our own MIME type, which the grader
+reads after the kernel has finished. The verdict (comparison with the reference,
+tolerance, points) is computed in the grading process, where student code cannot
+reach it; nothing here decides a grade, so patching this module changes nothing but
+what the student sees. Tolerances and thresholds written in the call are recorded
+too, but the grader takes them from the instructor's grading bundle.
 
-For checks whose inputs are visible in the notebook, the release ships the
-reference values in ``public_checks.json`` so that the student sees
-``sgd_momentum.next_w error: 3.1e-09 (tolerance 1e-08): ok`` while working.
+Checks on visible inputs are *public*: the release ships their expected values in
+``public_checks.json``, and each call prints the verdict as CS231n does
+(``sgd_momentum.next_w error: 3.1e-09 (tolerance 1e-08): ok``), with a diagnosis
+when it fails. Under nbgrader's Validate (``NBGRADER_VALIDATING=1``) the last public
+check of a test cell raises an ``AssertionError`` listing every public check of that
+cell that failed, so that Validate reports the cell; while grading
+(``NBGRADER_EXECUTION=autograde``) nothing is ever raised.
 """
 
-import base64
 import json
+import os
 
-import numpy as np
+from .comparisons import compare
+from .values import decode_value, encode_value
 
 MIME_TYPE = "application/vnd.nn-autograder.check+json"
 PUBLIC_CHECKS_FILE = "public_checks.json"
-_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
-
-
-def encode_value(value):
-    """A JSON-safe description of a numeric value: dtype, shape and raw bytes.
-
-    Raw little-endian bytes keep every bit (and NaN / inf) and decode without
-    pickle or eval. Anything that is not a numeric array or scalar is described
-    by its type only, so the grader can say what came instead.
-    """
-    try:
-        array = np.asarray(value)
-    except Exception:  # ragged lists and other objects numpy refuses
-        return {"unsupported": type(value).__name__}
-    if array.dtype.kind not in _NUMERIC_KINDS:
-        return {"unsupported": f"{type(value).__name__} of dtype {array.dtype}"}
-    little_endian = array.astype(array.dtype.newbyteorder("<"), copy=False)
-    return {
-        "dtype": array.dtype.name,
-        "shape": list(array.shape),
-        "data": base64.b64encode(np.ascontiguousarray(little_endian).tobytes()).decode("ascii"),
-    }
-
-
-def decode_value(encoded):
-    """Inverse of ``encode_value``; raises ValueError on anything malformed."""
-    if not isinstance(encoded, dict):
-        raise ValueError("value is not an object")
-    if "unsupported" in encoded:
-        raise ValueError(f"not a number or numeric array: {encoded['unsupported']}")
-    dtype = np.dtype(str(encoded["dtype"]))
-    if dtype.kind not in _NUMERIC_KINDS:
-        raise ValueError(f"dtype {dtype} is not numeric")
-    shape = tuple(int(n) for n in encoded["shape"])
-    raw = base64.b64decode(str(encoded["data"]), validate=True)
-    if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
-        raise ValueError("data length does not match dtype and shape")
-    return np.frombuffer(raw, dtype=dtype.newbyteorder("<")).reshape(shape).astype(dtype)
-
-
-def relative_error(x, y):
-    """``max(|x - y| / max(1e-8, |x| + |y|))``, computed in float64."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.size == 0:
-        return 0.0
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+_public = {"mtime": None, "checks": {}}
+_failures = {}  # test cell -> failed public checks so far (used under Validate)
 
 
 def _emit(record):
@@ -86,84 +46,100 @@ def _emit(record):
         display({MIME_TYPE: record}, raw=True)
 
 
-def _public_expectation(name):
+def _public_spec(name):
+    """The shipped spec of a public check, or None (a hidden check, or no release files here)."""
     try:
-        with open(PUBLIC_CHECKS_FILE) as f:
-            return json.load(f).get(name)
+        mtime = os.stat(PUBLIC_CHECKS_FILE).st_mtime_ns
+        if mtime != _public["mtime"]:
+            with open(PUBLIC_CHECKS_FILE) as f:
+                _public.update(checks=json.load(f), mtime=mtime)
     except (OSError, ValueError):
         return None
+    spec = _public["checks"].get(name)
+    return spec if isinstance(spec, dict) else None
 
 
-def expect_close(name, value, tol, check_dtype=False, scored=True):
-    """Record ``value`` for the check ``name``, judged by relative error <= tol.
+def _validating():
+    return os.environ.get("NBGRADER_VALIDATING") == "1" or os.environ.get("NBGRADER_EXECUTION") == "validate"
 
-    With check_dtype=True the value's dtype must also match the reference's (a
-    float32 check wants float32 back, not a silent float64 upcast). With
-    scored=False the check is feedback only: for values anyone could guess (zeros),
-    which a forged record would match without any work.
-    """
-    _emit({"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype),
-           "scored": bool(scored), "value": encode_value(value)})
-    public = _public_expectation(name)
-    if public is None:
+
+def _line(name, comparison, spec):
+    if spec["kind"] == "close" and comparison.error is not None:
+        verdict = "ok" if comparison.passed else "too large"
+        line = f"{name} error: {comparison.error:.2e} (tolerance {spec['tol']:.0e}): {verdict}"
+    else:
+        line = f"{name}: {comparison.message}: {'ok' if comparison.passed else 'FAIL'}"
+    return line if comparison.passed else f"{line}\n    -> {comparison.diagnosis}"
+
+
+def _fail(failed):
+    # The one frame of this module a student sees under Validate: keep it short.
+    raise AssertionError(f"{len(failed)} visible check(s) failed in this cell:\n" + "\n".join(failed))
+
+
+def _report(record, inputs=None):
+    """Print a public check's verdict; under Validate, raise at the cell's last public check."""
+    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in the student's traceback
+    spec = _public_spec(record["name"])
+    if spec is None:
         return
     try:
-        expected = decode_value(public["expected"])
-        actual = np.asarray(value)
-    except (ValueError, KeyError, TypeError):
-        print(f"{name}: cannot compare this value ({type(value).__name__})")
+        comparison = compare(spec, decode_value(record["value"]), *(inputs or ()))
+        line = _line(record["name"], comparison, spec)
+    except (ValueError, KeyError, TypeError) as problem:
+        comparison, line = None, f"{record['name']}: cannot compare this value ({problem})"
+    print(line)
+    if not _validating():
         return
-    if actual.shape != expected.shape:
-        print(f"{name}: shape {actual.shape}, expected {expected.shape}")
+    cell = spec.get("cell")
+    if spec.get("first_in_cell"):
+        _failures.pop(cell, None)  # a cell run again starts afresh
+    if comparison is None or not comparison.passed:
+        _failures.setdefault(cell, []).append(line)
+    if spec.get("last_in_cell") and cell in _failures:
+        _fail(_failures.pop(cell))
+
+
+def expect_close(name, value, tol, check_dtype=False):
+    """Record ``value`` for the check ``name``, judged by relative error <= tol.
+
+    ``value`` is a number, an array, or a dict of named arrays (judged entry by entry).
+    With check_dtype=True the value's dtype must also match the reference's.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    record = {"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype),
+              "value": encode_value(value)}
+    _emit(record)
+    _report(record)
+
+
+def expect_init(name, params, weight_scale, tol=0.15):
+    """Record a new network's parameters; the grader checks their names, shapes and dtype,
+    that biases start at zero, and that weights have mean 0 and standard deviation
+    ``weight_scale`` (within a relative ``tol``)."""
+    __tracebackhide__ = True  # noqa: F841
+    record = {"name": name, "kind": "init", "weight_scale": float(weight_scale), "tol": float(tol),
+              "value": encode_value(dict(params))}
+    _emit(record)
+    _report(record)
+
+
+def expect_accuracy(name, params, X=None, y=None, threshold=None):
+    """Record a trained network's parameters; the check passes when its accuracy is at
+    least ``threshold``.
+
+    The grader computes the accuracy itself, with a plain {affine - relu} x (L-1) - affine
+    forward pass: on (X, y) from its own copy of the notebook's data, or, when X and y
+    are not given, on held-out examples that only the grader has.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    record = {"name": name, "kind": "accuracy", "threshold": threshold,
+              "value": encode_value(dict(params))}
+    if X is None:
+        _emit(record)
+        print(f"{name}: recorded; the grader measures the accuracy on held-out examples "
+              f"(needs at least {threshold})")
         return
-    error = relative_error(actual, expected)
-    verdict = "ok" if error <= tol else "too large"
-    if check_dtype and actual.dtype != expected.dtype:
-        verdict = f"dtype {actual.dtype}, expected {expected.dtype}"
-    print(f"{name} error: {error:.2e} (tolerance {tol:.0e}): {verdict}")
-
-
-def mlp_scores(params, X):
-    """Class scores of a plain fully connected network {affine - relu} x (L-1) - affine.
-
-    ``params`` holds W1..WL and b1..bL; anything else (normalization parameters) is
-    refused, since this forward pass would silently ignore it.
-    """
-    layers = len([name for name in params if name.startswith("W")])
-    expected = {f"{kind}{i}" for kind in "Wb" for i in range(1, layers + 1)}
-    if layers == 0 or set(params) != expected:
-        raise ValueError(
-            f"parameters {sorted(params)} are not those of a plain network (W1..WL, b1..bL)")
-    hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    for i in range(1, layers + 1):
-        W, b = np.asarray(params[f"W{i}"], np.float64), np.asarray(params[f"b{i}"], np.float64)
-        if W.ndim != 2 or W.shape[0] != hidden.shape[1] or b.shape != (W.shape[1],):
-            raise ValueError(f"W{i} {W.shape} and b{i} {b.shape} do not fit inputs of width {hidden.shape[1]}")
-        hidden = hidden @ W + b
-        if i < layers:
-            hidden = np.maximum(hidden, 0)
-    return hidden
-
-
-def mlp_accuracy(params, X, y):
-    return float(np.mean(np.argmax(mlp_scores(params, X), axis=1) == np.asarray(y)))
-
-
-def expect_accuracy(name, params, X, y, threshold):
-    """Record a trained network's parameters; the check passes when its accuracy on
-    (X, y) is at least ``threshold``.
-
-    The grader computes the accuracy itself, from the parameters and its own copy of
-    the data, with a plain {affine - relu} x (L-1) - affine forward pass.
-    """
-    _emit({"name": name, "kind": "accuracy", "threshold": threshold,
-           "inputs": {"X": encode_value(X), "y": encode_value(y)},
-           "value": {key: encode_value(value) for key, value in dict(params).items()}})
-    if _public_expectation(name) is not None:
-        try:
-            accuracy = mlp_accuracy(params, X, y)
-        except ValueError as problem:
-            print(f"{name}: {problem}")
-            return
-        verdict = "ok" if accuracy >= threshold else "too low"
-        print(f"{name}: {accuracy:.4f} (needs at least {threshold}): {verdict}")
+    record["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
+    _emit(record)
+    _report(record, (X, y))

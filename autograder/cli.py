@@ -15,8 +15,9 @@ from .errors import AutograderError
 
 def _release(course, args):
     from .authoring.release import release
+    from .proving.gate import prove
 
-    release(course, args.assignment)
+    release(course, args.assignment, verify=lambda staged: prove(course, args.assignment, staged))
     return 0
 
 
@@ -118,7 +119,7 @@ def _check(course, args):
 
     mode, outcome = check(args.notebook, course_at(args.course_dir), args.assignment)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
-    return 0 if outcome.graded else 1
+    return 0 if outcome.graded and all(c["passed"] for c in outcome.checks) else 1
 
 
 def _demo(course, args):
@@ -157,7 +158,12 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _command(commands, "release", _release, "record expected values, generate the student version, "
-             "leak-check it")
+             "leak-check it, prove its checks",
+             "Record expected values from the reference, generate the student version with nbgrader, "
+             "leak-check it, and prove the checks: the mistakes and correct alternatives of "
+             "grading_bundle/<assignment>/mistakes.py and a forge-everything submission are graded, and "
+             "the release is refused unless every mistake loses points, every alternative keeps full marks "
+             "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.")
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
 
     syncing = _command(

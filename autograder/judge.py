@@ -1,27 +1,39 @@
 """Judge recorded values against the instructor's grading bundle.
 
 Everything here runs in the grading process, never in the student's kernel, and
-treats what the kernel emitted as untrusted data: records are parsed as JSON
-and decoded from raw bytes, never unpickled or evaluated.
+treats what the kernel emitted as untrusted data: outputs and records are parsed
+field by field, values are decoded from raw bytes (never unpickled or evaluated)
+with size limits checked before anything is allocated, and nothing a kernel can emit
+makes judging raise: a value that cannot be judged fails its check, saying why.
 
-``judge_notebook`` is the one way a notebook gets its verdicts: it removes any
-verdict output already present (a kernel may print anything, including something
-that looks like ours), judges every test cell the bundle knows, and puts each
-cell's score first among its outputs, as an ``execute_result``: nbgrader's
+``judge_notebook`` is the one way a notebook gets its verdicts: it removes every
+output that is or imitates a verdict (a kernel may print anything, including
+something that looks like ours), judges every test cell the bundle knows, and puts
+each cell's score first among its outputs, as an ``execute_result``: nbgrader's
 ``determine_grade`` takes the first error, stderr or execute_result it finds, so our
 score is the one ``SaveAutoGrades`` stores, whatever the student's code printed.
+
+Each verdict says whether the check was shown to students (public: its inputs and
+expected value ship with the release) or hidden, and whether it earns points
+(scored) or is feedback only: a public check's expected value is known, so a kernel
+could emit it without computing anything, and only hidden checks earn points. A
+failed check carries a diagnosis: the known mistake its value matches (the release
+records each mistake's fingerprint), or how the value is off.
 """
 
 import html
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 from nbformat.v4 import new_output
 from nbgrader import utils
 
-from .checks import MIME_TYPE, decode_value, mlp_accuracy, relative_error
+from .checks import MIME_TYPE
+from .comparisons import compare
+from .values import decode_value
 
 VERDICT_METADATA_KEY = "nn_autograder"
+VERDICT_MARKER = "nn-autograder-verdicts"  # CSS class of our verdict table
+_MAX_NAME = 200
 
 
 @dataclass
@@ -33,6 +45,8 @@ class Verdict:
     message: str
     error: float | None = None
     scored: bool = True
+    public: bool = False
+    diagnosis: str = ""
 
     def to_dict(self):
         return asdict(self)
@@ -49,109 +63,84 @@ class CellJudgement:
 
 
 def records_in_outputs(outputs):
-    """The records of our MIME type among a cell's outputs, in order."""
+    """The well-formed records of our MIME type among a cell's display outputs, in order."""
     records = []
-    for output in outputs:
-        if output.get("output_type") != "display_data":
+    for output in outputs if isinstance(outputs, list) else []:
+        if not isinstance(output, dict) or output.get("output_type") != "display_data":
             continue
-        record = output.get("data", {}).get(MIME_TYPE)
-        if isinstance(record, dict) and isinstance(record.get("name"), str):
+        data = output.get("data")
+        record = data.get(MIME_TYPE) if isinstance(data, dict) else None
+        if isinstance(record, dict) and isinstance(record.get("name"), str) and len(record["name"]) <= _MAX_NAME:
             records.append(record)
     return records
 
 
-def _judge_close(spec, actual):
-    expected = decode_value(spec["expected"])
-    if actual.shape != expected.shape:
-        return Verdict(spec["name"], False, f"shape {actual.shape}, expected {expected.shape}")
-    if spec.get("check_dtype") and actual.dtype != expected.dtype:
-        return Verdict(spec["name"], False, f"dtype {actual.dtype}, expected {expected.dtype}")
-    if not np.all(np.isfinite(actual.astype(np.float64))):
-        return Verdict(spec["name"], False, "contains NaN or infinity")
-    error = relative_error(actual, expected)
-    passed = error <= spec["tol"]
-    return Verdict(
-        spec["name"], passed, f"relative error {error:.2e} (tolerance {spec['tol']:.0e})", error
-    )
-
-
-def _judge_accuracy(spec, record):
-    """Accuracy of the recorded parameters on the instructor's copy of the data."""
-    value = record.get("value")
-    if not isinstance(value, dict):
-        return Verdict(spec["name"], False, "unusable value: not a dict of parameters")
-    try:
-        params = {str(key): decode_value(array) for key, array in value.items()}
-        X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
-        accuracy = mlp_accuracy(params, X, y)
-    except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, it is only a failed check
-        return Verdict(spec["name"], False, f"unusable parameters: {type(problem).__name__}: {problem}"[:200])
-    passed = bool(accuracy >= spec["threshold"])
-    return Verdict(spec["name"], passed, f"accuracy {accuracy:.4f} (needs at least {spec['threshold']})")
-
-
 def is_scored(spec):
-    """Whether a check earns points: only what a student cannot forge in the kernel.
+    """Only hidden checks earn points: a public check's expected value ships with the release."""
+    return not spec["public"]
 
-    A check on visible inputs has a public expected value (shipped for feedback),
-    so a kernel that suppresses the recorder could emit it without computing
-    anything: such checks are feedback only, as are checks the instructor marked
-    ``scored=False``. Hidden-input checks and accuracy checks (computed here from
-    the recorded parameters) earn the points.
-    """
-    if not spec.get("scored", True):
-        return False
-    return spec["kind"] == "accuracy" or not spec["public"]
+
+def _recorded_inputs(record):
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict):
+        raise ValueError("the record has no inputs")
+    return decode_value(inputs.get("X")), decode_value(inputs.get("y"))
+
+
+def _judge_record(spec, record):
+    actual = decode_value(record.get("value"))
+    inputs = ()
+    if spec["kind"] == "accuracy":
+        # The bundle's copy of the examples; a public spec without one (a student's own
+        # check) evaluates the examples the notebook recorded.
+        bundled = spec.get("inputs")
+        inputs = (decode_value(bundled["X"]), decode_value(bundled["y"])) if bundled else _recorded_inputs(record)
+    comparison = compare(spec, actual, *inputs)
+    return Verdict(spec["name"], comparison.passed, comparison.message, comparison.error,
+                   diagnosis="" if comparison.passed else comparison.diagnosis)
 
 
 def judge_check(spec, records):
-    """Verdict on one check given every record the cell emitted."""
+    """Verdict on one check given every record the cell emitted; never raises on a record."""
     mine = [record for record in records if record["name"] == spec["name"]]
     if not mine:
-        return Verdict(
-            spec["name"], False, "not recorded: the test cell did not reach this check "
-            "(an error stopped it, or it was skipped or changed)"
-        )
-    if len(mine) > 1:
-        return Verdict(
-            spec["name"], False, f"recorded {len(mine)} times; a check is recorded exactly once"
-        )
-    if spec["kind"] == "accuracy":
-        return _judge_accuracy(spec, mine[0])
-    if spec["kind"] != "close":
-        raise ValueError(f"unknown check kind {spec['kind']!r} in the grading bundle")
-    try:
-        actual = decode_value(mine[0].get("value"))
-    except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, it is only a failed check
-        return Verdict(spec["name"], False, f"unusable value: {type(problem).__name__}: {problem}"[:200])
-    return _judge_close(spec, actual)
+        verdict = Verdict(spec["name"], False, "not recorded", diagnosis=(
+            "the test cell did not reach this check: an error stopped it (see the cell's output), "
+            "or the cell was skipped or changed"))
+    elif len(mine) > 1:
+        verdict = Verdict(spec["name"], False, f"recorded {len(mine)} times",
+                          diagnosis="a check is recorded exactly once, by the test cell itself")
+    else:
+        try:
+            verdict = _judge_record(spec, mine[0])
+        except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, judging goes on
+            verdict = Verdict(spec["name"], False, f"unusable value: {str(problem)[:200]}",
+                              diagnosis="the recorded value is not a number, an array or a dict of arrays")
+    verdict.scored, verdict.public = is_scored(spec), spec["public"]
+    return verdict
 
 
 def judge_cell(specs, records):
     """Verdicts for one test cell and the fraction of its scored checks that passed."""
-    verdicts = []
-    for spec in specs:
-        verdict = judge_check(spec, records)
-        verdict.scored = is_scored(spec)
-        if not verdict.scored:
-            verdict.message += " (public check: feedback only)"
-        verdicts.append(verdict)
+    verdicts = [judge_check(spec, records) for spec in specs]
     scored = [v for v in verdicts if v.scored]
     fraction = sum(v.passed for v in scored) / len(scored) if scored else 0.0
     return fraction, verdicts
 
 
+def _row(verdict):
+    cells = (verdict.name, "public" if verdict.public else "hidden",
+             "scored" if verdict.scored else "feedback only", "pass" if verdict.passed else "FAIL",
+             verdict.message, verdict.diagnosis)
+    return "<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>"
+
+
 def verdict_output(judgement):
     """The execute_result nbgrader reads as the cell's score, with a readable table."""
-    rows = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(v.name), "pass" if v.passed else "FAIL", html.escape(v.message)
-        )
-        for v in judgement.verdicts
-    )
     table = (
-        f"<p><b>Score {judgement.score:g} / {judgement.max_score:g}</b></p>"
-        f"<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>{rows}</table>"
+        f'<div class="{VERDICT_MARKER}"><p><b>Score {judgement.score:g} / {judgement.max_score:g}</b></p>'
+        "<table><tr><th>check</th><th>shown</th><th>counts</th><th>verdict</th><th>detail</th>"
+        "<th>what to look at</th></tr>" + "".join(_row(v) for v in judgement.verdicts) + "</table></div>"
     )
     return new_output(
         "execute_result",
@@ -167,8 +156,26 @@ def verdict_output(judgement):
     )
 
 
+def _mentions_verdicts(node, depth=0):
+    """Whether a parsed JSON tree carries our verdict key or marker anywhere (depth-limited)."""
+    if depth > 20:
+        return True  # nothing of ours is that deep: treat it as hostile
+    if isinstance(node, dict):
+        return VERDICT_METADATA_KEY in node or any(_mentions_verdicts(v, depth + 1) for v in node.values())
+    if isinstance(node, list):
+        return any(_mentions_verdicts(v, depth + 1) for v in node)
+    return isinstance(node, str) and VERDICT_MARKER in node
+
+
 def is_verdict_output(output):
-    return VERDICT_METADATA_KEY in (output.get("metadata") or {})
+    """A verdict, or anything imitating one: our metadata key or table marker in any output,
+    or a record of ours in an output type other than display_data."""
+    if not isinstance(output, dict):
+        return True  # not an output at all: drop it
+    data = output.get("data")
+    if isinstance(data, dict) and MIME_TYPE in data and output.get("output_type") != "display_data":
+        return True
+    return any(_mentions_verdicts(output.get(part)) for part in ("metadata", "data", "text", "traceback"))
 
 
 def is_judged_cell(cell, bundle_cells):
@@ -191,7 +198,8 @@ def judge_notebook(nb, bundle_cells):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cell.outputs = [output for output in cell.outputs if not is_verdict_output(output)]
+        outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+        cell.outputs = [output for output in outputs if not is_verdict_output(output)]
         if not is_judged_cell(cell, bundle_cells):
             continue
         max_score = float(cell.metadata["nbgrader"]["points"])
@@ -207,9 +215,12 @@ def verdicts_in_notebook(nb):
     """The judge's verdicts in an autograded notebook, as check dicts with their cell."""
     checks = []
     for cell in nb.cells:
+        if not (cell.cell_type == "code" and utils.is_grade(cell)):
+            continue
         for output in cell.get("outputs", []):
-            if is_verdict_output(output):
-                verdict = output["metadata"][VERDICT_METADATA_KEY]
+            metadata = output.get("metadata") if isinstance(output, dict) else None
+            verdict = metadata.get(VERDICT_METADATA_KEY) if isinstance(metadata, dict) else None
+            if isinstance(verdict, dict) and isinstance(verdict.get("verdicts"), list):
                 grade_id = cell.metadata["nbgrader"]["grade_id"]
-                checks += [{"cell": grade_id, **check} for check in verdict["verdicts"]]
+                checks += [{"cell": grade_id, **check} for check in verdict["verdicts"] if isinstance(check, dict)]
     return checks

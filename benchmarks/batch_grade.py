@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder.course import copy_instructor_files  # noqa: E402
+from autograder.authoring.library import load_library  # noqa: E402
+from autograder.course import Course, copy_instructor_files  # noqa: E402
 from autograder.demo.sample_class import sample_class  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
@@ -44,7 +45,7 @@ def make_course(target, count):
                    check=True, capture_output=True)
     source = nbformat.read(target / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     released = nbformat.read(target / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
-    notebooks, _ = sample_class(source, released)
+    notebooks, _ = sample_class(source, released, load_library(Course(target), ASSIGNMENT))
     gradable = [nb for student, nb in sorted(notebooks.items()) if student not in NOT_FOR_PLAIN_NBGRADER]
     for number in range(count):
         folder = target / "submitted" / f"student{number:03d}" / ASSIGNMENT

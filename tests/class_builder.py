@@ -5,7 +5,9 @@ import shutil
 import nbformat
 from support import ASSIGNMENT, NOTEBOOK
 
-from autograder.demo.sample_class import INFINITE_LOOP, MISTAKES, apply, edit_solution, paste_reference
+from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
+from autograder.course import Course
+from autograder.demo.sample_class import INFINITE_LOOP
 
 
 def _without_cell(nb, grade_id):
@@ -38,7 +40,7 @@ def class_notebooks(root):
     return {
         "ada": pasted,
         "ben": released,
-        "cai": apply(pasted, MISTAKES["relu_on_scores"]),
+        "cai": apply_edits(pasted, load_library(Course(root), ASSIGNMENT).mistakes["relu_on_scores"].as_edits()),
         "dee": "{ this is not a notebook",
         "eli": _with_points(_without_cell(pasted, "test_relu_forward"), "test_adam", 100),
         "fay": edit_solution(pasted, *INFINITE_LOOP),

@@ -21,11 +21,29 @@ import pytest  # noqa: E402 - after the path set-up above
 
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
-    """A copy of the course directory in which `autograder release fc_nets` has run."""
+    """A copy of the course directory in which `autograder release fc_nets` has run.
+
+    The release proves the checks (a minute or more), so it runs once per test session:
+    under pytest-xdist the first worker releases into a folder all workers share, under
+    a lock, and each worker takes its own copy.
+    """
+    import fcntl
+    import shutil
+
     from support import ASSIGNMENT, copy_course, run_autograder
 
-    root = copy_course(tmp_path_factory.mktemp("course"))
-    run_autograder(root, "release", ASSIGNMENT)
+    session = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session = session.parent  # the session's folder, above each worker's own
+    shared = session / "released_course"
+    with open(session / "released_course.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / ".released").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            run_autograder(copy_course(shared), "release", ASSIGNMENT)
+            (shared / ".released").touch()
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(shared, root, dirs_exist_ok=True)
     return root
 
 

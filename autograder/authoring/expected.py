@@ -4,6 +4,19 @@ The source notebook runs end to end in a scratch copy of its folder; every test
 cell's ``expect_*`` calls emit records, which become the checks of the grading
 bundle. Expected values are thereby produced by the reference, through the very
 cells that will later run on the students' code, and are never typed by hand.
+
+What each kind of check keeps in the bundle:
+
+- ``close``: the reference's value;
+- ``init``: each parameter's name, shape, dtype and fill (zeros, ones, or normal with
+  standard deviation ``weight_scale``), derived from the reference's parameters;
+- ``accuracy`` without examples in the notebook: the held-out examples of
+  ``grading_bundle/<assignment>/heldout.py`` and the reference's accuracy on them.
+  With examples in the notebook the check is public, feedback only, and judged on the
+  examples the notebook records.
+
+A check is public when its inputs are visible to students (its name is in the
+visible part of the test cell and its examples, if any, are in the notebook).
 """
 
 import os
@@ -16,11 +29,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
-from ..checks import decode_value, encode_value, mlp_accuracy
+from ..comparisons import mlp_accuracy
 from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import ReleaseError
 from ..judge import is_scored, judge_cell, records_in_outputs
 from ..regions import strip_hidden_tests
+from ..values import decode_value, encode_value
 
 
 def execute_in_scratch_copy(notebook_path, timeout):
@@ -47,22 +61,58 @@ def execute_in_scratch_copy(notebook_path, timeout):
     return nb
 
 
-def _spec_from_record(record, public):
-    spec = {"name": record["name"], "kind": record["kind"], "expected": record["value"],
-            "public": public}
-    if record["kind"] == "close":
-        spec.update(tol=float(record["tol"]), check_dtype=bool(record["check_dtype"]),
-                    scored=bool(record.get("scored", True)))
-    else:  # accuracy: the instructor's data is what the grader evaluates on
-        spec.update(threshold=float(record["threshold"]), inputs=record["inputs"],
-                    expected=encode_value(mlp_accuracy(
-                        {k: decode_value(v) for k, v in record["value"].items()},
-                        decode_value(record["inputs"]["X"]), decode_value(record["inputs"]["y"]))))
+def _fill(array):
+    if not np.any(array):
+        return "zeros"
+    return "ones" if np.all(array == 1) else "normal"
+
+
+def _init_spec(record):
+    params = decode_value(record["value"])
+    return {"weight_scale": float(record["weight_scale"]), "tol": float(record["tol"]),
+            "params": {name: {"shape": list(value.shape), "dtype": value.dtype.name, "fill": _fill(value)}
+                       for name, value in params.items()}}
+
+
+def _accuracy_spec(record, heldout, notebook_path):
+    spec = {"threshold": float(record["threshold"])}
+    params = decode_value(record["value"])
+    if "inputs" in record:  # the notebook's own examples: public, feedback only
+        X, y = decode_value(record["inputs"]["X"]), decode_value(record["inputs"]["y"])
+    else:
+        if record["name"] not in heldout:
+            raise ReleaseError(
+                f"{notebook_path}: accuracy check {record['name']!r} records no examples, so it is "
+                "measured on held-out ones, but heldout.py in its grading bundle folder makes none "
+                f"for it (HELDOUT has: {', '.join(sorted(heldout)) or 'nothing'}).")
+        X, y = heldout[record["name"]]()
+        spec["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
+    spec["expected"] = encode_value(mlp_accuracy(params, X, y))
     return spec
 
 
-def checks_from_executed(nb, notebook_path):
-    """The grading bundle's cells: grade_id -> list of check specs, validated."""
+def _spec_from_record(record, public, heldout, notebook_path):
+    spec = {"name": record["name"], "kind": record["kind"], "public": public}
+    if record["kind"] == "close":
+        spec.update(tol=float(record["tol"]), check_dtype=bool(record["check_dtype"]), expected=record["value"])
+    elif record["kind"] == "init":
+        spec.update(_init_spec(record))
+    else:
+        if "inputs" in record and not public:
+            raise ReleaseError(
+                f"{notebook_path}: hidden accuracy check {record['name']!r} passes its examples from "
+                "the notebook, so the student's kernel chooses what it is measured on. Record it "
+                "without X and y (held-out examples from heldout.py), or make it visible.")
+        spec.update(_accuracy_spec(record, heldout, notebook_path))
+        spec["public"] = "inputs" not in spec
+    return spec
+
+
+def checks_from_executed(nb, notebook_path, heldout=None):
+    """The grading bundle's cells: grade_id -> list of check specs, validated.
+
+    ``heldout`` maps an accuracy check's name to the function making its held-out examples.
+    """
     cells, seen = {}, set()
     for cell in nb.cells:
         if not (cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)):
@@ -72,8 +122,8 @@ def checks_from_executed(nb, notebook_path):
         if not records:
             raise ReleaseError(
                 f"{notebook_path}: test cell {grade_id!r} records no checks. Every autograded "
-                "test cell must call expect_close / expect_accuracy: a cell that only asserts "
-                "would award full points to a blank answer."
+                "test cell must call expect_close / expect_init / expect_accuracy: a cell that only "
+                "asserts would award full points to a blank answer."
             )
         visible_source = strip_hidden_tests(cell.source)
         specs = []
@@ -85,18 +135,11 @@ def checks_from_executed(nb, notebook_path):
                 )
             seen.add(record["name"])
             public = f'"{record["name"]}"' in visible_source
-            specs.append(_spec_from_record(record, public))
-        for spec in specs:
-            if is_scored(spec) and spec["kind"] == "close" and not np.any(decode_value(spec["expected"])):
-                raise ReleaseError(
-                    f"{notebook_path}: the expected value of scored check {spec['name']!r} is all "
-                    "zeros, which a forged record matches without any work. Check something "
-                    "non-trivial, or pass scored=False to make it feedback only."
-                )
+            specs.append(_spec_from_record(record, public, heldout or {}, notebook_path))
         if not any(is_scored(spec) for spec in specs):
             raise ReleaseError(
-                f"{notebook_path}: test cell {grade_id!r} has only public value checks, which "
-                "earn no points (their expected values are shipped). Add hidden checks."
+                f"{notebook_path}: test cell {grade_id!r} has only public checks, which earn no "
+                "points (their expected values are shipped). Add hidden checks."
             )
         fraction, verdicts = judge_cell(specs, records)
         if fraction < 1 or not all(v.passed for v in verdicts):
@@ -109,12 +152,23 @@ def checks_from_executed(nb, notebook_path):
     return cells
 
 
+_PUBLIC_FIELDS = {
+    "close": ("tol", "check_dtype", "expected", "fingerprints"),
+    "init": ("weight_scale", "tol", "params", "fingerprints"),
+    "accuracy": ("threshold",),
+}
+
+
 def public_expectations(bundle_cells):
-    """What students may see: the expected values of checks on visible inputs."""
+    """What students may see: every public check's spec, its test cell, and whether it is the
+    cell's first public check or its last (where Validate reports the cell's failures)."""
     public = {}
-    for specs in bundle_cells.values():
-        for spec in specs:
-            if spec["public"]:
-                keys = ("kind", "threshold") if spec["kind"] == "accuracy" else ("kind", "tol", "expected")
-                public[spec["name"]] = {key: spec[key] for key in keys}
+    for grade_id, specs in bundle_cells.items():
+        shown = [spec for spec in specs if spec["public"]]
+        for position, spec in enumerate(shown, start=1):
+            public[spec["name"]] = {
+                "kind": spec["kind"], "public": True, "cell": grade_id,
+                "first_in_cell": position == 1, "last_in_cell": position == len(shown),
+                **{key: spec[key] for key in _PUBLIC_FIELDS[spec["kind"]] if key in spec},
+            }
     return public

@@ -2,8 +2,9 @@
 
 Secrets are (1) every line inside a solution region, of the source notebooks and of
 the course modules, and every line of a solution cell without regions (written
-answers); (2) every line of hidden tests; (3) the expected values of hidden checks;
-(4) any import of the reference ``course`` package. A secret line only counts when it
+answers); (2) every line of hidden tests; (3) the expected values of hidden checks and
+the held-out examples of accuracy checks; (4) any import of the reference ``course``
+package. A secret line only counts when it
 is distinctive: long enough to mean something and found nowhere in what we do intend
 to release (so ``return out, cache`` outside a solution region, or a formula that a
 docstring also states, is no leak).
@@ -17,9 +18,10 @@ import os
 import re
 
 import nbformat
+import numpy as np
 from nbgrader import utils
 
-from ..checks import decode_value
+from ..values import decode_value
 from ..regions import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
@@ -78,25 +80,34 @@ def secret_lines(source_notebooks, reference_dir):
     }
 
 
+def _encoded_arrays(encoded):
+    """The encoded arrays inside an encoded value (one, or the entries of a dict)."""
+    if isinstance(encoded, dict) and "entries" in encoded:
+        return list(encoded["entries"].values())
+    return [encoded] if isinstance(encoded, dict) and "data" in encoded else []
+
+
 def secret_values(bundle_cells):
-    """Strings that would reveal a hidden check's expected value: raw data and digits."""
+    """Strings that would reveal a hidden check's expected value or held-out examples:
+    raw data and digits."""
     values = {}
     for specs in bundle_cells.values():
         for spec in specs:
             if spec["public"]:
                 continue
             origin = f"expected value of hidden check {spec['name']}"
-            encoded = spec["expected"].get("data", "")
-            if len(encoded) >= 16:
-                values[encoded] = origin
-            try:
-                numbers = decode_value(spec["expected"]).astype(float).ravel()[:20]
-            except ValueError:
-                continue
-            for number in numbers:
-                digits = repr(float(number))
-                if len(digits) >= 12:  # e.g. 0.20738947368421053: not a round number
-                    values[digits[:11]] = origin
+            arrays = _encoded_arrays(spec.get("expected"))
+            arrays += [a for value in spec.get("inputs", {}).values() for a in _encoded_arrays(value)]
+            for encoded in arrays:
+                numbers = decode_value(encoded).astype(float).ravel()
+                if numbers.size == 0 or np.ptp(numbers) == 0:
+                    continue  # a constant reveals nothing (and its bytes are everywhere)
+                if len(encoded["data"]) >= 16:
+                    values[encoded["data"]] = origin
+                for number in numbers[:20]:
+                    digits = repr(float(number))
+                    if len(digits) >= 12:  # e.g. 0.20738947368421053: not a round number
+                        values[digits[:11]] = origin
     return values
 
 

@@ -3,11 +3,15 @@
 1. refuse if a solution cell has drifted from ``course/``;
 2. rebuild the student-safe ``nnsupport`` package next to the source notebooks;
 3. run the source notebooks (the reference) and record every check's expected value
-   into the grading bundle ``grading_bundle/<assignment>/``, and the public checks'
-   values into ``public_checks.json`` next to the notebooks;
+   into the grading bundle ``grading_bundle/<assignment>/`` (held-out examples from its
+   ``heldout.py``), and the public checks' values into ``public_checks.json`` next to
+   the notebooks;
 4. run nbgrader's ``generate_assignment`` into a staging folder (it also records the
    assignment's cells in the gradebook, which autograding relies on);
-5. run the leak check on the staging folder and only then replace ``release/<assignment>``.
+5. run the leak check on the staging folder, then the ``verify`` step the caller
+   injects (the command line proves the checks with ``autograder.proving``: it may
+   refuse, and may add to the bundle and the staged public checks), then the leak
+   check again, and only then replace ``release/<assignment>``.
 """
 
 import os
@@ -20,10 +24,12 @@ from ..environments import tool_environment
 from ..errors import CourseError, ReleaseError
 from .expected import checks_from_executed, execute_in_scratch_copy
 from .leaks import find_leaks
+from .material import material_path, run_material
 from .support_package import write_support_package
 from .sync import drifted_cells, write_public_checks
 
 STAGING_DIRECTORY = ".release-staging"
+HELDOUT_FILE = "heldout.py"
 
 
 def record_bundles(course, assignment, log=print):
@@ -37,13 +43,16 @@ def record_bundles(course, assignment, log=print):
                 f"course/. Run `autograder sync {assignment}` to copy them from course/."
             )
     write_support_package(course.reference_dir, course.source(assignment))
+    heldout_file = material_path(course, assignment, HELDOUT_FILE)
+    heldout = run_material(course, assignment, HELDOUT_FILE)["HELDOUT"] if os.path.isfile(heldout_file) else {}
 
     bundles = []
     for path in notebooks:
         name = os.path.splitext(os.path.basename(path))[0]
         log(f"recording expected values from {os.path.relpath(path, course.root)}")
         executed = execute_in_scratch_copy(path, timeout=course.settings.notebook_timeout)
-        bundle = {"assignment": assignment, "notebook": name, "cells": checks_from_executed(executed, path)}
+        bundle = {"assignment": assignment, "notebook": name,
+                  "cells": checks_from_executed(executed, path, heldout)}
         write_json(bundle_path(course.bundle_dir, assignment, name), bundle)
         bundles.append(bundle)
     write_public_checks(course, assignment, bundles)
@@ -69,8 +78,20 @@ def _all_cells(bundles):
     return {grade_id: specs for bundle in bundles for grade_id, specs in bundle["cells"].items()}
 
 
-def release(course, assignment, log=print):
-    """Release ``assignment``; returns the release folder. Raises ReleaseError on a leak."""
+def _refuse_leaks(course, assignment, staged, bundles):
+    leaks = find_leaks(staged, course.source_notebooks(assignment), course.reference_dir, _all_cells(bundles))
+    if leaks:
+        raise ReleaseError(
+            f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  " + "\n  ".join(leaks))
+
+
+def release(course, assignment, log=print, verify=None):
+    """Release ``assignment``; returns the release folder.
+
+    ``verify(staged_release_dir)``, when given, runs after the leak check and before the
+    release replaces the previous one; it may raise ReleaseError. Raises ReleaseError on a
+    leak, keeping the previous release.
+    """
     bundles = record_bundles(course, assignment, log)
     staging_root = os.path.join(course.root, STAGING_DIRECTORY)
     shutil.rmtree(staging_root, ignore_errors=True)
@@ -78,12 +99,11 @@ def release(course, assignment, log=print):
         log("generating the student version with nbgrader")
         generate_with_nbgrader(course, assignment, STAGING_DIRECTORY)
         staged = os.path.join(staging_root, assignment)
-        leaks = find_leaks(staged, course.source_notebooks(assignment), course.reference_dir, _all_cells(bundles))
-        if leaks:
-            raise ReleaseError(
-                f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  "
-                + "\n  ".join(leaks)
-            )
+        _refuse_leaks(course, assignment, staged, bundles)
+        if verify is not None:
+            verify(staged)
+            bundles = [load_bundle(course.bundle_dir, assignment, name) for name in course.notebook_names(assignment)]
+            _refuse_leaks(course, assignment, staged, bundles)
         target = course.release(assignment)
         shutil.rmtree(target, ignore_errors=True)
         os.makedirs(os.path.dirname(target), exist_ok=True)

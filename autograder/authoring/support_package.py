@@ -4,8 +4,8 @@ Students get the Solver, gradient checks, data loaders, plotting and the check
 recorder as importable modules, built from the same reference modules as
 everything else: each ``course`` module is copied with its solution regions
 replaced by nbgrader's stub (so ``Solver(update_rule="sgd")`` still works while
-``sgd_momentum`` waits to be written in the notebook), and the recorder comes from
-``autograder/checks.py``. The package is generated next to the source notebook
+``sgd_momentum`` waits to be written in the notebook), and the check recorder comes from
+``autograder/checks.py`` (with the ``comparisons`` and ``values`` it uses). The package is generated next to the source notebook
 (never committed there), so nbgrader releases it with the notebook and restores it
 over a submission's copy at autograde time.
 """
@@ -18,6 +18,8 @@ from ..regions import strip_solutions
 SUPPORT_PACKAGE = "nnsupport"
 # Reference modules that students import; their solution regions are removed.
 SUPPORT_MODULES = ("data", "gradient_check", "layers", "optim", "plotting", "schedules", "solver")
+# Toolkit modules the notebooks' checks run on, shipped under the same names.
+KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py")
 PACKAGE_DOCSTRING = '''"""Support code for the course's notebooks: Solver, gradient checks, data, plotting.
 
 Generated from the course's reference modules by `autograder release`; do not edit.
@@ -33,8 +35,9 @@ def support_package_files(reference_dir):
     for module in SUPPORT_MODULES:
         with open(os.path.join(reference_dir, f"{module}.py")) as f:
             files[f"{module}.py"] = strip_solutions(f.read())
-    with open(os.path.join(_TOOLKIT, "checks.py")) as f:
-        files["checks.py"] = f.read()
+    for module in KERNEL_MODULES:
+        with open(os.path.join(_TOOLKIT, module)) as f:
+            files[module] = f.read()
     return files
 
 

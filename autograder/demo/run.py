@@ -1,7 +1,7 @@
 """``autograder demo``: the whole round trip on the embedded data, in a scratch course.
 
-Copies the course into ``outputs/demo``, releases ``fc_nets``, writes a class of
-sample submissions (correct ones in several styles, one common mistake each, a
+Copies the course into ``outputs/demo``, releases ``fc_nets`` (proving its checks),
+writes a class of sample submissions (correct ones in several styles, one common mistake each, a
 broken notebook, an infinite loop, ...), grades them in parallel, and writes the
 CSV export, per-student feedback and the class report. The repository's own folders stay untouched.
 """
@@ -9,9 +9,11 @@ CSV export, per-student feedback and the class report. The repository's own fold
 import os
 import shutil
 
+from ..authoring.library import load_library
 from ..authoring.release import release
 from ..course import copy_instructor_files
 from ..grading.batch import GradingOptions, grade
+from ..proving.gate import prove
 from ..reporting.class_report import write_class_report
 from ..reporting.export import export_csv
 from ..reporting.feedback import feedback_students, write_all_feedback
@@ -28,10 +30,11 @@ def prepare_demo_course(course, target):
 
 def run_demo(course, target, workers, log=print):
     demo = prepare_demo_course(course, target)
-    release(demo, ASSIGNMENT, log=log)
+    release(demo, ASSIGNMENT, log=log, verify=lambda staged: prove(demo, ASSIGNMENT, staged, log=log))
     kinds = write_sample_class(
         os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
-        demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT)
+        demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT,
+        load_library(demo, ASSIGNMENT))
     log(f"wrote {len(kinds)} sample submissions; grading with {workers} workers")
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)

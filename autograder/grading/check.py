@@ -95,10 +95,12 @@ def check_as_student(path):
     contents = read_regular_files(folder)
     try:
         public = json.loads(contents.files[PUBLIC_CHECKS_FILE])
+        if not isinstance(public, dict) or not all(isinstance(spec, dict) for spec in public.values()):
+            raise ValueError(f"{PUBLIC_CHECKS_FILE} is not an object of checks")
         nb = nbformat.reads(_read_notebook_file(path).decode("utf-8"), as_version=4)
     except KeyError:
         raise CourseError(
-            f"No {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
+            f"No readable {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
             "assignment folder you were given.") from None
     except ValueError as error:
         raise CourseError(f"{path} or its {PUBLIC_CHECKS_FILE} is not valid: {error}") from None
@@ -135,5 +137,6 @@ def format_check(mode, outcome):
     if outcome.message:
         lines.append(outcome.message)
     for c in failed + [c for c in outcome.checks if c["passed"]]:
-        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c.get('diagnosis') or c['message']}")
+        diagnosis = f" -- {c['diagnosis']}" if c.get("diagnosis") else ""
+        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['message']}{diagnosis}")
     return "\n".join(lines)

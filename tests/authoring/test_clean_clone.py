@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, grades, run_autograder, run_nbgrader
 
-from autograder.demo.sample_class import paste_reference
+from autograder.authoring.library import paste_reference
 
 pytestmark = pytest.mark.slow
 

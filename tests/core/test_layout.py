@@ -1,14 +1,15 @@
 """The toolkit's import graph: no loops, nothing imports upwards, stages stay apart.
 
 Ranks: the core modules directly in autograder/ (0); authoring/ and grading/ (1), which
-never import each other; reporting/ (2); demo/ (3); the command line (4).
+never import each other; reporting/ and proving/ (2), which use both sides and not each
+other; demo/ (3); the command line (4).
 """
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
-RANKS = {"core": 0, "authoring": 1, "grading": 1, "reporting": 2, "demo": 3, "cli": 4}
+RANKS = {"core": 0, "authoring": 1, "grading": 1, "reporting": 2, "proving": 2, "demo": 3, "cli": 4}
 
 
 def module_name(path):
@@ -21,7 +22,7 @@ def stage(module):
     parts = module.split(".")
     if parts[1:2] in (["cli"], ["__main__"]):
         return "cli"
-    return parts[1] if len(parts) > 2 or parts[1] in ("authoring", "grading", "reporting", "demo") else "core"
+    return parts[1] if len(parts) > 2 or parts[1] in ("authoring", "grading", "reporting", "proving", "demo") else "core"
 
 
 def imports(path):

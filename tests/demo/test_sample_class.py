@@ -3,14 +3,20 @@
 import nbformat
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
 
-from autograder.demo.sample_class import sample_class
+from autograder.authoring.library import load_library
+from autograder.course import Course
+from autograder.demo.sample_class import CORRECT, MISTAKES, STYLES, sample_class
 
 SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 RELEASED = REPO_ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
-def test_the_sample_class_builds_from_the_current_notebooks():
-    """Every style and mistake still applies to the reference as it stands (autograder demo)."""
-    notebooks, kinds = sample_class(nbformat.read(SOURCE, 4), nbformat.read(RELEASED, 4))
-    assert len(notebooks) == len(kinds) == 30
-    assert sum(kind.startswith("correct") for kind in kinds.values()) == 10
+def test_the_sample_class_builds_from_the_current_notebooks_and_the_mistake_library():
+    """Every style and mistake is a library entry that still applies (autograder demo)."""
+    library = load_library(Course(REPO_ROOT), ASSIGNMENT)
+    assert set(MISTAKES) <= set(library.mistakes)
+    assert {name for names in STYLES.values() for name in names} <= set(library.alternatives)
+    notebooks, kinds = sample_class(nbformat.read(SOURCE, 4), nbformat.read(RELEASED, 4), library)
+    assert len(notebooks) == len(kinds) == len(CORRECT) + len(MISTAKES) + 5
+    assert sum(kind.startswith("correct") for kind in kinds.values()) == len(CORRECT)
+    assert kinds["relu_on_scores"] == "mistake: relu on scores"

@@ -24,7 +24,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 
 from autograder.authoring.leaks import secret_lines
-from autograder.demo.sample_class import STYLES, apply, edit_solution, paste_reference
+from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
+from autograder.course import Course
+from autograder.demo.sample_class import style_edits
 from autograder.files import shown
 from autograder.spreadsheet import FORMULA_PREFIXES
 
@@ -129,7 +131,8 @@ def write_class(root, secret, port):
             text = text.replace("{" + key + "}", str(value))
         return text
 
-    notebooks = {name: apply(pasted, [e for s in styles for e in STYLES[s]]) for name, styles in HONEST.items()}
+    library = load_library(Course(root), ASSIGNMENT)
+    notebooks = {name: apply_edits(pasted, style_edits(library, styles)) for name, styles in HONEST.items()}
     notebooks["honest_duplicated_test_cell"] = duplicated_test_cell(pasted)
     notebooks[LONG_HONEST_ID] = pasted
     notebooks["metadata_tampering"] = tampered_metadata(released)

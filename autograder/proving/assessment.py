@@ -1,0 +1,111 @@
+"""What a graded trial says about the change it carries: margins, fingerprints, failures.
+
+A mistake is caught when its failing scored checks in its test cell add up to a quarter
+of the cell's points, each failing by a wide margin: an error at least ``MARGIN`` times its
+tolerance, a failed property (shape, dtype, structure, NaN, not recorded, a property of
+the initial parameters), or on an accuracy check an error rate ``ACCURACY_MARGIN`` times
+the allowed one. Its values on the checks it fails become fingerprints, but only in test
+cells that no other change of its run reaches.
+"""
+
+import math
+
+from ..comparisons import compare
+from ..values import decode_value
+
+MARGIN = 100  # a mistake's error must be at least this many tolerances
+ACCURACY_MARGIN = 2  # ... or, on an accuracy check, its error rate this many times the allowed one
+
+
+def _strength(verdict, spec):
+    """How far a failed check is from passing, in units of the margin it needs (>= 1: enough)."""
+    if verdict.passed:
+        return 0.0
+    if verdict.error is None:
+        return math.inf  # shape, dtype, structure, NaN, not recorded, a property of the parameters
+    if spec["kind"] == "accuracy":  # the error is the error rate
+        return verdict.error / (1 - spec["threshold"]) / ACCURACY_MARGIN
+    return math.inf if spec["tol"] == 0 else verdict.error / spec["tol"] / MARGIN
+
+
+def _margin_text(verdict, spec, strength):
+    if math.isinf(strength):
+        return f"{verdict.name}: {verdict.message}"
+    if spec["kind"] == "accuracy":
+        return f"{verdict.name}: error rate {strength * ACCURACY_MARGIN:.1f}x the allowed"
+    return f"{verdict.name}: error {strength * MARGIN:.1e}x the tolerance"
+
+
+def assess_mistake(mistake, result, specs):
+    """The mistake's entry in the quality report."""
+    entry = {"name": mistake.name, "cell": mistake.cell, "caught_by": mistake.caught_by,
+             "accepted": mistake.accepted, "caught": False, "points_lost": 0.0, "cell_points": 0.0,
+             "weakest_margin": "", "problem": result.problem}
+    cell = result.cells.get(mistake.caught_by)
+    if cell is None:
+        entry["weakest_margin"] = f"test cell {mistake.caught_by} was not judged ({result.problem or 'missing'})"
+        return entry
+    by_name = {spec["name"]: spec for spec in specs[mistake.caught_by]}
+    scored = [v for v in cell.verdicts if v.scored]
+    strengths = sorted(((_strength(v, by_name[v.name]), v) for v in scored), key=lambda p: p[0], reverse=True)
+    needed = max(1, math.ceil(len(scored) / 4))
+    strength, verdict = strengths[needed - 1] if len(strengths) >= needed else (0.0, None)
+    entry.update(points_lost=round(cell.max_score - cell.score, 6), cell_points=cell.max_score,
+                 caught=strength >= 1 and cell.max_score - cell.score >= cell.max_score / 4 - 1e-9)
+    if verdict is not None:
+        entry["weakest_margin"] = (_margin_text(verdict, by_name[verdict.name], strength) if strength > 0
+                                   else f"{verdict.name} passes")
+    return entry
+
+
+def closest_check(alternative, result, dependencies, specs):
+    """The passing check that depends on the alternative's cell with the largest error for its
+    tolerance: how close the alternative came to losing points."""
+    worst, text = -1.0, ""
+    for grade_id, cell in result.cells.items():
+        if alternative.cell not in dependencies.get(grade_id, ()):
+            continue
+        by_name = {spec["name"]: spec for spec in specs[grade_id]}
+        for verdict in cell.verdicts:
+            spec = by_name[verdict.name]
+            if verdict.scored and verdict.error is not None and spec.get("tol"):
+                ratio = verdict.error / spec["tol"]
+                if ratio > worst:
+                    worst, text = ratio, f"{verdict.name}: {ratio:.2g} of the tolerance"
+    return text
+
+
+def public_failures(alternative, result, dependencies):
+    """The public (feedback-only) checks an alternative fails: what Validate would show it."""
+    return sorted(verdict.name for grade_id, cell in result.cells.items()
+                  if alternative.cell in dependencies.get(grade_id, ()) for verdict in cell.verdicts
+                  if verdict.public and not verdict.passed)
+
+
+def fingerprints_of(mistake, result, dependencies, specs):
+    """(check name, fingerprint) for every failed check whose cell only this mistake reaches."""
+    cells = {change.cell for change in result.trial.changes}
+    found = []
+    for grade_id, cell in result.cells.items():
+        if dependencies.get(grade_id, set()) & cells != {mistake.cell}:
+            continue
+        by_name = {spec["name"]: spec for spec in specs[grade_id]}
+        for verdict in cell.verdicts:
+            record = cell.records.get(verdict.name)
+            spec = by_name[verdict.name]
+            if verdict.passed or record is None or spec["kind"] == "accuracy":
+                continue
+            fingerprint = {"mistake": mistake.name, "diagnosis": mistake.diagnosis}
+            if spec["kind"] == "close":
+                decode_value(record["value"])  # a well-formed value, or no fingerprint
+                fingerprint["value"] = record["value"]
+            else:
+                fingerprint["signature"] = compare(spec, decode_value(record["value"])).signature
+            found.append((verdict.name, fingerprint))
+    return found
+
+
+def failed_checks(result):
+    failed = [f"{v.name} ({v.message})" for cell in result.cells.values() for v in cell.verdicts
+              if v.scored and not v.passed]
+    return result.problem or "; ".join(failed[:3])

@@ -1,0 +1,265 @@
+"""The release gate: every alternative keeps full marks, every mistake loses, forgery earns nothing.
+
+``prove`` grades, through the grading path (see ``trials``), the reference pasted into
+the staged release, every correct alternative and every mistake of the library, and
+the forge-everything submission. It refuses the release (ReleaseError, naming each
+offender and check) when
+
+- an alternative, or the pasted reference, loses any point;
+- a mistake does not lose at least a quarter of its test cell's points by a wide
+  margin: its failing scored checks must add up to a quarter of the cell, each with an
+  error at least 100x its tolerance or a failure of shape, dtype, structure or value
+  (NaN, a property of the initial parameters), or, for an accuracy check, an error rate
+  at least twice the allowed one. A mistake listed with an ``accepted`` reason is
+  reported instead of refused;
+- the forger earns a point, or a blanket value passes any scored check.
+
+Otherwise it records each mistake's values as fingerprints in the grading bundle (and
+those of public checks in the release's ``public_checks.json``), and writes
+``check_quality.md`` / ``.json`` beside the bundle.
+
+Runs are packed to save time: mistakes in different solution cells share a notebook
+when no test cell that judges one depends on the other's cell (``dependencies``), and
+alternatives share one when they are in different cells. A shared run whose
+unaffected test cells lose points, or an alternatives' run that loses points, is run
+again one change at a time, so every verdict is the one the change earns alone.
+"""
+
+import os
+import shutil
+
+import nbformat
+
+from ..authoring.library import apply_edits, load_library, paste_reference
+from ..authoring.sync import write_public_checks
+from ..bundle import bundle_path, load_bundle, write_json
+from ..checks import PUBLIC_CHECKS_FILE
+from ..comparisons import mlp_accuracy
+from ..errors import ReleaseError
+from ..grading.pipeline import GradingPipeline
+from ..sandbox import check_sandbox_available
+from ..values import decode_value
+from .assessment import assess_mistake, closest_check, failed_checks, fingerprints_of, public_failures
+from .dependencies import solution_dependencies, without_untested_cells
+from .forgery import RIDGE_RECORD, blanket_forgeries, forgeable_points, forger_notebook
+from .report import quality_report, summary_line
+from .trials import Trial, release_files, run_trials
+
+def _pack(changes, pasted, compatible):
+    """Greedy packing of changes into runs: each joins the first run it is ``compatible`` with."""
+    runs = []
+    for change in changes:
+        for run in runs:
+            if compatible(change, run, pasted):
+                run.append(change)
+                break
+        else:
+            runs.append([change])
+    return runs
+
+
+def _changed(pasted, changes):
+    return apply_edits(pasted, [edit for change in changes for edit in change.as_edits()])
+
+
+def _independent(mistake, run, pasted):
+    """Whether a mistake can join a run: no test cell judging one of them reaches another's cell."""
+    if any(other.cell == mistake.cell for other in run):
+        return False
+    dependencies = solution_dependencies(_changed(pasted, [*run, mistake]))
+    members = [*run, mistake]
+    return all(other.cell not in dependencies.get(judged.caught_by, ())
+               for judged in members for other in members if other is not judged)
+
+
+def _different_cells(change, run, pasted):
+    return all(other.cell != change.cell for other in run)
+
+
+def _trials(prefix, runs, pasted, prune=False):
+    """One Trial per run; ``prune`` empties the cells no test cell runs (for mistakes, whose
+    verdicts come from test cells only)."""
+    trials = []
+    for number, run in enumerate(runs):
+        nb = _changed(pasted, run)
+        trials.append(Trial(f"{prefix}{number:02d}", without_untested_cells(nb) if prune else nb, tuple(run)))
+    return trials
+
+
+def _check_changes_apply(assignment, pasted, changes):
+    """ReleaseError naming every change whose edits no longer fit the reference."""
+    broken = []
+    for change in changes:
+        try:
+            _changed(pasted, [change])
+        except (ValueError, KeyError) as problem:
+            broken.append(f"{change.name}: {problem}")
+    if broken:
+        raise ReleaseError(
+            f"Refusing to release {assignment}: these entries of grading_bundle/{assignment}/mistakes.py no "
+            "longer apply to the reference (each edit must match its solution cell's text exactly once; "
+            "update them after changing course/):\n  " + "\n  ".join(broken))
+
+
+def _packed_run_is_sound(result, dependencies):
+    """A shared run counts only if every test cell none of its mistakes reaches kept full marks."""
+    cells = {change.cell for change in result.trial.changes}
+    return not result.problem and all(
+        cell.score == cell.max_score for grade_id, cell in result.cells.items()
+        if not dependencies.get(grade_id, set()) & cells)
+
+
+def _offenders(quality):
+    lines = []
+    for entry in quality["alternatives"]:
+        if entry["points"] < entry["max_points"]:
+            lines.append(f"alternative {entry['name']} ({entry['cell']}) loses points: {entry['failed']}")
+    for entry in quality["mistakes"]:
+        if not entry["caught"] and not entry["accepted"]:
+            lines.append(f"mistake {entry['name']} ({entry['cell']}) is not caught by {entry['caught_by']}: "
+                         f"loses {entry['points_lost']:g} of {entry['cell_points']:g} points; weakest: "
+                         f"{entry['weakest_margin']}")
+    forge = quality["forge"]
+    if forge["points"] > 0:
+        lines.append(f"the forge-everything submission earns {forge['points']:g} points")
+    for check, label in forge["forgeable"].items():
+        lines.append(f"scored check {check} is forgeable: {label} passes it")
+    return lines
+
+
+def _grade(pipeline, name, staged_dir, workers, pasted, forger, mistakes, alternatives, log):
+    """(label -> TrialResult, label -> solution dependencies) for the reference, the forger and
+    every change, packed into shared runs and run again alone where sharing did not hold."""
+    mistake_runs = _pack(mistakes, pasted, _independent)
+    alternative_runs = _pack(alternatives, pasted, _different_cells)
+    trials = [Trial("reference", pasted), Trial("forger", forger)]
+    trials += _trials("alternatives", alternative_runs, pasted) + _trials("mistakes", mistake_runs, pasted, True)
+    restored = release_files(staged_dir)
+    log(f"proving the checks of {name}: {len(mistakes)} mistakes and {len(alternatives)} alternatives "
+        f"in {len(trials)} notebooks, {workers} at a time")
+    results = run_trials(pipeline, name, trials, restored, workers)
+    dependencies = {label: solution_dependencies(result.trial.notebook) for label, result in results.items()}
+    alternatives_again = [change for label, result in results.items() if label.startswith("alternatives")
+                          and (result.problem or result.score < result.max_score) and len(result.trial.changes) > 1
+                          for change in result.trial.changes]
+    mistakes_again = [change for label, result in results.items() if label.startswith("mistakes")
+                      and len(result.trial.changes) > 1 and not _packed_run_is_sound(result, dependencies[label])
+                      for change in result.trial.changes]
+    if alternatives_again or mistakes_again:
+        log(f"grading {len(alternatives_again) + len(mistakes_again)} changes again one at a time")
+        retrials = (_trials("single-alternative-", [[change] for change in alternatives_again], pasted)
+                    + _trials("single-mistake-", [[change] for change in mistakes_again], pasted, True))
+        single = run_trials(pipeline, name, retrials, restored, workers)
+        results.update(single)
+        dependencies.update({label: solution_dependencies(r.trial.notebook) for label, r in single.items()})
+    return results, dependencies
+
+
+def _prove_notebook(course, assignment, name, staged_dir, library, log):
+    """(quality entries, fingerprints, forge data) for one notebook of the assignment."""
+    pipeline = GradingPipeline(course, assignment)
+    bundle = load_bundle(course.bundle_dir, assignment, name)
+    specs = bundle["cells"]
+    released = nbformat.read(os.path.join(staged_dir, f"{name}.ipynb"), as_version=4)
+    source = nbformat.read(os.path.join(course.source(assignment), f"{name}.ipynb"), as_version=4)
+    pasted = paste_reference(released, source)
+    here = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in pasted.cells}
+    mistakes = [m for m in library.mistakes.values() if m.cell in here]
+    alternatives = [a for a in library.alternatives.values() if a.cell in here]
+    _check_changes_apply(assignment, pasted, mistakes + alternatives)
+
+    results, dependencies = _grade(pipeline, name, staged_dir, course.settings.worker_count,
+                                   pasted, forger_notebook(released, specs), mistakes, alternatives, log)
+    final = {}  # change name -> (label, result): the last run that judged it
+    for label, result in results.items():
+        for change in result.trial.changes:
+            final[change.name] = (label, result)
+
+    reference = results["reference"]
+    if reference.problem or reference.score < reference.max_score:
+        raise ReleaseError(f"Refusing to release {assignment}: the reference pasted into the released "
+                           f"stubs of {name} loses points: {failed_checks(reference)}")
+    entries = {"mistakes": [], "alternatives": []}
+    fingerprints = []
+    for mistake in mistakes:
+        label, result = final[mistake.name]
+        entries["mistakes"].append(assess_mistake(mistake, result, specs))
+        fingerprints += fingerprints_of(mistake, result, dependencies[label], specs)
+    for alternative in alternatives:
+        label, result = final[alternative.name]
+        entries["alternatives"].append({
+            "name": alternative.name, "cell": alternative.cell, "points": round(result.score, 6),
+            "max_points": reference.max_score,
+            "closest_check": closest_check(alternative, result, dependencies[label], specs),
+            "public_failed": public_failures(alternative, result, dependencies[label]),
+            "failed": failed_checks(result) if result.score < reference.max_score else ""})
+    forger = results["forger"]
+    forged = {record["name"]: record for cell in forger.cells.values() for record in cell.records.values()}
+    if not forged:
+        raise ReleaseError(f"Refusing to release {assignment}: the forge-everything submission recorded nothing, "
+                           f"so forgery is unproven ({forger.problem or 'no records in any test cell'}).")
+    sources = {cell.metadata.nbgrader.grade_id: cell.source for cell in source.cells
+               if cell.metadata.get("nbgrader", {}).get("grade_id") in specs}
+    forgeable = blanket_forgeries(specs, forged, sources)
+    forge = {"points": round(forger.score, 6), "max_points": forger.max_score, "forgeable": forgeable,
+             "forgeable_points": round(forgeable_points(pasted, specs, forgeable), 6),
+             "heldout": _heldout_measures(specs, forged)}
+    return entries, fingerprints, forge
+
+
+def _heldout_measures(specs, forged):
+    """The held-out accuracy checks: threshold, the reference's accuracy, and the linear fits'."""
+    measures = {}
+    for spec in (spec for cell_specs in specs.values() for spec in cell_specs):
+        if spec["kind"] != "accuracy" or "inputs" not in spec:
+            continue
+        X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
+        measure = {"threshold": spec["threshold"], "examples": len(y),
+                   "reference": round(float(decode_value(spec["expected"])), 4)}
+        for label, name in (("least_squares", spec["name"]), ("ridge_least_squares", RIDGE_RECORD)):
+            if name in forged:
+                measure[label] = round(mlp_accuracy(decode_value(forged[name]["value"]), X, y), 4)
+        measures[spec["name"]] = measure
+    return measures
+
+
+def _add_fingerprints(bundle, fingerprints):
+    by_name = {spec["name"]: spec for specs in bundle["cells"].values() for spec in specs}
+    for spec in by_name.values():
+        spec.pop("fingerprints", None)
+    for name, fingerprint in fingerprints:
+        if name in by_name:
+            by_name[name].setdefault("fingerprints", []).append(fingerprint)
+
+
+def prove(course, assignment, staged_dir, log=print):
+    """Prove the checks of the staged release of ``assignment``; see the module docstring."""
+    check_sandbox_available()
+    library = load_library(course, assignment)
+    quality = {"assignment": assignment, "mistakes": [], "alternatives": [],
+               "forge": {"points": 0.0, "max_points": 0.0, "forgeable": {}, "forgeable_points": 0.0, "heldout": {}}}
+    bundles, fingerprints = [], []
+    for name in course.notebook_names(assignment):
+        entries, found, forge = _prove_notebook(course, assignment, name, staged_dir, library, log)
+        quality["mistakes"] += entries["mistakes"]
+        quality["alternatives"] += entries["alternatives"]
+        for key in ("points", "max_points", "forgeable_points"):
+            quality["forge"][key] += forge[key]
+        quality["forge"]["forgeable"].update(forge["forgeable"])
+        quality["forge"]["heldout"].update(forge["heldout"])
+        bundle = load_bundle(course.bundle_dir, assignment, name)
+        _add_fingerprints(bundle, found)
+        bundles.append(bundle)
+    quality["summary"] = summary_line(quality)
+    write_json(os.path.join(course.bundle_dir, assignment, "check_quality.json"), quality)
+    with open(os.path.join(course.bundle_dir, assignment, "check_quality.md"), "w") as f:
+        f.write(quality_report(quality))
+    log(quality["summary"])
+    offenders = _offenders(quality)
+    if offenders:
+        raise ReleaseError(f"Refusing to release {assignment}: its checks are not proven "
+                           f"(see grading_bundle/{assignment}/check_quality.md):\n  " + "\n  ".join(offenders))
+    for bundle in bundles:
+        write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
+    write_public_checks(course, assignment, bundles)
+    shutil.copy(os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE))

@@ -1,0 +1,91 @@
+"""Grading the gate's notebooks exactly as a submission is graded, without a gradebook.
+
+Each trial is one notebook: the reference pasted into the released stubs, with some
+of the library's changes applied (or the forger's cell added). Trials go through the
+grading path of ``autograder grade``: ``worker.execute_submission`` in a spawn process
+pool (sandboxed kernels, nbgrader's sanitisers against the gradebook snapshot, the
+release's own files restored over the notebook's folder), then the pipeline's judging
+half. Nothing is written to the gradebook.
+"""
+
+import concurrent.futures
+import multiprocessing
+from dataclasses import dataclass, field
+
+import nbformat
+from tqdm import tqdm
+
+from ..grading.batch import _windowed
+from ..grading.collect import submission_files
+from ..judge import records_in_outputs
+
+
+@dataclass
+class Trial:
+    label: str
+    notebook: nbformat.NotebookNode
+    changes: tuple = ()  # the library Changes applied to the pasted reference
+
+
+@dataclass
+class CellResult:
+    score: float
+    max_score: float
+    verdicts: list  # judge.Verdict per check
+    records: dict  # check name -> the record the kernel emitted
+
+
+@dataclass
+class TrialResult:
+    trial: Trial
+    problem: str = ""  # why the notebook could not be graded, if it could not
+    cells: dict = field(default_factory=dict)  # test cell grade_id -> CellResult
+
+    @property
+    def score(self):
+        return sum(cell.score for cell in self.cells.values())
+
+    @property
+    def max_score(self):
+        return sum(cell.max_score for cell in self.cells.values())
+
+
+def release_files(staged_dir):
+    """The staged release's own files, restored over every trial as over every submission."""
+    return {relative: data for relative, data in submission_files(staged_dir).items()
+            if not relative.endswith(".ipynb")}
+
+
+def _result(pipeline, trial, name, run):
+    if isinstance(run, BaseException):
+        return TrialResult(trial, f"the worker failed: {type(run).__name__}: {run}")
+    notebook_run = run.notebooks[name]
+    if notebook_run.notebook is None:
+        return TrialResult(trial, f"{notebook_run.status}: {notebook_run.message}")
+    judged = pipeline.judge_executed(notebook_run.notebook, trial.label, name)
+    outputs = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.get("outputs", [])
+               for cell in judged.notebook.cells if cell.cell_type == "code"}
+    cells = {}
+    for judgement in judged.judgements:
+        records = {}
+        for record in records_in_outputs(outputs[judgement.grade_id]):
+            records.setdefault(record["name"], record)
+        cells[judgement.grade_id] = CellResult(judgement.score, judgement.max_score, judgement.verdicts, records)
+    problem = "" if notebook_run.status == "ok" else f"{notebook_run.status}: {notebook_run.message}"
+    return TrialResult(trial, problem, cells)
+
+
+def run_trials(pipeline, name, trials, restored, workers):
+    """label -> TrialResult for notebook ``name`` of each trial, graded in ``workers`` processes."""
+    snapshots = {name: pipeline.snapshots()[name]}
+    by_label = {trial.label: trial for trial in trials}
+    jobs = (pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()},
+                         snapshots, restored) for trial in trials)
+    results = {}
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
+            tqdm(total=len(trials), unit="notebook", desc="proving the checks", disable=None) as progress:
+        for job, run in _windowed(pool, jobs, workers):
+            results[job.student] = _result(pipeline, by_label[job.student], name, run)
+            progress.update()
+    return results

@@ -1,0 +1,121 @@
+"""Numeric values as JSON: what a kernel records and what the grading bundle stores.
+
+This module ships to students as ``nnsupport/values.py``. A value is encoded as its
+dtype, shape and raw little-endian bytes (every bit kept, NaN and inf included), or,
+for a group of named arrays (a network's parameters, a loss with its gradients), as
+``{"entries": {name: encoded array}}``. Decoding never uses pickle or eval.
+
+Records come from student kernels, so ``decode_value`` treats its input as hostile:
+it checks every field's type and every size *before* allocating anything, and the
+only exception it raises is ``ValueError``, with a message that says what is wrong.
+"""
+
+import base64
+import binascii
+
+import numpy as np
+
+_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+MAX_ELEMENTS = 10**7  # per value, all entries together: 80 MB of float64
+MAX_ENTRIES = 256
+MAX_DIMENSIONS = 32
+_MAX_NAME = 100
+
+
+def _encode_array(value):
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - ragged lists and objects numpy refuses
+        return {"unsupported": type(value).__name__}
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        return {"unsupported": f"{type(value).__name__} of dtype {array.dtype}"}
+    little_endian = array.astype(array.dtype.newbyteorder("<"), copy=False)
+    return {
+        "dtype": array.dtype.name,
+        "shape": list(array.shape),
+        "data": base64.b64encode(np.ascontiguousarray(little_endian).tobytes()).decode("ascii"),
+    }
+
+
+def encode_value(value):
+    """A JSON-safe description of a number, a numeric array, or a dict of them.
+
+    Anything else is described by its type only, so the grader can say what came instead.
+    """
+    if isinstance(value, dict):
+        return {"entries": {str(key): _encode_array(item) for key, item in value.items()}}
+    return _encode_array(value)
+
+
+def _shape(shape):
+    if not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS:
+        raise ValueError(f"shape is not a list of at most {MAX_DIMENSIONS} sizes")
+    if not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape):
+        raise ValueError("shape holds something other than sizes between 0 and 10^7")
+    size = 1
+    for n in shape:
+        size *= n  # Python integers: no overflow
+    return tuple(shape), size
+
+
+def _dtype(name):
+    if not isinstance(name, str) or len(name) > 20:
+        raise ValueError("dtype is not a short string")
+    try:
+        dtype = np.dtype(name)
+    except Exception:  # noqa: BLE001 - numpy raises TypeError, ValueError, ... on nonsense
+        raise ValueError(f"unknown dtype {name[:20]!r}") from None
+    if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None or dtype.shape != () or dtype.itemsize > 8:
+        raise ValueError(f"dtype {name[:20]!r} is not a plain numeric type")
+    return dtype
+
+
+def _decode_array(encoded, budget):
+    """(array, elements used); ``budget`` is the number of elements still allowed."""
+    if not isinstance(encoded, dict):
+        raise ValueError("value is not an object")
+    if "unsupported" in encoded:
+        raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]}")
+    dtype = _dtype(encoded.get("dtype"))
+    shape, size = _shape(encoded.get("shape"))
+    if size > budget:
+        raise ValueError(f"too large: more than {MAX_ELEMENTS} numbers in one value")
+    data = encoded.get("data")
+    if not isinstance(data, str) or len(data) != 4 * -(-size * dtype.itemsize // 3):
+        raise ValueError("data length does not match dtype and shape")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("data is not base64") from None
+    if len(raw) != size * dtype.itemsize:
+        raise ValueError("data length does not match dtype and shape")
+    array = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).reshape(shape)
+    return array.astype(dtype), size
+
+
+def decode_value(encoded):
+    """Inverse of ``encode_value``: an array, or a dict of arrays; ValueError on anything else."""
+    if isinstance(encoded, dict) and "entries" in encoded:
+        entries = encoded["entries"]
+        if not isinstance(entries, dict) or len(entries) > MAX_ENTRIES:
+            raise ValueError(f"entries are not an object of at most {MAX_ENTRIES} arrays")
+        decoded, budget = {}, MAX_ELEMENTS
+        for key, item in entries.items():
+            if len(key) > _MAX_NAME:
+                raise ValueError("an entry name is too long")
+            try:
+                decoded[key], used = _decode_array(item, budget)
+            except ValueError as problem:
+                raise ValueError(f"entry {key[:_MAX_NAME]!r}: {problem}") from None
+            budget -= used
+        return decoded
+    return _decode_array(encoded, MAX_ELEMENTS)[0]
+
+
+def relative_error(x, y):
+    """``max(|x - y| / max(1e-8, |x| + |y|))``, computed in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))

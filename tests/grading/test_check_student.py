@@ -1,0 +1,45 @@
+"""`autograder check` run by a student on the release: public checks only, with the exit status."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
+
+from autograder.authoring.library import apply_edits, load_library, paste_reference
+from autograder.course import Course
+
+pytestmark = pytest.mark.slow
+
+
+def check(tmp_path, nb):
+    folder = tmp_path / "my_work"
+    shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
+    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    return subprocess.run([sys.executable, "-m", "autograder", "check", str(folder / f"{NOTEBOOK}.ipynb"), "--json"],
+                          cwd=tmp_path, capture_output=True, text=True)
+
+
+def pasted():
+    source = nbformat.read(REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    return paste_reference(nbformat.read(REPO_ROOT / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4), source)
+
+
+def test_the_reference_passes_every_public_check(tmp_path):
+    result = check(tmp_path, pasted())
+    assert result.returncode == 0, result.stdout + result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["mode"].startswith("student") and outcome["score"] == outcome["max_score"] > 20
+    assert {"best_model.noisy_val_acc", "fc_net_init.params"} <= {c["name"] for c in outcome["checks"]}
+
+
+def test_a_failing_check_exits_non_zero_with_its_diagnosis(tmp_path):
+    mistake = load_library(Course(REPO_ROOT), ASSIGNMENT).mistakes["softmax_dx_not_averaged"]
+    result = check(tmp_path, apply_edits(pasted(), mistake.as_edits()))
+    assert result.returncode == 1
+    failed = [c for c in json.loads(result.stdout)["checks"] if not c["passed"]]
+    assert {c["name"] for c in failed} >= {"softmax_loss.dx", "softmax_loss.plus_1000"}
+    assert all(mistake.diagnosis in c["diagnosis"] for c in failed if c["name"].startswith("softmax"))
