@@ -53,6 +53,11 @@ c.Autograde.sanitize_preprocessors = [
     RestoreCellRoles,
     CheckCellMetadata,
 ]
+# nbgrader generate_assignment (formgrader's Generate button) releases as `autograder release`
+# does: expected values recorded, leak check, checks proven; a refused release is withdrawn.
+c.GenerateAssignment.pre_convert_hook = "autograder.proving.hooks.release_before_generate"
+c.GenerateAssignment.post_convert_hook = "autograder.proving.hooks.withdraw_unproven_release"
+
 # Hidden tests record values; JudgeChecks (right after execution) compares them with the
 # expected values in grading_bundle/ and sets each test cell's score, outside the student's
 # kernel. GuardedExecute is nbgrader's Execute with a notebook time limit and an output cap;

@@ -29,6 +29,14 @@ from .support_package import write_support_package
 from .sync import drifted_cells, write_public_checks
 
 STAGING_DIRECTORY = ".release-staging"
+# Set while our release runs nbgrader's generate_assignment: the Generate hooks stand aside.
+RELEASING_ENV = "AUTOGRADER_RELEASING"
+# A copy of the last release published, to put back when nbgrader's Generate is refused.
+LAST_RELEASE_DIRECTORY = ".last-release"
+
+
+def last_release(course, assignment):
+    return os.path.join(course.root, LAST_RELEASE_DIRECTORY, assignment)
 HELDOUT_FILE = "heldout.py"
 
 
@@ -66,7 +74,7 @@ def generate_with_nbgrader(course, assignment, release_directory):
         f"--CourseDirectory.release_directory={release_directory}",
     ]
     result = subprocess.run(
-        command, cwd=course.root, capture_output=True, text=True, env=tool_environment()
+        command, cwd=course.root, capture_output=True, text=True, env={**tool_environment(), RELEASING_ENV: "1"}
     )
     if result.returncode != 0:
         raise ReleaseError(
@@ -108,6 +116,8 @@ def release(course, assignment, log=print, verify=None):
         shutil.rmtree(target, ignore_errors=True)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.replace(staged, target)
+        shutil.rmtree(last_release(course, assignment), ignore_errors=True)
+        shutil.copytree(target, last_release(course, assignment))
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
     log(f"released {os.path.relpath(target, course.root)}: leak check clean")

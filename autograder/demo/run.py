@@ -10,10 +10,9 @@ import os
 import shutil
 
 from ..authoring.library import load_library
-from ..authoring.release import release
 from ..course import copy_instructor_files
 from ..grading.batch import GradingOptions, grade
-from ..proving.gate import prove
+from ..proving.gate import release_proven
 from ..reporting.class_report import write_class_report
 from ..reporting.export import export_csv
 from ..reporting.feedback import feedback_students, write_all_feedback
@@ -30,7 +29,7 @@ def prepare_demo_course(course, target):
 
 def run_demo(course, target, workers, log=print):
     demo = prepare_demo_course(course, target)
-    release(demo, ASSIGNMENT, log=log, verify=lambda staged: prove(demo, ASSIGNMENT, staged, log=log))
+    release_proven(demo, ASSIGNMENT, log=log)
     kinds = write_sample_class(
         os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
         demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT,

@@ -31,6 +31,7 @@ import shutil
 import nbformat
 
 from ..authoring.library import apply_edits, load_library, paste_reference
+from ..authoring.release import release
 from ..authoring.sync import write_public_checks
 from ..bundle import bundle_path, load_bundle, write_json
 from ..checks import PUBLIC_CHECKS_FILE
@@ -263,3 +264,8 @@ def prove(course, assignment, staged_dir, log=print):
         write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
     write_public_checks(course, assignment, bundles)
     shutil.copy(os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE))
+
+
+def release_proven(course, assignment, log=print):
+    """``autograder release``: release ``assignment`` only once its checks are proven."""
+    return release(course, assignment, log=log, verify=lambda staged: prove(course, assignment, staged, log=log))

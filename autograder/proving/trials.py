@@ -16,7 +16,7 @@ import nbformat
 from tqdm import tqdm
 
 from ..grading.batch import _windowed
-from ..grading.collect import submission_files
+from ..files import read_regular_files
 from ..judge import records_in_outputs
 
 
@@ -52,7 +52,7 @@ class TrialResult:
 
 def release_files(staged_dir):
     """The staged release's own files, restored over every trial as over every submission."""
-    return {relative: data for relative, data in submission_files(staged_dir).items()
+    return {relative: data for relative, data in read_regular_files(staged_dir).files.items()
             if not relative.endswith(".ipynb")}
 
 

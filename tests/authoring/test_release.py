@@ -1,6 +1,8 @@
 """`autograder release`: the support package, nbgrader metadata, refusals, what students get."""
 
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -75,3 +77,19 @@ def test_public_checks_print_cs231n_style_errors_for_students(tmp_path):
     printed = "".join(o.get("text", "") for o in source.cells[-1].outputs)
     assert "sgd_momentum.next_w error: " in printed and "(tolerance 1e-08): ok" in printed
     assert "sgd_momentum.hidden" not in printed  # hidden checks are recorded, never reported
+
+
+def test_plain_generate_assignment_releases_only_what_autograder_release_would(tmp_path):
+    """formgrader's Generate button runs nbgrader's generate_assignment: our hooks record,
+    leak-check and prove, and withdraw a refused release instead of publishing it."""
+    root = copy_course(tmp_path)
+    run_autograder(root, "release", ASSIGNMENT)  # the last release published, which must stay
+    before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
+    (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
+        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+                            cwd=root, capture_output=True, text=True)
+    assert "Refusing to release fc_nets" in result.stderr and "notes.txt" in result.stderr
+    assert "Withdrew release/fc_nets" in result.stderr
+    assert (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes() == before
+    assert not (root / "release" / ASSIGNMENT / "notes.txt").exists()
