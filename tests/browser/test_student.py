@@ -11,7 +11,7 @@ from lab_process import JupyterLab
 from playwright.sync_api import expect
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
 
-from autograder.demo.sample_class import paste_reference
+from autograder.demo.sample_class import MISTAKES, apply, paste_reference
 
 pytestmark = pytest.mark.slow
 NOTEBOOK_PATH = f"{ASSIGNMENT}/{NOTEBOOK}.ipynb"
@@ -70,3 +70,16 @@ def test_the_student_lab_shows_no_formgrader(student, student_lab):
 
 def test_validate_passes_a_finished_notebook(student):
     assert "Success! Your notebook passes all the tests." in validate(student)
+
+
+def test_validate_names_the_failing_public_check(student):
+    """Adam without bias correction typed into the adam cell: only adam.next_w is off."""
+    wrong = apply(finished_notebook(), MISTAKES["adam_no_bias_correction"])
+    adam = next(cell.source for cell in wrong.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "adam")
+    student.locator(".jp-NotebookPanel .jp-CodeCell", has_text="def adam(").locator(".cm-content").click()
+    student.keyboard.press("Control+A")
+    student.keyboard.insert_text(adam)  # as pasted: no auto-indentation on top of it
+    results = validate(student)
+    assert "There was an error running the validate command" not in results
+    assert "Success" not in results
+    assert "adam.next_w" in results
