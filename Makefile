@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup system-packages demo compare-update-rules test test-fast bench clean
+.PHONY: setup system-packages browser-packages demo compare-update-rules test test-fast bench clean
 
 # Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
 system-packages:
@@ -14,6 +14,16 @@ system-packages:
 	        apt-get update -qq && apt-get install -y -qq bubblewrap util-linux; \
 	    else \
 	        echo "Install bubblewrap and util-linux (e.g. sudo apt-get install bubblewrap util-linux)"; exit 1; \
+	    fi; \
+	fi
+
+# The browser tests (tests/browser) drive JupyterLab in Debian's chromium through Playwright.
+browser-packages:
+	@if ! command -v chromium >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && apt-get install -y -qq chromium; \
+	    else \
+	        echo "Install Debian's chromium for the browser tests (e.g. sudo apt-get install chromium)"; exit 1; \
 	    fi; \
 	fi
 
@@ -35,7 +45,7 @@ compare-update-rules: setup
 	$(PY) -m course.compare_update_rules
 
 # Two pytest workers on two cores: keep each one's numeric libraries single-threaded.
-test: setup
+test: setup browser-packages
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
 
 test-fast: setup

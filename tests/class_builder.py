@@ -48,10 +48,11 @@ def class_notebooks(root):
     }
 
 
-def write_class(root, target=None):
-    """Write the class into ``target`` (default root/submitted), plus two broken folders."""
+def write_submissions(root, notebooks, target=None):
+    """Write each student's notebook (or raw text) into a copy of the release under
+    ``target`` (default root/submitted), as nbgrader's collect leaves it."""
     target = target or root / "submitted"
-    for student, nb in class_notebooks(root).items():
+    for student, nb in notebooks.items():
         folder = target / student / ASSIGNMENT
         shutil.copytree(root / "release" / ASSIGNMENT, folder)
         path = folder / f"{NOTEBOOK}.ipynb"
@@ -59,6 +60,12 @@ def write_class(root, target=None):
             path.write_text(nb)
         else:
             nbformat.write(nb, path)
+    return target
+
+
+def write_class(root, target=None):
+    """Write the class into ``target`` (default root/submitted), plus two broken folders."""
+    target = write_submissions(root, class_notebooks(root), target)
     (target / "gus" / ASSIGNMENT).mkdir(parents=True)  # an empty folder
     (target / "hal" / "fc_net").mkdir(parents=True)  # the wrong assignment name
     (target / "hal" / "fc_net" / f"{NOTEBOOK}.ipynb").write_text("{}")

@@ -59,3 +59,25 @@ def graded_class(released_course, tmp_path_factory):
     result = run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *GRADING_LIMITS, check=False)
     run_autograder(root, "feedback", ASSIGNMENT)
     return root, result
+
+
+BROWSER_TESTS = "tests/browser/"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With pytest-xdist's default ``--dist load``, keep the browser tests on one worker.
+
+    They share one graded course and one JupyterLab, which every worker that ran some of
+    them would set up again. Every other test is still scheduled on its own. (xdist's
+    ``--dist loadgroup`` would do this with marks, but with pytest 9.2 it silently stops
+    grouping: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserTestsTogether(config, log)

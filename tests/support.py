@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from autograder.authoring.leaks import secret_lines
 from autograder.course import copy_instructor_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +66,18 @@ def grades(root):
 def by_student(result):
     """student -> entry of an `autograder grade --json` run."""
     return {s["student"]: s for s in json.loads(result.stdout)["students"]}
+
+
+def assert_no_secrets(root, page):
+    """A page shown to a student quotes no hidden test line and no hidden expected value."""
+    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")], str(root / "course"))
+    leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
+    assert leaked == []
+    with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
+        bundle = json.load(f)
+    for specs in bundle["cells"].values():
+        for spec in specs:
+            expected = spec.get("expected", {})  # an array, or a dict of arrays in "entries"
+            for encoded in list(expected.get("entries", {}).values()) or [expected]:
+                if not spec["public"] and len(encoded.get("data", "")) >= 16:
+                    assert encoded["data"] not in page

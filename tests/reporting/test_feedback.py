@@ -2,30 +2,13 @@
 the same page from `autograder feedback` and from nbgrader's own generate_feedback (formgrader's button)."""
 
 import html
-import json
 import shutil
 
 import pytest
-from support import ASSIGNMENT, NOTEBOOK, run_nbgrader
-
-from autograder.authoring.leaks import secret_lines
+from support import ASSIGNMENT, NOTEBOOK, assert_no_secrets, run_nbgrader
 
 pytestmark = pytest.mark.slow
 CSP = 'http-equiv="Content-Security-Policy"'
-
-
-def assert_no_secrets(root, page):
-    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")], str(root / "course"))
-    leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
-    assert leaked == []
-    with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
-        bundle = json.load(f)
-    for specs in bundle["cells"].values():
-        for spec in specs:
-            expected = spec.get("expected", {})  # an array, or a dict of arrays in "entries"
-            for encoded in list(expected.get("entries", {}).values()) or [expected]:
-                if not spec["public"] and len(encoded.get("data", "")) >= 16:
-                    assert encoded["data"] not in page
 
 
 def test_feedback_opens_with_the_total_and_a_line_per_question(graded_class):
