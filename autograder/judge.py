@@ -25,7 +25,6 @@ import html
 from dataclasses import asdict, dataclass, field
 
 from nbformat.v4 import new_output
-from nbgrader import utils
 
 from .checks import MIME_TYPE
 from .comparisons import compare
@@ -179,6 +178,8 @@ def is_verdict_output(output):
 
 
 def is_judged_cell(cell, bundle_cells):
+    from nbgrader import utils  # loads all of nbgrader: only where a whole notebook is judged
+
     return (
         cell.cell_type == "code"
         and utils.is_grade(cell)
@@ -213,6 +214,8 @@ def judge_notebook(nb, bundle_cells):
 
 def verdicts_in_notebook(nb):
     """The judge's verdicts in an autograded notebook, as check dicts with their cell."""
+    from nbgrader import utils  # loads all of nbgrader: only where a whole notebook is read
+
     checks = []
     for cell in nb.cells:
         if not (cell.cell_type == "code" and utils.is_grade(cell)):

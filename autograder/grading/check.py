@@ -23,9 +23,7 @@ from ..files import MiB, read_regular_file, read_regular_files, write_files
 from ..judge import judge_check, records_in_outputs
 from ..sandbox import SandboxedKernelManager, check_sandbox_available
 from ..settings import Autograder
-from .pipeline import GradingPipeline
 from .state import Outcome, submission_status
-from .worker import execute_submission
 
 MAX_NOTEBOOK_BYTES = 64 * MiB
 INSTRUCTOR_MODE = "instructor"
@@ -62,6 +60,10 @@ def _read_notebook_file(path):
 
 
 def check_as_instructor(course, path, assignment=None):
+    # Imported here: a student's check needs none of the grading pipeline (or its import time).
+    from .pipeline import GradingPipeline
+    from .worker import execute_submission
+
     assignment = _assignment_of(course, path, assignment)
     name = os.path.splitext(os.path.basename(path))[0]
     pipeline = GradingPipeline(course, assignment)
@@ -107,7 +109,7 @@ def check_as_student(path):
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         write_files(scratch, contents.files)
         NotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3", allow_errors=True,
-                       extra_arguments=QUIET_KERNEL,
+                       extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
                        resources={"metadata": {"path": scratch}}, **_student_kernel_manager(),
                        ).execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]

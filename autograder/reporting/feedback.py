@@ -22,7 +22,9 @@ import os
 import nbformat
 from nbconvert.exporters import HTMLExporter
 from nbgrader import utils
-from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import GetGrades
+from traitlets import Bool
 
 from ..files import write_files
 from ..grading.state import read_state
@@ -128,9 +130,16 @@ class GetGradesForFeedback(GetGrades):
         cell.metadata.nbgrader["needs_manual_grade"] = bool(grade.needs_manual_grade)
 
 
-class FeedbackView(NbGraderPreprocessor):
+class FeedbackView(Preprocessor):
     """The feedback notebook: test cells reduced to their visible part and the verdict, the
-    student's cells inert and trimmed, and the summary for the page's first screen."""
+    student's cells inert and trimmed, and the summary for the page's first screen.
+
+    An nbconvert preprocessor, not an nbgrader one: nbgrader's base re-declares
+    ``display_data_priority`` as not configurable, and the HTML exporter configures it, so
+    every feedback log would start with a warning.
+    """
+
+    enabled = Bool(True, help="Render feedback pages through this view").tag(config=True)
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)

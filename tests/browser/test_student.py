@@ -11,7 +11,8 @@ from lab_process import JupyterLab
 from playwright.sync_api import expect
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
 
-from autograder.demo.sample_class import MISTAKES, apply, paste_reference
+from autograder.authoring.library import apply_edits, load_library, paste_reference
+from autograder.course import Course
 
 pytestmark = pytest.mark.slow
 NOTEBOOK_PATH = f"{ASSIGNMENT}/{NOTEBOOK}.ipynb"
@@ -74,7 +75,8 @@ def test_validate_passes_a_finished_notebook(student):
 
 def test_validate_names_the_failing_public_check(student):
     """Adam without bias correction typed into the adam cell: only adam.next_w is off."""
-    wrong = apply(finished_notebook(), MISTAKES["adam_no_bias_correction"])
+    mistake = load_library(Course(REPO_ROOT), ASSIGNMENT).mistakes["adam_no_bias_correction"]
+    wrong = apply_edits(finished_notebook(), mistake.as_edits())
     adam = next(cell.source for cell in wrong.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "adam")
     student.locator(".jp-NotebookPanel .jp-CodeCell", has_text="def adam(").locator(".cm-content").click()
     student.keyboard.press("Control+A")
