@@ -81,21 +81,15 @@ def _feedback(course, args):
 
 
 def _rescore(course, args):
-    import os
+    from .grading.rescore import rescore
 
-    from .grading.pipeline import GradingPipeline
-    from .grading.writer import GradebookWriter
-
-    writer = GradebookWriter(GradingPipeline(course, args.assignment))
-    folder = os.path.join(course.root, "autograded")
-    count = 0
-    for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        outcome = writer.rescore(student)
-        if outcome is not None:
-            count += 1
-            print(f"{student}: {outcome.score:g} / {outcome.max_score:g}")
-    print(f"rescored {count} submission(s) without executing any notebook")
-    return 0
+    report = rescore(course, args.assignment)
+    for outcome in report.outcomes:
+        print(f"{outcome.student}: {outcome.score:g} / {outcome.max_score:g}")
+    for student, problem in report.problems:
+        print(f"could not rescore {student}: {problem}", file=sys.stderr)
+    print(f"rescored {len(report.outcomes)} submission(s) in {report.seconds:.1f} s without executing any notebook")
+    return 1 if report.problems else 0
 
 
 def _check(course, args):

@@ -27,6 +27,9 @@ class Outcome:
     content_hash: str | None = None
     seconds: float | None = None
     timings: dict = field(default_factory=dict)  # notebook -> where its time went
+    worker: str = ""  # host:pid of the worker that executed it
+    # notebook -> {grade_id: verdict key} of the cells judged (see records.py), for rescoring
+    verdict_keys: dict = field(default_factory=dict)
 
     @property
     def graded(self):
@@ -76,7 +79,17 @@ def write_atomically(path, text):
 
 
 def write_state(course, assignment, outcome):
-    write_atomically(state_path(course, outcome.student, assignment), json.dumps(outcome.to_dict(), indent=1))
+    write_atomically(state_path(course, outcome.student, assignment),
+                     json.dumps(outcome.to_dict(), separators=(",", ":")))
+
+
+def forget_state(course, student, assignment):
+    """Remove a submission's state before it is recorded again: until the new state is
+    written, it reads as interrupted, never as its old outcome."""
+    try:
+        os.unlink(state_path(course, student, assignment))
+    except FileNotFoundError:
+        pass
 
 
 def graded_students(course, assignment):
