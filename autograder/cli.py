@@ -83,7 +83,7 @@ def _feedback(course, args):
 def _rescore(course, args):
     from .grading.rescore import rescore
 
-    report = rescore(course, args.assignment)
+    report = rescore(course, args.assignment, args.workers or course.settings.worker_count)
     for outcome in report.outcomes:
         print(f"{outcome.student}: {outcome.score:g} / {outcome.max_score:g}")
     for student, problem in report.problems:
@@ -175,9 +175,12 @@ def build_parser():
         "nbgrader's own feedback would show).")
     feedback.add_argument("--workers", type=_positive(int))
 
-    _command(commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
-             "Re-judge every recorded submission against the current grading bundle and gradebook "
-             "points, without executing any notebook.")
+    rescoring = _command(
+        commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
+        "Re-judge every recorded submission against the current grading bundle and gradebook "
+        "points, from the values recorded when it was graded, without executing any notebook.")
+    rescoring.add_argument("--workers", type=_positive(int),
+                           help="processes judging in parallel (default: c.Autograder.workers, else one per core)")
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",

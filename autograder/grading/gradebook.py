@@ -25,18 +25,9 @@ lists it as needing grading (so is a submission with none of its notebooks).
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from nbgrader.api import (
-    Comment,
-    Grade,
-    Gradebook,
-    MissingEntry,
-    Student,
-    SubmittedAssignment,
-    SubmittedNotebook,
-    new_uuid,
-)
+from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook, new_uuid
 from nbgrader.preprocessors import AssignLatePenalties
-from sqlalchemy import Float, bindparam, insert, or_, select, update
+from sqlalchemy import Float, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -98,7 +89,7 @@ def _structure(gradebook, assignment):
         )
         for nb in found.notebooks
     }
-    return found.id, found.max_score, notebooks
+    return found.id, found.duedate, found.max_score, notebooks
 
 
 @dataclass
@@ -121,7 +112,7 @@ class BulkGradebook:
             raise RecordingError(f"cannot open the gradebook {shown_url(db_url)}: {first_line(error)}") from None
         self.engine = self._gradebook.engine
         try:
-            self.assignment_id, self.max_score, self.notebooks = _structure(self._gradebook, assignment)
+            self.assignment_id, self.duedate, self.max_score, self.notebooks = _structure(self._gradebook, assignment)
         except BaseException:
             self.close()
             raise
@@ -164,23 +155,25 @@ class BulkGradebook:
             if comments:
                 session.execute(update(COMMENT).where(COMMENT.c.id == bindparam("b_id"))
                                 .values(auto_comment=bindparam("b_comment")), comments)
+            scores = self._notebook_scores(session, tree)
             self._assign_late_penalties(session, tree, [
                 (entry.student, name) for entry in batch for name, rows in entry.notebooks.items()
-                if rows.state != "missing"])
-            return self._scores(session, tree)
+                if rows.state != "missing"], scores)
+            return self._scores(tree, scores)
 
     def update_auto_scores(self, updates):
         """Store new automatic scores (student -> {notebook: {grade_id: auto_score}}) and the late
         penalties of those submissions' notebooks, in one transaction; returns student -> score."""
         with Session(self.engine) as session, session.begin():
-            tree = self._tree(session, list(updates))
+            tree = self._tree(session, list(updates), comments=False)
             graded = [{"b_id": tree.grades[(tree.notebooks[(student, name)], self.notebooks[name].grade[cell][0])],
                        "b_auto": score}
                       for student, notebooks in updates.items()
                       for name, scores in notebooks.items() for cell, score in scores.items()]
             self._update_grades(session, graded, [])
-            self._assign_late_penalties(session, tree, [(s, name) for s in updates for name in self.notebooks])
-            return self._scores(session, tree)
+            scores = self._notebook_scores(session, tree)
+            self._assign_late_penalties(session, tree, [(s, name) for s in updates for name in self.notebooks], scores)
+            return self._scores(tree, scores)
 
     # --- rows ---------------------------------------------------------------------------
     def _ensure_students(self, session, students):
@@ -209,7 +202,7 @@ class BulkGradebook:
         self._fill_tree(session, tree)
         return tree
 
-    def _tree(self, session, students):
+    def _tree(self, session, students, comments=True):
         submissions = dict(session.execute(
             select(SUBMISSION.c.student_id, SUBMISSION.c.id).where(
                 SUBMISSION.c.assignment_id == self.assignment_id, SUBMISSION.c.student_id.in_(students))).all())
@@ -223,9 +216,11 @@ class BulkGradebook:
         ids = list(notebooks.values())
         grades = {(nb, cell): row for row, nb, cell in session.execute(
             select(GRADE.c.id, GRADE.c.notebook_id, GRADE.c.cell_id).where(GRADE.c.notebook_id.in_(ids))).all()}
-        comments = {(nb, cell): row for row, nb, cell in session.execute(
-            select(COMMENT.c.id, COMMENT.c.notebook_id, COMMENT.c.cell_id).where(COMMENT.c.notebook_id.in_(ids))).all()}
-        return _Tree(submissions, notebooks, grades, comments)
+        if comments:
+            comments = {(nb, cell): row for row, nb, cell in session.execute(
+                select(COMMENT.c.id, COMMENT.c.notebook_id, COMMENT.c.cell_id)
+                .where(COMMENT.c.notebook_id.in_(ids))).all()}
+        return _Tree(submissions, notebooks, grades, comments or {})
 
     def _fill_tree(self, session, tree):
         """Insert the submitted notebooks, grades and comments that do not exist yet."""
@@ -282,28 +277,48 @@ class BulkGradebook:
             session.execute(update(GRADE).where(GRADE.c.id == bindparam("b_id")).values(
                 auto_score=bindparam("b_auto", type_=Float), needs_manual_grade=bindparam("b_review")), forced)
 
-    def _assign_late_penalties(self, session, tree, converted):
+    def _assign_late_penalties(self, session, tree, converted, scores):
         """AssignLatePenalties for each converted (student, notebook): reset, then the plugin's penalty."""
         if self._penalties is None or not converted:
             return
         ids = [tree.notebooks[key] for key in converted]
-        scores = dict(session.execute(select(SubmittedNotebook.id, SubmittedNotebook.score)
-                                      .where(SubmittedNotebook.id.in_(ids))).all())
-        submissions = {s.student_id: s for s in session.scalars(
-            select(SubmittedAssignment).where(SubmittedAssignment.id.in_([tree.submissions[s] for s, _ in converted])))}
+        current = dict(session.execute(select(NOTEBOOK.c.id, NOTEBOOK.c.late_submission_penalty)
+                                       .where(NOTEBOOK.c.id.in_(ids))).all())
+        late = {student: self._seconds_late(timestamp, extension) for student, timestamp, extension in session.execute(
+            select(SUBMISSION.c.student_id, SUBMISSION.c.timestamp, SUBMISSION.c.extension)
+            .where(SUBMISSION.c.id.in_([tree.submissions[student] for student, _ in converted]))).all()}
         rows = []
         for student, name in converted:
             notebook, penalty = tree.notebooks[(student, name)], None
-            late = submissions[student].total_seconds_late
-            if late > 0:
-                penalty = self._penalties.plugin_inst.late_submission_penalty(student, scores[notebook], late)
+            if late[student] > 0:
+                penalty = self._penalties.plugin_inst.late_submission_penalty(student, scores[notebook], late[student])
                 if penalty is not None:
                     penalty = self._penalties._check_late_penalty(SimpleNamespace(score=scores[notebook]), penalty)
-            rows.append({"b_id": notebook, "b_penalty": penalty})
-        session.execute(update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id"))
-                        .values(late_submission_penalty=bindparam("b_penalty", type_=Float)), rows)
+            if penalty != current[notebook]:
+                rows.append({"b_id": notebook, "b_penalty": penalty})
+        if rows:
+            session.execute(update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id"))
+                            .values(late_submission_penalty=bindparam("b_penalty", type_=Float)), rows)
 
-    def _scores(self, session, tree):
-        return {student: score for student, score in session.execute(
-            select(SubmittedAssignment.student_id, SubmittedAssignment.score)
-            .where(SubmittedAssignment.id.in_(list(tree.submissions.values())))).all()}
+    def _seconds_late(self, timestamp, extension):
+        """nbgrader's ``SubmittedAssignment.total_seconds_late``, from the row's columns."""
+        duedate = self.duedate + extension if self.duedate is not None and extension is not None else self.duedate
+        if timestamp is None or duedate is None:
+            return 0
+        return max(0, (timestamp - duedate).total_seconds())
+
+    @staticmethod
+    def _notebook_scores(session, tree):
+        """submitted notebook id -> score: nbgrader's ``Grade.score`` summed, as ``SubmittedNotebook.score``."""
+        scores = dict.fromkeys(tree.notebooks.values(), 0.0)
+        scores.update(session.execute(select(Grade.notebook_id, func.sum(Grade.score))
+                                      .where(Grade.notebook_id.in_(list(scores))).group_by(Grade.notebook_id)).all())
+        return scores
+
+    @staticmethod
+    def _scores(tree, notebook_scores):
+        """student -> score of the submission, as ``SubmittedAssignment.score`` (penalties not taken off)."""
+        totals = dict.fromkeys(tree.submissions, 0.0)
+        for (student, _), notebook in tree.notebooks.items():
+            totals[student] += notebook_scores[notebook]
+        return totals

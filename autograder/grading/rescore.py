@@ -15,9 +15,12 @@ then on. One that cannot be rescored (the bundle's set of test cells changed, it
 values were too large to keep) is reported, and needs ``autograder grade --force``.
 """
 
+import functools
 import json
+import multiprocessing
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import nbformat
@@ -141,24 +144,59 @@ def graded_states(course, assignment):
             if state is not None and state.graded]
 
 
-def rescore(course, assignment):
-    """Rescore every graded submission of ``assignment``; returns a RescoreReport."""
+# The Rescorer of the running rescore; worker processes forked from it inherit it.
+_RESCORER = None
+
+
+def _change(state):
+    try:
+        return _RESCORER.change(state)
+    except RescoreProblem as problem:
+        return problem
+
+
+def _apply(change_and_score):
+    return _RESCORER.apply(*change_and_score)
+
+
+@contextmanager
+def _mapper(workers):
+    """A ``map`` over worker processes forked from this one, or this process's own ``map``.
+
+    Forked (not spawned) workers start at once and inherit the Rescorer; they never
+    touch the gradebook, which only this process writes.
+    """
+    if workers <= 1:
+        yield map
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield functools.partial(pool.map, chunksize=8)
+
+
+def rescore(course, assignment, workers=1):
+    """Rescore every graded submission of ``assignment`` with ``workers`` processes; a RescoreReport."""
+    global _RESCORER
     started = time.perf_counter()
     course.source_notebooks(assignment)  # a clear error for an unknown assignment
     pipeline = GradingPipeline(course, assignment)
     report = RescoreReport()
     with BulkGradebook(course.db_url, course.course_id, assignment, pipeline.config, pipeline.saves_grades,
                        pipeline.assigns_late_penalties) as gradebook:
-        rescorer = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
+        _RESCORER = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
         states = graded_states(course, assignment)
-        for first in range(0, len(states), BATCH_SIZE):
-            changes = []
-            for state in states[first:first + BATCH_SIZE]:
-                try:
-                    changes.append(rescorer.change(state))
-                except RescoreProblem as problem:
-                    report.problems.append((state.student, str(problem)))
-            scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
-            report.outcomes += [rescorer.apply(change, scores[change.state.student]) for change in changes]
+        try:
+            with _mapper(min(workers, max(1, len(states) // BATCH_SIZE + 1))) as mapped:
+                for first in range(0, len(states), BATCH_SIZE):
+                    changes = []
+                    for state, change in zip(states[first:first + BATCH_SIZE],
+                                             mapped(_change, states[first:first + BATCH_SIZE])):
+                        if isinstance(change, RescoreProblem):
+                            report.problems.append((state.student, str(change)))
+                        else:
+                            changes.append(change)
+                    scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
+                    report.outcomes += mapped(_apply, [(c, scores[c.state.student]) for c in changes])
+        finally:
+            _RESCORER = None
     report.seconds = time.perf_counter() - started
     return report

@@ -7,7 +7,7 @@ file is simply graded again: a run killed at any moment is finished by the next 
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
@@ -36,7 +36,8 @@ class Outcome:
         return self.status in GRADED_STATUSES
 
     def to_dict(self):
-        return asdict(self)
+        """The fields as a dict, not copied (``asdict`` would deep-copy every verdict)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data):
