@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup system-packages demo compare-update-rules test test-fast bench clean
+.PHONY: setup system-packages test-packages demo compare-update-rules test test-fast bench bench-scale clean
 
 # Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
 system-packages:
@@ -14,6 +14,16 @@ system-packages:
 	        apt-get update -qq && apt-get install -y -qq bubblewrap util-linux; \
 	    else \
 	        echo "Install bubblewrap and util-linux (e.g. sudo apt-get install bubblewrap util-linux)"; exit 1; \
+	    fi; \
+	fi
+
+# The gradebook tests start a throw-away PostgreSQL server from the Debian package.
+test-packages: system-packages
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && apt-get install -y -qq postgresql; \
+	    else \
+	        echo "Install PostgreSQL for the tests (e.g. sudo apt-get install postgresql)"; exit 1; \
 	    fi; \
 	fi
 
@@ -35,7 +45,7 @@ compare-update-rules: setup
 	$(PY) -m course.compare_update_rules
 
 # Two pytest workers on two cores: keep each one's numeric libraries single-threaded.
-test: setup
+test: setup test-packages
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
 
 test-fast: setup
@@ -43,6 +53,11 @@ test-fast: setup
 
 bench: setup
 	$(PY) benchmarks/train_step.py
+
+# The writer and rescoring at class scale (2,000 submissions, no kernel), on SQLite and PostgreSQL.
+bench-scale: setup test-packages
+	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py --postgres
 
 clean:
 	rm -rf $(VENV) outputs

@@ -129,6 +129,36 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(graded_cl
     assert len(workers - {""}) >= 1
 
 
+def test_a_submission_whose_worker_dies_for_good_is_reported_and_the_batch_goes_on(graded_class, tmp_path,
+                                                                                     cluster):
+    """With retries switched off on the scheduler, the submission on a killed worker fails at
+    once: it is reported, the others are graded, and the next run grades it."""
+    root = clone(graded_class[0], tmp_path / "course")
+    write_class(root)
+    address = cluster.start_scheduler(allowed_failures=0)
+    cluster.start_workers(2)
+    with open(tmp_path / "out.json", "w+") as out:
+        process = subprocess.Popen(grade_on(root, address), cwd=root, stdout=out, stderr=subprocess.DEVNULL)
+        wait_for_states(root, 2, process)
+        cluster.kill(cluster.workers[0])
+        assert process.wait(timeout=600) == 1
+        out.seek(0)
+        result = subprocess.CompletedProcess(process.args, 1, out.read(), "")
+    students = students_once(result)
+    lost = {s for s, o in students.items() if o["status"] == "error"}
+    assert len(lost) == 1, students
+    assert "the Dask workers running this submission died" in students[lost.pop()]["message"]
+    reference = by_student(graded_class[1])
+    assert {s: o["status"] for s, o in students.items() if o["status"] != "error"} == {
+        s: o["status"] for s, o in reference.items() if students[s]["status"] != "error"}
+
+    cluster.start_workers(1)
+    again = subprocess.run(grade_on(root, address), cwd=root, capture_output=True, text=True, timeout=600)
+    assert {s: o["status"] for s, o in students_once(again).items() if o["status"] != "unchanged"} == {
+        s: reference[s]["status"] for s, o in students.items() if o["status"] in ("error", "not collected")}
+    assert grades(root) == grades(graded_class[0])
+
+
 def test_a_scheduler_killed_mid_batch_then_a_rerun_finishes_the_batch(graded_class, tmp_path, cluster):
     root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
