@@ -13,7 +13,6 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
-    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
     OverwriteKernelspec,
@@ -21,8 +20,16 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.execution import GuardedExecute
-from autograder.preprocessors import JudgeChecks, RestoreCellRoles
+from autograder.grading.exchange import SafeExchangeCollect
+from autograder.preprocessors import (
+    DemoteDuplicateCells,
+    JudgeChecks,
+    NeutraliseStudentContent,
+    RestoreCellRoles,
+)
+from autograder.reporting.feedback import FeedbackExporter, FeedbackView, GetGradesForFeedback
 from autograder.sandbox import SandboxedKernelManager
+from autograder.spreadsheet import SafeCsvExportPlugin
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 here = os.path.dirname(os.path.abspath(__file__))
@@ -37,21 +44,25 @@ c.CourseDirectory.db_url = os.environ.get(
 )
 
 # Before execution: nbgrader's sanitisers, with OverwriteCells extended to restore each
-# graded cell's role (a test cell relabelled as a solution cell is a test cell again).
+# graded cell's role (a test cell relabelled as a solution cell is a test cell again), and
+# a copy-pasted graded cell graded once instead of the whole notebook rejected.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
-    DeduplicateIds,
+    DemoteDuplicateCells,
     OverwriteKernelspec,
     RestoreCellRoles,
     CheckCellMetadata,
 ]
 # Hidden tests record values; JudgeChecks (right after execution) compares them with the
 # expected values in grading_bundle/ and sets each test cell's score, outside the student's
-# kernel. GuardedExecute is nbgrader's Execute with a notebook time limit and an output cap.
+# kernel. GuardedExecute is nbgrader's Execute with a notebook time limit and an output cap;
+# NeutraliseStudentContent makes student HTML, JavaScript and links inert before formgrader
+# or a feedback page shows them.
 c.JudgeChecks.bundle_directory = os.path.join(here, "grading_bundle")
 c.Autograde.autograde_preprocessors = [
     GuardedExecute,
     JudgeChecks,
+    NeutraliseStudentContent,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -62,8 +73,22 @@ c.Autograde.autograde_preprocessors = [
 # A submission that deleted a test cell gets it back (and is judged on it).
 c.OverwriteCells.add_missing_cells = True
 # Before nbgrader copies a submission (following links as it does), links and special
-# files are removed from it: see autograder/hooks.py.
-c.Autograde.pre_convert_hook = "autograder.hooks.refuse_unsafe_entries"
+# files are removed from it; after, the outcome is remembered as autograder grade
+# remembers it (autograder/grading/hooks.py).
+c.Autograde.pre_convert_hook = "autograder.grading.hooks.refuse_unsafe_entries"
+c.Autograde.post_convert_hook = "autograder.grading.hooks.remember_outcome"
+
+# Feedback pages (nbgrader generate_feedback and formgrader's button) show verdicts and a
+# summary, never hidden tests; no student HTML or script runs in them (autograder/reporting/feedback.py).
+c.GenerateFeedback.preprocessors = [GetGradesForFeedback, FeedbackView]
+c.GenerateFeedback.exporter_class = FeedbackExporter
+
+# `nbgrader export` writes quoted CSV that no spreadsheet evaluates as formulas.
+c.ExportApp.plugin_class = SafeCsvExportPlugin
+
+# `nbgrader collect` copies plain regular files only and refuses unsafe student ids
+# (autograder/grading/exchange.py).
+c.ExchangeFactory.collect = SafeExchangeCollect
 
 # Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
 # limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).

@@ -58,7 +58,7 @@ def _grade(course, args):
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     report = grade(course, args.assignment, options)
-    csv_path = export_csv(course, args.assignment)
+    csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == "not collected"])
     if args.json:
         print(json_report(report))
     else:
@@ -71,12 +71,27 @@ def _grade(course, args):
 
 
 def _feedback(course, args):
-    from .grading.state import graded_students
-    from .reporting.feedback import write_all_feedback
+    from .reporting.feedback import feedback_students, write_all_feedback
 
-    students = graded_students(course, args.assignment)
+    course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    students, skipped = feedback_students(course, args.assignment)
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
-    print(f"wrote {len(paths)} feedback page(s) in feedback/<student>/{args.assignment}/")
+    for student, why in skipped:
+        print(f"no feedback for {student}: {why}", file=sys.stderr)
+    print(f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in "
+          f"feedback/<student>/{args.assignment}/")
+    return 0
+
+
+def _report(course, args):
+    import os
+
+    from .reporting.class_report import write_class_report
+
+    course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    path = write_class_report(course, args.assignment)
+    print(f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
+          f"per-check failure rates in {args.assignment}_checks.csv)")
     return 0
 
 
@@ -93,9 +108,9 @@ def _rescore(course, args):
 
 
 def _check(course, args):
-    from .grading.check import check, check_result, format_check
+    from .grading.check import check, check_result, course_at, format_check
 
-    mode, outcome = check(args.notebook)
+    mode, outcome = check(args.notebook, course_at(args.course_dir), args.assignment)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
     return 0 if outcome.graded else 1
 
@@ -175,6 +190,10 @@ def build_parser():
         "nbgrader's own feedback would show).")
     feedback.add_argument("--workers", type=_positive(int))
 
+    _command(commands, "report", _report, "the class report: grade distribution, hardest questions and "
+             "checks, common mistakes, run times, what could not be graded",
+             "Write reports/<assignment>_report.html (figures, no script) and the same numbers as "
+             "_report.json and _checks.csv, from the gradebook and the grader's state files.")
     rescoring = _command(
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
@@ -185,8 +204,11 @@ def build_parser():
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",
         "Grade one notebook: public checks only when run by a student, every check (hidden ones "
-        "too) when run inside the course directory by an instructor.", needs_course=False, assignment=False)
+        "too) when run by an instructor in the course directory (or with --course-dir). The "
+        "course is never looked for from the notebook's location.", needs_course=False, assignment=False)
     checking.add_argument("notebook")
+    checking.add_argument("--assignment", help="the assignment to check against (default: the notebook's "
+                          "folder name), for instructors")
     checking.add_argument("--json", action="store_true")
 
     demo = _command(

@@ -6,12 +6,15 @@ all run student notebooks under the same rules:
 
 - the whole notebook gets ``c.Autograder.notebook_timeout`` seconds; when they run out,
   the kernel's whole process tree is killed (children a submission forked included);
-- its output is capped at ``c.Autograder.max_output_bytes``; what comes after is dropped;
-- a kernel that dies or runs out of time never fails the run: the cell where it
-  happened gets an error output saying so, later cells keep no outputs, and the
-  outcome is kept in ``status`` / ``message`` for whoever reports it.
+- everything the kernel sends (streams, display data and display updates, output
+  metadata, errors, ...) counts towards ``c.Autograder.max_output_bytes``; when the
+  notebook reaches it, the kernel is stopped;
+- a kernel that dies, runs out of time or floods its output never fails the run: the
+  cell where it happened gets an error output saying so, later cells keep no
+  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it.
 """
 
+import logging
 import threading
 import time
 
@@ -23,16 +26,32 @@ from nbgrader.preprocessors import Execute
 from .settings import Autograder
 
 
+def _size(node):
+    """Roughly how many bytes a decoded message holds: every string, key and value counted."""
+    if isinstance(node, str):
+        return len(node)
+    if isinstance(node, dict):
+        return sum(len(str(key)) + _size(value) for key, value in node.items())
+    if isinstance(node, (list, tuple)):
+        return sum(_size(item) for item in node)
+    return 8
+
+
 class GuardedExecute(Execute):
     """``Execute`` under a notebook deadline and an output cap; never raises on a dead kernel."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        # nbclient logs every kernel message at DEBUG; formgrader's pop-up shows the app's
+        # DEBUG log, which made it megabytes long. Execution reports from INFO up.
+        self.log = self.log.getChild("execute")
+        self.log.setLevel(max(logging.INFO, self.log.getEffectiveLevel()))
         self.settings = Autograder(config=self.config)
         self.status, self.message = "ok", ""
         self.first_cell_started = None
         self.current_cell = None
         self.output_bytes = 0
+        self.output_limit_reached = False
         self.on_cell_start = self._note_cell_start  # nbclient's hook
 
     def preprocess(self, nb, resources, km=None):
@@ -47,7 +66,10 @@ class GuardedExecute(Execute):
         try:
             super().preprocess(nb, resources, km=km)
         except DeadKernelError:
-            if deadline_passed.is_set():
+            if self.output_limit_reached:
+                self._stopped(nb, "output limit", f"output limit ({self.settings.max_output_bytes} bytes) reached "
+                              f"in cell {self.current_cell}: the kernel was stopped")
+            elif deadline_passed.is_set():
                 self._stopped(nb, "timeout", f"notebook time limit ({self.settings.notebook_timeout:g} s) "
                               f"reached in cell {self.current_cell}")
             else:
@@ -66,19 +88,16 @@ class GuardedExecute(Execute):
             nb.cells[self.current_cell].outputs.append(nbformat.v4.new_output(
                 "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]))
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep outputs until the notebook has produced max_output_bytes, then drop the rest."""
-        content = msg.get("content", {})
-        self.output_bytes += len(str(content.get("text", ""))) + sum(
-            len(str(value)) for value in content.get("data", {}).values())
-        limit = self.settings.max_output_bytes
-        if self.output_bytes <= limit:
-            return super().output(outs, msg, display_id, cell_index)
-        if not any(o.get("name") == "stderr" and "output limit" in o.get("text", "") for o in outs):
-            outs.append(nbformat.v4.new_output(
-                "stream", name="stderr",
-                text=f"[autograder] output limit ({limit} bytes) reached; further output dropped\n"))
-        return None
+    def process_message(self, msg, cell, cell_index):
+        """Count every message the kernel sends; past the cap, stop the kernel and keep nothing more."""
+        if self.output_limit_reached:
+            return None
+        self.output_bytes += _size(msg.get("content"))
+        if self.output_bytes > self.settings.max_output_bytes:
+            self.output_limit_reached = True
+            self.stop()
+            return None
+        return super().process_message(msg, cell, cell_index)
 
     def _note_cell_start(self, cell, cell_index):
         if self.first_cell_started is None:

@@ -39,6 +39,30 @@ def unsafe_name_reason(name):
     return None
 
 
+def shown(name):
+    """A name as it may be printed: as is when plain, else quoted with its odd characters escaped."""
+    return name if unsafe_name_reason(name) is None and name.isprintable() else repr(name)
+
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def unsafe_student_id(name):
+    """Why ``name`` cannot be a student id, or None: ids become folder names, gradebook keys
+    and CSV cells, so they must be plain."""
+    reason = unsafe_name_reason(name)
+    if reason is not None:
+        return reason
+    if name.startswith("."):
+        return "a name starting with a dot (hidden)"
+    if name.startswith(FORMULA_PREFIXES):
+        return "a name starting with a spreadsheet formula character (= + - @)"
+    if len(name) > 128:
+        return "a name longer than 128 characters"
+    return None
+
+
 def _kind(mode):
     for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
@@ -63,6 +87,14 @@ def _read_one(path, info, limit):
         return b"".join(chunks)
     finally:
         os.close(descriptor)
+
+
+def read_regular_file(path, max_bytes=64 * MiB):
+    """The bytes of one plain regular file; OSError when it is a link, special, or too large."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{os.path.basename(path)} is {_kind(info.st_mode)}, not a regular file")
+    return _read_one(path, info, max_bytes)
 
 
 def read_regular_files(folder, max_file_bytes=64 * MiB, max_total_bytes=256 * MiB, max_files=1000):
@@ -99,6 +131,8 @@ def read_regular_files(folder, max_file_bytes=64 * MiB, max_total_bytes=256 * Mi
                 reason = "a hard link (the same file exists elsewhere)"
             elif reason is None and len(contents.files) >= max_files:
                 reason = f"more than {max_files} files"
+            elif reason is None and info.st_size > max_file_bytes:
+                reason = f"larger than {max_file_bytes} bytes"
             elif reason is None and contents.size + info.st_size > max_total_bytes:
                 reason = f"the files together exceed {max_total_bytes} bytes"
             if reason is None:

@@ -84,8 +84,8 @@ def _judge_accuracy(spec, record):
         params = {str(key): decode_value(array) for key, array in value.items()}
         X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
         accuracy = mlp_accuracy(params, X, y)
-    except (ValueError, KeyError, TypeError) as problem:
-        return Verdict(spec["name"], False, f"unusable parameters: {problem}")
+    except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, it is only a failed check
+        return Verdict(spec["name"], False, f"unusable parameters: {type(problem).__name__}: {problem}"[:200])
     passed = bool(accuracy >= spec["threshold"])
     return Verdict(spec["name"], passed, f"accuracy {accuracy:.4f} (needs at least {spec['threshold']})")
 
@@ -122,8 +122,8 @@ def judge_check(spec, records):
         raise ValueError(f"unknown check kind {spec['kind']!r} in the grading bundle")
     try:
         actual = decode_value(mine[0].get("value"))
-    except (ValueError, KeyError, TypeError) as problem:
-        return Verdict(spec["name"], False, f"unusable value: {problem}")
+    except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, it is only a failed check
+        return Verdict(spec["name"], False, f"unusable value: {type(problem).__name__}: {problem}"[:200])
     return _judge_close(spec, actual)
 
 

@@ -40,6 +40,8 @@ import sys
 import tempfile
 
 import psutil
+import zmq
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 
 from .errors import SandboxUnavailable
@@ -158,6 +160,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             shutil.copy(cache, self._matplotlib_dir)
         return await super()._async_pre_start_kernel(**kw)
 
+    def client(self, **kwargs):
+        """A client whose sockets refuse any single message larger than the notebook's output cap.
+
+        The cap on what a notebook may print is counted message by message after they
+        arrive; this stops one enormous message from being received at all.
+        """
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, self.settings.max_output_bytes + 2**20)
+        client = super().client(context=context, **kwargs)
+        client._created_context = True  # the client destroys the context with itself
+        return client
+
     def _copy_working_folder(self, source):
         """The regular files of ``source`` (no notebooks) into the private working copy."""
         contents = read_regular_files(source, max_total_bytes=self.settings.scratch_size)
@@ -249,10 +263,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
-            "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
         }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"):
-            if name in os.environ:  # the machine's BLAS settings, unchanged
+        # How nbgrader runs the notebook (autograde, validate), and the machine's BLAS settings, unchanged.
+        for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                     "OPENBLAS_NUM_THREADS"):
+            if name in os.environ:
                 environment[name] = os.environ[name]
         for name, value in environment.items():
             args += ["--setenv", name, value]

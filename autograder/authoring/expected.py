@@ -17,7 +17,7 @@ from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
 from ..checks import decode_value, encode_value, mlp_accuracy
-from ..environments import kernel_environment
+from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import ReleaseError
 from ..judge import is_scored, judge_cell, records_in_outputs
 from ..regions import strip_hidden_tests
@@ -33,6 +33,7 @@ def execute_in_scratch_copy(notebook_path, timeout):
             nb,
             timeout=timeout,
             kernel_name="python3",
+            extra_arguments=QUIET_KERNEL,
             resources={"metadata": {"path": workdir}},
         )
         # nbclient passes kernel keyword arguments through to the kernel launch.

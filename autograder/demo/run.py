@@ -3,7 +3,7 @@
 Copies the course into ``outputs/demo``, releases ``fc_nets``, writes a class of
 sample submissions (correct ones in several styles, one common mistake each, a
 broken notebook, an infinite loop, ...), grades them in parallel, and writes the
-CSV export and per-student feedback. The repository's own folders stay untouched.
+CSV export, per-student feedback and the class report. The repository's own folders stay untouched.
 """
 
 import os
@@ -12,9 +12,9 @@ import shutil
 from ..authoring.release import release
 from ..course import copy_instructor_files
 from ..grading.batch import GradingOptions, grade
-from ..grading.state import graded_students
+from ..reporting.class_report import write_class_report
 from ..reporting.export import export_csv
-from ..reporting.feedback import write_all_feedback
+from ..reporting.feedback import feedback_students, write_all_feedback
 from .sample_class import write_sample_class
 
 ASSIGNMENT = "fc_nets"
@@ -36,8 +36,9 @@ def run_demo(course, target, workers, log=print):
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)
 
-    csv_path = export_csv(demo, ASSIGNMENT)
-    write_all_feedback(demo, ASSIGNMENT, graded_students(demo, ASSIGNMENT), workers)
+    csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == "not collected"])
+    write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
+    report_path = write_class_report(demo, ASSIGNMENT)
 
     width = max(len(s) for s in kinds)
     log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")
@@ -49,4 +50,5 @@ def run_demo(course, target, workers, log=print):
         "graded (on purpose: broken JSON, empty and misplaced folders)")
     log(f"grades: {os.path.relpath(csv_path)}")
     log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{ASSIGNMENT}/")
+    log(f"class report: {os.path.relpath(report_path)}")
     return report

@@ -16,11 +16,10 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from tqdm import tqdm
-
 from ..errors import BundleError
+from ..progress import progress
 from ..sandbox import UNSAFE_ENV, check_sandbox_available
-from .collect import collect_folder, collect_zip, content_hash, submission_files
+from .collect import collect_folder, collect_zip, content_hash, submission_timestamp
 from .pipeline import GradingPipeline
 from .state import Outcome, read_state
 from .worker import execute_submission
@@ -189,45 +188,52 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
     pending = []
     for submission in _collect(course, assignment, options, staging):
-        if submission.folder is None:  # nothing we could record under a student
+        if submission.status == "not collected":  # nothing we could record under a student
             report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
             continue
-        digest = content_hash(submission_files(submission.folder), version)
+        files, refused = submission.read() if submission.folder else ({}, [])
+        submission.notes += [f"refused {entry}" for entry in refused]
+        timestamp, timestamp_problem = submission_timestamp(files)
+        digest = content_hash(files, version)
         state = read_state(course, submission.student, assignment)
         if not options.force and state and state.content_hash == digest:
             report.skipped.append(state)
-        elif submission.problem:
-            _timed(report, writer.add_problem, submission.student, submission.problem, submission.status, digest)
+        elif submission.problem or timestamp_problem:
+            _timed(report, writer.add_problem, submission.student, submission.problem or timestamp_problem,
+                   submission.status or "invalid", digest, submission.notes)
         else:
-            pending.append(submission)
+            pending.append((submission, timestamp))
     report.outcomes += _timed(report, writer.flush)
 
     def jobs():
-        for submission in pending:  # read again here, so that only queued jobs sit in memory
-            files = submission_files(submission.folder)
-            yield pipeline.job(submission.student, files, snapshots, restored, digest=content_hash(files, version),
+        for submission, timestamp in pending:  # read again here, so that only queued jobs sit in memory
+            files, _ = submission.read()
+            job = pipeline.job(submission.student, files, snapshots, restored, digest=content_hash(files, version),
                                unsafe_no_sandbox=options.unsafe_no_sandbox, bundles=writer.bundles)
+            intake[job.student] = (timestamp, submission.notes)
+            yield job
 
-    return len(pending), jobs()
+    intake = {}  # student -> (timestamp, notes) of the jobs handed out, for the writer
+    return len(pending), jobs(), intake
 
 
 def _grade_jobs(assignment, options, jobs, pool, writer, report):
-    count, jobs = jobs
-    progress = tqdm(total=count, disable=not options.progress, unit="submission",
-                    desc=f"grading {assignment}", dynamic_ncols=True)
+    count, jobs, intake = jobs
+    bar = progress(count, f"grading {assignment}", enabled=options.progress)
     counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
-    progress.set_postfix(counts)
+    bar.set_postfix(counts)
     for group in _windowed(pool, jobs):
         failed = [(job, result) for job, result in group if isinstance(result, BaseException)]
         for job, result in group:
+            timestamp, notes = intake.pop(job.student)
             if not isinstance(result, BaseException):
-                _timed(report, writer.add, job, result)
+                _timed(report, writer.add, job, result, timestamp, notes)
         outcomes = _timed(report, writer.flush)
         # After the successes are recorded: describing a failure checks the cluster, which may stop the run.
         outcomes += [Outcome(job.student, "error", pool.describe_failure(error)) for job, error in failed]
         report.outcomes += outcomes
         for outcome in outcomes:
             counts["graded" if outcome.graded else "failed"] += 1
-        progress.set_postfix(counts)
-        progress.update(len(outcomes))
-    progress.close()
+        bar.set_postfix(counts)
+        bar.update(len(outcomes))
+    bar.close()

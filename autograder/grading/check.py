@@ -1,57 +1,76 @@
 """``autograder check NOTEBOOK``: grade one notebook and print each check's verdict.
 
-Run by a student (no grading bundle around), it runs the notebook as it is and
+Run by a student (outside any course directory), it runs the notebook as it is and
 judges the public checks against the ``public_checks.json`` shipped with the
-release. Run by an instructor inside the course directory, it grades the notebook
-exactly as ``autograder grade`` would (hidden tests restored, every check), without
-touching the gradebook.
+release. Run by an instructor in the course directory (or with ``--course-dir``), it
+grades the notebook exactly as ``autograder grade`` would (sandboxed, hidden tests
+restored, every check), without touching the gradebook. The course is never looked
+for from the notebook's location, and a notebook run as root is always sandboxed.
 """
 
 import json
 import os
-import shutil
 import tempfile
 
 import nbformat
 from nbclient import NotebookClient
 
-from ..bundle import bundle_path
 from ..checks import PUBLIC_CHECKS_FILE
-from ..course import find_course
-from ..environments import kernel_environment
+from ..course import CONFIG_FILE, Course, find_course
+from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import CourseError
+from ..files import MiB, read_regular_file, read_regular_files, write_files
 from ..judge import judge_check, records_in_outputs
+from ..sandbox import SandboxedKernelManager, check_sandbox_available
 from ..settings import Autograder
 from .pipeline import GradingPipeline
 from .state import Outcome, submission_status
 from .worker import execute_submission
 
+MAX_NOTEBOOK_BYTES = 64 * MiB
 INSTRUCTOR_MODE = "instructor"
 STUDENT_MODE = "student (public checks only)"
 
 
-def _instructor_course(path):
-    """The course whose grading bundle covers this notebook, or None."""
+def course_at(course_dir=None):
+    """The course ``check`` works for: ``course_dir`` when given, else the working directory
+    itself when it holds nbgrader_config.py, else None (a student checking their own work).
+
+    Never the notebook's own folder or anything above it: a submission may carry an
+    nbgrader_config.py of its own, and loading it would run the student's code as us.
+    """
+    if course_dir is not None:
+        return find_course(course_dir)
+    return Course(os.getcwd()) if os.path.isfile(os.path.join(os.getcwd(), CONFIG_FILE)) else None
+
+
+def _assignment_of(course, path, assignment):
+    """The assignment a notebook is checked against: given, or its folder's name if the course has it."""
+    assignment = assignment or os.path.basename(os.path.dirname(os.path.abspath(path)))
+    if assignment not in course.assignments():
+        raise CourseError(
+            f"Cannot tell which assignment {path} belongs to: {assignment!r} is not one of this course's "
+            f"({', '.join(course.assignments()) or 'none'}). Pass --assignment.")
+    return assignment
+
+
+def _read_notebook_file(path):
     try:
-        course = find_course(os.path.dirname(os.path.abspath(path)))
-    except CourseError:
-        try:
-            course = find_course()
-        except CourseError:
-            return None
-    assignment = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    name = os.path.splitext(os.path.basename(path))[0]
-    return course if os.path.exists(bundle_path(course.bundle_dir, assignment, name)) else None
+        return read_regular_file(path, max_bytes=MAX_NOTEBOOK_BYTES)
+    except OSError as error:
+        raise CourseError(f"{path}: cannot be checked: {error.strerror or error}") from None
 
 
-def check_as_instructor(course, path):
-    assignment = os.path.basename(os.path.dirname(os.path.abspath(path)))
+def check_as_instructor(course, path, assignment=None):
+    assignment = _assignment_of(course, path, assignment)
     name = os.path.splitext(os.path.basename(path))[0]
     pipeline = GradingPipeline(course, assignment)
-    with open(path, "rb") as f:
-        files = {os.path.basename(path): f.read()}
-    snapshots = {name: pipeline.snapshots()[name]}
-    run = execute_submission(pipeline.job("check", files, snapshots, pipeline.restored_files()))
+    snapshots = pipeline.snapshots()
+    if name not in snapshots:
+        raise CourseError(f"{path}: {assignment} has no notebook named {name}.ipynb "
+                          f"(its notebooks: {', '.join(sorted(snapshots))}).")
+    files = {f"{name}.ipynb": _read_notebook_file(path)}
+    run = execute_submission(pipeline.job("check", files, {name: snapshots[name]}, pipeline.restored_files()))
     notebook_run = run.notebooks[name]
     outcome = Outcome("check", submission_status(run.notebooks), notebook_run.message)
     if notebook_run.notebook is None:
@@ -63,33 +82,43 @@ def check_as_instructor(course, path):
     return INSTRUCTOR_MODE, outcome
 
 
+def _student_kernel_manager():
+    """A student runs their own notebook as themselves; as root it is someone else's: sandbox it."""
+    if os.geteuid() != 0:
+        return {}
+    check_sandbox_available()
+    return {"kernel_manager_class": SandboxedKernelManager}
+
+
 def check_as_student(path):
     folder = os.path.dirname(os.path.abspath(path))
+    contents = read_regular_files(folder)
     try:
-        with open(os.path.join(folder, PUBLIC_CHECKS_FILE)) as f:
-            public = json.load(f)
-    except (OSError, ValueError):
+        public = json.loads(contents.files[PUBLIC_CHECKS_FILE])
+        nb = nbformat.reads(_read_notebook_file(path).decode("utf-8"), as_version=4)
+    except KeyError:
         raise CourseError(
             f"No {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
             "assignment folder you were given.") from None
-    nb = nbformat.read(path, as_version=4)
+    except ValueError as error:
+        raise CourseError(f"{path} or its {PUBLIC_CHECKS_FILE} is not valid: {error}") from None
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
-        workdir = os.path.join(scratch, "work")
-        shutil.copytree(folder, workdir)
+        write_files(scratch, contents.files)
         NotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": workdir}}).execute(env=kernel_environment())
+                       extra_arguments=QUIET_KERNEL,
+                       resources={"metadata": {"path": scratch}}, **_student_kernel_manager(),
+                       ).execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]
     verdicts = [judge_check({"name": n, **spec}, records) for n, spec in sorted(public.items())]
     return STUDENT_MODE, Outcome("check", "graded", score=sum(v.passed for v in verdicts),
                                  max_score=len(verdicts), checks=[v.to_dict() for v in verdicts])
 
 
-def check(path):
-    """(mode, Outcome) for one notebook."""
-    if not os.path.isfile(path):
-        raise CourseError(f"{path} is not a file: give the path of a notebook (.ipynb).")
-    course = _instructor_course(path)
-    return check_as_instructor(course, path) if course else check_as_student(path)
+def check(path, course=None, assignment=None):
+    """(mode, Outcome) for one notebook: every check for a course's instructor, else the public ones."""
+    if not os.path.isfile(path) or not path.endswith(".ipynb"):
+        raise CourseError(f"{path} is not a notebook file: give the path of a notebook (.ipynb).")
+    return check_as_instructor(course, path, assignment) if course else check_as_student(path)
 
 
 def check_result(mode, outcome):
@@ -98,10 +127,13 @@ def check_result(mode, outcome):
 
 
 def format_check(mode, outcome):
-    lines = [f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['message']}" for c in outcome.checks]
+    """The summary first (score, failed checks), then one line per check, failures first."""
+    unit = "checks passed" if mode == STUDENT_MODE else "points"
+    failed = [c for c in outcome.checks if not c["passed"]]
+    lines = [f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}, {len(failed)} failed check(s)"
+             if outcome.max_score is not None else f"{mode}: {outcome.status}"]
     if outcome.message:
         lines.append(outcome.message)
-    unit = "checks passed" if mode == STUDENT_MODE else "points"
-    lines.append(f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}"
-                 if outcome.max_score is not None else f"{mode}: {outcome.status}")
+    for c in failed + [c for c in outcome.checks if c["passed"]]:
+        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c.get('diagnosis') or c['message']}")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ class Job:
 class NotebookRun:
     """One notebook of a submission after execution (and judging, when the job asked for it).
 
-    status: "ok", "timeout" or "kernel died" (the notebook ran, maybe partly), or
+    status: "ok", "timeout", "output limit" or "kernel died" (the notebook ran, maybe partly), or
     "missing" / "invalid" (it could not run or be judged; ``notebook`` is then None).
     """
 

@@ -30,9 +30,9 @@ from traitlets.config import Config
 
 from ..bundle import load_bundle
 from ..errors import CourseError
+from ..files import read_regular_files
 from ..judge import judge_notebook, verdicts_in_notebook
 from ..preprocessors import JudgeChecks
-from .collect import submission_files
 from .jobs import Job
 from .snapshot import gradebook_snapshots, snapshot_substitute
 
@@ -141,8 +141,8 @@ class GradingPipeline:
 
     def restored_files(self):
         """The release's own files (support package, public checks), restored over every submission."""
-        return {relative: data for relative, data in submission_files(self.course.release(self.assignment)).items()
-                if not relative.endswith(".ipynb")}
+        files = read_regular_files(self.course.release(self.assignment)).files
+        return {relative: data for relative, data in files.items() if not relative.endswith(".ipynb")}
 
     def version(self):
         """Hash of everything that decides a grade besides the submission itself."""
@@ -150,7 +150,7 @@ class GradingPipeline:
         folders = (self.course.source(self.assignment), self.course.release(self.assignment),
                    os.path.join(self.course.bundle_dir, self.assignment))
         for folder in folders:
-            for relative, data in sorted(submission_files(folder).items()):
+            for relative, data in sorted(read_regular_files(folder).files.items()):
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
         return digest.hexdigest()
 

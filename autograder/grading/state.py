@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
-GRADED_STATUSES = ("graded", "graded (time limit)", "graded (kernel died)")
+GRADED_STATUSES = ("graded", "graded (time limit)", "graded (output limit)", "graded (kernel died)")
 
 
 @dataclass
@@ -53,6 +53,8 @@ def submission_status(notebook_runs):
             return failed
     if "timeout" in statuses:
         return "graded (time limit)"
+    if "output limit" in statuses:
+        return "graded (output limit)"
     if "kernel died" in statuses:
         return "graded (kernel died)"
     return "graded"
@@ -92,11 +94,3 @@ def forget_state(course, student, assignment):
     except FileNotFoundError:
         pass
 
-
-def graded_students(course, assignment):
-    """Students whose submission of ``assignment`` has grades recorded."""
-    folder = os.path.join(course.root, "autograded")
-    if not os.path.isdir(folder):
-        return []
-    return [student for student in sorted(os.listdir(folder))
-            if (read_state(course, student, assignment) or Outcome(student, "")).graded]

@@ -87,18 +87,39 @@ def judge_run(nb, name, job, config, run):
     return run
 
 
+def _foreign_notebook(nb, snapshot):
+    """Why ``nb`` is not this assignment's notebook, or None.
+
+    A notebook of another assignment (or one never released by nbgrader) shares none of
+    this notebook's graded cells; graded as it is, every check would read "not recorded".
+    """
+    ours = {cell["name"] for cell in snapshot["source_cells"]}
+    theirs = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    theirs = [grade_id for grade_id in theirs if grade_id]
+    if ours and not ours.intersection(theirs):
+        if theirs:
+            return (f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
+                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; was another assignment's notebook submitted?")
+        return "has none of the assignment's cells: start from the notebook you were given"
+    return None
+
+
 def execute_notebook(folder, name, job):
     """Sanitise and execute one notebook of the submission in ``folder`` (and judge it)."""
     started = time.perf_counter()
     path = os.path.join(folder, f"{name}.ipynb")
     if not os.path.exists(path):
-        return NotebookRun("missing", f"no {name}.ipynb in the submission")
+        found = sorted(file for file in job.files if file.endswith(".ipynb"))
+        return NotebookRun("missing", f"no {name}.ipynb in the submission (found: {', '.join(found) or 'no notebook'})")
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
     except Exception as error:  # invalid JSON, wrong schema: anything nbformat refuses
         return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {_first_line(error)}")
 
+    foreign = _foreign_notebook(nb, job.snapshots[name])
+    if foreign:
+        return NotebookRun("invalid", f"{name}.ipynb {foreign}")
     config = Config(job.config)
     resources = notebook_resources(job.assignment, job.student, name, path=folder)
     resources["autograder_snapshot"] = job.snapshots[name]
@@ -113,7 +134,8 @@ def execute_notebook(folder, name, job):
     kernel_ready = (executor.first_cell_started or finished) - sanitized
     seconds = {"sanitize": sanitized - started, "kernel_start": kernel_ready,
                "execute": finished - sanitized - kernel_ready}
-    run = NotebookRun(executor.status, executor.message, seconds=seconds)
+    notes = resources.get("autograder_notes", [])  # e.g. a duplicated graded cell, graded once
+    run = NotebookRun(executor.status, "; ".join(filter(None, [executor.message, *notes])), seconds=seconds)
     if job.bundles is None:
         run.notebook = nbformat.writes(nb)
         return run

@@ -12,8 +12,8 @@ would store (see worker.py), so recording is only writing:
 
 Every step is idempotent and the state file comes last, so a run killed at any
 moment is finished by the next one, which records again whatever has no state file.
-A failure while recording one student (a ``timestamp.txt`` that is not a date, a
-file that cannot be written, rows the database refuses) marks that student
+A failure while recording one student (a file that cannot be written, graded cells
+the assignment does not have, rows the database refuses) marks that student
 ``invalid`` with the reason, and the batch goes on. A database or disk that cannot
 be written at all stops the run with one line (RecordingError).
 """
@@ -23,7 +23,6 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..errors import RecordingError
@@ -37,22 +36,6 @@ BATCH_SIZE = 100  # submissions per gradebook transaction at most
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 # Our own files in an autograded folder; a submission's files of these names are not copied.
 RESERVED_NAMES = {STATE_FILE, RECORDS_FILE}
-
-
-class RecordingProblem(Exception):
-    """Something about one submission that stops it from being recorded."""
-
-
-def submission_timestamp(files):
-    """The submission time from timestamp.txt, parsed as nbgrader parses it (naive UTC), or None."""
-    data = files.get("timestamp.txt")
-    text = data.decode("utf-8", errors="replace").strip() if data is not None else ""
-    if not text:
-        return None
-    try:
-        return parse_utc(text)
-    except (ValueError, OverflowError, TypeError):
-        raise RecordingProblem(f"timestamp.txt is not a date: {text[:60]!r}") from None
 
 
 @dataclass
@@ -83,10 +66,14 @@ class GradebookWriter:
         self.gradebook.close()
 
     # --- queueing -----------------------------------------------------------------------
-    def add(self, job, run):
-        """Queue a worker's SubmissionRun of ``job`` (files written now, rows at the next flush)."""
+    def add(self, job, run, timestamp=None, notes=()):
+        """Queue a worker's SubmissionRun of ``job`` (files written now, rows at the next flush).
+
+        ``timestamp``: when it was submitted (intake parsed timestamp.txt); ``notes``: what
+        intake refused or chose, for the outcome's message.
+        """
         try:
-            entry = self._entry(job, run)
+            entry = self._entry(job, run, timestamp, notes)
         except RecordingError:
             raise
         except Exception as error:  # noqa: BLE001 - one student's problem; the batch goes on
@@ -95,20 +82,19 @@ class GradebookWriter:
                                    content_hash=job.digest), None)
         self._queue(entry)
 
-    def add_problem(self, student, problem, status, content_hash):
+    def add_problem(self, student, problem, status, content_hash, notes=()):
         """Queue a submission that cannot be executed (e.g. an empty folder): left ungraded, as
         nbgrader leaves a submission with none of its notebooks."""
         self._clear_folder(student)
         rows = SubmissionRows(student, None, {name: NotebookRows("ungraded") for name in self.gradebook.notebooks})
-        self._queue(_Entry(Outcome(student, status, problem, content_hash=content_hash), rows))
+        self._queue(_Entry(Outcome(student, status, "; ".join([problem, *notes]), content_hash=content_hash), rows))
 
     def _queue(self, entry):
         self._pending.append(entry)
         if len(self._pending) >= self.batch_size:
             self._done += self._commit()
 
-    def _entry(self, job, run):
-        timestamp = submission_timestamp(job.files)
+    def _entry(self, job, run, timestamp, notes):
         notebooks, problems = self._notebook_rows(run), []
         for name, rows in notebooks.items():
             unknown = self.gradebook.unknown_cells(name, rows) if rows.state == "graded" else []
@@ -119,7 +105,7 @@ class GradebookWriter:
         self._write_folder(job, run)
         outcome = Outcome(
             student=job.student, status="invalid" if problems else submission_status(run.notebooks),
-            message="; ".join([r.message for r in run.notebooks.values() if r.message] + problems),
+            message="; ".join([r.message for r in run.notebooks.values() if r.message] + problems + list(notes)),
             checks=[check for r in run.notebooks.values() for check in r.checks], content_hash=job.digest,
             seconds=run.seconds, timings={name: r.seconds for name, r in run.notebooks.items()}, worker=run.worker,
             verdict_keys={name: {cell: self.keys[name][cell] for cell in r.judged if cell in self.keys.get(name, {})}

@@ -1,15 +1,12 @@
 """What a grading run tells people: the summary table, JSON, and the CSV export."""
 
-import csv
-import io
 import json
 import os
-import tempfile
 
 from nbgrader.api import Gradebook
-from nbgrader.plugins import CsvExportPlugin
 
 from ..grading.state import read_state
+from ..spreadsheet import COLUMNS, SafeCsvExportPlugin, write_csv
 
 
 def _score(outcome):
@@ -47,34 +44,29 @@ def json_report(report):
                        "record_seconds": report.record_seconds}, indent=1)
 
 
-def export_csv(course, assignment):
+def export_csv(course, assignment, uncollected=()):
     """nbgrader's CSV export plus a ``status`` column, in reports/<assignment>_grades.csv.
 
     The status comes from the grader's state file, so a submission that could not
-    be graded, or whose grading was interrupted, never reads as an honest zero.
-    Returns the file's path.
+    be graded, or whose grading was interrupted, never reads as an honest zero; the
+    ``uncollected`` outcomes (submissions no student could be recorded for: a refused id,
+    no folder for this assignment) get a row of their own. Quoted and safe to open in a
+    spreadsheet (see spreadsheet.py). Returns the file's path.
     """
-    with tempfile.TemporaryDirectory() as scratch:
-        plain = os.path.join(scratch, "grades.csv")
-        with Gradebook(course.db_url, course.course_id) as gb:
-            CsvExportPlugin(to=plain, assignment=[assignment]).export(gb)
-        with open(plain) as f:
-            rows = list(csv.DictReader(f))
+    with Gradebook(course.db_url, course.course_id) as gb:
+        rows = list(SafeCsvExportPlugin(assignment=[assignment]).rows(gb))
     for row in rows:
         state = read_state(course, row["student_id"], assignment)
         if state is not None:
             row["status"] = state.status
-        elif row["timestamp"] not in ("", "None"):
+        elif row["timestamp"]:
             row["status"] = "incomplete: grading was interrupted, run autograder grade again"
         else:
             row["status"] = "no submission"
-    buffer = io.StringIO()
-    fields = list(rows[0].keys()) if rows else ["student_id", "status"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    known = {row["student_id"] for row in rows}
+    rows += [{"assignment": assignment, "student_id": outcome.student, "status": f"{outcome.status}: {outcome.message}"}
+             for outcome in uncollected if outcome.student not in known]
     path = course.report(assignment, "grades.csv")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(buffer.getvalue())
+    write_csv(path, COLUMNS + ["status"], rows)
     return path

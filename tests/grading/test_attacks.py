@@ -1,26 +1,36 @@
-"""The attack corpus graded in one batch with honest submissions (see attack_corpus.py).
+"""The attack corpus graded in one batch with honest submissions (see attack_corpus.py),
+through `autograder grade` and through plain `nbgrader autograde` with our configuration.
 
-For every attack: no undeserved points, the honest submissions keep full marks,
-the gradebook and the course directory are intact, nothing is written outside the
-scratch copy, and the batch finishes.
+For every attack: no undeserved points; the honest submissions keep full marks; the course
+directory and the gradebook are intact; nothing is written outside the scratch copy (the
+host is searched for the marker); the batch finishes; no secret, forged verdict or hidden
+test reaches the feedback pages, the JSON report, the state files or the CSV; no page runs
+student script.
 """
 
 import hashlib
+import html.parser
 import json
+import os
 import shutil
 import socket
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
-from attack_corpus import ATTACKS, HONEST_STYLES
+from attack_corpus import ATTACKS, MARKER, SECRET
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
-from nbformat.v4 import new_code_cell
 
+from autograder.authoring.leaks import secret_lines
 from autograder.demo.sample_class import STYLES, apply, edit_solution, paste_reference
+from autograder.files import shown
+from autograder.spreadsheet import FORMULA_PREFIXES
 
 pytestmark = pytest.mark.slow
 LIMITS = ["--cell-timeout", "10", "--notebook-timeout", "45"]
+PLAIN_LIMITS = ["--Execute.timeout=8", "--Autograder.notebook_timeout=30"]
 UNTOUCHED_PATHS = ("nbgrader_config.py", "course", "source_assignments", "grading_bundle", "release")
 DETECTS_GRADING = (
     "out = x.reshape(x.shape[0], -1) @ w + b",
@@ -29,6 +39,9 @@ DETECTS_GRADING = (
     "        out = 0 * out  # behave differently when graded",
 )
 ALWAYS_WRONG = ("out = x.reshape(x.shape[0], -1) @ w + b", "out = 0 * (x.reshape(x.shape[0], -1) @ w + b)")
+HONEST = {"honest_reference": [], "honest_warnings_float32": ["warnings", "dot"]}
+LONG_HONEST_ID = "honest_" + "very_long_student_identifier_" * 3  # 97 characters: long socket paths once
+HOST_PLACES = ("/work", "/usr", "/etc", "/root", "/var/tmp", "/tmp")
 
 
 def tree_digest(root):
@@ -56,6 +69,15 @@ def tampered_metadata(released):
     nb.cells.remove(cells["test_affine_backward"])  # a test cell deleted
     nb.cells.remove(cells["test_softmax_loss"])  # and one moved to the top
     nb.cells.insert(0, cells["test_softmax_loss"])
+    return nb
+
+
+def duplicated_test_cell(pasted):
+    """An honest notebook in which a test cell was copy-pasted."""
+    nb = nbformat.from_dict(pasted)
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test_adam")
+    nb.cells.insert(index + 1, nbformat.from_dict(nb.cells[index]))
+    nb.cells[index + 1].id = "copy-of-test-adam"
     return nb
 
 
@@ -88,118 +110,309 @@ class ConnectionRecorder:
         self.server.close()
 
 
-@pytest.fixture(scope="module")
-def attacked(released_course, tmp_path_factory):
-    root = clone(released_course, tmp_path_factory.mktemp("attacks") / "course")
+def write_class(root, secret, port):
+    """The whole corpus and the honest submissions in root/submitted; returns attack name -> student id."""
     source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     pasted = paste_reference(released, source)
     submitted = root / "submitted"
-    victim = submitted / "honest_reference" / ASSIGNMENT
-    recorder = ConnectionRecorder()
-
-    notebooks = {name: apply(pasted, [e for s in styles for e in STYLES[s]])
-                 for name, styles in HONEST_STYLES.items()}
+    context = {"root": str(root), "victim": submitted / "honest_reference" / ASSIGNMENT, "secret": str(secret),
+               "port": str(port), "marker": MARKER, "slash": "/", "reference": str(root / "course"),
+               "bundle": str(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"),
+               "source_notebook": str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"),
+               "source_folder": str(root / "source_assignments" / ASSIGNMENT)}
     setup_index = next(i for i, c in enumerate(released.cells)
                        if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
-    for name, attack in ATTACKS.items():
-        nb = nbformat.from_dict(released)
-        code = attack["code"].replace("{root}", str(root)).replace("{victim}", str(victim))
-        nb.cells.insert(setup_index + 1, new_code_cell(code.replace("{port}", str(recorder.port))))
-        notebooks[name] = nb
+
+    def fill(text):
+        for key, value in context.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text
+
+    notebooks = {name: apply(pasted, [e for s in styles for e in STYLES[s]]) for name, styles in HONEST.items()}
+    notebooks["honest_duplicated_test_cell"] = duplicated_test_cell(pasted)
+    notebooks[LONG_HONEST_ID] = pasted
     notebooks["metadata_tampering"] = tampered_metadata(released)
     notebooks["detects_grading"] = edit_solution(pasted, "affine_forward", *DETECTS_GRADING)
     notebooks["always_wrong_control"] = edit_solution(pasted, "affine_forward", *ALWAYS_WRONG)
+    students = {name: name for name in notebooks}
+    for name, attack in ATTACKS.items():
+        nb = nbformat.from_dict(released)
+        if attack.code:
+            nb.cells.insert(setup_index + 1, new_code_cell(fill(attack.code)))
+        if attack.markdown:
+            nb.cells.insert(setup_index + 1, new_markdown_cell(attack.markdown))
+        students[name] = attack.student or name
+        notebooks[name] = attack.raw if attack.raw is not None else nb
 
-    for student, nb in notebooks.items():
-        folder = submitted / student / ASSIGNMENT
+    for name, nb in notebooks.items():
+        folder = submitted / students[name] / ASSIGNMENT
         shutil.copytree(root / "release" / ASSIGNMENT, folder)
-        nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-        for relative, text in ATTACKS.get(student, {}).get("files", {}).items():
-            (folder / relative).write_text(text)
+        if isinstance(nb, bytes):
+            (folder / f"{NOTEBOOK}.ipynb").write_bytes(nb)
+        else:
+            nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+        attack = ATTACKS.get(name)
+        if attack is not None:
+            for relative, text in attack.files.items():
+                (folder / relative).write_text(text)
+            if attack.shape is not None:
+                attack.shape(folder, context)
+    return students
 
+
+def marker_files():
+    """Every file on the usual writable parts of the host whose name carries the marker."""
+    found = []
+    for place in HOST_PLACES:
+        for current, dirs, names in os.walk(place):
+            dirs[:] = [d for d in dirs if d not in ("proc", ".git", ".venv", "node_modules")]
+            found += [os.path.join(current, n) for n in names + dirs if MARKER in n]
+    return found
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory):
+    path = tmp_path_factory.mktemp("host") / "root-only.txt"
+    path.write_text(SECRET)
+    path.chmod(0o600)
+    return path
+
+
+def grade_class(released_course, tmp_path_factory, secret, name, command):
+    root = clone(released_course, tmp_path_factory.mktemp(name) / "course")
+    recorder = ConnectionRecorder()
+    students = write_class(root, secret, recorder.port)
     before = tree_digest(root)
-    result = run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False)
+    result = command(root)
     recorder.close()
-    students = {s["student"]: s for s in json.loads(result.stdout)["students"]}
-    return root, result, students, before, recorder
+    return {"root": root, "result": result, "students": students, "before": before, "recorder": recorder}
 
 
-def cell_output(root, student, needle):
-    nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
-    for cell in nb.cells:
-        if needle in cell.source:
-            return "".join(o.get("text", "") for o in cell.get("outputs", []))
-    raise AssertionError(f"no cell with {needle!r}")
+@pytest.fixture(scope="module")
+def attacked(released_course, tmp_path_factory, secret):
+    run = grade_class(released_course, tmp_path_factory, secret, "attacks", lambda root: run_autograder(
+        root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False))
+    run["report"] = {s["student"]: s for s in json.loads(run["result"].stdout)["students"]}
+    run_autograder(run["root"], "feedback", ASSIGNMENT)
+    return run
 
 
-def test_the_batch_finishes_with_every_submission_graded(attacked):
-    root, result, students, _, _ = attacked
-    assert result.returncode == 0, result.stderr
-    expected = set(ATTACKS) | set(HONEST_STYLES) | {"metadata_tampering", "detects_grading",
-                                                    "always_wrong_control"}
-    assert set(students) == expected
-    assert all(s["status"].startswith("graded") for s in students.values()), {
-        n: s["status"] for n, s in students.items() if not s["status"].startswith("graded")}
+@pytest.fixture(scope="module")
+def attacked_plain(released_course, tmp_path_factory, secret):
+    import subprocess
+    import sys
+
+    def nbgrader(root, *args):
+        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True)
+
+    def command(root):
+        result = nbgrader(root, "autograde", ASSIGNMENT, *PLAIN_LIMITS)
+        nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+        nbgrader(root, "export", "--to", str(root / "plain_export.csv"))
+        return result
+
+    return grade_class(released_course, tmp_path_factory, secret, "plain-attacks", command)
+
+
+def test_the_batch_finishes_and_reports_every_submission(attacked):
+    report, students = attacked["report"], attacked["students"]
+    assert set(report) == {shown(student) for student in students.values()}
+    for name, attack in ATTACKS.items():
+        status = report[shown(students[name])]["status"]
+        if attack.intake is None:
+            assert status.startswith("graded"), (name, status, report[shown(students[name])]["message"])
+        else:
+            assert status == attack.intake, (name, status, report[shown(students[name])]["message"])
+    assert "Traceback" not in attacked["result"].stderr
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS) + ["metadata_tampering"])
 def test_no_attack_earns_a_point(attacked, attack):
-    _, _, students, _, _ = attacked
-    assert students[attack]["score"] == 0, students[attack]
-    assert students[attack]["max_score"] == 34  # points restored from the gradebook
+    entry = attacked["report"][shown(attacked["students"].get(attack, attack))]
+    assert entry["score"] in (0, None), entry
+    if entry["status"].startswith("graded"):
+        assert entry["max_score"] == 34  # points restored from the gradebook
 
 
 def test_honest_submissions_keep_full_marks(attacked):
-    _, _, students, _, _ = attacked
-    for name in HONEST_STYLES:
-        assert students[name]["score"] == 32, (name, students[name]["message"])
+    report = attacked["report"]
+    for name in list(HONEST) + ["honest_duplicated_test_cell", LONG_HONEST_ID]:
+        assert report[name]["score"] == 32, (name, report[name]["message"])
+    assert "copy of the graded cell 'test_adam'" in report["honest_duplicated_test_cell"]["message"]
 
 
 def test_detecting_the_grader_is_judged_on_what_it_computes(attacked):
-    _, _, students, _, _ = attacked
-    assert students["detects_grading"]["score"] == students["always_wrong_control"]["score"] < 32
+    report = attacked["report"]
+    assert report["detects_grading"]["score"] == report["always_wrong_control"]["score"] < 32
 
 
-def test_tampered_cells_are_restored_and_judged(attacked):
-    root, _, _, _, _ = attacked
-    scores = grades(root)["metadata_tampering"]
-    assert set(scores) >= {"test_adam", "test_sgd_momentum", "test_rmsprop", "test_relu_forward",
-                           "test_affine_backward", "test_softmax_loss"}
-    assert all(score == 0 for name, score in scores.items() if name.startswith("test_"))
+def test_intake_says_what_it_refused(attacked):
+    message = {name: attacked["report"][shown(attacked["students"][name])]["message"] for name in ATTACKS}
+    assert "symbolic link" in message["link_to_the_bundle"] and "hard link" in message["hard_link_to_the_bundle"]
+    assert "FIFO" in message["fifo_blocks_readers"] and "device" in message["device_file"]
+    assert "larger than" in message["huge_sparse_file"] and "more than 1000 files" in message["too_many_files"]
+    assert "control characters" in message["odd_file_names"] and "timestamp.txt" in message["timestamp_not_a_date"]
+    assert "formula" in message["id_formula_equals"] and "hidden" in message["id_hidden"]
+    assert "no FullyConnectedNets.ipynb" in message["notebook_is_a_link_to_the_source"]
 
 
-def test_course_directory_and_gradebook_are_intact(attacked):
-    root, _, students, before, _ = attacked
-    assert tree_digest(root) == before
-    assert not (root / "pwned").exists()
-    assert set(grades(root)) == set(students)
+def test_course_directory_gradebook_and_host_are_intact(attacked):
+    root = attacked["root"]
+    assert tree_digest(root) == attacked["before"]
+    assert marker_files() == []
+    graded = {shown(s) for s in attacked["students"].values()
+              if attacked["report"][shown(s)]["status"] not in ("not collected",)}
+    assert set(grades(root)) == graded
+
+
+def cell_text(root, student, needle):
+    nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    for cell in nb.cells:
+        if needle in cell.source:
+            return "".join(str(o.get("text", "")) + str(o.get("data", "")) for o in cell.get("outputs", []))
+    raise AssertionError(f"no cell with {needle!r}")
 
 
 def test_secrets_are_out_of_reach(attacked):
-    root, _, _, _, _ = attacked
-    printed = cell_output(root, "read_secrets", "targets = [")
-    assert printed.count("DENIED") == 6 and "READ" not in printed
-    assert "DENIED course" in cell_output(root, "import_reference_course", "from course.layers")
-    assert "course found: False" in cell_output(root, "shadow_support_modules", "shutil.rmtree")
+    root = attacked["root"]
+    printed = cell_text(root, "read_secrets", "targets = [")
+    assert printed.count("DENIED") == 7 and "READ" not in printed
+    assert "DENIED course" in cell_text(root, "import_reference_course", "from course.layers")
+    assert "course found: False" in cell_text(root, "shadow_support_modules", "shutil.rmtree")
+    for attack in ("link_to_the_bundle", "hard_link_to_the_bundle", "link_to_a_root_only_file",
+                   "hard_link_to_a_root_only_file", "link_to_the_host_root"):
+        assert "DENIED" in cell_text(root, attack, "except OSError"), attack
+    environment = cell_text(root, "read_environment", "os.environ")
+    assert "AUTOGRADER" not in environment and "gradebook" not in environment
 
 
 def test_nothing_is_written_outside_the_scratch_copy(attacked):
-    root, _, _, _, _ = attacked
-    printed = cell_output(root, "write_outside_scratch", "pwned")
-    assert printed.count("DENIED") == 6 and "WROTE" not in printed
-    assert not any(p.exists() for p in [root / "pwned", root.parent / "pwned"])
+    printed = cell_text(attacked["root"], "write_outside_scratch", "pwned")
+    assert printed.count("DENIED") == 8 and "WROTE" not in printed
 
 
 def test_no_network(attacked):
-    root, _, _, _, recorder = attacked
-    assert recorder.connections == 0
-    assert "DENIED network" in cell_output(root, "network_connection", "create_connection")
+    assert attacked["recorder"].connections == 0
+    assert "DENIED network" in cell_text(attacked["root"], "network_connection", "create_connection")
 
 
 def test_disruptive_submissions_are_stopped(attacked):
-    _, _, students, _, _ = attacked
-    assert students["os_exit"]["status"] == "graded (kernel died)"
-    assert students["kill_own_kernel"]["status"] == "graded (kernel died)"
-    assert students["infinite_loop_swallowing_interrupt"]["status"] == "graded (time limit)"
-    assert students["kill_everything_it_can"]["status"] in ("graded (time limit)", "graded (kernel died)")
+    report = attacked["report"]
+    assert report["os_exit"]["status"] == "graded (kernel died)"
+    assert report["kill_own_kernel"]["status"] == "graded (kernel died)"
+    assert report["infinite_loop_swallowing_interrupt"]["status"] == "graded (time limit)"
+    assert report["kill_everything_it_can"]["status"] in ("graded (time limit)", "graded (kernel died)")
+    for flood in ("display_update_flood", "output_metadata_flood", "error_text_flood"):
+        assert report[flood]["status"] == "graded (output limit)", flood
+    # Messages over the cap are refused by the socket itself; the cell then never completes.
+    for flood in ("print_100mb", "one_huge_message"):
+        assert report[flood]["status"] in ("graded (output limit)", "graded (time limit)"), flood
+    autograded = attacked["root"] / "autograded"
+    assert max(p.stat().st_size for p in autograded.rglob("*.ipynb")) < 40 * 2**20
+
+
+class ActiveContent(html.parser.HTMLParser):
+    """Collects anything in a page that could run script."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "object", "embed", "svg"):
+            self.found.append(tag)
+        for name, value in attrs:
+            value = (value or "").replace(" ", "").lower()
+            if name.startswith("on") or value.startswith(("javascript:", "vbscript:", "data:text")):
+                self.found.append(f"{tag} {name}={value[:40]}")
+
+
+def assert_safe_pages(root, pages):
+    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")], str(root / "course"))
+    hidden = [line for line, origin in hidden.items() if "hidden tests" in origin]
+    assert pages
+    for page in pages:
+        text = page.read_text(errors="replace")
+        parser = ActiveContent()
+        parser.feed(text)
+        assert parser.found == [], (page, parser.found)
+        assert SECRET not in text, page
+        assert "FORGED-VERDICT" not in text[: text.index("<main>")], page  # the summary
+        assert not [line for line in hidden if line in html.unescape(text)], page
+
+
+def test_feedback_pages_run_no_script_and_show_no_secrets(attacked):
+    root = attacked["root"]
+    assert_safe_pages(root, sorted((root / "feedback").rglob("*.html")))
+
+
+def test_what_instructors_open_shows_no_active_content_or_forged_verdicts(attacked):
+    root = attacked["root"]
+    for path in (root / "autograded").rglob("*.ipynb"):
+        nb = nbformat.read(path, 4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                assert "<" not in cell.source.replace("&lt;", ""), path
+            for output in cell.get("outputs", []):
+                kinds = set(output.get("data", {}))
+                assert not kinds & {"text/html", "application/javascript", "image/svg+xml", "text/markdown"} or (
+                    "nn_autograder" in output.get("metadata", {})), (path, kinds)
+        assert SECRET not in path.read_text(errors="replace")
+    for state in (root / "autograded").rglob(".autograder.json"):
+        text = state.read_text()
+        assert "FORGED-VERDICT" not in text and SECRET not in text
+    assert "FORGED-VERDICT" not in attacked["result"].stdout and SECRET not in attacked["result"].stdout
+    assert "SOURCE-OF-CELL" not in attacked["result"].stdout
+
+
+def assert_safe_csv(path):
+    import csv
+
+    with open(path, newline="") as f:
+        for row in csv.reader(f):
+            for cell in row:
+                assert not cell.startswith(FORMULA_PREFIXES) or _number(cell), (path, cell)
+
+
+def _number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def test_the_csv_export_is_safe(attacked):
+    assert_safe_csv(attacked["root"] / "reports" / f"{ASSIGNMENT}_grades.csv")
+
+
+# --- the same corpus through plain nbgrader autograde (and formgrader's buttons, which call it) ---
+def test_plain_nbgrader_gives_no_attack_a_point(attacked_plain):
+    scores = grades(attacked_plain["root"])
+    students = attacked_plain["students"]
+    for name in list(ATTACKS) + ["metadata_tampering"]:
+        student = students.get(name, name)
+        if student in scores:
+            earned = sum(s or 0 for cell, s in scores[student].items() if cell.startswith("test_"))
+            assert earned == 0, (name, scores[student])
+    for name in list(HONEST) + ["honest_duplicated_test_cell", LONG_HONEST_ID]:
+        assert sum(s or 0 for s in scores[name].values()) == 32, (name, scores[name])
+
+
+def test_plain_nbgrader_leaves_course_and_host_intact(attacked_plain):
+    root = attacked_plain["root"]
+    assert tree_digest(root) == attacked_plain["before"]
+    assert marker_files() == []
+    assert attacked_plain["recorder"].connections == 0
+    for path in (root / "autograded").rglob("*"):
+        assert not path.is_symlink(), path
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_plain_nbgrader_pages_and_exports_are_safe(attacked_plain):
+    root = attacked_plain["root"]
+    assert_safe_pages(root, sorted((root / "feedback").rglob("*.html")))
+    assert_safe_csv(root / "plain_export.csv")
+    assert not list(Path(root / "autograded").rglob(".kernel-*"))

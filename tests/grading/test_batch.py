@@ -35,6 +35,7 @@ def test_batch_finishes_and_reports_each_submission(graded_class):
     assert students["gus"]["status"] == "empty"
     assert students["hal"]["status"] == "not collected" and "found: fc_net" in students["hal"]["message"]
     assert students["fay"]["status"] == "graded (time limit)"
+    assert students["ivy"]["status"] == "invalid" and "not this assignment's notebook" in students["ivy"]["message"]
     assert "could not grade dee" in result.stderr and "could not grade hal" in result.stderr
     # Per-check verdicts are in the JSON.
     assert any(c["name"] == "fc_net_scores.scores" and not c["passed"] for c in students["cai"]["checks"])
@@ -60,6 +61,7 @@ def test_csv_has_a_status_column(graded_class):
     assert rows["ada"]["status"] == "graded" and float(rows["ada"]["score"]) == 32
     assert rows["dee"]["status"] == "invalid" and float(rows["dee"]["score"]) == 0
     assert rows["fay"]["status"] == "graded (time limit)"
+    assert rows["hal"]["status"].startswith("not collected: no fc_nets folder")  # no gradebook row, still listed
 
 
 def test_rerun_skips_every_unchanged_submission(graded_class):
@@ -67,7 +69,7 @@ def test_rerun_skips_every_unchanged_submission(graded_class):
     before = grades(root)
     again = run_autograder(root, "grade", ASSIGNMENT, "--json", *LIMITS, check=False)
     students = by_student(again)
-    recorded = {"ada", "ben", "cai", "dee", "eli", "fay", "gus"}
+    recorded = {"ada", "ben", "cai", "dee", "eli", "fay", "gus", "ivy"}
     assert {s for s, o in students.items() if o["status"] == "unchanged"} == recorded
     assert grades(root) == before
 
@@ -132,13 +134,20 @@ def test_zip_export_with_a_bad_file_name(graded_class, tmp_path):
     root = clone(graded_class[0], tmp_path / "course")
     archive = tmp_path / "export.zip"
     ada = graded_class[0] / "submitted" / "ada" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    ben = graded_class[0] / "submitted" / "ben" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     with zipfile.ZipFile(archive, "w") as z:
         z.write(ada, f"ada_late_1234_{NOTEBOOK}.ipynb")
         z.write(ada, f"{NOTEBOOK}.ipynb")  # no student in the name
+        z.write(ben, f"bob_1_{NOTEBOOK}.ipynb")  # Canvas: a first attempt (the untouched release)...
+        z.write(ada, f"bob_2_{NOTEBOOK}-1.ipynb")  # ... and a resubmission, the one to grade
+        z.write(ada, f"cy_1_{NOTEBOOK}.ipynb")
+        z.write(ben, f"cy_2_{NOTEBOOK}.ipynb")  # two files for one notebook: cannot tell which
     result = run_autograder(root, "grade", ASSIGNMENT, "--submissions", str(archive), "--json", *LIMITS,
                             check=False)
     students = by_student(result)
     assert students["ada"]["status"] == "graded" and students["ada"]["score"] == 32
+    assert students["bob"]["score"] == 32 and "the latest attempt" in students["bob"]["message"]
+    assert students["cy"]["status"] == "invalid" and "cannot tell which" in students["cy"]["message"]
     assert students[f"{NOTEBOOK}.ipynb"]["status"] == "not collected"
     assert "does not match the pattern" in students[f"{NOTEBOOK}.ipynb"]["message"]
 

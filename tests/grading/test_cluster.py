@@ -176,7 +176,7 @@ def test_a_scheduler_killed_mid_batch_then_a_rerun_finishes_the_batch(graded_cla
         err.seek(0)
         assert "lost the connection to the Dask scheduler" in err.read().strip().splitlines()[-1]
     recorded = {p.parent.parent.name for p in root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json")}
-    assert 3 <= len(recorded) < 7  # the kill came mid-batch
+    assert 3 <= len(recorded) < len(by_student(graded_class[1])) - 1  # mid-batch (one is never recorded)
 
     cluster.close()
     address = cluster.start_scheduler()

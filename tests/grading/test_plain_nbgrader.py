@@ -9,7 +9,7 @@ import shutil
 
 import nbformat
 import pytest
-from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_nbgrader
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_autograder, run_nbgrader
 from nbgrader.api import Gradebook
 
 from autograder.demo.sample_class import MISTAKES, apply, paste_reference
@@ -139,3 +139,17 @@ def test_release_in_the_repository_is_what_the_command_regenerates(graded):
         assert regenerated == committed, folder
         for relative in committed:
             assert (root / folder / relative).read_bytes() == (REPO_ROOT / folder / relative).read_bytes(), relative
+
+
+def test_plain_nbgrader_leaves_the_outcome_autograder_grade_would(graded):
+    """After nbgrader autograde (formgrader's button), the state file exists: the CSV shows the
+    status, autograder feedback renders the student, and autograder grade skips the unchanged."""
+    root, _ = graded
+    state = json.loads((root / "autograded" / "pasted" / ASSIGNMENT / ".autograder.json").read_text())
+    assert state["status"] == "graded" and state["score"] == 32 and state["max_score"] == 34
+    assert any(check["name"] == "adam.next_w" and check["passed"] for check in state["checks"])
+    result = run_autograder(root, "grade", ASSIGNMENT, "--json", check=False)
+    statuses = {s["student"]: s["status"] for s in json.loads(result.stdout)["students"]}
+    assert statuses == {student: "unchanged" for student in ("source", "untouched", "pasted", "relu_on_scores",
+                                                              "l2_without_last")}
+    assert not list((root / "autograded").rglob(".kernel-*"))

@@ -11,11 +11,11 @@ import shutil
 
 import nbformat
 import pytest
-from class_builder import write_class
+from class_builder import class_notebooks, write_class
 from gradebook_rows import differences, gradebook_rows
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from support import ASSIGNMENT, COURSE_ID, GRADING_LIMITS, NOTEBOOK, clone, grades, run_autograder
+from support import ASSIGNMENT, COURSE_ID, GRADING_LIMITS, NOTEBOOK, clone, grades, run_autograder, run_nbgrader
 
 from autograder.judge import is_verdict_output
 
@@ -116,3 +116,23 @@ def test_a_changed_set_of_test_cells_needs_a_regrade(graded_class, tmp_path):
         result.stderr)
     assert "autograder grade --force" in result.stderr
     assert grades(root) == before
+
+
+def test_a_submission_graded_by_plain_nbgrader_is_rescored_from_its_notebook(released_course, tmp_path):
+    """Formgrader's Autograde button (plain nbgrader) keeps the records in the notebook: the first
+    rescore reads them there, and keeps them beside it for the next one."""
+    root = clone(released_course, tmp_path / "course")
+    folder = root / "submitted" / "cai" / ASSIGNMENT
+    shutil.copytree(root / "release" / ASSIGNMENT, folder)
+    nbformat.write(class_notebooks(root)["cai"], folder / f"{NOTEBOOK}.ipynb")
+    run_nbgrader(root, "autograde", ASSIGNMENT)
+    assert grades(root)["cai"]["test_fc_net_scores"] == 0
+    bundle_file = root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"
+    bundle = json.loads(bundle_file.read_text())
+    for spec in bundle["cells"]["test_fc_net_scores"]:
+        spec["tol"] = 10.0
+    bundle_file.write_text(json.dumps(bundle))
+    run_autograder(root, "rescore", ASSIGNMENT)
+    assert grades(root)["cai"]["test_fc_net_scores"] == 2
+    assert state(root, "cai")["verdict_keys"][NOTEBOOK]
+    assert (root / "autograded" / "cai" / ASSIGNMENT / ".autograder-records.json").exists()

@@ -1,22 +1,21 @@
-"""Feedback pages: verdicts for the student, never hidden tests or expected values."""
+"""Feedback pages: the summary first, verdicts for the student, never hidden tests or expected values,
+the same page from `autograder feedback` and from nbgrader's own generate_feedback (formgrader's button)."""
 
 import html
 import json
+import shutil
 
 import pytest
-from support import ASSIGNMENT, NOTEBOOK
+from support import ASSIGNMENT, NOTEBOOK, run_nbgrader
 
 from autograder.authoring.leaks import secret_lines
 
 pytestmark = pytest.mark.slow
+CSP = 'http-equiv="Content-Security-Policy"'
 
 
-def test_feedback_shows_verdicts_but_no_hidden_tests_or_expected_values(graded_class):
-    root, _ = graded_class
-    page = html.unescape((root / "feedback" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
-    assert "fc_net_scores.scores" in page and "FAIL" in page and "relative error" in page
-    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")],
-                          str(root / "course"))
+def assert_no_secrets(root, page):
+    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")], str(root / "course"))
     leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
     assert leaked == []
     with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:
@@ -25,3 +24,32 @@ def test_feedback_shows_verdicts_but_no_hidden_tests_or_expected_values(graded_c
         for spec in specs:
             if not spec["public"] and len(spec["expected"]["data"]) >= 16:
                 assert spec["expected"]["data"] not in page
+
+
+def test_feedback_opens_with_the_total_and_a_line_per_question(graded_class):
+    root, _ = graded_class
+    page = (root / "feedback" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    assert CSP in page and "<script" not in page
+    summary = html.unescape(page[: page.index("<main>")])
+    assert "Total: " in summary and "/ 34" in summary
+    assert "test_fc_net_scores" in summary and "checks failed; first: fc_net_scores" in summary
+    assert "inline_question_adagrad" in summary and "graded by hand: not graded yet" in summary
+    assert "fc_net_scores.scores" in html.unescape(page) and "FAIL" in page
+    assert_no_secrets(root, html.unescape(page))
+    assert len(page) < 400_000
+
+
+def test_a_timeout_says_where_and_what_the_limit_was(graded_class):
+    root, _ = graded_class
+    page = html.unescape((root / "feedback" / "fay" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
+    summary = page[: page.index("<main>")]
+    assert "time limit" in summary and "in cell" in summary and "did not run" in summary
+
+
+def test_formgraders_generate_feedback_makes_the_same_safe_page(graded_class, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(graded_class[0], root, ignore=shutil.ignore_patterns("feedback"))
+    run_nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    page = (root / "feedback" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    assert CSP in page and "<script" not in page and "Total: " in page
+    assert_no_secrets(root, html.unescape(page))
