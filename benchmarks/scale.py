@@ -137,9 +137,9 @@ def main(argv=None):
             server_context = postgres_server(durable=True)
         else:
             server_context = nullcontext(None)
-        with server_context as db_url:
-            if db_url:
-                os.environ["AUTOGRADER_DB_URL"] = db_url
+        with server_context as postgres:
+            if postgres:
+                os.environ["AUTOGRADER_DB_URL"] = postgres.create_database("scale")
             make_course(root, 0)
             course = Course(root)
             print(f"{args.submissions} submissions into {course.db_url.split('?')[0].split(':')[0]}; "

@@ -54,7 +54,7 @@ def take_records(nb, grade_ids):
 
 
 def records_in_notebook(nb, grade_ids):
-    """The record outputs of the cells ``grade_ids`` (a notebook graded before records were kept)."""
+    """The record outputs of the cells ``grade_ids`` still in a notebook (plain nbgrader keeps them there)."""
     return take_records(nbformat.from_dict(nb), grade_ids)
 
 
@@ -75,9 +75,12 @@ def read_store(path):
             store = json.load(f)
     except (OSError, ValueError):
         return None
-    if not isinstance(store, dict) or store.get("format") != FORMAT or not isinstance(store.get("notebooks"), dict):
+    notebooks = store.get("notebooks") if isinstance(store, dict) and store.get("format") == FORMAT else None
+    if not isinstance(notebooks, dict) or not all(
+            isinstance(cells, dict) and all(isinstance(outputs, list) for outputs in cells.values())
+            for cells in notebooks.values()):
         return None
-    return store["notebooks"]
+    return notebooks
 
 
 def judge_code_digest():

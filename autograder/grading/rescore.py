@@ -9,10 +9,11 @@ verdict changed) and writes the state files last. The grades are those a full
 regrade would store: the same judge on the same records, with the current bundle
 and the gradebook's current points.
 
-A submission graded before its values were kept (or by plain ``nbgrader
-autograde``) is read from its autograded notebook, once: its records are kept from
-then on. One that cannot be rescored (the bundle's set of test cells changed, its
-values were too large to keep) is reported, and needs ``autograder grade --force``.
+A submission graded by plain ``nbgrader autograde`` (formgrader's Autograde button)
+still has its records in its autograded notebook: the first rescore reads them there
+and keeps them beside it from then on. One that cannot be rescored (the bundle's set
+of test cells changed, its records were too large to keep or are unreadable) is
+reported, and needs ``autograder grade --force``.
 """
 
 import functools
@@ -66,24 +67,24 @@ class Rescorer:
     def change(self, state):
         """What rescoring changes for one graded submission (nothing stored yet)."""
         change = _Change(state, {}, {}, {})
-        legacy = not state.verdict_keys  # graded before verdict keys and records were kept
+        plain_nbgrader = not state.verdict_keys  # graded by plain nbgrader: the records are in the notebook
         store = None
         for name, keys in self.keys.items():
             recorded = state.verdict_keys.get(name, {})
-            if not legacy and set(recorded) != set(keys):
+            if not plain_nbgrader and set(recorded) != set(keys):
                 raise RescoreProblem(f"the test cells of {name}.ipynb in the grading bundle changed since it was "
                                      "graded: run `autograder grade --force`")
-            stale = [cell for cell, key in keys.items() if legacy or recorded[cell] != key]
+            stale = [cell for cell, key in keys.items() if plain_nbgrader or recorded[cell] != key]
             if not stale:
                 continue
-            if legacy:
+            if plain_nbgrader:
                 records = self._records_from_notebook(name, change)
             else:
                 store = store if store is not None else read_store(
                     records_path(self.course, state.student, self.assignment)) or {}
                 if name not in store:
-                    raise RescoreProblem(f"the recorded values of {name}.ipynb were not kept (too large): "
-                                         "run `autograder grade --force`")
+                    raise RescoreProblem(f"the recorded values of {name}.ipynb were not kept (too large) or "
+                                         "cannot be read: run `autograder grade --force`")
                 records = store[name]
             judged = rejudge({cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"],
                              self.points[name])
