@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup system-packages browser-packages demo compare-update-rules test test-fast bench clean
+.PHONY: setup system-packages test-packages demo compare-update-rules test test-fast bench bench-scale clean
 
 # Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
 system-packages:
@@ -17,13 +17,14 @@ system-packages:
 	    fi; \
 	fi
 
-# The browser tests (tests/browser) drive JupyterLab in Debian's chromium through Playwright.
-browser-packages:
-	@if ! command -v chromium >/dev/null; then \
+# The gradebook tests start a throw-away PostgreSQL server from the Debian package; the
+# browser tests (tests/browser) drive JupyterLab in Debian's chromium through Playwright.
+test-packages: system-packages
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	        apt-get update -qq && apt-get install -y -qq chromium; \
+	        apt-get update -qq && apt-get install -y -qq postgresql chromium; \
 	    else \
-	        echo "Install Debian's chromium for the browser tests (e.g. sudo apt-get install chromium)"; exit 1; \
+	        echo "Install PostgreSQL and chromium for the tests (e.g. sudo apt-get install postgresql chromium)"; exit 1; \
 	    fi; \
 	fi
 
@@ -45,7 +46,7 @@ compare-update-rules: setup
 	$(PY) -m course.compare_update_rules
 
 # Two pytest workers on two cores: keep each one's numeric libraries single-threaded.
-test: setup browser-packages
+test: setup test-packages
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
 
 test-fast: setup
@@ -53,6 +54,11 @@ test-fast: setup
 
 bench: setup
 	$(PY) benchmarks/train_step.py
+
+# The writer and rescoring at class scale (2,000 submissions, no kernel), on SQLite and PostgreSQL.
+bench-scale: setup test-packages
+	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py --postgres
 
 clean:
 	rm -rf $(VENV) outputs

@@ -96,21 +96,15 @@ def _report(course, args):
 
 
 def _rescore(course, args):
-    import os
+    from .grading.rescore import rescore
 
-    from .grading.pipeline import GradingPipeline
-    from .grading.writer import GradebookWriter
-
-    writer = GradebookWriter(GradingPipeline(course, args.assignment))
-    folder = os.path.join(course.root, "autograded")
-    count = 0
-    for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        outcome = writer.rescore(student)
-        if outcome is not None:
-            count += 1
-            print(f"{student}: {outcome.score:g} / {outcome.max_score:g}")
-    print(f"rescored {count} submission(s) without executing any notebook")
-    return 0
+    report = rescore(course, args.assignment, args.workers or course.settings.worker_count)
+    for outcome in report.outcomes:
+        print(f"{outcome.student}: {outcome.score:g} / {outcome.max_score:g}")
+    for student, problem in report.problems:
+        print(f"could not rescore {student}: {problem}", file=sys.stderr)
+    print(f"rescored {len(report.outcomes)} submission(s) in {report.seconds:.1f} s without executing any notebook")
+    return 1 if report.problems else 0
 
 
 def _check(course, args):
@@ -205,9 +199,12 @@ def build_parser():
              "checks, common mistakes, run times, what could not be graded",
              "Write reports/<assignment>_report.html (figures, no script) and the same numbers as "
              "_report.json and _checks.csv, from the gradebook and the grader's state files.")
-    _command(commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
-             "Re-judge every recorded submission against the current grading bundle and gradebook "
-             "points, without executing any notebook.")
+    rescoring = _command(
+        commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
+        "Re-judge every recorded submission against the current grading bundle and gradebook "
+        "points, from the values recorded when it was graded, without executing any notebook.")
+    rescoring.add_argument("--workers", type=_positive(int),
+                           help="processes judging in parallel (default: c.Autograder.workers, else one per core)")
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",

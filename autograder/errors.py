@@ -27,3 +27,11 @@ class ReleaseError(AutograderError):
 
 class SandboxUnavailable(AutograderError):
     """Student code would run unconfined: refused unless the instructor opted out."""
+
+
+class RecordingError(AutograderError):
+    """The gradebook database or the course folder cannot be written; what was recorded is kept."""
+
+
+class ClusterError(AutograderError):
+    """The Dask cluster cannot be used: no scheduler, no live workers, or mismatched workers."""

@@ -1,8 +1,9 @@
 """``autograder grade``: execute submissions in parallel workers, record them in one writer.
 
 Workers (a local process pool by default, or a Dask cluster with ``scheduler=``)
-run the pure step ``worker.execute_submission``; this process feeds them jobs on
-demand, records each result as it arrives through ``GradebookWriter`` and skips
+run the pure step ``worker.execute_submission``, judging included; this process
+feeds them jobs on demand, records the results through ``GradebookWriter`` (one
+gradebook transaction per group of results that finish together) and skips
 submissions whose content and assignment version are unchanged since they were
 last recorded.
 """
@@ -12,6 +13,7 @@ import multiprocessing
 import os
 import tempfile
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from ..errors import BundleError
@@ -22,6 +24,8 @@ from .pipeline import GradingPipeline
 from .state import Outcome, read_state
 from .worker import execute_submission
 from .writer import GradebookWriter
+
+WAIT_SECONDS = 5  # how often the pool is checked for lost workers while results are awaited
 
 
 @dataclass
@@ -49,47 +53,88 @@ class GradingReport:
         return [o for o in self.outcomes if not o.graded]
 
 
-def _windowed(executor, jobs, window):
-    """Yield (job, result or exception) as they finish, with at most ``window`` jobs queued.
+class LocalPool:
+    """A spawn process pool on this machine; one broken by a dying worker is started again."""
 
-    Jobs are handed out as workers free up, so long submissions never pile up behind one
-    worker while another idles, and only the queued jobs' files sit in memory.
+    def __init__(self, workers):
+        self.workers = workers
+        self._pool = self._start()
+
+    def _start(self):
+        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, function, job):
+        try:
+            return self._pool.submit(function, job)
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
+            return self._pool.submit(function, job)
+
+    def slots(self):
+        return self.workers
+
+    def check(self):
+        """Nothing to check: a worker process that dies breaks the pool, which fails its jobs."""
+
+    def describe_failure(self, error):
+        if isinstance(error, BrokenProcessPool):
+            return "a worker process died while this submission was being graded (run again to retry it)"
+        return f"worker failed: {type(error).__name__}: {error}"
+
+    def close(self):
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(options, workers):
+    """The workers: a Dask cluster's (checked up front, see cluster.py), or a local process pool."""
+    if options.scheduler:
+        from .cluster import ClusterPool
+
+        return ClusterPool(options.scheduler)
+    return LocalPool(workers)
+
+
+def windowed(pool, jobs):
+    """Yield lists of (job, result or exception) as they finish, never handing out more jobs
+    than the pool has worker threads.
+
+    Jobs go to workers as they free up, so long submissions never pile up behind one
+    worker while another idles, and only the queued jobs' files sit in memory. Each
+    list holds the results that finished together; the writer records it in one
+    transaction.
     """
     pending, running = iter(jobs), {}
+
+    def fill():
+        slots = pool.slots()
+        while len(running) < slots:
+            job = next(pending, None)
+            if job is None:
+                return
+            running[pool.submit(execute_submission, job)] = job
+
     try:
-        for job in pending:
-            running[executor.submit(execute_submission, job)] = job
-            if len(running) >= window:
-                break
+        fill()
         while running:
-            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            done, _ = concurrent.futures.wait(running, timeout=WAIT_SECONDS,
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
+            if not done:
+                pool.check()
+                continue
+            group = []
             for future in done:
                 job = running.pop(future)
                 try:
-                    yield job, future.result()
+                    group.append((job, future.result()))
                 except Exception as error:  # noqa: BLE001 - reported per submission
-                    yield job, error
-                next_job = next(pending, None)
-                if next_job is not None:
-                    running[executor.submit(execute_submission, next_job)] = next_job
+                    group.append((job, error))
+            yield group
+            fill()
     except BaseException:
         for future in running:
             future.cancel()
         raise
-
-
-def _results(jobs, options, workers):
-    """Results from a local spawn process pool, or from a Dask cluster's executor."""
-    if options.scheduler:
-        from distributed import Client
-
-        with Client(options.scheduler) as client:
-            window = max(1, sum(client.nthreads().values()))
-            yield from _windowed(client.get_executor(pure=False), jobs, window)
-        return
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from _windowed(pool, jobs, workers)
 
 
 def _collect(course, assignment, options, staging):
@@ -97,6 +142,15 @@ def _collect(course, assignment, options, staging):
         return collect_zip(options.submissions, assignment, staging,
                            **({"pattern": options.zip_pattern} if options.zip_pattern else {}))
     return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment)
+
+
+def _timed(report, call, *args):
+    """A writer call, its time added to the report's recording time."""
+    started = time.perf_counter()
+    try:
+        return call(*args)
+    finally:
+        report.record_seconds += time.perf_counter() - started
 
 
 def grade(course, assignment, options):
@@ -110,57 +164,76 @@ def grade(course, assignment, options):
     if not os.path.isdir(bundle_dir):
         raise BundleError(f"No grading bundle in {bundle_dir}: run `autograder release {assignment}`.")
     pipeline = GradingPipeline(course, assignment, options.cell_timeout, options.notebook_timeout)
-    snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
-    writer = GradebookWriter(pipeline)
-    workers = options.workers or course.settings.worker_count
-
-    with tempfile.TemporaryDirectory(prefix="autograder-zip-") as staging:
-        report, pending = GradingReport(), []
-        for submission in _collect(course, assignment, options, staging):
-            if submission.status == "not collected":  # nothing we could record under a student
-                report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
-                continue
-            files, refused = submission.read() if submission.folder else ({}, [])
-            submission.notes += [f"refused {entry}" for entry in refused]
-            timestamp, timestamp_problem = submission_timestamp(files)
-            digest = content_hash(files, version)
-            state = read_state(course, submission.student, assignment)
-            if not options.force and state and state.content_hash == digest:
-                report.skipped.append(state)
-            elif submission.problem or timestamp_problem:
-                report.outcomes.append(writer.save(
-                    submission.student, files, None, digest, restored, notes=submission.notes,
-                    problem=submission.problem or timestamp_problem, problem_status=submission.status or "invalid"))
-            else:
-                pending.append((submission, timestamp))
-
-        def jobs():
-            for submission, _ in pending:  # read again here, so that only queued jobs sit in memory
-                files, _ = submission.read()
-                yield pipeline.job(submission.student, files, snapshots, restored,
-                                   digest=content_hash(files, version), unsafe_no_sandbox=options.unsafe_no_sandbox)
-
-        intake = {submission.student: (timestamp, submission.notes) for submission, timestamp in pending}
-        bar = progress(len(pending), f"grading {assignment}", enabled=options.progress)
-        counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
-        bar.set_postfix(counts)
-        for job, result in _results(jobs(), options, workers):
-            if isinstance(result, BaseException):
-                outcome = Outcome(job.student, "error", f"worker failed: {type(result).__name__}: {result}")
-            else:
-                recording = time.perf_counter()
-                timestamp, notes = intake[job.student]
-                try:
-                    outcome = writer.save(job.student, job.files, result, job.digest, restored, timestamp=timestamp,
-                                          notes=notes)
-                except Exception as error:  # noqa: BLE001 - one submission's problem, never the batch's
-                    outcome = Outcome(job.student, "invalid", f"could not be recorded: {type(error).__name__}: "
-                                      f"{str(error)[:200]}")
-                report.record_seconds += time.perf_counter() - recording
-            report.outcomes.append(outcome)
-            counts["graded" if outcome.graded else "failed"] += 1
-            bar.set_postfix(counts)
-            bar.update()
-        bar.close()
+    report = GradingReport()
+    pool = _pool(options, options.workers or course.settings.worker_count)
+    try:
+        writer = GradebookWriter(pipeline)
+        try:
+            with tempfile.TemporaryDirectory(prefix="autograder-zip-") as staging:
+                jobs = _collect_jobs(course, assignment, options, staging, pipeline, writer, report)
+                _grade_jobs(assignment, options, jobs, pool, writer, report)
+        finally:
+            try:
+                report.outcomes += _timed(report, writer.flush)  # what arrived is recorded, even on the way out
+            finally:
+                writer.close()
+    finally:
+        pool.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _collect_jobs(course, assignment, options, staging, pipeline, writer, report):
+    """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
+    snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
+    pending = []
+    for submission in _collect(course, assignment, options, staging):
+        if submission.status == "not collected":  # nothing we could record under a student
+            report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
+            continue
+        files, refused = submission.read() if submission.folder else ({}, [])
+        submission.notes += [f"refused {entry}" for entry in refused]
+        timestamp, timestamp_problem = submission_timestamp(files)
+        digest = content_hash(files, version)
+        state = read_state(course, submission.student, assignment)
+        if not options.force and state and state.content_hash == digest:
+            report.skipped.append(state)
+        elif submission.problem or timestamp_problem:
+            _timed(report, writer.add_problem, submission.student, submission.problem or timestamp_problem,
+                   submission.status or "invalid", digest, submission.notes)
+        else:
+            pending.append((submission, timestamp))
+    report.outcomes += _timed(report, writer.flush)
+
+    def jobs():
+        for submission, timestamp in pending:  # read again here, so that only queued jobs sit in memory
+            files, _ = submission.read()
+            job = pipeline.job(submission.student, files, snapshots, restored, digest=content_hash(files, version),
+                               unsafe_no_sandbox=options.unsafe_no_sandbox, bundles=writer.bundles)
+            intake[job.student] = (timestamp, submission.notes)
+            yield job
+
+    intake = {}  # student -> (timestamp, notes) of the jobs handed out, for the writer
+    return len(pending), jobs(), intake
+
+
+def _grade_jobs(assignment, options, jobs, pool, writer, report):
+    count, jobs, intake = jobs
+    bar = progress(count, f"grading {assignment}", enabled=options.progress)
+    counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
+    bar.set_postfix(counts)
+    for group in windowed(pool, jobs):
+        failed = [(job, result) for job, result in group if isinstance(result, BaseException)]
+        for job, result in group:
+            timestamp, notes = intake.pop(job.student)
+            if not isinstance(result, BaseException):
+                _timed(report, writer.add, job, result, timestamp, notes)
+        outcomes = _timed(report, writer.flush)
+        # After the successes are recorded: describing a failure checks the cluster, which may stop the run.
+        outcomes += [Outcome(job.student, "error", pool.describe_failure(error)) for job, error in failed]
+        report.outcomes += outcomes
+        for outcome in outcomes:
+            counts["graded" if outcome.graded else "failed"] += 1
+        bar.set_postfix(counts)
+        bar.update(len(outcomes))
+    bar.close()

@@ -4,6 +4,10 @@ A ``Job`` carries everything needed to execute one submission, so a worker needs
 neither the gradebook nor the course directory (it may run on another machine); a
 ``SubmissionRun`` is what comes back. Both cross process and network boundaries
 (a process pool, a Dask cluster) and hold nothing but builtins.
+
+When the job carries the grading bundles, the worker also judges: it returns each
+notebook autograded (verdicts in, recorded values moved out into ``records``) with
+the values nbgrader's ``SaveAutoGrades`` would store, so the one writer only writes.
 """
 
 from dataclasses import dataclass, field
@@ -20,20 +24,30 @@ class Job:
     sanitize_preprocessors: list  # nbgrader preprocessor classes, snapshot-backed where they read the gradebook
     digest: str = ""  # content hash of the submission under this assignment version
     unsafe_no_sandbox: bool = False
+    # Judging in the worker: notebook name -> grading bundle, and the preprocessors that
+    # follow Execute (bundle-backed JudgeChecks first). None: return the executed notebook.
+    bundles: dict | None = None
+    judge_preprocessors: list = field(default_factory=list)
 
 
 @dataclass
 class NotebookRun:
-    """One notebook of a submission after execution.
+    """One notebook of a submission after execution (and judging, when the job asked for it).
 
     status: "ok", "timeout", "output limit" or "kernel died" (the notebook ran, maybe partly), or
-    "missing" / "invalid" (it could not run; ``notebook`` is then None).
+    "missing" / "invalid" (it could not run or be judged; ``notebook`` is then None).
     """
 
     status: str
     message: str = ""
-    notebook: str | None = None  # the executed notebook, nbformat JSON text
-    seconds: dict = field(default_factory=dict)  # sanitize, kernel_start, execute
+    notebook: str | None = None  # nbformat JSON text: executed, or autograded when judged
+    seconds: dict = field(default_factory=dict)  # sanitize, kernel_start, execute, judge
+    # Set when judged:
+    grades: dict = field(default_factory=dict)  # grade_id -> auto_score, as SaveAutoGrades computes it
+    comments: dict = field(default_factory=dict)  # grade_id -> auto_comment of solution and task cells
+    checks: list = field(default_factory=list)  # verdict dicts, each with its test cell
+    judged: list = field(default_factory=list)  # grade ids of the cells the judge scored
+    records: str | None = None  # JSON {grade_id: [record outputs]} of the judged cells, for rescoring
 
 
 @dataclass

@@ -8,9 +8,12 @@
   twins) and execution, always under ``GuardedExecute``'s limits: a pure step that any
   machine can run;
 - **judge**: what follows ``Execute`` and needs no gradebook (``JudgeChecks``,
-  ``IgnorePattern``, ``LimitOutput``, ...): ``judge_executed`` turns an executed notebook
-  into the autograded one and its verdicts, for the writer, ``rescore`` and ``check``;
-- **gradebook**: ``SaveAutoGrades`` and ``AssignLatePenalties``, run by the one writer.
+  ``IgnorePattern``, ``LimitOutput``, ...): ``judge`` turns an executed notebook into
+  the autograded one and its verdicts. Workers run it too, with ``JudgeChecks`` reading
+  the bundle shipped in the job instead of the course's grading_bundle/ folder;
+- **gradebook**: ``SaveAutoGrades`` and ``AssignLatePenalties``, whose rows the one
+  writer stores in bulk (scoring.py computes what they would write, gradebook.py
+  writes it). Subclasses of them are refused: their rows could differ.
 
 ``GradingPipeline`` also holds the assignment-wide data every job shares.
 """
@@ -25,7 +28,11 @@ from nbgrader.converters import Autograde
 from nbgrader.preprocessors import AssignLatePenalties, Execute, SaveAutoGrades
 from traitlets.config import Config
 
+from ..bundle import load_bundle
+from ..errors import CourseError
 from ..files import read_regular_files
+from ..judge import judge_notebook, verdicts_in_notebook
+from ..preprocessors import JudgeChecks
 from .jobs import Job
 from .snapshot import gradebook_snapshots, snapshot_substitute
 
@@ -36,6 +43,35 @@ GRADEBOOK_WRITERS = (SaveAutoGrades, AssignLatePenalties)
 class JudgedNotebook:
     notebook: nbformat.NotebookNode  # the autograded notebook
     judgements: list  # judge.CellJudgement per judged test cell
+
+    @property
+    def checks(self):
+        """Every verdict as a dict, with its test cell, as the judge wrote them into the notebook."""
+        return verdicts_in_notebook(self.notebook)
+
+
+class BundledJudgeChecks(JudgeChecks):
+    """``JudgeChecks`` judging against the bundle in ``resources`` (a worker has no course folder)."""
+
+    def preprocess(self, nb, resources):
+        resources["autograder_judgements"] = judge_notebook(nb, resources["autograder_bundle"]["cells"])
+        return nb, resources
+
+
+def bundle_substitute(preprocessor_class):
+    """The bundle-backed twin of ``JudgeChecks``, or the class itself."""
+    return BundledJudgeChecks if issubclass(preprocessor_class, JudgeChecks) else preprocessor_class
+
+
+def _exact_gradebook_writers(preprocessors):
+    for preprocessor in preprocessors:
+        if preprocessor not in GRADEBOOK_WRITERS:
+            raise CourseError(
+                f"c.Autograde.autograde_preprocessors lists {preprocessor.__name__}, a subclass of nbgrader's "
+                f"{preprocessor.__mro__[1].__name__}: autograder grade stores exactly the rows nbgrader's own "
+                "SaveAutoGrades and AssignLatePenalties write (late penalties follow "
+                "c.AssignLatePenalties.plugin_class); list those, or grade with `nbgrader autograde`.")
+    return preprocessors
 
 
 def _configured(config, name):
@@ -78,7 +114,15 @@ class GradingPipeline:
         self.sanitize_preprocessors = [snapshot_substitute(p) for p in _configured(self.config, "sanitize_preprocessors")]
         after = autograde[execute_at + 1:]
         self.judge_preprocessors = [p for p in after if not issubclass(p, GRADEBOOK_WRITERS)]
-        self.gradebook_preprocessors = [p for p in after if issubclass(p, GRADEBOOK_WRITERS)]
+        self.gradebook_preprocessors = _exact_gradebook_writers([p for p in after if issubclass(p, GRADEBOOK_WRITERS)])
+
+    @property
+    def saves_grades(self):
+        return SaveAutoGrades in self.gradebook_preprocessors
+
+    @property
+    def assigns_late_penalties(self):
+        return AssignLatePenalties in self.gradebook_preprocessors
 
     # --- what every job shares --------------------------------------------------------------
     @property
@@ -90,6 +134,10 @@ class GradingPipeline:
 
     def snapshots(self):
         return gradebook_snapshots(self.course, self.assignment)
+
+    def bundles(self, names):
+        """notebook name -> grading bundle, for the notebooks ``names``."""
+        return {name: load_bundle(self.course.bundle_dir, self.assignment, name) for name in names}
 
     def restored_files(self):
         """The release's own files (support package, public checks), restored over every submission."""
@@ -106,20 +154,27 @@ class GradingPipeline:
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
         return digest.hexdigest()
 
-    def job(self, student, files, snapshots, restored_files, digest="", unsafe_no_sandbox=False):
+    def job(self, student, files, snapshots, restored_files, digest="", unsafe_no_sandbox=False, bundles=None):
+        """One submission's job; with ``bundles`` (name -> bundle) the worker judges it too."""
         return Job(student=student, assignment=self.assignment, files=files, restored_files=restored_files,
                    snapshots=snapshots, config=self.worker_config, sanitize_preprocessors=self.sanitize_preprocessors,
-                   digest=digest, unsafe_no_sandbox=unsafe_no_sandbox)
+                   digest=digest, unsafe_no_sandbox=unsafe_no_sandbox, bundles=bundles,
+                   judge_preprocessors=[bundle_substitute(p) for p in self.judge_preprocessors])
 
     # --- after execution ----------------------------------------------------------------
     def judge_executed(self, notebook_text, student, name):
         """The autograded notebook and its verdicts, from an executed notebook (no gradebook)."""
         nb = nbformat.reads(notebook_text, as_version=4)
-        resources = notebook_resources(self.assignment, student, name)
-        nb, resources = apply_preprocessors(nb, resources, self.config, self.judge_preprocessors)
-        return JudgedNotebook(nb, resources.get("autograder_judgements", []))
+        return judge(nb, self.assignment, student, name, self.config, self.judge_preprocessors)
 
-    def save_grades(self, judged, student, name):
-        """SaveAutoGrades and late penalties: the gradebook half, in the writer."""
-        resources = notebook_resources(self.assignment, student, name, db_url=self.course.db_url)
-        apply_preprocessors(judged.notebook, resources, self.config, self.gradebook_preprocessors)
+
+def judge(nb, assignment, student, name, config, preprocessors, bundle=None):
+    """Run the judge half of the pipeline on an executed notebook (in place).
+
+    ``bundle``: the notebook's grading bundle, for a bundle-backed ``JudgeChecks``.
+    """
+    resources = notebook_resources(assignment, student, name)
+    if bundle is not None:
+        resources["autograder_bundle"] = bundle
+    nb, resources = apply_preprocessors(nb, resources, config, preprocessors)
+    return JudgedNotebook(nb, resources.get("autograder_judgements", []))

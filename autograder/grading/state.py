@@ -7,7 +7,7 @@ file is simply graded again: a run killed at any moment is finished by the next 
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
@@ -27,13 +27,17 @@ class Outcome:
     content_hash: str | None = None
     seconds: float | None = None
     timings: dict = field(default_factory=dict)  # notebook -> where its time went
+    worker: str = ""  # host:pid of the worker that executed it
+    # notebook -> {grade_id: verdict key} of the cells judged (see records.py), for rescoring
+    verdict_keys: dict = field(default_factory=dict)
 
     @property
     def graded(self):
         return self.status in GRADED_STATUSES
 
     def to_dict(self):
-        return asdict(self)
+        """The fields as a dict, not copied (``asdict`` would deep-copy every verdict)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data):
@@ -78,5 +82,15 @@ def write_atomically(path, text):
 
 
 def write_state(course, assignment, outcome):
-    write_atomically(state_path(course, outcome.student, assignment), json.dumps(outcome.to_dict(), indent=1))
+    write_atomically(state_path(course, outcome.student, assignment),
+                     json.dumps(outcome.to_dict(), separators=(",", ":")))
+
+
+def forget_state(course, student, assignment):
+    """Remove a submission's state before it is recorded again: until the new state is
+    written, it reads as interrupted, never as its old outcome."""
+    try:
+        os.unlink(state_path(course, student, assignment))
+    except FileNotFoundError:
+        pass
 

@@ -1,13 +1,21 @@
-"""The pure grading step: a submission's files in, executed notebooks out.
+"""The pure grading step: a submission's files in, executed (and judged) notebooks out.
 
 ``execute_submission(job)`` needs neither the gradebook nor the course directory:
 the ``Job`` carries the submission's files, the assignment's own files (restored
 over the student's copies, as nbgrader does), a snapshot of the source cells, the
 nbgrader configuration and the limits, all as plain data. It runs in a local
 worker process or on a Dask worker and returns a ``SubmissionRun``: per notebook a
-status, a message, the executed notebook (JSON text) and where the time went.
+status, a message, the notebook (JSON text) and where the time went.
+
+When the job carries the grading bundles (``autograder grade`` does), the worker
+also judges each notebook and computes what nbgrader's ``SaveAutoGrades`` would
+store, so the one writer has nothing left to compute. What it returns is capped:
+a notebook larger than twice the output limit comes back with only the judge's
+verdicts as outputs (its grades are computed before), and recorded values beyond
+that size are not kept for rescoring.
 """
 
+import json
 import os
 import tempfile
 import time
@@ -19,12 +27,64 @@ from traitlets.config import Config
 from ..environments import SINGLE_THREADED
 from ..execution import GuardedExecute
 from ..files import write_files
+from ..judge import is_verdict_output
 from ..sandbox import UNSAFE_ENV
+from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
-from .pipeline import apply_preprocessors, notebook_resources
+from .pipeline import apply_preprocessors, judge, notebook_resources
+from .records import take_records
+from .scoring import autograde_values
 
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
+MiB = 2**20
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _size(count):
+    return f"{count / MiB:.1f} MiB" if count >= MiB else f"{count / 1024:.0f} KiB"
+
+
+def returned_bytes_limit(config):
+    """Largest notebook (or set of records) a worker hands back: twice the output cap."""
+    return 2 * Autograder(config=config).max_output_bytes
+
+
+def _capped_notebook(nb, limit):
+    """(notebook JSON, note): the notebook, or, when larger than ``limit``, its verdicts only."""
+    text = nbformat.writes(nb)
+    if len(text) <= limit:
+        return text, ""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [output for output in cell.outputs if is_verdict_output(output)]
+    return nbformat.writes(nb), (f"outputs removed from the graded notebook: {_size(len(text))} "
+                                 f"is over the {_size(limit)} limit (grades are unaffected)")
+
+
+def judge_run(nb, name, job, config, run):
+    """Judge an executed notebook into ``run``: autograded notebook, grades, verdicts, records."""
+    # nbgrader writes the sanitised notebook and reads it back before this half; so do we, in
+    # memory: cells it re-added from the gradebook hold plain dicts that its functions cannot read.
+    nb = nbformat.from_dict(nb)
+    judged = judge(nb, job.assignment, job.student, name, config, job.judge_preprocessors, job.bundles[name])
+    run.grades, run.comments = autograde_values(judged.notebook)
+    run.checks = judged.checks
+    run.judged = [j.grade_id for j in judged.judgements]
+    limit = returned_bytes_limit(config)
+    records = json.dumps(take_records(judged.notebook, run.judged), separators=(",", ":"))
+    run.notebook, note = _capped_notebook(judged.notebook, limit)
+    if len(records) <= limit:
+        run.records = records
+    else:
+        note = "; ".join(filter(None, [note, f"recorded values ({_size(len(records))}) not kept "
+                                             "for rescoring: regrade with --force after a bundle change"]))
+    run.message = "; ".join(filter(None, [run.message, note]))
+    return run
 
 
 def _foreign_notebook(nb, snapshot):
@@ -45,7 +105,7 @@ def _foreign_notebook(nb, snapshot):
 
 
 def execute_notebook(folder, name, job):
-    """Sanitise and execute one notebook of the submission in ``folder``."""
+    """Sanitise and execute one notebook of the submission in ``folder`` (and judge it)."""
     started = time.perf_counter()
     path = os.path.join(folder, f"{name}.ipynb")
     if not os.path.exists(path):
@@ -55,8 +115,7 @@ def execute_notebook(folder, name, job):
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
     except Exception as error:  # invalid JSON, wrong schema: anything nbformat refuses
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {first_line}")
+        return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {_first_line(error)}")
 
     foreign = _foreign_notebook(nb, job.snapshots[name])
     if foreign:
@@ -73,13 +132,19 @@ def execute_notebook(folder, name, job):
     executor.preprocess(nb, resources)
     finished = time.perf_counter()
     kernel_ready = (executor.first_cell_started or finished) - sanitized
+    seconds = {"sanitize": sanitized - started, "kernel_start": kernel_ready,
+               "execute": finished - sanitized - kernel_ready}
     notes = resources.get("autograder_notes", [])  # e.g. a duplicated graded cell, graded once
-    return NotebookRun(
-        executor.status,
-        "; ".join(filter(None, [executor.message, *notes])),
-        nbformat.writes(nb),
-        {"sanitize": sanitized - started, "kernel_start": kernel_ready, "execute": finished - sanitized - kernel_ready},
-    )
+    run = NotebookRun(executor.status, "; ".join(filter(None, [executor.message, *notes])), seconds=seconds)
+    if job.bundles is None:
+        run.notebook = nbformat.writes(nb)
+        return run
+    try:
+        judge_run(nb, name, job, config, run)
+    except Exception as error:  # noqa: BLE001 - whatever the kernel emitted broke judging: that student's
+        return NotebookRun("invalid", f"{name}.ipynb could not be judged: {_first_line(error)}", seconds=seconds)
+    seconds["judge"] = time.perf_counter() - finished
+    return run
 
 
 def execute_submission(job):

@@ -1,132 +1,203 @@
 """The one process that writes: results into nbgrader's gradebook and autograded/.
 
-For each executed submission it does what ``nbgrader autograde`` does after
-execution: judges it (``GradingPipeline.judge_executed``), stores the grades
-(``SaveAutoGrades``, late penalties) and writes the autograded notebooks; last, the
-state file (see state.py). Everything before the state file is idempotent, so a run
-killed at any moment is finished by the next one.
+Workers return each submission judged, with the values nbgrader's ``SaveAutoGrades``
+would store (see worker.py), so recording is only writing:
+
+1. ``add``: the submission's old state file goes (until recorded again it reads as
+   interrupted), its autograded folder is written afresh (its files, the autograded
+   notebooks as the worker serialised them, the recorded values for rescoring), and
+   its gradebook rows are queued;
+2. ``flush``: the queued rows of many submissions go into the gradebook in one
+   transaction (gradebook.py); after the commit, each submission's state file.
+
+Every step is idempotent and the state file comes last, so a run killed at any
+moment is finished by the next one, which records again whatever has no state file.
+A failure while recording one student (a file that cannot be written, graded cells
+the assignment does not have, rows the database refuses) marks that student
+``invalid`` with the reason, and the batch goes on. A database or disk that cannot
+be written at all stops the run with one line (RecordingError).
 """
 
+import errno
 import os
-import warnings
+import shutil
+from dataclasses import dataclass
 
-import nbformat
-from nbgrader.api import Gradebook
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from ..errors import RecordingError
 from ..files import write_files
+from .gradebook import BulkGradebook, NotebookRows, SubmissionRows, first_line, shown_url
+from .records import RECORDS_FILE, records_path, verdict_keys, write_store
+from .state import STATE_FILE, Outcome, forget_state, submission_status, write_atomically, write_state
 
-from .state import Outcome, read_state, submission_status, write_atomically, write_state
+BATCH_SIZE = 100  # submissions per gradebook transaction at most
+# Errors that are the machine's, not the submission's: they stop the run.
+MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+# Our own files in an autograded folder; a submission's files of these names are not copied.
+RESERVED_NAMES = {STATE_FILE, RECORDS_FILE}
 
-# nbgrader 0.9.6 triggers this on every autograde, plain `nbgrader autograde` too; the
-# grades are stored all the same (checked in the round-trip tests), so it is only noise.
-warnings.filterwarnings("ignore", message=".*not in session.*", category=SAWarning)
 
-
-def _checks(judged):
-    return [{"cell": j.grade_id, **v.to_dict()} for j in judged.judgements for v in j.verdicts]
+@dataclass
+class _Entry:
+    outcome: Outcome
+    rows: SubmissionRows | None  # None: nothing to store in the gradebook
 
 
 class GradebookWriter:
-    """Records results for one assignment; the only code that opens the gradebook."""
+    """Records results for one assignment; the only code that writes the gradebook."""
 
-    def __init__(self, pipeline):
-        self.pipeline = pipeline
+    def __init__(self, pipeline, batch_size=BATCH_SIZE):
         self.course = pipeline.course
         self.assignment = pipeline.assignment
+        self.gradebook = BulkGradebook(self.course.db_url, self.course.course_id, self.assignment,
+                                       pipeline.config, pipeline.saves_grades, pipeline.assigns_late_penalties)
+        try:
+            self.bundles = pipeline.bundles(self.gradebook.notebooks)  # name -> bundle, for the workers too
+        except BaseException:
+            self.close()
+            raise
+        self.keys = {name: verdict_keys(bundle["cells"], self.gradebook.points(name))
+                     for name, bundle in self.bundles.items()}
+        self.batch_size = batch_size
+        self._pending, self._done = [], []
 
-    def _open(self):
-        return Gradebook(self.course.db_url, self.course.course_id)
+    def close(self):
+        self.gradebook.close()
 
-    def _start_submission(self, student, timestamp):
-        with self._open() as gb:
-            gb.update_or_create_student(student)
-            if timestamp:
-                gb.update_or_create_submission(self.assignment, student, timestamp=timestamp)
-            else:
-                gb.update_or_create_submission(self.assignment, student)
+    # --- queueing -----------------------------------------------------------------------
+    def add(self, job, run, timestamp=None, notes=()):
+        """Queue a worker's SubmissionRun of ``job`` (files written now, rows at the next flush).
 
-    def _zero_notebook(self, student, name):
-        """What nbgrader does for a missing notebook: every grade 0, nothing to review."""
-        with self._open() as gb:
-            for grade in gb.find_submission_notebook(name, self.assignment, student).grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-            gb.db.commit()
-
-    def _notebook_names(self):
-        with self._open() as gb:
-            return [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
-
-    def _scores(self, student):
-        with self._open() as gb:
-            submission = gb.find_submission(self.assignment, student)
-            return submission.score, submission.max_score
-
-    def _save_notebook(self, student, name, notebook_text):
-        """Judge one executed notebook, store its grades and write it; returns its checks."""
-        judged = self.pipeline.judge_executed(notebook_text, student, name)
-        self.pipeline.save_grades(judged, student, name)
-        path = os.path.join(self.course.autograded(student, self.assignment), f"{name}.ipynb")
-        write_atomically(path, nbformat.writes(judged.notebook))
-        return _checks(judged)
-
-    def _copy_files(self, student, files, restored_files):
-        """The submission's other files (as read at intake, never re-read) and the restored ones."""
-        others = {name: data for name, data in files.items() if not name.endswith(".ipynb")}
-        write_files(self.course.autograded(student, self.assignment), {**others, **restored_files})
-
-    def save(self, student, files, run, content_hash, restored_files, timestamp=None, notes=(), problem=None,
-             problem_status=None):
-        """Store one submission's outcome; returns it as an Outcome.
-
-        ``files`` are the submission's files as intake read them; ``run`` is the worker's
-        SubmissionRun. With ``problem`` instead (a submission that cannot be executed, e.g.
-        an empty folder) its notebooks score zero and the outcome carries ``problem_status``
-        and the problem. ``notes`` (what intake refused or chose) join the message.
+        ``timestamp``: when it was submitted (intake parsed timestamp.txt); ``notes``: what
+        intake refused or chose, for the outcome's message.
         """
-        self._start_submission(student, timestamp)
-        checks, messages = [], []
-        if problem is not None:
-            status = problem_status
-            messages.append(problem)
-            for name in self._notebook_names():
-                self._zero_notebook(student, name)
-        else:
-            status = submission_status(run.notebooks)
-            for name, notebook_run in run.notebooks.items():
-                if notebook_run.message:
-                    messages.append(notebook_run.message)
-                if notebook_run.notebook is None:
-                    self._zero_notebook(student, name)
-                else:
-                    checks += self._save_notebook(student, name, notebook_run.notebook)
-        self._copy_files(student, files, restored_files)
-        score, max_score = self._scores(student)
+        try:
+            entry = self._entry(job, run, timestamp, notes)
+        except RecordingError:
+            raise
+        except Exception as error:  # noqa: BLE001 - one student's problem; the batch goes on
+            _raise_if_machine_error(error)
+            entry = _Entry(Outcome(job.student, "invalid", f"could not record this submission: {error}",
+                                   content_hash=job.digest), None)
+        self._queue(entry)
+
+    def add_problem(self, student, problem, status, content_hash, notes=()):
+        """Queue a submission that cannot be executed (e.g. an empty folder): left ungraded, as
+        nbgrader leaves a submission with none of its notebooks."""
+        self._clear_folder(student)
+        rows = SubmissionRows(student, None, {name: NotebookRows("ungraded") for name in self.gradebook.notebooks})
+        self._queue(_Entry(Outcome(student, status, "; ".join([problem, *notes]), content_hash=content_hash), rows))
+
+    def _queue(self, entry):
+        self._pending.append(entry)
+        if len(self._pending) >= self.batch_size:
+            self._done += self._commit()
+
+    def _entry(self, job, run, timestamp, notes):
+        notebooks, problems = self._notebook_rows(run), []
+        for name, rows in notebooks.items():
+            unknown = self.gradebook.unknown_cells(name, rows) if rows.state == "graded" else []
+            if unknown:
+                notebooks[name] = NotebookRows("ungraded")
+                problems.append(f"{name}.ipynb has graded cells the assignment does not have: "
+                                f"{', '.join(unknown)[:200]}")
+        self._write_folder(job, run)
         outcome = Outcome(
-            student=student, status=status, message="; ".join(messages + list(notes)), score=score, max_score=max_score,
-            checks=checks, content_hash=content_hash, seconds=run.seconds if run else None,
-            timings={name: r.seconds for name, r in run.notebooks.items()} if run else {},
+            student=job.student, status="invalid" if problems else submission_status(run.notebooks),
+            message="; ".join([r.message for r in run.notebooks.values() if r.message] + problems + list(notes)),
+            checks=[check for r in run.notebooks.values() for check in r.checks], content_hash=job.digest,
+            seconds=run.seconds, timings={name: r.seconds for name, r in run.notebooks.items()}, worker=run.worker,
+            verdict_keys={name: {cell: self.keys[name][cell] for cell in r.judged if cell in self.keys.get(name, {})}
+                          for name, r in run.notebooks.items() if r.notebook is not None},
         )
-        write_state(self.course, self.assignment, outcome)
-        return outcome
+        return _Entry(outcome, SubmissionRows(job.student, timestamp, notebooks))
 
-    def rescore(self, student):
-        """Judge the recorded values again (new tolerances or points), executing nothing.
+    @staticmethod
+    def _notebook_rows(run):
+        """What autograde leaves for each notebook: a missing one scores 0 only when another
+        notebook of the submission is there (nbgrader fails a submission with none)."""
+        present = any(r.status != "missing" for r in run.notebooks.values())
+        rows = {}
+        for name, notebook_run in run.notebooks.items():
+            if notebook_run.status == "missing":
+                rows[name] = NotebookRows("missing" if present else "ungraded")
+            elif notebook_run.notebook is None:
+                rows[name] = NotebookRows("ungraded")
+            else:
+                rows[name] = NotebookRows("graded", notebook_run.grades, notebook_run.comments)
+        return rows
 
-        Returns the updated Outcome, or None when the submission has no recorded grades.
-        """
-        state = read_state(self.course, student, self.assignment)
-        if state is None or not state.graded:
-            return None
-        checks = []
-        folder = self.course.autograded(student, self.assignment)
-        for file_name in sorted(os.listdir(folder)):
-            if file_name.endswith(".ipynb"):
-                with open(os.path.join(folder, file_name)) as f:
-                    checks += self._save_notebook(student, file_name[: -len(".ipynb")], f.read())
-        state.score, state.max_score = self._scores(student)
-        state.checks = checks
-        write_state(self.course, self.assignment, state)
-        return state
+    def _clear_folder(self, student):
+        forget_state(self.course, student, self.assignment)
+        shutil.rmtree(self.course.autograded(student, self.assignment), ignore_errors=True)
 
+    def _write_folder(self, job, run):
+        """autograded/<student>/<assignment>/ afresh: files, autograded notebooks, recorded values."""
+        self._clear_folder(job.student)
+        target = self.course.autograded(job.student, self.assignment)
+        os.makedirs(target)
+        write_files(target, {relative: data for relative, data in job.files.items()
+                             if not relative.endswith(".ipynb") and relative not in RESERVED_NAMES})
+        write_files(target, job.restored_files)
+        records = {}
+        for name, notebook_run in run.notebooks.items():
+            if notebook_run.notebook is not None:
+                write_atomically(os.path.join(target, f"{name}.ipynb"), notebook_run.notebook)
+                if notebook_run.records is not None:
+                    records[name] = notebook_run.records
+        if records:
+            write_store(records_path(self.course, job.student, self.assignment), records)
+
+    # --- committing ---------------------------------------------------------------------
+    def flush(self):
+        """Store everything queued; returns the Outcome of each submission stored since the last flush."""
+        done, self._done = self._done + self._commit(), []
+        return done
+
+    def _commit(self):
+        entries, self._pending = self._pending, []
+        stored = [entry for entry in entries if entry.rows is not None]
+        scores = self._record(stored)
+        for entry in entries:
+            if entry.rows is not None:
+                entry.outcome.score = scores[entry.outcome.student]
+                entry.outcome.max_score = self.gradebook.max_score
+            try:
+                write_state(self.course, self.assignment, entry.outcome)
+            except OSError as error:
+                _raise_if_machine_error(error)
+                entry.outcome = Outcome(entry.outcome.student, "invalid", f"could not record this submission: {error}")
+        return [entry.outcome for entry in entries]
+
+    def _record(self, entries):
+        """student -> score for the entries stored; one transaction, or one each when the batch fails."""
+        if not entries:
+            return {}
+        try:
+            return self._store([entry.rows for entry in entries])
+        except SQLAlchemyError:
+            pass  # find the submission(s) the database refuses
+        scores = {}
+        for entry in entries:
+            try:
+                scores.update(self._store([entry.rows]))
+            except SQLAlchemyError as error:
+                entry.rows = None
+                entry.outcome = Outcome(entry.outcome.student, "invalid",
+                                        f"the gradebook refused this submission: {first_line(error)}",
+                                        content_hash=entry.outcome.content_hash)
+        return scores
+
+    def _store(self, rows):
+        try:
+            return self.gradebook.record(rows)
+        except OperationalError as error:  # the database itself, not one submission
+            raise RecordingError(f"cannot write the gradebook {shown_url(self.course.db_url)}: {first_line(error)}; "
+                                 "every submission recorded so far is kept: run the command again") from None
+
+
+def _raise_if_machine_error(error):
+    if isinstance(error, OSError) and error.errno in MACHINE_ERRNOS:
+        raise RecordingError(f"cannot write the course folder: {error}; every submission recorded so far "
+                             "is kept: run the command again once it is fixed") from None

@@ -8,14 +8,12 @@ release's own files restored over the notebook's folder), then the pipeline's ju
 half. Nothing is written to the gradebook.
 """
 
-import concurrent.futures
-import multiprocessing
 from dataclasses import dataclass, field
 
 import nbformat
 from tqdm import tqdm
 
-from ..grading.batch import _windowed
+from ..grading.batch import LocalPool, windowed
 from ..files import read_regular_files
 from ..judge import records_in_outputs
 
@@ -82,10 +80,13 @@ def run_trials(pipeline, name, trials, restored, workers):
     jobs = (pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()},
                          snapshots, restored) for trial in trials)
     results = {}
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
-            tqdm(total=len(trials), unit="notebook", desc="proving the checks", disable=None) as progress:
-        for job, run in _windowed(pool, jobs, workers):
-            results[job.student] = _result(pipeline, by_label[job.student], name, run)
-            progress.update()
+    pool = LocalPool(workers)
+    try:
+        with tqdm(total=len(trials), unit="notebook", desc="proving the checks", disable=None) as progress:
+            for group in windowed(pool, jobs):
+                for job, run in group:
+                    results[job.student] = _result(pipeline, by_label[job.student], name, run)
+                progress.update(len(group))
+    finally:
+        pool.close()
     return results

@@ -1,0 +1,136 @@
+"""Grading on a Dask cluster: check it up front, hand out work on demand, never hang.
+
+``connect`` reaches the scheduler within a few seconds or says so in one line, waits
+briefly for a live worker, and checks that every worker runs what this grader runs
+(Dask's own version check, then the packages that execute and judge notebooks and
+the autograder's code itself), so that a worker that cannot grade, or would grade
+differently, is named before any submission is sent.
+
+``ClusterPool`` is what ``batch._windowed`` hands jobs to: it never has more jobs on
+the cluster than worker threads (Dask would otherwise assign queued tasks eagerly,
+so two long submissions could wait on one worker while another idles), and while
+results are awaited it checks that the scheduler and some worker are still there. A
+worker that dies while grading is retried by Dask on another worker and, when it
+keeps dying, reported for that submission (``KilledWorker``); a lost scheduler, or
+no worker for ``LOST_GRACE`` seconds, stops the run with one line after everything
+already graded has been recorded.
+"""
+
+import hashlib
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+
+from ..errors import ClusterError
+
+CONNECT_TIMEOUT = 10  # seconds to reach the scheduler
+WORKER_WAIT = 10  # seconds to wait for a first live worker
+LOST_GRACE = 30  # seconds without any live worker before giving up
+# Packages whose versions decide how a notebook is executed and judged.
+GRADING_PACKAGES = ("nbgrader", "nbformat", "nbclient", "nbconvert", "jupyter_client", "ipykernel", "numpy")
+
+
+def code_digest():
+    """Digest of the autograder package's source: workers must grade with the same code."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def grading_fingerprint():
+    """What must match between this grader and every worker (run on each worker)."""
+    found = {"python": platform.python_version(), "autograder code": code_digest()}
+    for package in GRADING_PACKAGES:
+        found[package] = metadata.version(package)
+    return found
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_workers(client, address):
+    """Raise ClusterError unless a worker is alive and every worker matches this grader."""
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise ClusterError(f"no Dask worker is alive at {address} (waited {WORKER_WAIT} s): start workers "
+                           f"with `dask worker {address}` on machines with this project installed.") from None
+    try:
+        client.get_versions(check=True)
+    except ValueError as error:
+        raise ClusterError(f"the Dask workers at {address} run other versions than this grader: "
+                           f"{_first_line(error)}") from None
+    mine = grading_fingerprint()
+    for worker, theirs in sorted(client.run(grading_fingerprint, on_error="return").items()):
+        if isinstance(theirs, BaseException):
+            raise ClusterError(f"Dask worker {worker} cannot run the autograder ({type(theirs).__name__}: "
+                               f"{_first_line(theirs)}): install this project on every worker (README: "
+                               "grading on a Dask cluster).")
+        differing = [f"{name} {theirs.get(name)} (here {value})" for name, value in mine.items()
+                     if theirs.get(name) != value]
+        if differing:
+            raise ClusterError(f"Dask worker {worker} differs from this grader: {', '.join(differing)}; "
+                               "install the same version of the project on every worker.")
+
+
+def connect(address):
+    """A Client for the scheduler at ``address`` whose workers are checked (see module docstring)."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(f"cannot reach a Dask scheduler at {address} within {CONNECT_TIMEOUT} s "
+                           f"({_first_line(error)}): is `dask scheduler` running there?") from None
+    try:
+        check_workers(client, address)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+class ClusterPool:
+    """Jobs on a Dask cluster, at most one per worker thread; see the module docstring."""
+
+    def __init__(self, address):
+        self.address = address
+        self.client = connect(address)
+        self._executor = self.client.get_executor(pure=False)
+        self._alone_since = None
+
+    def close(self):
+        self.client.close()
+
+    def submit(self, function, job):
+        return self._executor.submit(function, job)
+
+    def slots(self):
+        """Worker threads on the cluster now (at least one, so that the window is never empty)."""
+        self.check()
+        return max(1, sum(self.client.nthreads().values()))
+
+    def check(self):
+        """Raise ClusterError when the scheduler is lost, or no worker has been alive for LOST_GRACE s."""
+        if self.client.status != "running":
+            raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}; every submission "
+                               "graded so far is recorded: run the command again once the scheduler is back.")
+        if self.client.nthreads():
+            self._alone_since = None
+            return
+        self._alone_since = self._alone_since or time.monotonic()
+        if time.monotonic() - self._alone_since > LOST_GRACE:
+            raise ClusterError(f"no Dask worker has been alive at {self.address} for {LOST_GRACE} s; every "
+                               "submission graded so far is recorded: start workers and run the command again.")
+
+    def describe_failure(self, error):
+        """What to report for a submission whose task failed, after checking the cluster is still there."""
+        self.check()
+        if type(error).__name__ == "KilledWorker":
+            return "the Dask workers running this submission died (it was retried, and they died again)"
+        return f"worker failed: {type(error).__name__}: {_first_line(error)}"

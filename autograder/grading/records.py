@@ -1,0 +1,136 @@
+"""Each submission's recorded values, kept beside its autograded notebook for rescoring.
+
+A hidden test cell's verdict depends only on what the cell recorded (outputs of our
+MIME type), the grading bundle's checks for that cell, the cell's points and the
+judging code. The worker moves those record outputs out of the autograded notebook
+into ``autograded/<student>/<assignment>/.autograder-records.json`` (written before
+the state file, like everything else), so ``autograder rescore`` reads a few hundred
+KB of records instead of re-reading and re-judging whole notebooks.
+
+Each judged cell is also given a *verdict key*: a digest of everything its verdict
+depends on besides the records. The state file remembers the key each cell was
+judged under; rescoring re-judges only the cells whose key changed (a tolerance or
+points change touches one cell), and re-judging a cell gives exactly the verdict a
+full regrade would, because it runs the same judge on the same records.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+import nbformat
+import nbgrader
+from nbformat import NotebookNode
+from nbgrader import utils
+
+from ..checks import MIME_TYPE
+from ..judge import is_verdict_output, judge_notebook, verdicts_in_notebook
+from .state import write_atomically
+
+RECORDS_FILE = ".autograder-records.json"
+FORMAT = 1
+# The code a verdict depends on: judging changes with it, so cached verdicts must too.
+JUDGE_MODULES = ("autograder.judge", "autograder.checks")
+
+
+def records_path(course, student, assignment):
+    return os.path.join(course.autograded(student, assignment), RECORDS_FILE)
+
+
+def is_record_output(output):
+    return MIME_TYPE in (output.get("data") or {})
+
+
+def take_records(nb, grade_ids):
+    """Move the record outputs of the cells ``grade_ids`` out of ``nb``; {grade_id: [outputs]}."""
+    wanted, records = set(grade_ids), {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id in wanted:
+            records[grade_id] = [output for output in cell.outputs if is_record_output(output)]
+            cell.outputs = [output for output in cell.outputs if not is_record_output(output)]
+    return records
+
+
+def records_in_notebook(nb, grade_ids):
+    """The record outputs of the cells ``grade_ids`` still in a notebook (plain nbgrader keeps them there)."""
+    return take_records(nbformat.from_dict(nb), grade_ids)
+
+
+def store_text(notebook_records):
+    """The store's JSON from notebook name -> that notebook's records JSON (not parsed again)."""
+    entries = ",".join(f"{json.dumps(name)}:{text}" for name, text in sorted(notebook_records.items()))
+    return f'{{"format":{FORMAT},"notebooks":{{{entries}}}}}'
+
+
+def write_store(path, notebook_records):
+    write_atomically(path, store_text(notebook_records))
+
+
+def read_store(path):
+    """notebook name -> {grade_id: [outputs]}, or None when there is no readable store."""
+    try:
+        with open(path) as f:
+            store = json.load(f)
+    except (OSError, ValueError):
+        return None
+    notebooks = store.get("notebooks") if isinstance(store, dict) and store.get("format") == FORMAT else None
+    if not isinstance(notebooks, dict) or not all(
+            isinstance(cells, dict) and all(isinstance(outputs, list) for outputs in cells.values())
+            for cells in notebooks.values()):
+        return None
+    return notebooks
+
+
+def judge_code_digest():
+    """Digest of the judging code and nbgrader's version: a new judge re-judges everything."""
+    digest = hashlib.sha256(nbgrader.__version__.encode())
+    for name in JUDGE_MODULES:
+        with open(sys.modules[name].__file__, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+def verdict_keys(bundle_cells, points):
+    """grade_id -> the key of everything a verdict depends on besides the records."""
+    code = judge_code_digest()
+    return {
+        grade_id: hashlib.sha256(
+            f"{code}\0{float(points[grade_id])!r}\0{json.dumps(specs, sort_keys=True)}".encode()).hexdigest()
+        for grade_id, specs in bundle_cells.items() if grade_id in points
+    }
+
+
+def rejudge(records, bundle_cells, points):
+    """Judge stored records as the judge would judge their cells in the notebook.
+
+    Returns grade_id -> (verdict output, its check dicts, auto_score): the same judge on
+    the same records, and nbgrader's ``determine_grade`` on a cell whose first output
+    is the verdict, as in the autograded notebook. The records stay plain dicts: the
+    judge reads them with ``get``, and ``determine_grade`` stops at the verdict.
+    """
+    nb = NotebookNode(metadata=NotebookNode(), nbformat=4, nbformat_minor=5, cells=[
+        NotebookNode(cell_type="code", source="", execution_count=None, outputs=list(outputs),
+                     metadata=NotebookNode(nbgrader=NotebookNode(grade=True, solution=False, locked=True,
+                                                                 grade_id=grade_id, points=points[grade_id])))
+        for grade_id, outputs in records.items()])
+    judge_notebook(nb, bundle_cells)
+    judged = {}
+    for cell in nb.cells:
+        if cell.outputs and is_verdict_output(cell.outputs[0]):
+            judged[cell.metadata.nbgrader.grade_id] = (
+                cell.outputs[0], verdicts_in_notebook(NotebookNode(cells=[cell])), utils.determine_grade(cell)[0])
+    return judged
+
+
+def replace_verdicts(nb, verdicts):
+    """Put each new verdict output (grade_id -> output) first in its cell, instead of the old one.
+
+    Works on the notebook as plain JSON (a dict), so rescoring never re-validates it.
+    """
+    for cell in nb["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.get("cell_type") == "code" and grade_id in verdicts:
+            cell["outputs"] = [verdicts[grade_id]] + [o for o in cell["outputs"] if not is_verdict_output(o)]
+    return nb

@@ -1,0 +1,203 @@
+"""``autograder rescore``: judge recorded values again after a bundle or points change, executing nothing.
+
+For each graded submission it reads the state file and re-judges only the cells
+whose verdict key changed (records.py), from the recorded values kept beside the
+autograded notebook; it stores the new automatic scores and the late penalties that
+follow in bulk (gradebook.py, one transaction per batch), puts the new verdict
+tables into the autograded notebooks (read and written as plain JSON, only when a
+verdict changed) and writes the state files last. The grades are those a full
+regrade would store: the same judge on the same records, with the current bundle
+and the gradebook's current points.
+
+A submission graded by plain ``nbgrader autograde`` (formgrader's Autograde button)
+still has its records in its autograded notebook: the first rescore reads them there
+and keeps them beside it from then on. One that cannot be rescored (the bundle's set
+of test cells changed, its records were too large to keep or are unreadable) is
+reported, and needs ``autograder grade --force``.
+"""
+
+import functools
+import json
+import multiprocessing
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import nbformat
+
+from .gradebook import BulkGradebook
+from .pipeline import GradingPipeline
+from .records import read_store, records_in_notebook, records_path, rejudge, replace_verdicts, verdict_keys, \
+    write_store
+from .state import read_state, write_atomically, write_state
+
+BATCH_SIZE = 200  # submissions per gradebook transaction
+
+
+class RescoreProblem(Exception):
+    """Why one submission cannot be rescored from its records."""
+
+
+@dataclass
+class RescoreReport:
+    outcomes: list = field(default_factory=list)  # the updated Outcome of each submission rescored
+    problems: list = field(default_factory=list)  # (student, why it was not rescored)
+    seconds: float = 0.0
+
+
+@dataclass
+class _Change:
+    state: object  # the submission's Outcome, updated in place
+    scores: dict  # notebook -> {grade_id: new auto_score}
+    verdicts: dict  # notebook -> {grade_id: new verdict output}
+    checks: dict  # grade_id -> new verdict dicts
+    records: dict | None = None  # notebook -> records JSON, for a submission whose records were not kept yet
+
+
+class Rescorer:
+    """Rescoring one assignment: the current bundle, points and verdict keys, read once."""
+
+    def __init__(self, course, assignment, gradebook, bundles):
+        self.course, self.assignment = course, assignment
+        self.bundles = bundles
+        self.points = {name: gradebook.points(name) for name in bundles}
+        self.keys = {name: verdict_keys(bundle["cells"], self.points[name]) for name, bundle in bundles.items()}
+
+    def change(self, state):
+        """What rescoring changes for one graded submission (nothing stored yet)."""
+        change = _Change(state, {}, {}, {})
+        plain_nbgrader = not state.verdict_keys  # graded by plain nbgrader: the records are in the notebook
+        store = None
+        for name, keys in self.keys.items():
+            recorded = state.verdict_keys.get(name, {})
+            if not plain_nbgrader and set(recorded) != set(keys):
+                raise RescoreProblem(f"the test cells of {name}.ipynb in the grading bundle changed since it was "
+                                     "graded: run `autograder grade --force`")
+            stale = [cell for cell, key in keys.items() if plain_nbgrader or recorded[cell] != key]
+            if not stale:
+                continue
+            if plain_nbgrader:
+                records = self._records_from_notebook(name, change)
+            else:
+                store = store if store is not None else read_store(
+                    records_path(self.course, state.student, self.assignment)) or {}
+                if name not in store:
+                    raise RescoreProblem(f"the recorded values of {name}.ipynb were not kept (too large) or "
+                                         "cannot be read: run `autograder grade --force`")
+                records = store[name]
+            judged = rejudge({cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"],
+                             self.points[name])
+            for cell, (output, checks, auto_score) in judged.items():
+                change.scores.setdefault(name, {})[cell] = auto_score
+                change.verdicts.setdefault(name, {})[cell] = output
+                change.checks[cell] = checks
+        return change
+
+    def _notebook_path(self, student, name):
+        return os.path.join(self.course.autograded(student, self.assignment), f"{name}.ipynb")
+
+    def _records_from_notebook(self, name, change):
+        try:
+            nb = nbformat.read(self._notebook_path(change.state.student, name), as_version=4)
+        except (OSError, ValueError) as error:
+            raise RescoreProblem(f"{name}.ipynb cannot be read ({error}): run `autograder grade --force`") from None
+        records = records_in_notebook(nb, list(self.keys[name]))
+        change.records = change.records or {}
+        change.records[name] = json.dumps(records, separators=(",", ":"))
+        return records
+
+    def apply(self, change, score):
+        """Write the new verdict tables, kept records and state of one rescored submission."""
+        state = change.state
+        for name, verdicts in change.verdicts.items():
+            path = self._notebook_path(state.student, name)
+            with open(path) as f:
+                nb = json.load(f)
+            write_atomically(path, json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False))
+        if change.records:
+            write_store(records_path(self.course, state.student, self.assignment), change.records)
+        state.checks = _merged_checks(state.checks, change.checks)
+        state.verdict_keys = {name: dict(keys) for name, keys in self.keys.items()}
+        state.score = score
+        write_state(self.course, self.assignment, state)
+        return state
+
+
+def _merged_checks(old, new):
+    """The old verdict dicts with those of each rejudged cell replaced, in place."""
+    merged, placed = [], set()
+    for check in old:
+        cell = check.get("cell")
+        if cell not in new:
+            merged.append(check)
+        elif cell not in placed:
+            merged += new[cell]
+            placed.add(cell)
+    return merged + [check for cell, checks in new.items() if cell not in placed for check in checks]
+
+
+def graded_states(course, assignment):
+    """The state of every graded submission of ``assignment``, by student."""
+    folder = os.path.join(course.root, "autograded")
+    students = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    return [state for state in (read_state(course, student, assignment) for student in students)
+            if state is not None and state.graded]
+
+
+# The Rescorer of the running rescore; worker processes forked from it inherit it.
+_RESCORER = None
+
+
+def _change(state):
+    try:
+        return _RESCORER.change(state)
+    except RescoreProblem as problem:
+        return problem
+
+
+def _apply(change_and_score):
+    return _RESCORER.apply(*change_and_score)
+
+
+@contextmanager
+def _mapper(workers):
+    """A ``map`` over worker processes forked from this one, or this process's own ``map``.
+
+    Forked (not spawned) workers start at once and inherit the Rescorer; they never
+    touch the gradebook, which only this process writes.
+    """
+    if workers <= 1:
+        yield map
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield functools.partial(pool.map, chunksize=8)
+
+
+def rescore(course, assignment, workers=1):
+    """Rescore every graded submission of ``assignment`` with ``workers`` processes; a RescoreReport."""
+    global _RESCORER
+    started = time.perf_counter()
+    course.source_notebooks(assignment)  # a clear error for an unknown assignment
+    pipeline = GradingPipeline(course, assignment)
+    report = RescoreReport()
+    with BulkGradebook(course.db_url, course.course_id, assignment, pipeline.config, pipeline.saves_grades,
+                       pipeline.assigns_late_penalties) as gradebook:
+        _RESCORER = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
+        states = graded_states(course, assignment)
+        try:
+            with _mapper(min(workers, max(1, len(states) // BATCH_SIZE + 1))) as mapped:
+                for first in range(0, len(states), BATCH_SIZE):
+                    changes = []
+                    for state, change in zip(states[first:first + BATCH_SIZE],
+                                             mapped(_change, states[first:first + BATCH_SIZE])):
+                        if isinstance(change, RescoreProblem):
+                            report.problems.append((state.student, str(change)))
+                        else:
+                            changes.append(change)
+                    scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
+                    report.outcomes += mapped(_apply, [(c, scores[c.state.student]) for c in changes])
+        finally:
+            _RESCORER = None
+    report.seconds = time.perf_counter() - started
+    return report

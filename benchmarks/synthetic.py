@@ -1,0 +1,177 @@
+"""Graded submissions made without a kernel: what workers return for a class, for the writer.
+
+``SyntheticClass(course)`` builds, for a released course, the executed notebook a
+worker would hand to the judge: the released notebook with the reference pasted in
+(or left untouched), the hidden tests restored, a training log and a plot, and in
+each test cell one record per check of the grading bundle. Each *profile* perturbs
+the records so that, over the profiles, every check outcome occurs: passes, errors
+beyond the tolerance, wrong shapes, NaN, values that are not numbers, checks not
+recorded or recorded twice, accuracies too low and parameters the judge cannot use;
+a few profiles are cut short by a time limit, a dead kernel, an unreadable or a
+missing notebook. The worker's own judging step (``worker.judge_run``) then turns
+each into exactly what ``execute_submission`` returns, so the writer and rescoring
+see real results; only the kernel is missing.
+"""
+
+import base64
+import os
+import random
+from functools import lru_cache
+
+import nbformat
+import numpy as np
+from nbformat.v4 import new_output
+from traitlets.config import Config
+
+from autograder.checks import MIME_TYPE, decode_value, encode_value
+from autograder.demo.sample_class import paste_reference
+from autograder.grading.jobs import NotebookRun, SubmissionRun
+from autograder.grading.pipeline import GradingPipeline
+from autograder.grading.worker import judge_run
+
+ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
+PROFILES = 40
+UNTOUCHED = 1  # the profile that hands in the release unchanged
+CLOSE_FAILURES = ("error", "shape", "nan", "unsupported", "missing", "twice")
+ACCURACY_FAILURES = ("low", "unusable", "missing")
+TIMESTAMP = b"2026-11-20 10:00:00.000000 UTC"
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _record(spec, value):
+    record = {"name": spec["name"], "kind": spec["kind"], "value": value}
+    if spec["kind"] == "accuracy":
+        record.update(threshold=spec["threshold"], inputs=spec["inputs"])
+    else:
+        record.update(tol=spec["tol"], check_dtype=spec.get("check_dtype", False), scored=True)
+    return record
+
+
+def _linear_network(X, y, hidden=100):
+    """Parameters of an {affine - relu} - affine network that computes a least-squares classifier."""
+    features = X.reshape(len(X), -1).astype(np.float64)
+    classes = int(y.max()) + 1
+    targets = np.eye(classes)[y]
+    solution = np.linalg.lstsq(np.hstack([features, np.ones((len(X), 1))]), targets, rcond=None)[0]
+    A, c = solution[:-1], solution[-1]
+    W1 = np.zeros((features.shape[1], hidden))
+    W1[:, :classes], W1[:, classes:2 * classes] = A, -A
+    b1 = np.zeros(hidden)
+    b1[:classes], b1[classes:2 * classes] = c, -c
+    W2 = np.zeros((hidden, classes))
+    W2[:classes], W2[classes:2 * classes] = np.eye(classes), -np.eye(classes)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": np.zeros(classes)}
+
+
+def _close_value(spec, outcome):
+    expected = decode_value(spec["expected"])
+    if outcome == "pass":
+        return encode_value(expected)
+    if outcome == "error":
+        return encode_value(expected * 1.01 + 1 if expected.dtype.kind in "biu" else expected * (1 + 1e-2) + 1e-3)
+    if outcome == "shape":
+        return encode_value(np.append(expected.ravel(), 0))
+    if outcome == "nan":
+        return encode_value(np.full(expected.shape, np.nan))
+    return {"unsupported": "NoneType"}
+
+
+def _accuracy_value(spec, outcome):
+    X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
+    params = _linear_network(X, y)
+    if outcome == "low":
+        params = {name: np.zeros_like(value) for name, value in params.items()}
+    elif outcome == "unusable":
+        params["gamma1"] = np.ones(3)
+    return {name: encode_value(value) for name, value in params.items()}
+
+
+class SyntheticClass:
+    """Worker results for a class of any size, from PROFILES distinct graded notebooks."""
+
+    def __init__(self, course):
+        self.course = course
+        self.pipeline = GradingPipeline(course, ASSIGNMENT)
+        self.snapshots = self.pipeline.snapshots()
+        self.bundles = self.pipeline.bundles(self.snapshots)
+        self.restored = self.pipeline.restored_files()
+        self.config = Config(self.pipeline.worker_config)
+        source = nbformat.read(os.path.join(course.source(ASSIGNMENT), f"{NOTEBOOK}.ipynb"), 4)
+        self.released = nbformat.read(os.path.join(course.release(ASSIGNMENT), f"{NOTEBOOK}.ipynb"), 4)
+        self.pasted = paste_reference(self.released, source)
+        self.hidden_tests = {_grade_id(c): c.source for c in source.cells if _grade_id(c) in self.bundle_cells}
+
+    @property
+    def bundle_cells(self):
+        return self.bundles[NOTEBOOK]["cells"]
+
+    def job(self, student):
+        """The job a worker would have been given for ``student`` (files, timestamp, digest)."""
+        return self.pipeline.job(student, {"timestamp.txt": TIMESTAMP, f"{NOTEBOOK}.ipynb": b""},
+                                 self.snapshots, self.restored, digest=f"synthetic-{student}", bundles=self.bundles)
+
+    def run(self, number):
+        """The worker's SubmissionRun for the ``number``-th submission (profile ``number % PROFILES``)."""
+        return self._profile_run(number % PROFILES)
+
+    @lru_cache(maxsize=None)
+    def _profile_run(self, profile):
+        rng = random.Random(profile)
+        status = {7: "timeout", 13: "kernel died", 19: "invalid", 29: "missing"}.get(profile, "ok")
+        if status in ("invalid", "missing"):
+            message = "not a valid notebook: Expecting value" if status == "invalid" else "no notebook"
+            notebook = NotebookRun(status, message)
+        else:
+            nb = self._executed(profile, rng, stopped_at=rng.randrange(10, 20) if status != "ok" else None)
+            notebook = judge_run(nb, NOTEBOOK, self.job("synthetic"), self.config,
+                                 NotebookRun(status, "stopped" if status != "ok" else "",
+                                             seconds={"sanitize": 0.03, "kernel_start": 0.5, "execute": 2.5}))
+        return SubmissionRun("synthetic", {NOTEBOOK: notebook}, 3.0, "synthetic:0")
+
+    def _outcome(self, spec, profile, rng):
+        if profile == UNTOUCHED:
+            return "missing"  # the stubs raise before anything is recorded
+        if profile == 0 or rng.random() < 0.8:
+            return "pass"
+        return rng.choice(ACCURACY_FAILURES if spec["kind"] == "accuracy" else CLOSE_FAILURES)
+
+    def _executed(self, profile, rng, stopped_at=None):
+        """The notebook as executed: reference (or untouched) answers, records in the test cells."""
+        nb = nbformat.from_dict(self.released if profile == UNTOUCHED else self.pasted)
+        count = 0
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            count += 1
+            cell.execution_count = count
+            cell.outputs = []
+            if stopped_at is not None and index >= stopped_at:
+                if index == stopped_at:
+                    cell.outputs.append(new_output("error", ename="GradingStopped", evalue="time limit",
+                                                   traceback=["GradingStopped: time limit"]))
+                continue
+            grade_id = _grade_id(cell)
+            if grade_id in self.hidden_tests:
+                cell.source = self.hidden_tests[grade_id]
+                if profile == UNTOUCHED:
+                    cell.outputs.append(new_output("error", ename="NotImplementedError", evalue="",
+                                                   traceback=["NotImplementedError"]))
+                for spec in self.bundle_cells[grade_id]:
+                    outcome = self._outcome(spec, profile, rng)
+                    if outcome == "missing":
+                        continue
+                    value = (_accuracy_value(spec, outcome) if spec["kind"] == "accuracy"
+                             else _close_value(spec, outcome))
+                    for _ in range(2 if outcome == "twice" else 1):
+                        cell.outputs.append(new_output("display_data", data={MIME_TYPE: _record(spec, value)}))
+                    cell.outputs.append(new_output("stream", name="stdout", text=f"{spec['name']}: {outcome}\n"))
+            elif grade_id == "best_model":
+                cell.outputs.append(new_output("stream", name="stdout", text="".join(
+                    f"(Iteration {i} / 1500) loss: {2.3 - i / 1000:.6f}\n" for i in range(1500))))
+            elif grade_id == "overfit_hyperparameters":
+                png = base64.b64encode(rng.randbytes(30000)).decode("ascii")
+                cell.outputs.append(new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}))
+        return nb

@@ -1,0 +1,69 @@
+"""What a worker hands back after judging: nbgrader's values, verdicts, records apart, and capped."""
+
+import json
+import types
+
+import nbformat
+from nbformat.v4 import new_output
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
+from traitlets.config import Config
+
+from autograder.bundle import load_bundle
+from autograder.checks import MIME_TYPE
+from autograder.grading.jobs import NotebookRun
+from autograder.grading.pipeline import BundledJudgeChecks
+from autograder.grading.worker import judge_run
+from autograder.judge import is_verdict_output
+
+BUNDLE = load_bundle(REPO_ROOT / "grading_bundle", ASSIGNMENT, NOTEBOOK)
+
+
+def executed_notebook(log_lines=0):
+    """The source notebook as if executed: each close check recorded with its expected value."""
+    nb = nbformat.read(REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [new_output("display_data", data={MIME_TYPE: {"name": spec["name"], "value": spec["expected"]}})
+                        for spec in BUNDLE["cells"].get(grade_id, []) if spec["kind"] == "close"]
+        if grade_id == "best_model":
+            cell.outputs.append(new_output("stream", name="stdout", text="loss: 2.302\n" * log_lines))
+    return nb
+
+
+def judged(nb, max_output_bytes):
+    job = types.SimpleNamespace(assignment=ASSIGNMENT, student="ada", bundles={NOTEBOOK: BUNDLE},
+                                judge_preprocessors=[BundledJudgeChecks])
+    config = Config({"Autograder": {"max_output_bytes": max_output_bytes}})
+    return judge_run(nb, NOTEBOOK, job, config, NotebookRun("ok"))
+
+
+def test_the_worker_returns_grades_verdicts_and_records_apart():
+    run = judged(executed_notebook(), 20 * 2**20)
+    points = sum(len([s for s in specs if s["kind"] == "close"]) > 0 for specs in BUNDLE["cells"].values())
+    assert points > 10
+    judged_cells = set(run.judged)
+    assert judged_cells == set(BUNDLE["cells"])
+    assert run.grades["test_sgd_momentum"] == 2 and run.grades["test_best_model"] == 0  # its check not recorded
+    assert run.grades["inline_question_adagrad"] is None  # a written answer, graded by hand
+    assert run.comments["affine_forward"] is None
+    assert any(c["cell"] == "test_adam" and c["passed"] for c in run.checks)
+    records = json.loads(run.records)
+    assert set(records) == judged_cells and all(MIME_TYPE in o["data"] for o in records["test_adam"])
+    autograded = nbformat.reads(run.notebook, 4)
+    assert not any(MIME_TYPE in o.get("data", {}) for c in autograded.cells for o in c.get("outputs", []))
+    assert run.message == ""
+
+
+def test_what_the_worker_returns_is_capped():
+    """A notebook over twice the output limit comes back with verdicts only; grades are unchanged."""
+    full = judged(executed_notebook(log_lines=20000), 20 * 2**20)
+    capped = judged(executed_notebook(log_lines=20000), 20_000)
+    assert len(full.notebook) > 200_000 and len(capped.notebook) < len(full.notebook) / 2
+    assert capped.grades == full.grades and capped.checks == full.checks
+    outputs = [o for c in nbformat.reads(capped.notebook, 4).cells for o in c.get("outputs", [])]
+    assert outputs and all(is_verdict_output(o) for o in outputs)
+    assert capped.records is None and full.records is not None
+    assert "outputs removed from the graded notebook" in capped.message and "over the 39 KiB limit" in capped.message
+    assert "not kept for rescoring" in capped.message

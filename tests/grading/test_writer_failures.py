@@ -1,0 +1,96 @@
+"""One student's bad data never stops the batch; a gradebook that cannot be written stops it in one line.
+
+The writer is fed worker results made without a kernel (benchmarks/synthetic.py),
+some of them broken the way a hostile or unlucky submission breaks them.
+"""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from nbgrader.api import Gradebook, MissingEntry
+from support import ASSIGNMENT, COURSE_ID, REPO_ROOT, clone
+
+from autograder.course import Course
+from autograder.grading.writer import GradebookWriter
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+from synthetic import NOTEBOOK, SyntheticClass  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def with_grades(run, grades):
+    """A copy of a worker's SubmissionRun whose notebook reports other grades."""
+    notebook = dataclasses.replace(run.notebooks[NOTEBOOK], grades=grades)
+    return dataclasses.replace(run, notebooks={NOTEBOOK: notebook})
+
+
+def course_on(root, db_url=None):
+    if db_url:
+        os.environ["AUTOGRADER_DB_URL"] = db_url
+    try:
+        course = Course(root)
+        course.config  # read now, with the URL
+    finally:
+        os.environ.pop("AUTOGRADER_DB_URL", None)
+    return course
+
+
+def test_a_failure_recording_one_student_marks_only_that_student_invalid(released_course, tmp_path):
+    course = course_on(clone(released_course, tmp_path / "course"))
+    synthetic = SyntheticClass(course)
+    writer = GradebookWriter(synthetic.pipeline)
+    escaping = synthetic.job("escaping")
+    escaping.files = {**escaping.files, "../../outside.txt": b"planted"}
+    writer.add(synthetic.job("first"), synthetic.run(0))
+    writer.add(escaping, synthetic.run(0))
+    writer.add(synthetic.job("unknown_cell"), with_grades(synthetic.run(0), {"planted_cell": 100.0}))
+    writer.add(synthetic.job("last"), synthetic.run(0))
+    outcomes = {o.student: o for o in writer.flush()}
+    writer.close()
+
+    assert outcomes["first"].status == outcomes["last"].status == "graded"
+    assert outcomes["first"].score == outcomes["last"].score == 32
+    assert outcomes["escaping"].status == "invalid" and "outside.txt" in outcomes["escaping"].message
+    assert outcomes["unknown_cell"].status == "invalid" and "planted_cell" in outcomes["unknown_cell"].message
+    assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "course" / "outside.txt").exists()
+    for student, outcome in outcomes.items():  # every outcome is remembered with its reason
+        state = json.loads((tmp_path / "course" / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
+        assert state["status"] == outcome.status and state["message"] == outcome.message
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        assert gb.find_submission(ASSIGNMENT, "last").score == 32
+        with pytest.raises(MissingEntry):
+            gb.find_submission(ASSIGNMENT, "escaping")
+        unknown = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "unknown_cell")
+        assert all(g.auto_score is None and g.needs_manual_grade for g in unknown.grades)  # left for a person
+
+
+def test_a_student_the_database_refuses_is_that_students_problem(postgres_course):
+    """PostgreSQL enforces nbgrader's 128-character student ids, SQLite does not."""
+    root, url = postgres_course
+    synthetic = SyntheticClass(course_on(root, url))
+    writer = GradebookWriter(synthetic.pipeline)
+    long_id = "x" * 200
+    for student in ("before", long_id, "after"):
+        writer.add(synthetic.job(student), synthetic.run(0))
+    outcomes = {o.student: o for o in writer.flush()}
+    writer.close()
+    assert outcomes["before"].status == outcomes["after"].status == "graded"
+    assert outcomes[long_id].status == "invalid" and "the gradebook refused" in outcomes[long_id].message
+    with Gradebook(url, COURSE_ID) as gb:
+        assert {s.id for s in gb.students} == {"before", "after"}
+
+
+def test_a_gradebook_that_cannot_be_reached_stops_the_batch_in_one_line(released_course, tmp_path):
+    root = clone(released_course, tmp_path / "course")
+    url = f"postgresql://grader:secret@/gradebook?host={tmp_path / 'no-server'}"
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT], cwd=root, text=True,
+                            capture_output=True, env=dict(os.environ, AUTOGRADER_DB_URL=url))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("autograder: cannot open the gradebook postgresql://grader:***@")
+    assert "secret" not in result.stderr
