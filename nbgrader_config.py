@@ -21,6 +21,8 @@ from nbgrader.preprocessors import (
 
 from autograder.execution import GuardedExecute
 from autograder.grading.exchange import SafeExchangeCollect
+from autograder.grading.records import RECORDS_FILE
+from autograder.grading.state import STATE_FILE
 from autograder.preprocessors import (
     DemoteDuplicateCells,
     JudgeChecks,
@@ -98,6 +100,11 @@ c.ExchangeFactory.collect = SafeExchangeCollect
 # Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
 # limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).
 c.Execute.kernel_manager_class = SandboxedKernelManager
+
+# Our state and kept records beside each autograded submission are never copied by
+# nbgrader: not from a submission into autograded/ (a student's forged copy), nor from
+# autograded/ into feedback/ (formgrader's Generate Feedback).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", STATE_FILE, RECORDS_FILE]
 
 # Time limits: per cell (nbgrader's own setting) and per notebook (seconds).
 c.Execute.timeout = 120

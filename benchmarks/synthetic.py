@@ -24,7 +24,7 @@ from nbformat.v4 import new_output
 from traitlets.config import Config
 
 from autograder.checks import MIME_TYPE, decode_value, encode_value
-from autograder.demo.sample_class import paste_reference
+from autograder.authoring.library import paste_reference
 from autograder.grading.jobs import NotebookRun, SubmissionRun
 from autograder.grading.pipeline import GradingPipeline
 from autograder.grading.worker import judge_run

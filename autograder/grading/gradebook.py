@@ -19,7 +19,10 @@ with bulk statements through nbgrader's own models:
 Scores stay nbgrader's SQL expressions (``column_property``), read back in the same
 transaction. A notebook that could not be graded is left as nbgrader leaves it when
 its autograde fails: as a fresh submission, with no automatic score, so formgrader
-lists it as needing grading (so is a submission with none of its notebooks).
+lists it as needing grading (so is a submission with none of its notebooks). Unlike
+nbgrader, which says nothing, it is also flagged and its solution cells' automatic
+comments say why, so formgrader shows a grader why a 0 is a 0 (the flag stays until
+a grader clears it; the comments go at the next grading).
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ from ..errors import CourseError, RecordingError
 
 GRADE, COMMENT, NOTEBOOK = Grade.__table__, Comment.__table__, SubmittedNotebook.__table__
 SUBMISSION = SubmittedAssignment.__table__
+COMMENT_CHARS = 1000  # a grader reads the reason, not a kilobyte of a student's traceback
 
 
 def shown_url(db_url):
@@ -56,6 +60,7 @@ class NotebookRows:
     state: str  # "graded", "missing" (scores 0) or "ungraded" (as a fresh submission)
     grades: dict = field(default_factory=dict)  # grade_id -> auto_score, when graded
     comments: dict = field(default_factory=dict)  # grade_id -> auto_comment, when graded
+    problem: str = ""  # why a missing or ungraded notebook was not graded, shown to graders
 
 
 @dataclass
@@ -152,6 +157,11 @@ class BulkGradebook:
                 for name, rows in entry.notebooks.items():
                     self._grade_updates(tree, entry.student, name, rows, graded, forced, comments)
             self._update_grades(session, graded, forced)
+            flagged = [{"b_id": tree.notebooks[(entry.student, name)]}
+                       for entry in batch for name, rows in entry.notebooks.items() if rows.problem]
+            if flagged:
+                session.execute(update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id")).values(flagged=True),
+                                flagged)
             if comments:
                 session.execute(update(COMMENT).where(COMMENT.c.id == bindparam("b_id"))
                                 .values(auto_comment=bindparam("b_comment")), comments)
@@ -265,8 +275,12 @@ class BulkGradebook:
         score, review = (0.0, False) if rows.state == "missing" else (None, True)
         for cell_id, _ in list(cells.grade.values()) + list(cells.task.values()):
             forced.append({"b_id": tree.grades[(notebook, cell_id)], "b_auto": score, "b_review": review})
-        if rows.state == "ungraded":
-            comments += [{"b_id": tree.comments[key], "b_comment": None} for key in tree.comments if key[0] == notebook]
+        if rows.state == "ungraded" or rows.problem:
+            comment = f"Not graded automatically: {rows.problem}"[:COMMENT_CHARS] if rows.problem else None
+            comments += [{"b_id": tree.comments[(notebook, cell_id)], "b_comment": comment}
+                         for cell_id in cells.solution.values()]
+            comments += [{"b_id": tree.comments[(notebook, cell_id)], "b_comment": None}
+                         for cell_id, _ in cells.task.values()]
 
     def _update_grades(self, session, graded, forced):
         if graded:

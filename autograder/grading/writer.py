@@ -86,7 +86,8 @@ class GradebookWriter:
         """Queue a submission that cannot be executed (e.g. an empty folder): left ungraded, as
         nbgrader leaves a submission with none of its notebooks."""
         self._clear_folder(student)
-        rows = SubmissionRows(student, None, {name: NotebookRows("ungraded") for name in self.gradebook.notebooks})
+        rows = SubmissionRows(student, None, {name: NotebookRows("ungraded", problem=problem)
+                                              for name in self.gradebook.notebooks})
         self._queue(_Entry(Outcome(student, status, "; ".join([problem, *notes]), content_hash=content_hash), rows))
 
     def _queue(self, entry):
@@ -99,9 +100,9 @@ class GradebookWriter:
         for name, rows in notebooks.items():
             unknown = self.gradebook.unknown_cells(name, rows) if rows.state == "graded" else []
             if unknown:
-                notebooks[name] = NotebookRows("ungraded")
                 problems.append(f"{name}.ipynb has graded cells the assignment does not have: "
                                 f"{', '.join(unknown)[:200]}")
+                notebooks[name] = NotebookRows("ungraded", problem=problems[-1])
         self._write_folder(job, run)
         outcome = Outcome(
             student=job.student, status="invalid" if problems else submission_status(run.notebooks),
@@ -116,14 +117,15 @@ class GradebookWriter:
     @staticmethod
     def _notebook_rows(run):
         """What autograde leaves for each notebook: a missing one scores 0 only when another
-        notebook of the submission is there (nbgrader fails a submission with none)."""
+        notebook of the submission is there (nbgrader fails a submission with none); either
+        carries its reason for formgrader."""
         present = any(r.status != "missing" for r in run.notebooks.values())
         rows = {}
         for name, notebook_run in run.notebooks.items():
             if notebook_run.status == "missing":
-                rows[name] = NotebookRows("missing" if present else "ungraded")
+                rows[name] = NotebookRows("missing" if present else "ungraded", problem=notebook_run.message)
             elif notebook_run.notebook is None:
-                rows[name] = NotebookRows("ungraded")
+                rows[name] = NotebookRows("ungraded", problem=notebook_run.message)
             else:
                 rows[name] = NotebookRows("graded", notebook_run.grades, notebook_run.comments)
         return rows

@@ -357,6 +357,13 @@ ATTACKS = {
              "        ('{marker}', '{root}/{marker}')]:\n"
              "    try:\n        os.remove(name)\n    except OSError:\n        pass\n"
              "    try:\n        os.symlink(target, name)\n    except OSError as error:\n        print('DENIED', error)"),
+    "forged_grader_files": Attack(
+        "hand in the grader's own state and kept-records files, claiming full marks and forged "
+        "values (plain nbgrader copied them into autograded/, where rescoring would read them)",
+        files={".autograder.json": '{"student": "x", "status": "graded", "score": 34, "max_score": 34, '
+                                   '"message": "' + MARKER + '", "checks": [], "content_hash": ""}',
+               ".autograder-records.json": '{"format": 1, "forged": "' + MARKER + '", "notebooks": '
+                                           '{"FullyConnectedNets": {"test_adam": []}}}'}),
     "timestamp_not_a_date": Attack("a timestamp.txt that is not a date (crashed the batch)",
                                    shape=timestamp("definitely not a date"), intake="invalid"),
     "timestamp_with_a_path": Attack(

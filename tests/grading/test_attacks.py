@@ -414,6 +414,18 @@ def test_plain_nbgrader_leaves_course_and_host_intact(attacked_plain):
             assert SECRET.encode() not in path.read_bytes(), path
 
 
+def forged_grader_files(root):
+    """The grader's files under autograded/ and feedback/ that carry a student's forged content."""
+    return [path for folder in ("autograded", "feedback") for path in (root / folder).rglob(".autograder*.json")
+            if MARKER.encode() in path.read_bytes()]
+
+
+def test_handed_in_grader_files_are_never_taken_for_the_graders(attacked, attacked_plain):
+    for run in (attacked, attacked_plain):
+        assert forged_grader_files(run["root"]) == []
+    assert not list((attacked_plain["root"] / "feedback").rglob(".autograder*.json"))
+
+
 def test_plain_nbgrader_pages_and_exports_are_safe(attacked_plain):
     root = attacked_plain["root"]
     assert_safe_pages(root, sorted((root / "feedback").rglob("*.html")))

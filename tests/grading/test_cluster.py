@@ -20,7 +20,7 @@ from class_builder import write_class
 from dask_cluster import DaskCluster
 from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, REPO_ROOT, by_student, clone, grades, run_autograder
 
-from autograder.demo.sample_class import paste_reference
+from autograder.authoring.library import paste_reference
 
 pytestmark = pytest.mark.slow
 

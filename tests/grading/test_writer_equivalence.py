@@ -6,7 +6,9 @@ notebook, one handed in under another name, one without a timestamp, one with a 
 cell deleted) are graded by
 both into two copies of a released course; then a grader enters manual scores and one
 submission is graded again by both. The tables nbgrader's formgrader, export and
-feedback read must match row by row (ids aside).
+feedback read must match row by row (ids aside), except for what we add on purpose: a
+notebook that could not be graded is flagged, with the reason in its automatic comments
+(nbgrader leaves a grader guessing).
 """
 
 import shutil
@@ -19,7 +21,8 @@ from gradebook_rows import differences, gradebook_rows
 from nbgrader.api import Gradebook
 from support import ASSIGNMENT, COURSE_ID, GRADING_LIMITS, NOTEBOOK, clone, run_autograder
 
-from autograder.demo.sample_class import MISTAKES, apply, edit_solution, paste_reference
+from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
+from autograder.course import Course
 
 pytestmark = pytest.mark.slow
 
@@ -40,10 +43,11 @@ def submissions(root):
     source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     pasted = paste_reference(released, source)
+    relu_on_scores = load_library(Course(root), ASSIGNMENT).mistakes["relu_on_scores"]
     name = f"{NOTEBOOK}.ipynb"
     return {
         "on_time": (pasted, name, ON_TIME),
-        "late": (apply(pasted, MISTAKES["relu_on_scores"]), name, LATE),
+        "late": (apply_edits(pasted, relu_on_scores.as_edits()), name, LATE),
         "late_and_empty": (released, name, LATE),
         "untouched": (released, name, ON_TIME),
         "syntax_error": (edit_solution(pasted, "affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b",
@@ -109,15 +113,42 @@ def both(released_course, tmp_path_factory):
     return plain, ours, first
 
 
+UNGRADABLE = {"not_a_notebook", "other_name"}
+REASON = "Not graded automatically: "
+
+
+def without_reasons(rows):
+    """Our rows as nbgrader writes them: the flags and reasons we add taken off again."""
+    rows = dict(rows)
+    rows["submitted_notebook"] = sorted(((student, name, False, penalty) if student in UNGRADABLE else
+                                         (student, name, flagged, penalty))
+                                        for student, name, flagged, penalty in rows["submitted_notebook"])
+    rows["comment"] = sorted(((student, name, cell, kind, None if auto and auto.startswith(REASON) else auto, manual)
+                              for student, name, cell, kind, auto, manual in rows["comment"]), key=repr)
+    return rows
+
+
 def test_first_grading_writes_the_rows_nbgrader_writes(both):
     _, _, (plain_rows, our_rows) = both
-    assert differences(plain_rows, our_rows) == []
+    assert differences(plain_rows, without_reasons(our_rows)) == []
 
 
 def test_regrading_after_manual_grades_writes_the_rows_nbgrader_writes(both):
     plain, ours, _ = both
     assert differences(gradebook_rows(f"sqlite:///{plain / 'gradebook.db'}"),
-                       gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}")) == []
+                       without_reasons(gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}"))) == []
+
+
+def test_a_grader_sees_why_a_notebook_was_not_graded(both):
+    """Flagged in formgrader's list, the reason in each solution cell's comment; nothing else flagged."""
+    _, ours, _ = both
+    rows = gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}")
+    assert {student for student, _, flagged, _ in rows["submitted_notebook"] if flagged} == UNGRADABLE
+    reasons = {(student, auto) for student, _, _, kind, auto, _ in rows["comment"]
+               if auto and auto.startswith(REASON) and kind == "SolutionCell"}
+    assert {student for student, _ in reasons} == UNGRADABLE
+    assert ("other_name", f"{REASON}no {NOTEBOOK}.ipynb in the submission (found: {NOTEBOOK}-1.ipynb)") in reasons
+    assert any(student == "not_a_notebook" and "is not a valid notebook" in auto for student, auto in reasons)
 
 
 def test_the_comparison_covers_every_case(both):
