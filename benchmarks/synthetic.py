@@ -15,7 +15,6 @@ see real results; only the kernel is missing.
 
 import base64
 import os
-import random
 from functools import lru_cache
 
 import nbformat
@@ -34,6 +33,8 @@ PROFILES = 40
 UNTOUCHED = 1  # the profile that hands in the release unchanged
 CLOSE_FAILURES = ("error", "shape", "nan", "unsupported", "missing", "twice")
 ACCURACY_FAILURES = ("low", "unusable", "missing")
+INIT_FAILURES = ("scale", "bias", "shape", "missing")
+FAILURES = {"close": CLOSE_FAILURES, "accuracy": ACCURACY_FAILURES, "init": INIT_FAILURES}
 TIMESTAMP = b"2026-11-20 10:00:00.000000 UTC"
 
 
@@ -41,10 +42,14 @@ def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def _record(spec, value):
+def _record(spec, value, accuracy_inputs):
     record = {"name": spec["name"], "kind": spec["kind"], "value": value}
     if spec["kind"] == "accuracy":
-        record.update(threshold=spec["threshold"], inputs=spec["inputs"])
+        record.update(threshold=spec["threshold"])
+        if "inputs" not in spec:  # a public accuracy check: the notebook passes its own examples
+            record.update(inputs=accuracy_inputs)
+    elif spec["kind"] == "init":
+        record.update(weight_scale=spec["weight_scale"], tol=spec["tol"])
     else:
         record.update(tol=spec["tol"], check_dtype=spec.get("check_dtype", False), scored=True)
     return record
@@ -66,21 +71,42 @@ def _linear_network(X, y, hidden=100):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": np.zeros(classes)}
 
 
+def _off(value, outcome):
+    """One array (or each array of a dict, such as a loss with its gradients) made wrong."""
+    if isinstance(value, dict):
+        return {name: _off(part, outcome) for name, part in value.items()}
+    value = np.asarray(value)
+    if outcome == "error":
+        return value * 1.01 + 1 if value.dtype.kind in "biu" else value * (1 + 1e-2) + 1e-3
+    if outcome == "shape":
+        return np.append(value.ravel(), 0)
+    return np.full(value.shape, np.nan)
+
+
 def _close_value(spec, outcome):
     expected = decode_value(spec["expected"])
     if outcome == "pass":
         return encode_value(expected)
-    if outcome == "error":
-        return encode_value(expected * 1.01 + 1 if expected.dtype.kind in "biu" else expected * (1 + 1e-2) + 1e-3)
-    if outcome == "shape":
-        return encode_value(np.append(expected.ravel(), 0))
-    if outcome == "nan":
-        return encode_value(np.full(expected.shape, np.nan))
+    if outcome in ("error", "shape", "nan"):
+        return encode_value(_off(expected, outcome))
     return {"unsupported": "NoneType"}
 
 
-def _accuracy_value(spec, outcome):
-    X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
+def _init_value(spec, outcome, rng):
+    """A new network's parameters as the spec describes them (normal weights, zero biases), or off."""
+    params = {}
+    for name, param in spec["params"].items():
+        shape = tuple(param["shape"]) + ((1,) if outcome == "shape" and name == "W1" else ())
+        if param["fill"] == "zeros":
+            value = np.full(shape, 0.1 if outcome == "bias" else 0.0)
+        else:
+            value = rng.normal(0.0, spec["weight_scale"] * (10 if outcome == "scale" else 1), shape)
+        params[name] = value.astype(param["dtype"])
+    return {name: encode_value(value) for name, value in params.items()}
+
+
+def _accuracy_value(inputs, outcome):
+    X, y = decode_value(inputs["X"]), decode_value(inputs["y"])
     params = _linear_network(X, y)
     if outcome == "low":
         params = {name: np.zeros_like(value) for name, value in params.items()}
@@ -103,6 +129,9 @@ class SyntheticClass:
         self.released = nbformat.read(os.path.join(course.release(ASSIGNMENT), f"{NOTEBOOK}.ipynb"), 4)
         self.pasted = paste_reference(self.released, source)
         self.hidden_tests = {_grade_id(c): c.source for c in source.cells if _grade_id(c) in self.bundle_cells}
+        # The examples every accuracy record's network is fitted to (the held-out ones).
+        self.accuracy_inputs = next(spec["inputs"] for specs in self.bundle_cells.values() for spec in specs
+                                    if spec["kind"] == "accuracy" and "inputs" in spec)
 
     @property
     def bundle_cells(self):
@@ -119,13 +148,13 @@ class SyntheticClass:
 
     @lru_cache(maxsize=None)
     def _profile_run(self, profile):
-        rng = random.Random(profile)
+        rng = np.random.default_rng(profile)
         status = {7: "timeout", 13: "kernel died", 19: "invalid", 29: "missing"}.get(profile, "ok")
         if status in ("invalid", "missing"):
             message = "not a valid notebook: Expecting value" if status == "invalid" else "no notebook"
             notebook = NotebookRun(status, message)
         else:
-            nb = self._executed(profile, rng, stopped_at=rng.randrange(10, 20) if status != "ok" else None)
+            nb = self._executed(profile, rng, stopped_at=int(rng.integers(10, 20)) if status != "ok" else None)
             notebook = judge_run(nb, NOTEBOOK, self.job("synthetic"), self.config,
                                  NotebookRun(status, "stopped" if status != "ok" else "",
                                              seconds={"sanitize": 0.03, "kernel_start": 0.5, "execute": 2.5}))
@@ -136,7 +165,7 @@ class SyntheticClass:
             return "missing"  # the stubs raise before anything is recorded
         if profile == 0 or rng.random() < 0.8:
             return "pass"
-        return rng.choice(ACCURACY_FAILURES if spec["kind"] == "accuracy" else CLOSE_FAILURES)
+        return str(rng.choice(FAILURES[spec["kind"]]))
 
     def _executed(self, profile, rng, stopped_at=None):
         """The notebook as executed: reference (or untouched) answers, records in the test cells."""
@@ -163,15 +192,16 @@ class SyntheticClass:
                     outcome = self._outcome(spec, profile, rng)
                     if outcome == "missing":
                         continue
-                    value = (_accuracy_value(spec, outcome) if spec["kind"] == "accuracy"
+                    value = (_accuracy_value(self.accuracy_inputs, outcome) if spec["kind"] == "accuracy"
+                             else _init_value(spec, outcome, rng) if spec["kind"] == "init"
                              else _close_value(spec, outcome))
                     for _ in range(2 if outcome == "twice" else 1):
-                        cell.outputs.append(new_output("display_data", data={MIME_TYPE: _record(spec, value)}))
+                        cell.outputs.append(new_output("display_data", data={MIME_TYPE: _record(spec, value, self.accuracy_inputs)}))
                     cell.outputs.append(new_output("stream", name="stdout", text=f"{spec['name']}: {outcome}\n"))
             elif grade_id == "best_model":
                 cell.outputs.append(new_output("stream", name="stdout", text="".join(
                     f"(Iteration {i} / 1500) loss: {2.3 - i / 1000:.6f}\n" for i in range(1500))))
             elif grade_id == "overfit_hyperparameters":
-                png = base64.b64encode(rng.randbytes(30000)).decode("ascii")
+                png = base64.b64encode(rng.bytes(30000)).decode("ascii")
                 cell.outputs.append(new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}))
         return nb

@@ -141,8 +141,7 @@ class GradingPipeline:
 
     def restored_files(self):
         """The release's own files (support package, public checks), restored over every submission."""
-        files = read_regular_files(self.course.release(self.assignment)).files
-        return {relative: data for relative, data in files.items() if not relative.endswith(".ipynb")}
+        return release_files(self.course.release(self.assignment))
 
     def version(self):
         """Hash of everything that decides a grade besides the submission itself."""
@@ -166,6 +165,12 @@ class GradingPipeline:
         """The autograded notebook and its verdicts, from an executed notebook (no gradebook)."""
         nb = nbformat.reads(notebook_text, as_version=4)
         return judge(nb, self.assignment, student, name, self.config, self.judge_preprocessors)
+
+
+def release_files(release_dir):
+    """A release's own files (all but its notebooks): what is restored over a submission."""
+    return {relative: data for relative, data in read_regular_files(release_dir).files.items()
+            if not relative.endswith(".ipynb")}
 
 
 def judge(nb, assignment, student, name, config, preprocessors, bundle=None):

@@ -37,14 +37,14 @@ from ..bundle import bundle_path, load_bundle, write_json
 from ..checks import PUBLIC_CHECKS_FILE
 from ..comparisons import mlp_accuracy
 from ..errors import ReleaseError
-from ..grading.pipeline import GradingPipeline
+from ..grading.pipeline import GradingPipeline, release_files
 from ..sandbox import check_sandbox_available
 from ..values import decode_value
 from .assessment import assess_mistake, closest_check, failed_checks, fingerprints_of, public_failures
 from .dependencies import solution_dependencies, without_untested_cells
 from .forgery import RIDGE_RECORD, blanket_forgeries, forgeable_points, forger_notebook
 from .report import quality_report, summary_line
-from .trials import Trial, release_files, run_trials
+from .trials import Trial, run_trials
 
 def _pack(changes, pasted, compatible):
     """Greedy packing of changes into runs: each joins the first run it is ``compatible`` with."""

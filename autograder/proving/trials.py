@@ -14,7 +14,6 @@ import nbformat
 from tqdm import tqdm
 
 from ..grading.batch import LocalPool, windowed
-from ..files import read_regular_files
 from ..judge import records_in_outputs
 
 
@@ -46,12 +45,6 @@ class TrialResult:
     @property
     def max_score(self):
         return sum(cell.max_score for cell in self.cells.values())
-
-
-def release_files(staged_dir):
-    """The staged release's own files, restored over every trial as over every submission."""
-    return {relative: data for relative, data in read_regular_files(staged_dir).files.items()
-            if not relative.endswith(".ipynb")}
 
 
 def _result(pipeline, trial, name, run):
