@@ -131,13 +131,33 @@ def _positive(kind):
     return parse
 
 
-def _command(commands, name, handler, summary, description=None, needs_course=True, assignment=True):
-    """One subcommand: its summary, its --help text, the function that runs it, its assignment."""
+def _command(commands, name, handler, summary, description=None, needs_course=True, assignment=True,
+             workers=None):
+    """One subcommand: its summary, its --help text, the function that runs it, its assignment,
+    and ``workers``, the help of its --workers option when it runs in parallel."""
     command = commands.add_parser(name, help=summary, description=description or summary)
     command.set_defaults(handler=handler, needs_course=needs_course)
     if assignment:
         command.add_argument("assignment", help="assignment name, e.g. fc_nets")
+    if workers:
+        command.add_argument("--workers", type=_positive(int), help=f"{workers} (default: c.Autograder.workers, "
+                             "else one per core)")
     return command
+
+
+GRADE_OPTIONS = (  # flag, help, argparse options
+    ("--submissions", "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
+     {}),
+    ("--zip-pattern", "regular expression with groups student_id and file_id for the file names in a zip export", {}),
+    ("--scheduler", "address of a dask.distributed scheduler to run on", {}),
+    ("--cell-timeout", "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
+     {"type": _positive(float)}),
+    ("--notebook-timeout", "seconds per notebook (default: c.Autograder.notebook_timeout)", {"type": _positive(float)}),
+    ("--force", "regrade unchanged submissions too", {"action": "store_true"}),
+    ("--json", "print the result as JSON", {"action": "store_true"}),
+    ("--unsafe-no-sandbox", "run student kernels without bubblewrap (only where that risk is accepted)",
+     {"action": "store_true"}),
+)
 
 
 def build_parser():
@@ -171,29 +191,15 @@ def build_parser():
         commands, "grade", _grade, "grade every submission in parallel into nbgrader's gradebook",
         "Execute submissions in parallel workers (or on a Dask cluster), judge them and record the "
         "grades in nbgrader's gradebook; writes reports/<assignment>_grades.csv (feedback pages: "
-        "`autograder feedback`). Unchanged submissions are skipped.")
-    grading.add_argument("--submissions", help="a folder in nbgrader's submitted/ layout, or an LMS "
-                         "zip export (default: <course>/submitted)")
-    grading.add_argument("--zip-pattern", help="regular expression with groups student_id and "
-                         "file_id for the file names in a zip export")
-    grading.add_argument("--workers", type=_positive(int),
-                         help="local worker processes (default: c.Autograder.workers, else one per core)")
-    grading.add_argument("--scheduler", help="address of a dask.distributed scheduler to run on")
-    grading.add_argument("--cell-timeout", type=_positive(float), help="seconds per cell (default: "
-                         "c.Execute.timeout in nbgrader_config.py)")
-    grading.add_argument("--notebook-timeout", type=_positive(float), help="seconds per notebook "
-                         "(default: c.Autograder.notebook_timeout)")
-    grading.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
-    grading.add_argument("--json", action="store_true", help="print the result as JSON")
-    grading.add_argument("--unsafe-no-sandbox", action="store_true",
-                         help="run student kernels without bubblewrap (only where that risk is accepted)")
+        "`autograder feedback`). Unchanged submissions are skipped.", workers="local worker processes")
+    for flag, help_text, options in GRADE_OPTIONS:
+        grading.add_argument(flag, help=help_text, **options)
 
     feedback = _command(
         commands, "feedback", _feedback, "write per-student feedback HTML (verdicts, never hidden tests)",
         "Render feedback/<student>/<assignment>/*.html for every graded submission: each check's "
         "name, verdict, points and error size; never hidden test code or expected values (which "
-        "nbgrader's own feedback would show).")
-    feedback.add_argument("--workers", type=_positive(int))
+        "nbgrader's own feedback would show).", workers="processes rendering in parallel")
 
     _command(commands, "report", _report, "the class report: grade distribution, hardest questions and "
              "checks, common mistakes, run times, what could not be graded",
@@ -202,9 +208,8 @@ def build_parser():
     rescoring = _command(
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
-        "points, from the values recorded when it was graded, without executing any notebook.")
-    rescoring.add_argument("--workers", type=_positive(int),
-                           help="processes judging in parallel (default: c.Autograder.workers, else one per core)")
+        "points, from the values recorded when it was graded, without executing any notebook.",
+        workers="processes judging in parallel")
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",
@@ -219,9 +224,9 @@ def build_parser():
     demo = _command(
         commands, "demo", _demo, "the full round trip on the embedded data, in outputs/demo",
         "Copy the course into a scratch folder, release fc_nets, generate a class of sample "
-        "submissions, grade them in parallel, write the CSV and feedback.", assignment=False)
+        "submissions, grade them in parallel, write the CSV and feedback.", assignment=False,
+        workers="grading processes")
     demo.add_argument("--output", default="outputs/demo", help="scratch course folder")
-    demo.add_argument("--workers", type=_positive(int))
     return parser
 
 
