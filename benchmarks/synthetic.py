@@ -102,7 +102,7 @@ def _init_value(spec, outcome, rng):
         else:
             value = rng.normal(0.0, spec["weight_scale"] * (10 if outcome == "scale" else 1), shape)
         params[name] = value.astype(param["dtype"])
-    return {name: encode_value(value) for name, value in params.items()}
+    return encode_value(params)
 
 
 def _accuracy_value(inputs, outcome):
@@ -112,7 +112,7 @@ def _accuracy_value(inputs, outcome):
         params = {name: np.zeros_like(value) for name, value in params.items()}
     elif outcome == "unusable":
         params["gamma1"] = np.ones(3)
-    return {name: encode_value(value) for name, value in params.items()}
+    return encode_value(params)
 
 
 class SyntheticClass:

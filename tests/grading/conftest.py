@@ -1,5 +1,6 @@
 """PostgreSQL fixtures for the grading tests: one server per test session, a database per use."""
 
+import gc
 import itertools
 import os
 import subprocess
@@ -16,6 +17,7 @@ _names = itertools.count()
 def postgres():
     with postgres_server() as server:
         yield server
+        gc.collect()  # connections tests left to the garbage collector close while the server is up
 
 
 @pytest.fixture(scope="session")
