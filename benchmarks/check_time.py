@@ -1,0 +1,93 @@
+"""A student's `autograder check` and `autograder --help`, side by side with the notebook's own cell time.
+
+The student's notebook is the release with the reference pasted in, in a folder of its
+own outside the course (as a student has it). Its cell time is measured from nbclient's
+execution timestamps (first cell started to last cell finished, in the same kernel
+setup `check` uses); `check` and `--help` are timed as whole commands, as a student
+waits for them. Prints medians of --repeat runs and, as its last line,
+`check_s: X cells_s: Y overhead_s: Z help_s: W` (goals: Z <= 1, W <= 0.5).
+
+Run from the repository root: .venv/bin/python benchmarks/check_time.py
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+from autograder.authoring.library import paste_reference  # noqa: E402
+from autograder.environments import QUIET_KERNEL, kernel_environment  # noqa: E402
+from autograder.grading.check import _student_kernel_manager  # noqa: E402
+
+ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
+AUTOGRADER = [sys.executable, "-m", "autograder"]
+
+
+def student_copy(folder):
+    """The release as a student has it, with the reference solutions pasted in."""
+    target = folder / ASSIGNMENT
+    shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, target)
+    source = nbformat.read(REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    released = nbformat.read(target / f"{NOTEBOOK}.ipynb", 4)
+    nbformat.write(paste_reference(released, source), target / f"{NOTEBOOK}.ipynb")
+    return target / f"{NOTEBOOK}.ipynb"
+
+
+def _stamp(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def cell_seconds(path):
+    """First cell started to last cell finished, from nbclient's timestamps."""
+    nb = nbformat.read(path, 4)
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, record_timing=True, extra_arguments=QUIET_KERNEL,
+                   resources={"metadata": {"path": str(path.parent)}}, **_student_kernel_manager(),
+                   ).execute(env=kernel_environment())
+    timings = [cell.metadata.execution for cell in nb.cells if cell.cell_type == "code" and "execution" in cell.metadata]
+    return (_stamp(timings[-1]["shell.execute_reply"]) - _stamp(timings[0]["iopub.execute_input"])).total_seconds()
+
+
+def command_seconds(args, cwd):
+    started = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args[2:])} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return seconds, result.stdout
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="check-time-") as scratch:
+        notebook = student_copy(Path(scratch))
+        cells, checks, helps = [], [], []
+        for _ in range(args.repeat):
+            cells.append(cell_seconds(notebook))
+            seconds, output = command_seconds(AUTOGRADER + ["check", str(notebook)], scratch)
+            checks.append(seconds)
+            helps.append(command_seconds(AUTOGRADER + ["--help"], scratch)[0])
+        print(output.splitlines()[0])
+    check_s, cells_s, help_s = (statistics.median(values) for values in (checks, cells, helps))
+    print(f"{args.repeat} runs each; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"autograder check (student): {check_s:.2f} s median ({min(checks):.2f} to {max(checks):.2f})")
+    print(f"the notebook's own cells:   {cells_s:.2f} s median ({min(cells):.2f} to {max(cells):.2f})")
+    print(f"autograder --help:          {help_s:.2f} s median")
+    print(f"check_s: {check_s:.2f} cells_s: {cells_s:.2f} overhead_s: {check_s - cells_s:.2f} help_s: {help_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
