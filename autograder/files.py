@@ -46,11 +46,13 @@ def shown(name):
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Ids are shown in pages that other people open (formgrader, feedback, the class report).
+HTML_MARKUP = "<>&\"'`"
 
 
 def unsafe_student_id(name):
-    """Why ``name`` cannot be a student id, or None: ids become folder names, gradebook keys
-    and CSV cells, so they must be plain."""
+    """Why ``name`` cannot be a student id, or None: ids become folder names, gradebook keys,
+    CSV cells and text in web pages, so they must be plain."""
     reason = unsafe_name_reason(name)
     if reason is not None:
         return reason
@@ -58,6 +60,8 @@ def unsafe_student_id(name):
         return "a name starting with a dot (hidden)"
     if name.startswith(FORMULA_PREFIXES):
         return "a name starting with a spreadsheet formula character (= + - @)"
+    if any(char in HTML_MARKUP for char in name):
+        return "HTML markup characters (< > & \" ' `) in the name"
     if len(name) > 128:
         return "a name longer than 128 characters"
     return None

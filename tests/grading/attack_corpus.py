@@ -452,4 +452,6 @@ ATTACKS = {
     "id_newline": Attack("a student id with a newline (splits a CSV row)", student="new\nline",
                          intake="not collected"),
     "id_too_long": Attack("a 200-character student id", student="x" * 200, intake="not collected"),
+    "id_html": Attack("a student id that is HTML (shown in formgrader, feedback and the class report)",
+                      student="<img src=x onerror=alert(1)>", intake="not collected"),
 }

@@ -198,6 +198,7 @@ def attacked(released_course, tmp_path_factory, secret):
         root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False))
     run["report"] = {s["student"]: s for s in json.loads(run["result"].stdout)["students"]}
     run_autograder(run["root"], "feedback", ASSIGNMENT)
+    run_autograder(run["root"], "report", ASSIGNMENT)
     return run
 
 
@@ -352,6 +353,11 @@ def test_feedback_pages_run_no_script_and_show_no_secrets(attacked):
 
 def test_what_instructors_open_shows_no_active_content_or_forged_verdicts(attacked):
     root = attacked["root"]
+    class_report = (root / "reports" / f"{ASSIGNMENT}_report.html").read_text()
+    parser = ActiveContent()
+    parser.feed(class_report)
+    assert parser.found == [] and SECRET not in class_report and "FORGED-VERDICT" not in class_report
+    assert "not collected" in class_report  # the refused ids are listed, as text
     for path in (root / "autograded").rglob("*.ipynb"):
         nb = nbformat.read(path, 4)
         for cell in nb.cells:
