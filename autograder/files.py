@@ -93,7 +93,13 @@ def _read_one(path, info, limit):
         os.close(descriptor)
 
 
-def read_regular_file(path, max_bytes=64 * MiB):
+# What one submission folder may hold; past these, files are left out and named.
+MAX_FILE_BYTES = 64 * MiB
+MAX_TOTAL_BYTES = 256 * MiB
+MAX_FILES = 1000
+
+
+def read_regular_file(path, max_bytes=MAX_FILE_BYTES):
     """The bytes of one plain regular file; OSError when it is a link, special, or too large."""
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
@@ -101,7 +107,7 @@ def read_regular_file(path, max_bytes=64 * MiB):
     return _read_one(path, info, max_bytes)
 
 
-def read_regular_files(folder, max_file_bytes=64 * MiB, max_total_bytes=256 * MiB, max_files=1000):
+def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES):
     """Every plain regular file below ``folder`` as bytes; everything else refused and named."""
     contents = FolderContents()
     try:
