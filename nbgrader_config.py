@@ -21,8 +21,7 @@ from nbgrader.preprocessors import (
 
 from autograder.execution import GuardedExecute
 from autograder.grading.exchange import SafeExchangeCollect
-from autograder.grading.records import RECORDS_FILE
-from autograder.grading.state import STATE_FILE
+from autograder.grading.writer import RESERVED_NAMES
 from autograder.preprocessors import (
     DemoteDuplicateCells,
     JudgeChecks,
@@ -104,7 +103,7 @@ c.Execute.kernel_manager_class = SandboxedKernelManager
 # Our state and kept records beside each autograded submission are never copied by
 # nbgrader: not from a submission into autograded/ (a student's forged copy), nor from
 # autograded/ into feedback/ (formgrader's Generate Feedback).
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", STATE_FILE, RECORDS_FILE]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *sorted(RESERVED_NAMES)]
 
 # Time limits: per cell (nbgrader's own setting) and per notebook (seconds).
 c.Execute.timeout = 120

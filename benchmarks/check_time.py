@@ -29,7 +29,7 @@ from nbclient import NotebookClient  # noqa: E402
 
 from autograder.authoring.library import paste_reference  # noqa: E402
 from autograder.environments import QUIET_KERNEL, kernel_environment  # noqa: E402
-from autograder.grading.check import _student_kernel_manager  # noqa: E402
+from autograder.grading.check import student_kernel_manager  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
 AUTOGRADER = [sys.executable, "-m", "autograder"]
@@ -53,7 +53,7 @@ def cell_seconds(path):
     """First cell started to last cell finished, from nbclient's timestamps."""
     nb = nbformat.read(path, 4)
     NotebookClient(nb, kernel_name="python3", allow_errors=True, record_timing=True, extra_arguments=QUIET_KERNEL,
-                   resources={"metadata": {"path": str(path.parent)}}, **_student_kernel_manager(),
+                   resources={"metadata": {"path": str(path.parent)}}, **student_kernel_manager(),
                    ).execute(env=kernel_environment())
     timings = [cell.metadata.execution for cell in nb.cells if cell.cell_type == "code" and "execution" in cell.metadata]
     return (_stamp(timings[-1]["shell.execute_reply"]) - _stamp(timings[0]["iopub.execute_input"])).total_seconds()

@@ -84,7 +84,7 @@ def check_as_instructor(course, path, assignment=None):
     return INSTRUCTOR_MODE, outcome
 
 
-def _student_kernel_manager():
+def student_kernel_manager():
     """A student runs their own notebook as themselves; as root it is someone else's: sandbox it."""
     if os.geteuid() != 0:
         return {}
@@ -110,7 +110,7 @@ def check_as_student(path):
         write_files(scratch, contents.files)
         NotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3", allow_errors=True,
                        extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
-                       resources={"metadata": {"path": scratch}}, **_student_kernel_manager(),
+                       resources={"metadata": {"path": scratch}}, **student_kernel_manager(),
                        ).execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]
     verdicts = [judge_check({"name": n, **spec}, records) for n, spec in sorted(public.items())]
