@@ -118,15 +118,20 @@ print(json.dumps({"file": autograder.__file__, "version": autograder.__version__
 """
 
 
-def test_the_installed_package_is_the_wheel_with_one_version(installed, tmp_path):
-    site_packages = installed / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+def site_packages(venv):
+    return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+
+
+def check_the_installed_package(installed, tmp_path):
+    """The fresh environment imports the wheel's toolkit, at the one version, with the same code as
+    this checkout, and cannot import the reference solutions."""
     env = isolated_env(installed)
     found = json.loads(run([installed / "bin" / "python", "-c", PROBE_INSTALLED], cwd=tmp_path, env=env).stdout)
-    assert Path(found["file"]) == site_packages / "autograder" / "__init__.py"
+    assert Path(found["file"]) == site_packages(installed) / "autograder" / "__init__.py"
     assert found["version"] == found["metadata"] == autograder.__version__
     assert found["template"]
     assert found["course"] is False  # the reference solutions are not importable from the environment
-    assert not (site_packages / "course").exists()
+    assert not (site_packages(installed) / "course").exists()
     # Same code as this checkout: a grader set up with `make setup` accepts workers with the wheel.
     assert found["digest"] == code_digest()
     version = run([installed / "bin" / "autograder", "--version"], cwd=tmp_path, env=env).stdout
@@ -171,7 +176,10 @@ def autograded_scores(root, student):
         return {g.name: (g.auto_score, g.max_score) for g in notebook.grades if g.auto_score is not None}
 
 
-def test_the_installed_package_grades_a_class_on_a_dask_worker(installed, released_course, tmp_path):
+def test_the_installed_wheel_grades_a_class_on_a_dask_worker(installed, released_course, tmp_path):
+    """One test, not two, for everything that needs the fresh environment: under pytest-xdist
+    a second test would wait minutes on the other worker's install."""
+    check_the_installed_package(installed, tmp_path)
     root = clone(released_course, tmp_path / "course")
     notebooks = class_notebooks(root)  # ada: the reference solution; cai: a ReLU after the last layer
     write_submissions(root, {student: notebooks[student] for student in ("ada", "cai")})
@@ -205,8 +213,7 @@ def test_the_installed_package_grades_a_class_on_a_dask_worker(installed, releas
     assert 0 < sum(score for score, _ in cai.values()) == students["cai"]["score"] < students["ada"]["score"]
 
     # One worker process graded both, and it imported the toolkit from the fresh environment only.
-    site_packages = installed / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-    assert workers == [{"file": str(site_packages / "autograder" / "__init__.py"), "pid": worker_pid,
+    assert workers == [{"file": str(site_packages(installed) / "autograder" / "__init__.py"), "pid": worker_pid,
                         "cwd": str(outside), "pythonpath": None, "course": False}]
     for student in ("ada", "cai"):
         state = json.loads((root / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
