@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from . import __version__
 from .environments import tool_environment
 from .errors import AutograderError
 
@@ -168,6 +169,8 @@ def build_parser():
     parser.add_argument(
         "--course-dir", help="course directory (default: the nearest folder with nbgrader_config.py)"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the toolkit's version (workers must run the same) and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _command(commands, "release", _release, "record expected values, generate the student version, "
