@@ -147,28 +147,30 @@ class SafeExchangeCollect(ExchangeCollect):
                 return None
 
     # --- which folders are whose ----------------------------------------------------------
-    def _examine(self, path, accounts, owner_uid):
-        """(record or None, owner uid or None, reason refused or None) for one inbound entry."""
+    def _examine(self, path, accounts):
+        """(record or None, owner uid or None, why it is refused or None) for one entry of inbound."""
         name = os.path.basename(path)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None, None, "it vanished while being read"
+        if not stat.S_ISDIR(info.st_mode):
+            return None, info.st_uid, "a symbolic link or a file, not a folder"
         parts = name.rsplit("+", 3)  # as nbgrader splits it: ids may contain '+'
         if len(parts) < 3 or parts[1] != self.coursedir.assignment_id:
-            return None, owner_uid, "its name does not read <student>+<assignment>+<time>"
-        student = parts[0]
-        problem = unsafe_student_id(student)
+            return None, info.st_uid, "its name does not read <student>+<assignment>+<time>"
+        problem = unsafe_student_id(parts[0])
         if problem:
-            return None, owner_uid, f"the student id is {problem}"
+            return None, info.st_uid, f"the student id is {problem}"
         _, problem = parse_time(parts[2])
         if problem:
-            return None, owner_uid, f"the time in its name is {problem}"
-        if owner_uid is None:
-            return None, None, "it vanished while being read"
-        problem = accounts.owner_problem(student, owner_uid)
+            return None, info.st_uid, f"the time in its name is {problem}"
+        problem = accounts.owner_problem(parts[0], info.st_uid)
         if problem:
-            return None, owner_uid, problem
-        changed = latest_change(path)
-        if changed is None:  # too large to date, or unreadable: the present is a time it cannot predate
-            changed = now_utc()
-        return {"username": student, "filename": name, "timestamp": changed, "owner": owner_uid}, owner_uid, None
+            return None, info.st_uid, problem
+        # Too large to date, or unreadable: the present is a time the folder cannot predate.
+        changed = latest_change(path) or now_utc()
+        return {"username": parts[0], "filename": name, "timestamp": changed, "owner": info.st_uid}, info.st_uid, None
 
     def init_src(self):
         if self.coursedir.course_id == "":
@@ -185,18 +187,9 @@ class SafeExchangeCollect(ExchangeCollect):
         self._accounts, self._report, self._refused = accounts, {}, defaultdict(list)
         by_student = defaultdict(list)
         for path in sorted(glob.glob(pattern)):
-            try:
-                info = os.lstat(path)
-                owner_uid = info.st_uid
-            except OSError:
-                info = owner_uid = None
-            if info is not None and not stat.S_ISDIR(info.st_mode):
-                record, reason = None, "a symbolic link or a file, not a folder"
-            else:
-                record, owner_uid, reason = self._examine(path, accounts, owner_uid)
-            name = os.path.basename(path)
+            record, owner_uid, reason = self._examine(path, accounts)
             if record is None:
-                self._refuse(name, owner_uid, reason)
+                self._refuse(os.path.basename(path), owner_uid, reason)
             else:
                 by_student[record["username"]].append(record)
         self.duedate = self._duedate()
