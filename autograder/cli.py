@@ -149,7 +149,8 @@ def _command(commands, name, handler, summary, description=None, needs_course=Tr
 GRADE_OPTIONS = (  # flag, help, argparse options
     ("--submissions", "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
      {}),
-    ("--zip-pattern", "regular expression with groups student_id and file_id for the file names in a zip export", {}),
+    ("--zip-pattern", "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
+     "expression with groups student_id, file_id and optionally timestamp, late", {}),
     ("--scheduler", "address of a dask.distributed scheduler to run on", {}),
     ("--cell-timeout", "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
      {"type": _positive(float)}),
