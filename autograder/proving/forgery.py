@@ -25,7 +25,9 @@ Both forgers also record, under names no check has (``forged.<origin>.<shortcut>
 every shortcut they fitted and the examples they fitted them to; ``forgery_measures``
 scores each on the held-out examples of the accuracy check in the same test cell (and
 runs the k-nearest-neighbour rule, which no plain network computes, on those
-examples), for the gate to refuse any that reaches the threshold.
+examples), for the gate to refuse any that reaches the threshold. The forger inside the
+Solver also records a network that scikit-learn trains on the same examples: a known
+limit (``KNOWN_LIMITS``), reported beside the shortcuts and never refused.
 """
 
 import inspect
@@ -44,6 +46,11 @@ from . import shortcuts
 
 FORGED_PREFIX = "forged."  # records of the forgers' shortcuts: forged.<origin>.<shortcut>
 EXAMPLES = "examples"  # forged.<origin>.examples: what the shortcuts were fitted to
+LIBRARY_NETWORK = "library_network"  # forged.graded.library_network: trained by scikit-learn's code
+KNOWN_LIMITS = {**shortcuts.KNOWN_LIMITS, LIBRARY_NETWORK: (
+    "a network trained in the kernel by code that is not the submission's (here scikit-learn's "
+    "MLPClassifier, installed with the course): a submission that takes over training can install it, "
+    "and only a verdict that does not trust the kernel's training would tell")}
 ORIGINS = {"public": "the public data set its test cell names",
            "graded": "the examples the test cell trains on (inside the Solver)"}
 
@@ -150,11 +157,28 @@ class _ShellNet:
 _cell = {{"source": ""}}
 
 
+def _library_network(X, y):
+    """Recorded, not installed: a network trained by code that is not the submission's."""
+    try:
+        import warnings
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = MLPClassifier((100,), max_iter=300, random_state=0).fit(_shortcuts.flat(X), y)
+    params = {{}}
+    for i, (W, b) in enumerate(zip(net.coefs_, net.intercepts_), start=1):
+        params[f"W{{i}}"], params[f"b{{i}}"] = W, b
+    _record("{prefix}graded.{library}", params)
+
+
 def _forged_train(self):
     num_classes = getattr(self.model, "num_classes", None) or int(_np.max(self.y_train)) + 1
     if "expect_accuracy" in _cell["source"]:  # a test cell trains: fit every shortcut, keep the best
         data = {{"X_train": self.X_train, "y_train": self.y_train, "X_val": self.X_val, "y_val": self.y_val}}
         self.model.params = _forge_accuracy("graded", data, num_classes)
+        _library_network(self.X_train, self.y_train)
     else:  # elsewhere the cheapest will do
         self.model.params = _shortcuts.least_squares(self.X_train, self.y_train, num_classes)
 
@@ -189,7 +213,8 @@ def forger_notebook(released_nb, bundle_cells):
 
 def solver_forger_notebook(released_nb):
     """The released notebook (nothing implemented) with the Solver-patching cell after its setup cell."""
-    return _with_cell_after_setup(released_nb, _SOLVER_FORGER.format(preamble=_preamble()))
+    return _with_cell_after_setup(released_nb, _SOLVER_FORGER.format(preamble=_preamble(), prefix=FORGED_PREFIX,
+                                                                      library=LIBRARY_NETWORK))
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?")
@@ -307,7 +332,7 @@ def forgery_measures(specs, forger_results):
                     except (ValueError, KeyError, AttributeError, TypeError):
                         continue  # not measurable: it passes nothing either
                     forgeries += [{"shortcut": name, "fitted_on": origin, "accuracy": round(score, 4),
-                                   "known_limit": shortcuts.KNOWN_LIMITS.get(name, "")} for name, score in scores]
+                                   "known_limit": KNOWN_LIMITS.get(name, "")} for name, score in scores]
             measures[spec["name"]] = {"threshold": spec["threshold"], "examples": len(y),
                                       "reference": round(float(decode_value(spec["expected"])), 4),
                                       "forgeries": forgeries}

@@ -9,11 +9,14 @@ import pytest
 
 from autograder.comparisons import mlp_accuracy
 from autograder.proving import shortcuts
-from autograder.proving.forgery import (blanket_forgeries, forger_notebook, forgery_measures, forgery_offenders,
-                                        solver_forger_notebook)
+from autograder.proving.forgery import (KNOWN_LIMITS, blanket_forgeries, forger_notebook, forgery_measures,
+                                        forgery_offenders, solver_forger_notebook)
 from autograder.proving.trials import CellResult, Trial, TrialResult
 from autograder.values import encode_value
 from course.data import get_spiral_data, spiral_examples, spiral_plane
+from course.fc_net import FullyConnectedNet
+from course.optim import adam
+from course.solver import Solver
 
 
 def spec(name, expected, public=False):
@@ -125,6 +128,28 @@ def test_a_weak_threshold_that_a_shortcut_reaches_is_refused_and_a_strong_one_is
     strong = forgery_measures(heldout_spec(Z, z, 0.85), [run])
     assert forgery_offenders(strong) == []
     assert strong["best.heldout_acc"]["reference"] == 0.97 and strong["best.heldout_acc"]["examples"] == 1000
+
+
+def trained_network(plane_seed):
+    """The reference's best_config, trained on a spiral in the plane of ``plane_seed``."""
+    model = FullyConnectedNet([100], input_dim=20, num_classes=3, weight_scale=0.1, dtype=np.float64, seed=0)
+    Solver(model, get_spiral_data(plane_seed=plane_seed, seed=1), update_rule=adam,
+           optim_config={"learning_rate": 1e-2}, num_epochs=30, batch_size=50, seed=0, verbose=False).train()
+    return model.params
+
+
+def test_a_network_trained_before_grading_earns_nothing_and_one_trained_by_other_code_is_a_known_limit(spiral):
+    """Trained on the public plane, a network misses the grader's plane; trained on the grader's
+    examples by code that is not the submission's, it passes: reported as a known limit, not refused."""
+    data, (Z, z), found = spiral  # the grader's plane: 11
+    assert mlp_accuracy(trained_network(plane_seed=0), Z, z) < 0.5
+    library = {"name": "forged.graded.library_network", "value": encode_value(trained_network(plane_seed=11))}
+    run = forger_run(data, found)
+    run.cells["test_best"].records[library["name"]] = library
+    measures = forgery_measures(heldout_spec(Z, z, 0.85), [run])
+    (entry,) = [f for f in measures["best.heldout_acc"]["forgeries"] if f["shortcut"] == "library_network"]
+    assert entry["accuracy"] > 0.9 and entry["known_limit"] == KNOWN_LIMITS["library_network"]
+    assert forgery_offenders(measures) == []
 
 
 def test_an_accuracy_check_no_forger_reached_is_unproven():
