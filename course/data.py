@@ -6,8 +6,12 @@ subtracted from every split.
 - ``get_CIFAR10_data``: CIFAR-10 from the standard ``cifar-10-batches-py`` pickles.
 - ``get_default_data``: handwritten digits (8 x 8, 10 classes) bundled with
   scikit-learn. It needs no download, so notebooks, tests and grading run
-  offline, and a small network trains on it in seconds to well above 95% accuracy:
-  quick enough to grade "train your best model" on every submission.
+  offline, and a small network trains on it in seconds to well above 95% accuracy.
+- ``get_spiral_data``: CS231n's three-armed spiral, hidden in a random plane of a
+  20-dimensional space whose other directions are noise. A small network finds the
+  plane and the arms in about a second; a linear classifier, nearest class means,
+  nearest neighbours or random features stay far behind, so an accuracy on it shows
+  that a network was trained (the accuracy check of "train your best model").
 """
 
 import importlib.util
@@ -150,3 +154,46 @@ def get_default_data(num_validation=300, num_test=300, subtract_mean=True, seed=
     return _split_and_center(
         X[train], y[train], X[val], y[val], X[test], y[test], subtract_mean
     )
+
+
+def spiral_plane(dim=20, seed=0):
+    """A random plane of R^dim: an orthonormal basis, shape (dim, 2), drawn with ``seed``."""
+    if dim < 2:
+        raise ValueError(f"a spiral needs a plane: dim must be at least 2, got {dim}")
+    basis, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((dim, 2)))
+    return basis
+
+
+def spiral_examples(num_examples, plane, num_classes=3, rng=None, angle_noise=0.2):
+    """(X of shape (num_examples, dim), y): CS231n's spiral, placed in ``plane``.
+
+    In the plane, arm k holds the points r * (sin t, cos t) with the radius r
+    uniform in [0, 1] and the angle t = 4k + 4r plus Gaussian noise of standard
+    deviation ``angle_noise``, as in CS231n's spiral; every point is scaled by sqrt(6)
+    so that each coordinate has variance 1. Every direction orthogonal to the plane is
+    standard Gaussian noise: the plane is not visible in the inputs' variances, only
+    in how the classes are arranged.
+    """
+    rng = np.random.default_rng(rng)
+    y = rng.integers(num_classes, size=num_examples)
+    r = rng.uniform(0.0, 1.0, num_examples)
+    t = 4.0 * y + 4.0 * r + angle_noise * rng.standard_normal(num_examples)
+    in_plane = np.sqrt(6.0) * np.c_[r * np.sin(t), r * np.cos(t)]
+    noise = rng.standard_normal((num_examples, plane.shape[0]))
+    X = noise - (noise @ plane) @ plane.T + in_plane @ plane.T
+    return X, y
+
+
+def get_spiral_data(num_training=3000, num_validation=500, num_test=500, dim=20, num_classes=3,
+                    plane_seed=0, seed=0):
+    """The spiral data set in the CS231n dict format: inputs (N, dim), labels 0..num_classes-1.
+
+    ``plane_seed`` chooses the plane that holds the spiral and ``seed`` the examples;
+    two data sets with the same plane are the same task. Inputs are already centred.
+    """
+    total = num_training + num_validation + num_test
+    X, y = spiral_examples(total, spiral_plane(dim, plane_seed), num_classes, np.random.default_rng(seed))
+    train = slice(0, num_training)
+    val = slice(num_training, num_training + num_validation)
+    test = slice(num_training + num_validation, None)
+    return _split_and_center(X[train], y[train], X[val], y[val], X[test], y[test], subtract_mean=False)

@@ -12,7 +12,10 @@ offender and check) when
   (NaN, a property of the initial parameters), or, for an accuracy check, an error rate
   at least twice the allowed one. A mistake listed with an ``accepted`` reason is
   reported instead of refused;
-- the forger earns a point, or a blanket value passes any scored check.
+- a forger earns a point (the forge-everything submission, or the one that takes over
+  the Solver's training), a blanket value passes any scored check, or a classifier that
+  is not a trained network (``shortcuts``) reaches the threshold of an accuracy check
+  measured on held-out examples.
 
 Otherwise it records each mistake's values as fingerprints in the grading bundle (and
 those of public checks in the release's ``public_checks.json``), and writes
@@ -35,14 +38,13 @@ from ..authoring.release import release
 from ..authoring.sync import write_public_checks
 from ..bundle import bundle_path, load_bundle, write_json
 from ..checks import PUBLIC_CHECKS_FILE
-from ..comparisons import mlp_accuracy
 from ..errors import ReleaseError
 from ..grading.pipeline import GradingPipeline, release_files
 from ..sandbox import check_sandbox_available
-from ..values import decode_value
 from .assessment import assess_mistake, closest_check, failed_checks, fingerprints_of, public_failures
 from .dependencies import solution_dependencies, without_untested_cells
-from .forgery import RIDGE_RECORD, blanket_forgeries, forgeable_points, forger_notebook
+from .forgery import (blanket_forgeries, forgeable_points, forger_notebook, forgery_measures, forgery_offenders,
+                      solver_forger_notebook)
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
 
@@ -123,17 +125,20 @@ def _offenders(quality):
     forge = quality["forge"]
     if forge["points"] > 0:
         lines.append(f"the forge-everything submission earns {forge['points']:g} points")
+    if forge["training_points"] > 0:
+        lines.append(f"the submission that takes over the Solver's training earns {forge['training_points']:g} points")
     for check, label in forge["forgeable"].items():
         lines.append(f"scored check {check} is forgeable: {label} passes it")
-    return lines
+    return lines + forgery_offenders(forge["heldout"])
 
 
-def _grade(pipeline, name, staged_dir, workers, pasted, forger, mistakes, alternatives, log):
-    """(label -> TrialResult, label -> solution dependencies) for the reference, the forger and
-    every change, packed into shared runs and run again alone where sharing did not hold."""
+def _grade(pipeline, name, staged_dir, workers, pasted, forgers, mistakes, alternatives, log):
+    """(label -> TrialResult, label -> solution dependencies) for the reference, the forgers
+    (label -> notebook) and every change, packed into shared runs and run again alone where
+    sharing did not hold."""
     mistake_runs = _pack(mistakes, pasted, _independent)
     alternative_runs = _pack(alternatives, pasted, _different_cells)
-    trials = [Trial("reference", pasted), Trial("forger", forger)]
+    trials = [Trial("reference", pasted)] + [Trial(label, nb) for label, nb in forgers.items()]
     trials += _trials("alternatives", alternative_runs, pasted) + _trials("mistakes", mistake_runs, pasted, True)
     restored = release_files(staged_dir)
     log(f"proving the checks of {name}: {len(mistakes)} mistakes and {len(alternatives)} alternatives "
@@ -169,8 +174,9 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
     alternatives = [a for a in library.alternatives.values() if a.cell in here]
     _check_changes_apply(assignment, pasted, mistakes + alternatives)
 
+    forgers = {"forger": forger_notebook(released, specs), "forger-solver": solver_forger_notebook(released)}
     results, dependencies = _grade(pipeline, name, staged_dir, course.settings.worker_count,
-                                   pasted, forger_notebook(released, specs), mistakes, alternatives, log)
+                                   pasted, forgers, mistakes, alternatives, log)
     final = {}  # change name -> (label, result): the last run that judged it
     for label, result in results.items():
         for change in result.trial.changes:
@@ -202,26 +208,12 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
     sources = {cell.metadata.nbgrader.grade_id: cell.source for cell in source.cells
                if cell.metadata.get("nbgrader", {}).get("grade_id") in specs}
     forgeable = blanket_forgeries(specs, forged, sources)
-    forge = {"points": round(forger.score, 6), "max_points": forger.max_score, "forgeable": forgeable,
+    trainer = results["forger-solver"]
+    forge = {"points": round(forger.score, 6), "max_points": forger.max_score,
+             "training_points": round(trainer.score, 6), "forgeable": forgeable,
              "forgeable_points": round(forgeable_points(pasted, specs, forgeable), 6),
-             "heldout": _heldout_measures(specs, forged)}
+             "heldout": forgery_measures(specs, [forger, trainer])}
     return entries, fingerprints, forge
-
-
-def _heldout_measures(specs, forged):
-    """The held-out accuracy checks: threshold, the reference's accuracy, and the linear fits'."""
-    measures = {}
-    for spec in (spec for cell_specs in specs.values() for spec in cell_specs):
-        if spec["kind"] != "accuracy" or "inputs" not in spec:
-            continue
-        X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
-        measure = {"threshold": spec["threshold"], "examples": len(y),
-                   "reference": round(float(decode_value(spec["expected"])), 4)}
-        for label, name in (("least_squares", spec["name"]), ("ridge_least_squares", RIDGE_RECORD)):
-            if name in forged:
-                measure[label] = round(mlp_accuracy(decode_value(forged[name]["value"]), X, y), 4)
-        measures[spec["name"]] = measure
-    return measures
 
 
 def _add_fingerprints(bundle, fingerprints):
@@ -238,13 +230,14 @@ def prove(course, assignment, staged_dir, log=print):
     check_sandbox_available()
     library = load_library(course, assignment)
     quality = {"assignment": assignment, "mistakes": [], "alternatives": [],
-               "forge": {"points": 0.0, "max_points": 0.0, "forgeable": {}, "forgeable_points": 0.0, "heldout": {}}}
+               "forge": {"points": 0.0, "max_points": 0.0, "training_points": 0.0, "forgeable": {},
+                         "forgeable_points": 0.0, "heldout": {}}}
     bundles, fingerprints = [], []
     for name in course.notebook_names(assignment):
         entries, found, forge = _prove_notebook(course, assignment, name, staged_dir, library, log)
         quality["mistakes"] += entries["mistakes"]
         quality["alternatives"] += entries["alternatives"]
-        for key in ("points", "max_points", "forgeable_points"):
+        for key in ("points", "max_points", "training_points", "forgeable_points"):
             quality["forge"][key] += forge[key]
         quality["forge"]["forgeable"].update(forge["forgeable"])
         quality["forge"]["heldout"].update(forge["heldout"])

@@ -16,7 +16,8 @@ def summary_line(quality):
     accepted = [m for m in quality["mistakes"] if not m["caught"] and m["accepted"]]
     line = (f"mistakes caught: {len(_caught(quality))}/{len(quality['mistakes'])}, "
             f"alternatives at full marks: {len(full)}/{len(quality['alternatives'])}, "
-            f"forge-everything: {forge['points']:g}/{forge['max_points']:g} points")
+            f"forge-everything: {forge['points']:g}/{forge['max_points']:g} points, "
+            f"forged training: {forge['training_points']:g}/{forge['max_points']:g} points")
     return line + (f" ({len(accepted)} accepted uncaught: see check_quality.md)" if accepted else "")
 
 
@@ -34,8 +35,10 @@ def quality_report(quality):
                 for m in quality["mistakes"]]
     alternatives = [(a["name"], a["cell"], f"{a['points']:g} / {a['max_points']:g}", a["closest_check"] or "-",
                      ", ".join(a["public_failed"]) or "-") for a in quality["alternatives"]]
-    heldout = [(name, m["examples"], m["threshold"], m["reference"], m.get("least_squares", "-"),
-                m.get("ridge_least_squares", "-")) for name, m in forge["heldout"].items()]
+    heldout = [(name, m["examples"], m["threshold"], m["reference"]) for name, m in forge["heldout"].items()]
+    forgeries = [(name, f["shortcut"].replace("_", " "), _FITTED_ON[f["fitted_on"]], f"{f['accuracy']:.4f}",
+                  m["threshold"], m["reference"], _verdict(f, m["threshold"]))
+                 for name, m in forge["heldout"].items() for f in m["forgeries"]]
     forgeable = ", ".join(f"{check} ({label})" for check, label in forge["forgeable"].items()) or "none"
     return "\n".join([
         f"# Check quality: {quality['assignment']}",
@@ -63,16 +66,52 @@ def quality_report(quality):
         "",
         "## Forge everything",
         "",
-        f"A submission that implements nothing and emits, for every check name, its public expected value,",
-        f"a least-squares fit to all public digits (accuracy checks) or zero: **{forge['points']:g} / "
-        f"{forge['max_points']:g} points**. Scored checks that a blanket value (zeros, ones, a shape, a count,",
-        f"any public expected value) passes: {forgeable} ({forge['forgeable_points']:g} points).",
+        "A submission that implements nothing and emits, for every check name, its public expected value,",
+        "for an accuracy check the best classifier that is not a trained network (below), or zero:",
+        f"**{forge['points']:g} / {forge['max_points']:g} points**. Scored checks that a blanket value (zeros, ones,",
+        f"a shape, a count, any public expected value) passes: {forgeable} ({forge['forgeable_points']:g} points).",
         "",
-        "Held-out accuracy checks (examples only in the grading bundle), and what linear fits to every",
-        "public digit score on them. A plain least-squares fit fails; a ridge-regularised one (lambda = 10)",
-        "is a known limit: on these digits a good linear classifier is almost as accurate as a network,",
-        "so an accuracy threshold cannot tell them apart.",
+        "A second forger implements nothing either but takes over the course's `Solver`: its `train()`",
+        "installs the best classifier that is not a trained network, fitted to the examples it is handed,",
+        "and `FullyConnectedNet` only holds parameters: "
+        f"**{forge['training_points']:g} / {forge['max_points']:g} points**.",
         "",
-        _table(("check", "examples", "threshold", "reference", "least squares", "ridge least squares"), heldout),
+        "### Accuracy checks on held-out examples",
+        "",
+        "Examples only in the grading bundle; the reference's accuracy on them is the expected value.",
+        "",
+        _table(("check", "examples", "threshold", "reference"), heldout),
+        "",
+        "What classifiers that are not trained networks score on them (`autograder/proving/shortcuts.py`),",
+        "each with the setting that did best on the validation examples of the data it was fitted to:",
+        "fitted by the first forger to the public data set the test cell names, and by the second to the",
+        "very examples the test cell trains on (the second also records a network that scikit-learn",
+        "trains on them). The release is refused if any reaches the threshold, except a known limit,",
+        "which is reported with its reason.",
+        "",
+        _table(("check", "classifier", "fitted to", "accuracy", "threshold", "reference", "verdict"), forgeries),
+        "",
+        *[f"- Known limit ({', '.join(names)}): {reason}." for reason, names in _known_limits(forge)],
         "",
     ])
+
+
+_FITTED_ON = {"public": "public data", "graded": "graded training examples"}
+
+
+def _verdict(forgery, threshold):
+    if forgery["accuracy"] < threshold:
+        return "below the threshold"
+    return "reaches it: KNOWN LIMIT (below)" if forgery["known_limit"] else "reaches it: REFUSED"
+
+
+def _known_limits(forge):
+    """[(reason, [classifier, ...])] for the known limits that reach a threshold."""
+    limits = {}
+    for measure in forge["heldout"].values():
+        for forgery in measure["forgeries"]:
+            if forgery["known_limit"] and forgery["accuracy"] >= measure["threshold"]:
+                names = limits.setdefault(forgery["known_limit"], [])
+                if forgery["shortcut"].replace("_", " ") not in names:
+                    names.append(forgery["shortcut"].replace("_", " "))
+    return sorted(limits.items())

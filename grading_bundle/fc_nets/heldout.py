@@ -1,35 +1,35 @@
 """Held-out examples for the accuracy check of fc_nets. Authored; never released.
 
-The notebook's data set, scikit-learn's 1797 handwritten digits, is public: an
-accuracy measured on any of its splits can be earned without a network, by fitting a
-classifier to the very examples it is measured on. The scored accuracy check is
-therefore measured on examples that exist only in the grading bundle: the validation
-and test digits (which the notebook never trains on) with Gaussian pixel noise of
-standard deviation 0.1 on the [0, 1] pixel scale, drawn with a seed kept in this
-file. The notebook says so, and lets students measure the same kind of examples
-built from their validation split with another seed.
+The check ``best_model.heldout_acc`` scores a network that the test cell's hidden part
+trains itself, from the student's ``best_config`` with the student's
+``FullyConnectedNet`` and update rule, on a spiral (``course.data.get_spiral_data``) in
+a plane that only the grader knows: ``PLANE_SEED`` below, which the hidden part of
+``test_best_model`` uses too (if the two disagree, the reference fails its own check
+and the release refuses). The network is measured here, outside the kernel, on new
+examples of that spiral, drawn with ``SEED``, which nothing in the kernel knows.
 
-``autograder release`` stores the examples in the bundle and the reference
-network's accuracy on them as the check's expected value; ``check_quality.md``
-reports what a least-squares fit on all public digits scores on them.
+Why a spiral in a secret plane: on public data, any classifier fitted to the very
+examples it is measured on can pass an accuracy threshold without a network. On
+this task a linear classifier, nearest class means, nearest neighbours, a memorising
+network and random features stay far below the threshold, even fitted to the
+graded training examples; and in a plane nobody else knows, nothing fitted or
+trained before grading can pass. ``check_quality.md`` reports each of them.
 """
 
 import numpy as np
 
-from course.data import get_default_data
+from course.data import spiral_examples, spiral_plane
 
+PLANE_SEED = 90_417  # the plane of the hidden training examples in test_best_model
 SEED = 61_208
-NOISE = 0.1
+NUM_EXAMPLES = 2000
 
 
-def noisy_digits():
-    """(X, y): the validation and test digits, preprocessed as the notebook's, plus noise."""
-    data = get_default_data()
-    X = np.concatenate([data["X_val"], data["X_test"]])
-    y = np.concatenate([data["y_val"], data["y_test"]])
-    noise = NOISE * np.random.default_rng(SEED).standard_normal(X.shape)
-    return (X + noise).astype(np.float32), y
+def spiral_in_the_graders_plane():
+    """(X, y): new examples of the spiral the hidden part of test_best_model trains on."""
+    X, y = spiral_examples(NUM_EXAMPLES, spiral_plane(20, PLANE_SEED), rng=np.random.default_rng(SEED))
+    return X.astype(np.float32), y
 
 
 # Accuracy check name -> the function that makes its held-out examples.
-HELDOUT = {"best_model.heldout_acc": noisy_digits}
+HELDOUT = {"best_model.heldout_acc": spiral_in_the_graders_plane}

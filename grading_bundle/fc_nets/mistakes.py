@@ -75,11 +75,16 @@ ADAM_BODY = """    beta1, beta2 = config["beta1"], config["beta2"]
     config["m"] = beta1 * config["m"] + (1 - beta1) * dw
     config["v"] = beta2 * config["v"] + (1 - beta2) * dw**2
 """ + ADAM_STEP
-BEST_MODEL = """best_model = FullyConnectedNet([100, 100], input_dim=data["X_train"][0].size, weight_scale=5e-2,
-                               dtype=np.float32, seed=0)
-best_solver = Solver(best_model, data, update_rule=adam, optim_config={"learning_rate": 1e-3},
-                     num_epochs=10, batch_size=50, seed=0, verbose=False)
-best_solver.train()"""
+BEST_CONFIG = """best_config = {
+    "hidden_dims": [100],
+    "weight_scale": 0.1,
+    "update_rule": adam,
+    "learning_rate": 1e-2,
+    "lr_decay": 1.0,
+    "reg": 0.0,
+    "num_epochs": 30,
+    "batch_size": 50,
+}"""
 
 
 MISTAKES = [
@@ -358,11 +363,25 @@ MISTAKES = [
     dict(name="adam_hardcoded_betas", cell="adam", caught_by="test_adam",
          edits=[('beta1, beta2 = config["beta1"], config["beta2"]', "beta1, beta2 = 0.9, 0.999")],
          diagnosis="adam: beta1 and beta2 are fixed numbers; read them from config."),
-    # --- best_model -------------------------------------------------------------------------------
+    # --- best_model: the grader trains best_config itself (train_from_config) ----------------------
     dict(name="best_model_not_trained", cell="best_model", caught_by="test_best_model",
-         edits=[("\nbest_solver.train()", "")],
-         diagnosis="best_model: the network classifies no better than chance. Was it trained "
-                   "(solver.train()), and is best_model the network that was trained?"),
+         edits=[(BEST_CONFIG, "# the starting values, unchanged")],
+         diagnosis="best_config: the network trained from it classifies hardly better than chance: one "
+                   "epoch of plain SGD at a small learning rate barely moves it from its initial weights. "
+                   "Raise the learning rate and the number of epochs, or use your adam."),
+    dict(name="best_config_update_rule_by_name", cell="best_model", caught_by="test_best_model",
+         edits=[('"update_rule": adam,', '"update_rule": "adam",')],
+         diagnosis="best_config: the update rule is given by its name, so the Solver takes nnsupport.optim's "
+                   "adam, which is only a stub (NotImplementedError). Pass the function you wrote: "
+                   "\"update_rule\": adam."),
+    dict(name="best_config_plain_sgd", cell="best_model", caught_by="test_best_model",
+         edits=[('"update_rule": adam,', '"update_rule": sgd,')],
+         diagnosis="best_config: plain SGD at this learning rate learns the spiral too slowly for the "
+                   "training budget: use momentum or adam, or a larger learning rate."),
+    dict(name="best_config_one_epoch", cell="best_model", caught_by="test_best_model",
+         edits=[('"num_epochs": 30,', '"num_epochs": 1,')],
+         diagnosis="best_config: one epoch is too little training to follow the spiral's arms: train for "
+                   "more epochs (up to 30)."),
 ]
 
 
@@ -587,15 +606,33 @@ ALTERNATIVES = [
     next_w = w
     config["t"], config["m"], config["v"] = t, m, v
 """)]),
-    # --- best_model --------------------------------------------------------------------------------
+    # --- best_model: other recipes that train the spiral within the budget --------------------------
     dict(name="best_model_rmsprop_deeper", cell="best_model",
-         edits=[(BEST_MODEL, """best_model = FullyConnectedNet([100, 100, 100], input_dim=data["X_train"][0].size,
-                               weight_scale=0.1, seed=1)
-solver = Solver(best_model, data, update_rule=rmsprop, optim_config={"learning_rate": 1e-3},
-                num_epochs=8, batch_size=100, seed=1, verbose=False)
-solver.train()""")]),
+         edits=[(BEST_CONFIG, """best_config = {
+    "hidden_dims": [100, 100],
+    "weight_scale": 0.1,
+    "update_rule": rmsprop,
+    "learning_rate": 1e-3,
+    "lr_decay": 1.0,
+    "reg": 0.0,
+    "num_epochs": 30,
+    "batch_size": 100,
+}""")]),
     dict(name="best_model_small_adam", cell="best_model",
-         edits=[(BEST_MODEL, """best_model = FullyConnectedNet([64, 64], input_dim=64, weight_scale=0.1, dtype=np.float64, seed=2)
-Solver(best_model, data, update_rule=adam, optim_config={"learning_rate": 5e-3}, lr_decay=0.95,
-       num_epochs=10, batch_size=64, seed=2, verbose=False).train()""")]),
+         edits=[(BEST_CONFIG, """best_config = dict(hidden_dims=[64, 64], weight_scale=0.1, update_rule=adam, learning_rate=5e-3,
+                   lr_decay=0.95, reg=1e-4, num_epochs=20, batch_size=64)""")]),
+    dict(name="best_model_nesterov_momentum", cell="best_model",
+         edits=[(BEST_CONFIG, """best_config = {
+    "hidden_dims": [100, 100],
+    "weight_scale": 0.05,
+    "update_rule": nesterov_momentum,
+    "learning_rate": 5e-2,
+    "lr_decay": 1.0,
+    "reg": 0.0,
+    "num_epochs": 30,
+    "batch_size": 50,
+}""")]),
+    dict(name="best_model_defaults_updated", cell="best_model",
+         edits=[(BEST_CONFIG, """best_config.update(hidden_dims=[100], weight_scale=0.1, update_rule=adam, learning_rate=1e-2,
+                   num_epochs=30, batch_size=50)""")]),
 ]

@@ -33,7 +33,7 @@ def test_the_reference_passes_every_public_check(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     outcome = json.loads(result.stdout)
     assert outcome["mode"].startswith("student") and outcome["score"] == outcome["max_score"] > 20
-    assert {"best_model.noisy_val_acc", "fc_net_init.params"} <= {c["name"] for c in outcome["checks"]}
+    assert {"best_model.val_acc", "fc_net_init.params"} <= {c["name"] for c in outcome["checks"]}
 
 
 def test_a_failing_check_exits_non_zero_with_its_diagnosis(tmp_path):

@@ -51,8 +51,8 @@ def test_an_accepted_mistake_is_reported_and_a_proven_release_records_fingerprin
     accepted = SURVIVOR.replace('diagnosis=', 'accepted="planted: the same function, written with 0.0", diagnosis=')
     root = course_with_library(tmp_path, [accepted, CAUGHT], [RIGHT_ALTERNATIVE])
     result = run_autograder(root, "release", ASSIGNMENT)
-    summary = ("mistakes caught: 1/2, alternatives at full marks: 1/1, forge-everything: 0/32 points "
-               "(1 accepted uncaught: see check_quality.md)")
+    summary = ("mistakes caught: 1/2, alternatives at full marks: 1/1, forge-everything: 0/32 points, "
+               "forged training: 0/32 points (1 accepted uncaught: see check_quality.md)")
     assert summary in result.stdout
     report = (root / "grading_bundle" / ASSIGNMENT / "check_quality.md").read_text()
     assert summary in report and "no: planted: the same function, written with 0.0" in report
@@ -67,3 +67,24 @@ def test_an_accepted_mistake_is_reported_and_a_proven_release_records_fingerprin
     public = json.loads((root / "release" / ASSIGNMENT / "public_checks.json").read_text())
     assert public["adam.next_w"]["fingerprints"][0]["mistake"] == "adam_sign"
     assert not any(name.startswith("adam.hidden") for name in public)
+
+
+def test_an_accuracy_threshold_that_a_classifier_without_training_reaches_refuses_the_release(tmp_path):
+    """Planted: the held-out accuracy check asks for 50% only. The forger that takes over the Solver
+    installs a memorising network fitted to the examples the test cell trains on; it earns the points,
+    and the gate names every shortcut that reaches the threshold."""
+    root = course_with_library(tmp_path, [CAUGHT], [RIGHT_ALTERNATIVE])
+    source = root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    text = source.read_text()
+    planted = text.replace('expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.85)',
+                           'expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.5)')
+    assert planted != text
+    source.write_text(planted)
+    stderr = release_refused(root)
+    assert "the submission that takes over the Solver's training earns 3 points" in stderr
+    assert ("accuracy check best_model.heldout_acc is passed without training: memorising_network fitted to "
+            "the examples the test cell trains on") in stderr
+    quality = json.loads((root / "grading_bundle" / ASSIGNMENT / "check_quality.json").read_text())
+    forgeries = quality["forge"]["heldout"]["best_model.heldout_acc"]["forgeries"]
+    assert {f["fitted_on"] for f in forgeries} == {"public", "graded"}
+    assert "reaches it: REFUSED" in (root / "grading_bundle" / ASSIGNMENT / "check_quality.md").read_text()

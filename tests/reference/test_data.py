@@ -1,11 +1,15 @@
-"""Data loading: CIFAR-10 from pickles in the real format, and the embedded default."""
+"""Data loading: CIFAR-10 from pickles in the real format, the embedded default, the hidden spiral."""
 
 import pickle
 
 import numpy as np
 import pytest
 
-from course.data import DatasetError, get_CIFAR10_data, get_default_data, load_digits
+from course.data import (DatasetError, get_CIFAR10_data, get_default_data, get_spiral_data, load_digits,
+                         spiral_examples, spiral_plane)
+from course.fc_net import FullyConnectedNet
+from course.optim import adam
+from course.solver import Solver
 
 
 def write_cifar(root, per_batch=20, seed=0):
@@ -89,3 +93,52 @@ def test_embedded_digits_are_scikit_learns_digits():
 def test_default_data_rejects_an_impossible_split():
     with pytest.raises(ValueError, match="leaves no training examples"):
         get_default_data(num_validation=1000, num_test=1000)
+
+
+def test_spiral_data_is_deterministic_and_in_the_cifar_dict_format():
+    first, second = get_spiral_data(), get_spiral_data()
+    assert set(first) == {"X_train", "y_train", "X_val", "y_val", "X_test", "y_test"}
+    assert first["X_train"].shape == (3000, 20) and first["X_val"].shape == (500, 20)
+    assert first["X_test"].shape == (500, 20)
+    for key in first:
+        assert np.array_equal(first[key], second[key])
+    assert set(np.unique(first["y_train"])) == {0, 1, 2}
+    assert not np.array_equal(get_spiral_data(seed=1)["X_train"], first["X_train"])
+
+
+def test_the_spiral_lies_in_its_plane_and_the_plane_is_not_visible_in_the_variances():
+    plane = spiral_plane(20, seed=5)
+    assert np.allclose(plane.T @ plane, np.eye(2))
+    X, y = spiral_examples(20000, plane, rng=np.random.default_rng(0))
+    # In the plane: CS231n's arms, radius r in [0, 1] (times sqrt 6), angle 4k + 4r plus noise 0.2.
+    u = X @ plane / np.sqrt(6)
+    r = np.linalg.norm(u, axis=1)
+    angle_error = np.angle(np.exp(1j * (np.arctan2(u[:, 0], u[:, 1]) - 4 * y - 4 * r)))
+    assert r.max() <= 1 + 1e-9 and np.mean(np.abs(angle_error) < 0.6) > 0.99
+    # Off the plane: standard noise, the same for every class.
+    off = X - (X @ plane) @ plane.T
+    assert abs(off.var() * 20 / 18 - 1) < 0.02
+    assert all(np.abs(off[y == k].mean(axis=0)).max() < 0.05 for k in range(3))
+    # Every direction has variance about 1: the plane does not stand out.
+    assert np.abs(np.linalg.eigvalsh(np.cov(X.T)) - 1).max() < 0.1
+
+
+def test_the_plane_seed_is_the_task_and_the_seed_the_examples():
+    assert np.array_equal(spiral_plane(20, 3), spiral_plane(20, 3))
+    assert np.abs(spiral_plane(20, 3).T @ spiral_plane(20, 4)).max() < 0.9
+    same_task = [get_spiral_data(num_training=200, plane_seed=3, seed=seed) for seed in (1, 2)]
+    assert not np.array_equal(same_task[0]["X_train"], same_task[1]["X_train"])
+    with pytest.raises(ValueError, match="dim must be at least 2"):
+        spiral_plane(1)
+
+
+def test_a_small_network_learns_the_spiral_where_a_linear_classifier_cannot():
+    data = get_spiral_data(plane_seed=11, seed=12)
+    model = FullyConnectedNet([100], input_dim=20, num_classes=3, weight_scale=0.1, dtype=np.float64, seed=0)
+    Solver(model, data, update_rule=adam, optim_config={"learning_rate": 1e-2}, num_epochs=30, batch_size=50,
+           seed=0, verbose=False).train()
+    network = np.mean(np.argmax(model.loss(data["X_test"]), axis=1) == data["y_test"])
+    A = np.c_[data["X_train"], np.ones(len(data["X_train"]))]
+    W = np.linalg.lstsq(A, np.eye(3)[data["y_train"]], rcond=None)[0]
+    linear = np.mean(np.argmax(np.c_[data["X_test"], np.ones(500)] @ W, axis=1) == data["y_test"])
+    assert network > 0.9 and linear < 0.65

@@ -203,26 +203,52 @@ def compare_init(spec, actual):
                       ",".join(f"{name}:{problems[name]}" for name in failed))
 
 
-def mlp_scores(params, X):
-    """Class scores of a plain fully connected network {affine - relu} x (L-1) - affine.
+MAX_NETWORK_PARAMETERS = 10**6  # an accuracy check evaluates at most this many weights and biases
+_CHUNK_ELEMENTS = 2**21  # rows of examples at a time: hidden activations stay under 16 MB
 
-    ``params`` holds W1..WL and b1..bL; anything else (normalization parameters) is
-    refused, since this forward pass would silently ignore it.
-    """
+
+def _plain_layers(params, width):
+    """[(W, b), ...] of a plain network taking inputs of ``width``, checked before any computation."""
     layers = len([name for name in params if name.startswith("W")])
     expected = {f"{kind}{i}" for kind in "Wb" for i in range(1, layers + 1)}
     if layers == 0 or set(params) != expected:
         raise ValueError(
             f"parameters {_names(params, 8)} are not those of a plain network (W1..WL, b1..bL)")
-    hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    size = sum(int(np.size(value)) for value in params.values())
+    if size > MAX_NETWORK_PARAMETERS:
+        raise ValueError(f"{size} weights and biases; the grader evaluates networks of at most "
+                         f"{MAX_NETWORK_PARAMETERS}")
+    weights = []
     for i in range(1, layers + 1):
         W, b = np.asarray(params[f"W{i}"], np.float64), np.asarray(params[f"b{i}"], np.float64)
-        if W.ndim != 2 or W.shape[0] != hidden.shape[1] or b.shape != (W.shape[1],):
-            raise ValueError(f"W{i} {W.shape} and b{i} {b.shape} do not fit inputs of width {hidden.shape[1]}")
-        hidden = hidden @ W + b
-        if i < layers:
-            hidden = np.maximum(hidden, 0)
-    return hidden
+        if W.ndim != 2 or W.shape[0] != width or b.shape != (W.shape[1],):
+            raise ValueError(f"W{i} {W.shape} and b{i} {b.shape} do not fit inputs of width {width}")
+        weights.append((W, b))
+        width = W.shape[1]
+    return weights
+
+
+def mlp_scores(params, X):
+    """Class scores of a plain fully connected network {affine - relu} x (L-1) - affine.
+
+    ``params`` holds W1..WL and b1..bL; anything else (normalization parameters) is
+    refused, since this forward pass would silently ignore it, and so is a network of
+    more than MAX_NETWORK_PARAMETERS. Examples go through in chunks, so memory stays
+    bounded whatever the layers' widths.
+    """
+    inputs = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    layers = _plain_layers(params, inputs.shape[1])
+    widest = max([inputs.shape[1]] + [W.shape[1] for W, _ in layers])
+    rows = max(1, _CHUNK_ELEMENTS // widest)
+    chunks = []
+    for start in range(0, len(inputs), rows):
+        hidden = inputs[start:start + rows]
+        for i, (W, b) in enumerate(layers, start=1):
+            hidden = hidden @ W + b
+            if i < len(layers):
+                hidden = np.maximum(hidden, 0)
+        chunks.append(hidden)
+    return np.concatenate(chunks)
 
 
 def mlp_accuracy(params, X, y):
