@@ -261,7 +261,7 @@ def test_long_submissions_go_to_idle_workers_instead_of_queueing(released_course
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     address = cluster.start_scheduler(work_stealing=False)
     cluster.start_workers(2)
-    result = subprocess.run(grade_on(root, address, "--cell-timeout", "20", "--notebook-timeout", "300"),
+    result = subprocess.run(grade_on(root, address, "--cell-timeout", "120", "--notebook-timeout", "300"),
                             cwd=root, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert all(entry["score"] == 32 for entry in students_once(result).values())
