@@ -3,9 +3,10 @@
 Up-front checks fail fast in one line (no scheduler, no worker, a worker that cannot
 run or would grade differently); a worker killed mid-batch still leaves every
 submission graded exactly once, and Dask prints nothing; a scheduler killed at any
-moment of a batch stops the run with our one line and exit status 75, and the rerun
-on a new cluster finishes with nothing lost or duplicated; long submissions are
-spread over idle workers rather than queued behind each other.
+moment of a batch, or every worker gone for good, stops the run with our one line and
+exit status 75, and the rerun on a new cluster finishes with nothing lost or
+duplicated; long submissions are spread over idle workers rather than queued behind
+each other.
 """
 
 import json
@@ -22,6 +23,7 @@ from dask_cluster import DaskCluster
 from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, REPO_ROOT, by_student, clone, grades, run_autograder
 
 from autograder.authoring.library import paste_reference
+from autograder.grading.cluster import LOST_GRACE
 
 pytestmark = pytest.mark.slow
 
@@ -243,6 +245,26 @@ def test_a_scheduler_killed_at_any_moment_ends_in_one_line_then_a_rerun_finishes
     assert {s: o["status"] for s, o in students.items() if s not in recorded} == {
         s: o["status"] for s, o in reference.items() if s not in recorded}
     assert grades(root) == grades(graded_class[0])
+
+
+def test_a_cluster_left_without_workers_stops_the_run_in_one_line(graded_class, tmp_path, cluster):
+    """Its only worker killed mid-batch and none back within LOST_GRACE seconds: the run stops with
+    our one line on stderr and exit status 75, what was graded staying recorded."""
+    root = clone(graded_class[0], tmp_path / "course")
+    write_class(root)
+    address = cluster.start_scheduler()
+    cluster.start_workers(1)
+    with open(tmp_path / "err.txt", "w+") as err:
+        process = subprocess.Popen(grade_on(root, address), cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+        wait_for_states(root, 3, process)
+        recorded = set(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json"))
+        cluster.kill(cluster.workers[0])
+        assert process.wait(timeout=180) == 75, (tmp_path / "err.txt").read_text()
+        err.seek(0)
+        lines = err.read().strip().splitlines()
+    assert lines == [f"autograder: no Dask worker has been alive at {address} for {LOST_GRACE} s; every submission "
+                     "graded so far is recorded: start workers and run the command again."]
+    assert recorded <= set(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json"))
 
 
 def test_long_submissions_go_to_idle_workers_instead_of_queueing(released_course, tmp_path, cluster):
