@@ -2,7 +2,8 @@
 
 Each subcommand imports what it needs when it runs, so ``autograder --help`` answers
 at once. Errors the user can fix (``AutograderError``) become one line on stderr and
-exit status 1.
+exit status 1, or the status the error names: 75 (EX_TEMPFAIL) when the Dask cluster
+was lost mid-batch and running the same command again finishes it.
 """
 
 import argparse
@@ -249,8 +250,8 @@ def main(argv=None):
         course = find_course(args.course_dir) if args.needs_course else None
         return args.handler(course, args)
     except AutograderError as error:
-        print(f"autograder: {error}", file=sys.stderr)
-        return 1
+        print(f"autograder: {error}", file=sys.stderr, flush=True)
+        return getattr(error, "exit_status", 1)  # 1, or what the error says (75: run the command again)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ started here are stopped or killed, by their ids.
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,11 +40,21 @@ class DaskCluster:
         self.scheduler = self._start(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard",
                                       "--scheduler-file", str(self.scheduler_file)], "scheduler.log", env)
         deadline = time.time() + 60
-        while not self.scheduler_file.exists():
-            assert time.time() < deadline, (self.folder / "scheduler.log").read_text()
+        while not self._listening():
+            assert self.scheduler.poll() is None and time.time() < deadline, \
+                (self.folder / "scheduler.log").read_text()
             time.sleep(0.1)
-        time.sleep(0.2)  # the file is written as the scheduler starts listening
         return self.address
+
+    def _listening(self):
+        """The scheduler has written its whole file (it writes it after it starts listening)
+        and accepts connections."""
+        try:
+            host, port = self.address.removeprefix("tcp://").rsplit(":", 1)
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except (OSError, ValueError, KeyError):  # no file yet, half of it, or not listening yet
+            return False
+        return True
 
     @property
     def address(self):

@@ -103,6 +103,10 @@ def windowed(pool, jobs):
     worker while another idles, and only the queued jobs' files sit in memory. Each
     list holds the results that finished together; the writer records it in one
     transaction.
+
+    Jobs still out when this stops early are the pool's to stop, in its ``close``:
+    cancelling them here would call into the pool whenever the generator happens to
+    be collected, possibly after the command has printed its last line.
     """
     pending, running = iter(jobs), {}
 
@@ -114,27 +118,22 @@ def windowed(pool, jobs):
                 return
             running[pool.submit(execute_submission, job)] = job
 
-    try:
+    fill()
+    while running:
+        done, _ = concurrent.futures.wait(running, timeout=WAIT_SECONDS,
+                                          return_when=concurrent.futures.FIRST_COMPLETED)
+        if not done:
+            pool.check()
+            continue
+        group = []
+        for future in done:
+            job = running.pop(future)
+            try:
+                group.append((job, future.result()))
+            except Exception as error:  # noqa: BLE001 - reported per submission
+                group.append((job, error))
+        yield group
         fill()
-        while running:
-            done, _ = concurrent.futures.wait(running, timeout=WAIT_SECONDS,
-                                              return_when=concurrent.futures.FIRST_COMPLETED)
-            if not done:
-                pool.check()
-                continue
-            group = []
-            for future in done:
-                job = running.pop(future)
-                try:
-                    group.append((job, future.result()))
-                except Exception as error:  # noqa: BLE001 - reported per submission
-                    group.append((job, error))
-            yield group
-            fill()
-    except BaseException:
-        for future in running:
-            future.cancel()
-        raise
 
 
 def _collect(course, assignment, options, staging, duedate):
@@ -222,18 +221,20 @@ def _grade_jobs(assignment, options, jobs, pool, writer, report):
     bar = progress(count, f"grading {assignment}", enabled=options.progress)
     counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
     bar.set_postfix(counts)
-    for group in windowed(pool, jobs):
-        failed = [(job, result) for job, result in group if isinstance(result, BaseException)]
-        for job, result in group:
-            timestamp, notes = intake.pop(job.student)
-            if not isinstance(result, BaseException):
-                _timed(report, writer.add, job, result, timestamp, notes)
-        outcomes = _timed(report, writer.flush)
-        # After the successes are recorded: describing a failure checks the cluster, which may stop the run.
-        outcomes += [Outcome(job.student, "error", pool.describe_failure(error)) for job, error in failed]
-        report.outcomes += outcomes
-        for outcome in outcomes:
-            counts["graded" if outcome.graded else "failed"] += 1
-        bar.set_postfix(counts)
-        bar.update(len(outcomes))
-    bar.close()
+    try:
+        for group in windowed(pool, jobs):
+            failed = [(job, result) for job, result in group if isinstance(result, BaseException)]
+            for job, result in group:
+                timestamp, notes = intake.pop(job.student)
+                if not isinstance(result, BaseException):
+                    _timed(report, writer.add, job, result, timestamp, notes)
+            outcomes = _timed(report, writer.flush)
+            # After the successes are recorded: describing a failure checks the cluster, which may stop the run.
+            outcomes += [Outcome(job.student, "error", pool.describe_failure(error)) for job, error in failed]
+            report.outcomes += outcomes
+            for outcome in outcomes:
+                counts["graded" if outcome.graded else "failed"] += 1
+            bar.set_postfix(counts)
+            bar.update(len(outcomes))
+    finally:
+        bar.close()  # now, not when collected: a bar drawn after the command's last line would bury it

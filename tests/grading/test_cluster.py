@@ -2,9 +2,11 @@
 
 Up-front checks fail fast in one line (no scheduler, no worker, a worker that cannot
 run or would grade differently); a worker killed mid-batch still leaves every
-submission graded exactly once; a scheduler killed mid-batch stops the run with one
-line, and the rerun on a new cluster finishes with nothing lost or duplicated; long
-submissions are spread over idle workers rather than queued behind each other.
+submission graded exactly once, and Dask prints nothing; a scheduler killed at any
+moment of a batch, or every worker gone for good, stops the run with our one line and
+exit status 75, and the rerun on a new cluster finishes with nothing lost or
+duplicated; long submissions are spread over idle workers rather than queued behind
+each other.
 """
 
 import json
@@ -21,6 +23,7 @@ from dask_cluster import DaskCluster
 from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, REPO_ROOT, by_student, clone, grades, run_autograder
 
 from autograder.authoring.library import paste_reference
+from autograder.grading.cluster import LOST_GRACE
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +124,7 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(graded_cl
         out.seek(0)
         err.seek(0)
         result = subprocess.CompletedProcess(process.args, 1, out.read(), err.read())
+    assert all(line.startswith("could not grade ") for line in result.stderr.splitlines()), result.stderr
     students = students_once(result)
     assert {s: o["status"] for s, o in students.items()} == {
         s: o["status"] for s, o in by_student(graded_class[1]).items()}
@@ -159,24 +163,78 @@ def test_a_submission_whose_worker_dies_for_good_is_reported_and_the_batch_goes_
     assert grades(root) == grades(graded_class[0])
 
 
-def test_a_scheduler_killed_mid_batch_then_a_rerun_finishes_the_batch(graded_class, tmp_path, cluster):
+# `autograder grade` that kills the Dask scheduler (its process group) at one moment of the run, chosen by
+# patching the call that marks it: argv = moment, scheduler pid, file to note what was killed at, grade's argv.
+GRADE_AND_KILL = """
+import os, signal, sys, time
+from distributed import Client
+from autograder import cli
+from autograder.grading.cluster import ClusterPool
+from autograder.grading.writer import GradebookWriter
+
+moment, scheduler, note, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+
+def kill_scheduler(what):
+    os.killpg(scheduler, signal.SIGKILL)
+    while open(f"/proc/{scheduler}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX":
+        time.sleep(0.01)  # until it is dead (a zombie: the test reaps it)
+    with open(note, "w") as f:
+        f.write(what)
+
+def kill_at(cls, name, count, before):
+    original, calls = getattr(cls, name), []
+    def patched(self, *args, **kwargs):
+        calls.append(getattr(args[0], "student", name) if args else name)
+        if before and len(calls) == count:
+            kill_scheduler(calls[-1])
+        result = original(self, *args, **kwargs)
+        if not before and len(calls) == count:
+            kill_scheduler(calls[-1])
+        return result
+    setattr(cls, name, patched)
+
+kill_at(*{"before the first result": (ClusterPool, "submit", 1, False),
+          "in a request to the scheduler": (Client, "nthreads", 3, True),
+          "while a result is recorded": (GradebookWriter, "add", 1, True)}[moment])
+sys.exit(cli.main(argv))
+"""
+MOMENTS = ["before the first result", "in a request to the scheduler", "while a result is recorded",
+           "while results are awaited"]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_scheduler_killed_at_any_moment_ends_in_one_line_then_a_rerun_finishes_the_batch(
+        graded_class, tmp_path, cluster, moment):
+    """Whenever the scheduler dies, the run stops within seconds, its only line on stderr (nothing of
+    Dask's before or after it) says so, the exit status is 75, what arrived is recorded, and the
+    rerun on a new cluster grades the rest: nothing lost, nothing twice."""
     root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
-    port = free_port()
-    address = cluster.start_scheduler(port)
+    address = cluster.start_scheduler()
     cluster.start_workers(2)
+    note = tmp_path / "killed-at.txt"
+    command = grade_on(root, address)
+    if moment != "while results are awaited":
+        command[1:3] = ["-c", GRADE_AND_KILL, moment, str(cluster.scheduler.pid), str(note)]
     with open(tmp_path / "err.txt", "w+") as err:
-        process = subprocess.Popen(grade_on(root, address), cwd=root, stdout=subprocess.DEVNULL, stderr=err,
-                                   text=True)
-        wait_for_states(root, 3, process)
-        cluster.kill(cluster.scheduler)
-        killed = time.time()
-        assert process.wait(timeout=120) == 1  # stops, never hangs
+        process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        if moment == "while results are awaited":
+            wait_for_states(root, 3, process)  # mid-batch: the grader waits on the workers
+            cluster.kill(cluster.scheduler)
+            note.write_text("killed from outside")
+        assert process.wait(timeout=120) == 75, (tmp_path / "err.txt").read_text()  # stops, never hangs
+        killed = note.stat().st_mtime
         assert time.time() - killed < 90
         err.seek(0)
-        assert "lost the connection to the Dask scheduler" in err.read().strip().splitlines()[-1]
+        lines = err.read().strip().splitlines()
+    assert len(lines) == 1 and lines[0] == (
+        f"autograder: lost the connection to the Dask scheduler at {address}; every submission graded so far is "
+        "recorded: run the command again once the scheduler is back."), lines
     recorded = {p.parent.parent.name for p in root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json")}
-    assert 3 <= len(recorded) < len(by_student(graded_class[1])) - 1  # mid-batch (one is never recorded)
+    reference = by_student(graded_class[1])
+    assert len(recorded) < len(reference) - 1  # mid-batch (one is never recorded)
+    if moment == "while a result is recorded":  # what had arrived when the scheduler died is recorded
+        assert note.read_text() in recorded
 
     cluster.close()
     address = cluster.start_scheduler()
@@ -184,10 +242,29 @@ def test_a_scheduler_killed_mid_batch_then_a_rerun_finishes_the_batch(graded_cla
     result = subprocess.run(grade_on(root, address), cwd=root, capture_output=True, text=True, timeout=600)
     students = students_once(result)
     assert {s for s, o in students.items() if o["status"] == "unchanged"} == recorded
-    reference = by_student(graded_class[1])
     assert {s: o["status"] for s, o in students.items() if s not in recorded} == {
         s: o["status"] for s, o in reference.items() if s not in recorded}
     assert grades(root) == grades(graded_class[0])
+
+
+def test_a_cluster_left_without_workers_stops_the_run_in_one_line(graded_class, tmp_path, cluster):
+    """Its only worker killed mid-batch and none back within LOST_GRACE seconds: the run stops with
+    our one line on stderr and exit status 75, what was graded staying recorded."""
+    root = clone(graded_class[0], tmp_path / "course")
+    write_class(root)
+    address = cluster.start_scheduler()
+    cluster.start_workers(1)
+    with open(tmp_path / "err.txt", "w+") as err:
+        process = subprocess.Popen(grade_on(root, address), cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+        wait_for_states(root, 3, process)
+        recorded = set(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json"))
+        cluster.kill(cluster.workers[0])
+        assert process.wait(timeout=180) == 75, (tmp_path / "err.txt").read_text()
+        err.seek(0)
+        lines = err.read().strip().splitlines()
+    assert lines == [f"autograder: no Dask worker has been alive at {address} for {LOST_GRACE} s; every submission "
+                     "graded so far is recorded: start workers and run the command again."]
+    assert recorded <= set(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json"))
 
 
 def test_long_submissions_go_to_idle_workers_instead_of_queueing(released_course, tmp_path, cluster):
@@ -206,7 +283,7 @@ def test_long_submissions_go_to_idle_workers_instead_of_queueing(released_course
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     address = cluster.start_scheduler(work_stealing=False)
     cluster.start_workers(2)
-    result = subprocess.run(grade_on(root, address, "--cell-timeout", "20", "--notebook-timeout", "300"),
+    result = subprocess.run(grade_on(root, address, "--cell-timeout", "120", "--notebook-timeout", "300"),
                             cwd=root, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert all(entry["score"] == 32 for entry in students_once(result).values())

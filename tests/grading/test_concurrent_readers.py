@@ -5,6 +5,10 @@ formgrader does, and reads over and over while the writer records 200 submission
 (worker results made without a kernel, benchmarks/synthetic.py) in groups. On
 SQLite and on PostgreSQL, the reader never fails, and every submission it sees is
 whole: all its rows, with the scores the judge decided, never half of a batch.
+
+The two processes wait on each other, not on the clock: after each group the writer
+waits until the reader has made a whole observation that began after the commit, and
+the reader's last observation begins after the writer has finished.
 """
 
 import json
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.slow
 COUNT, GROUP = 200, 10
 
 READER = """
-import json, os, sys, time
+import json, os, sys
 from nbgrader.api import Gradebook
 from sqlalchemy import text
 url, course_id, assignment, out, stop = sys.argv[1:]
@@ -34,9 +38,9 @@ SEEN = '''select s.student_id, count(g.id), count(g.auto_score), coalesce(sum(g.
           from submitted_assignment s join submitted_notebook n on n.assignment_id = s.id
           join grade g on g.notebook_id = n.id group by s.student_id'''
 gb = Gradebook(url, course_id)  # one long-lived session, as formgrader keeps
-open(out + ".ready", "w").close()
 observations, errors = [], []
-while not os.path.exists(stop):
+while True:
+    last = os.path.exists(stop)  # the writer has finished: one more look, then stop
     try:
         listed = {s["student"]: s["score"] for s in gb.submission_dicts(assignment)}
         gb.db.commit()
@@ -46,9 +50,24 @@ while not os.path.exists(stop):
     except Exception as error:
         errors.append(repr(error))
         gb.db.rollback()
-    time.sleep(0.01)
+    with open(out + ".looked", "a") as f:  # one line per observation made
+        f.write("\\n")
+    if last:
+        break
 json.dump({"observations": observations, "errors": errors}, open(out, "w"))
 """
+
+
+def looks(out):
+    """How many observations the reader has made so far."""
+    path = out.with_name(out.name + ".looked")
+    return path.read_text().count("\n") if path.exists() else 0
+
+
+def wait_for_looks(reader, out, count):
+    while looks(out) < count:
+        assert reader.poll() is None, "the reader stopped early"
+        time.sleep(0.01)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -79,24 +98,23 @@ def test_readers_see_whole_submissions_while_the_writer_writes(course, tmp_path)
     reader = subprocess.Popen([sys.executable, "-c", READER, course.db_url, COURSE_ID, ASSIGNMENT, str(out),
                                str(stop)], env=dict(os.environ, AUTOGRADER_DB_URL=course.db_url))
     try:
-        while not os.path.exists(f"{out}.ready"):
-            assert reader.poll() is None
-            time.sleep(0.05)
+        wait_for_looks(reader, out, 1)
         writer = GradebookWriter(synthetic.pipeline)
         for first in range(0, COUNT, GROUP):
             for number in range(first, first + GROUP):
                 writer.add(synthetic.job(f"student{number:05d}"), synthetic.run(number))
             writer.flush()
+            # An observation that began after this commit: the one under way may have begun before it.
+            wait_for_looks(reader, out, looks(out) + 2)
         writer.close()
-        time.sleep(0.5)  # a last look at the finished batch
     finally:
         stop.touch()
         assert reader.wait(timeout=60) == 0
     seen = json.loads(out.read_text())
     assert seen["errors"] == []
     observations = seen["observations"]
-    during = [o for o in observations if 0 < len(o["rows"]) < COUNT]
-    assert len(during) >= 3, f"the reader looked only {len(during)} times during the batch"
+    during = {len(o["rows"]) for o in observations if 0 < len(o["rows"]) < COUNT}
+    assert during >= set(range(GROUP, COUNT, GROUP)), f"the reader saw only {sorted(during)} submissions at a time"
     for observation in observations:
         for student, rows in observation["rows"].items():
             assert rows[0] == expected[student][0] and rows[1] == expected[student][1], (student, rows)
