@@ -5,7 +5,8 @@ server's own origin, where a script could drive the whole server) and feedback p
 Instead of recognising bad input, everything goes through nh3 (Ammonia, which parses
 HTML with html5ever, as a browser does) with an allow-list: the tags of text, lists,
 tables, code and images; a few harmless attributes; links to http, https and mailto
-URLs or relative ones; images embedded as PNG, JPEG or GIF data only. No script, style,
+URLs or relative ones (judged as the browser will read them, after nbconvert's templates
+strip a ``files/`` prefix); images embedded as PNG, JPEG or GIF data only. No script, style,
 forms, frames, SVG, ids (they could clobber formgrader's own page objects), event
 handlers or other URL schemes survive, however they are spelled.
 
@@ -20,7 +21,6 @@ cell's source is shown as escaped plain text instead.
 
 import html
 import re
-import urllib.parse
 
 import nh3
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
@@ -40,23 +40,36 @@ ATTRIBUTES = {
 # Only the classes of nbconvert's code highlighting (Pygments), so code blocks keep their
 # colours; no class can make student text look like formgrader's own controls.
 CLASSES = {"span": {name for name in STANDARD_TYPES.values() if name}, "div": {"highlight"}}
-# data: is let through the scheme check only to reach _allowed_value, which keeps it on
-# images alone.
+# nh3 lets these schemes through; _allowed_value then decides on the URL a browser finally
+# reads (data: only for an embedded bitmap).
 URL_SCHEMES = {"http", "https", "mailto", "data"}
+SAFE_SCHEMES = ("", "http", "https", "mailto")  # "": a relative URL
 IMAGE_DATA_URL = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/]*={0,2}")
+SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+# nbconvert's strip_files_prefix filter, which formgrader's template and ours apply to rendered
+# markdown, removes a leading "files/" or "/files/" from every href and src: a relative
+# "files/javascript:..." reaches the browser as "javascript:...".
+FILES_PREFIX = re.compile(r"\A/?files/")
 LINE_BREAKS = str.maketrans({"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def _is_data_url(value):
-    squeezed = re.sub(r"[\x00-\x20]", "", value).lower()
-    return squeezed.startswith("data:") or urllib.parse.urlsplit(value).scheme.lower() == "data"
+def _scheme(url):
+    """The scheme a browser reads in ``url`` ('' for a relative URL): like the URL standard,
+    ignoring leading spaces and control characters and every tab and newline."""
+    squeezed = re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
+    match = SCHEME.match(squeezed)
+    return match.group(1).lower() if match else ""
 
 
 def _allowed_value(tag, attribute, value):
-    """nh3's per-attribute check: a data: URL only as an image's embedded PNG, JPEG or GIF."""
-    if attribute in ("href", "src") and _is_data_url(value):
+    """nh3's per-attribute check: a link or image source only to a safe scheme once nbconvert
+    has stripped its files/ prefix, and a data: URL only as an image's embedded bitmap."""
+    if attribute not in ("href", "src"):
+        return value
+    scheme = _scheme(FILES_PREFIX.sub("", value, count=1))
+    if scheme == "data":
         return value if (tag, attribute) == ("img", "src") and IMAGE_DATA_URL.fullmatch(value) else None
-    return value
+    return value if scheme in SAFE_SCHEMES else None
 
 
 CLEANER = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, allowed_classes=CLASSES, url_schemes=URL_SCHEMES,

@@ -552,6 +552,11 @@ ATTACKS = {
                  "<form action=javascript:alert(6)><input formaction=javascript:alert(7)></form>\n"
                  "<base href=https://evil.example/><meta http-equiv=refresh content='0;url=javascript:alert(8)'>\n"
                  "| a | b |\n|---|---|\n| <img src=x onerror=alert(9)> | [x](vbscript:msgbox(10)) |\n"),
+    "markdown_files_prefix_scheme": Attack(
+        "links and images whose URL is files/javascript:... (relative, so a sanitiser keeps it): "
+        "nbconvert's strip_files_prefix, in formgrader's template, turns it into javascript:...",
+        markdown="[x](files/javascript:alert(1)) [y](/files/data:text/html,PHNjcmlwdD4=)\n"
+                 "<a href='files/ javascript:alert(2)'>z</a> <img src=\"files/javascript:alert(3)\">\n"),
     "markdown_attachment_svg": Attack(
         "a markdown attachment that is an SVG with script, beside a harmless PNG one",
         cells=[new_markdown_cell("![ok](attachment:ok.png) ![evil](attachment:evil.svg)", attachments={

@@ -97,3 +97,30 @@ def test_without_a_release_no_test_code_is_shown(tmp_path):
     nb, text = page(tmp_path, autograded_notebook())
     assert "this test cell is not in the released notebook" in nb.cells[2].source
     assert VISIBLE not in text and "HIDDEN-TEST-LINE" not in text
+
+
+def test_the_judges_diagnoses_never_quote_what_the_kernel_recorded():
+    """The page shows a failed check's diagnosis; that holds only while the judge composes
+    diagnoses from the bundle, fixed advice and numbers, never from a record's own text."""
+    import json
+
+    import numpy as np
+    from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
+
+    from autograder.judge import judge_check
+    from autograder.values import encode_value
+
+    quoted = "QUOTED-FROM-THE-RECORD"
+    values = [{"unsupported": quoted}, {"entries": {quoted: encode_value(np.zeros(3))}},
+              {"entries": {f"W1{quoted}": encode_value(np.zeros((2, 2))), "b1": encode_value(np.zeros(2))}},
+              {"dtype": quoted[:20], "shape": [1], "data": "AAAAAAAAAAA="}, quoted]
+    bundle = json.loads((REPO_ROOT / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
+    specs = [spec for cell in bundle["cells"].values() for spec in cell]
+    assert {spec["kind"] for spec in specs} == {"close", "init", "accuracy"}
+    messages = []
+    for spec in specs:
+        for value in values:
+            verdict = judge_check(spec, [{"name": spec["name"], "kind": spec["kind"], "value": value}])
+            assert not verdict.passed and verdict.diagnosis and quoted not in verdict.diagnosis, (spec["name"], value)
+            messages.append(verdict.message)
+    assert any(quoted in message for message in messages)  # why the page never shows a failure's message
