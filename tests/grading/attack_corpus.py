@@ -534,6 +534,11 @@ ATTACKS = {
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
         "duplicate): nbgrader logs them as it meets them",
         cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)]),
+    "html_in_grade_ids": Attack(
+        "an answer cell whose grade id is HTML (formgrader's template writes grade ids into the page "
+        "unescaped): nbgrader drops an unknown id and then refuses the graded cell without one",
+        cells=[with_grade_id(new_markdown_cell("my answer"), "<img src=x onerror=alert(1)>", grade=True,
+                             solution=True, points=5)], intake="invalid"),
     "foreign_notebook_with_terminal_escapes": Attack(
         "a notebook of cells the assignment does not have, whose grade ids are terminal escapes: the "
         "grader's one-line reason names them in the summary, the `could not grade` line and feedback",
