@@ -16,6 +16,7 @@ So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder gra
 import re
 
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
+from nbgrader.utils import compute_checksum
 from traitlets import Unicode
 
 from .bundle import load_bundle
@@ -159,9 +160,23 @@ def shown_output(output):
     return output
 
 
+def is_the_releases(cell):
+    """Whether a graded or locked cell is exactly the gradebook's: its content matches the
+    checksum nbgrader restored from the gradebook (``OverwriteCells``), so it is the
+    instructor's own. Such a cell is left as it is: nbgrader reads an answer cell that still
+    matches as "no response" (0 points, no manual grading)."""
+    nbgrader = cell.metadata.get("nbgrader", {})
+    try:
+        return bool(nbgrader.get("checksum")) and compute_checksum(cell) == nbgrader["checksum"]
+    except (KeyError, TypeError, ValueError):  # no grade id, points that are not a number
+        return False
+
+
 def neutralise_cell(cell):
     """A cell as a person may see it: markdown as sanitised HTML that renders as itself, raw
-    cells sanitised, outputs through ``shown_output``."""
+    cells sanitised, outputs through ``shown_output``; the release's own cells as they are."""
+    if cell.cell_type in ("markdown", "raw") and is_the_releases(cell):
+        return cell
     if cell.cell_type == "markdown":
         cell.source = markdown_html(cell.source, cell.get("attachments"))
         cell.pop("attachments", None)

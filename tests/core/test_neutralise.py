@@ -123,6 +123,26 @@ def test_markdown_and_raw_cells_are_stored_sanitised():
     assert active(nb.cells[1].source) == [] and nb.cells[1].source == '<a rel="noopener noreferrer">x</a><img src="x">'
 
 
+def test_an_unanswered_answer_cell_stays_the_releases_so_nbgrader_reads_no_response():
+    from nbgrader.utils import compute_checksum, determine_grade
+
+    def answer(source):
+        cell = new_markdown_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": "q1", "grade": True, "solution": True, "locked": False,
+                                     "points": 2, "schema_version": 3}
+        return cell
+
+    released = answer("YOUR ANSWER HERE")
+    checksum = compute_checksum(released)  # what the gradebook holds, restored by OverwriteCells
+    unanswered, answered = answer("YOUR ANSWER HERE"), answer("Because <b>cache</b> grows. [x](javascript:alert(1))")
+    for cell in (unanswered, answered):
+        cell.metadata["nbgrader"]["checksum"] = checksum
+    nb = neutralised(unanswered, answered)
+    assert nb.cells[0].source == "YOUR ANSWER HERE" and determine_grade(nb.cells[0]) == (0, 2.0)
+    assert nb.cells[1].source == "<p>Because <b>cache</b> grows. <a rel=\"noopener noreferrer\">x</a></p>"
+    assert determine_grade(nb.cells[1]) == (None, 2.0)  # a grader reads it
+
+
 def test_outputs_keep_text_bitmaps_and_sanitised_html():
     cell = new_code_cell("x")
     table = '<table class="dataframe"><tr><td onmouseover="alert(1)">1</td></tr></table><script>alert(2)</script>'
