@@ -532,8 +532,9 @@ ATTACKS = {
                                             "def record")),
     "terminal_escapes_in_grade_ids": Attack(
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
-        "duplicate): nbgrader logs them as it meets them",
-        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)]),
+        "duplicate): nbgrader logs them as it meets them, then refuses the notebook (it drops an id "
+        "the gradebook does not know and cannot check the cell without one)",
+        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)], intake="invalid"),
     "html_in_grade_ids": Attack(
         "an answer cell whose grade id is HTML (formgrader's template writes grade ids into the page "
         "unescaped): nbgrader drops an unknown id and then refuses the graded cell without one",
