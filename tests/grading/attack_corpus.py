@@ -180,20 +180,24 @@ def foreign_notebook_with_hostile_ids():
     return nbformat.writes(new_notebook(cells=cells)).encode()
 
 
-# Replace the recorder: each check records, under its real name, a value of the attack's
-# choosing; a pre_run_cell hook keeps the source of the cell about to run (a test cell's holds
-# its hidden tests), so the value can quote it.
+# Before each cell runs, a pre_run_cell hook records, for every check the cell names (an
+# f-string name for its first few values), a value of the attack's choosing: the cell's own
+# source (a test cell's holds its hidden tests at grading) is at hand. The recorder is silenced,
+# so that each check is recorded once, whatever the stubs do.
 RECORDER = (
-    "import itertools, numpy as np\nfrom IPython.display import display\nimport nnsupport.checks as c\n"
-    "state = {'lines': itertools.cycle(['-'])}\n"
-    "def keep(info):\n"
+    "import itertools, re, numpy as np\nfrom IPython.display import display\nimport nnsupport.checks as attack_checks\n"
+    "def attack_check_names(source):\n"
+    "    found = re.findall(r'expect_\\w+\\(\\s*f?\"([^\"]+)\"', source)\n"
+    "    return [re.sub(r'\\{[^}]*\\}', str(i), n) for n in found for i in (range(6) if '{' in n else [0])]\n"
+    "def attack_forge(info):\n"
     "    hidden = info.raw_cell.split('BEGIN HIDDEN TESTS')[-1] if 'BEGIN HIDDEN TESTS' in info.raw_cell else ''\n"
-    "    lines = [l.strip() for l in hidden.splitlines() if 12 <= len(l.strip()) <= 80 and '###' not in l]\n"
-    "    state['lines'] = itertools.cycle(lines or ['-'])\n"
-    "get_ipython().events.register('pre_run_cell', keep)\n"
-    "def record(name, *args, **kwargs):\n"
-    "    display({c.MIME_TYPE: {'name': name, 'kind': 'close', 'value': value(name)}}, raw=True)\n"
-    "c.expect_close = c.expect_accuracy = c.expect_init = expect_close = expect_accuracy = expect_init = record\n")
+    "    lines = itertools.cycle([l.strip() for l in hidden.splitlines() if 12 <= len(l.strip()) <= 80\n"
+    "                             and '###' not in l] or ['-'])\n"
+    "    for index, name in enumerate(attack_check_names(info.raw_cell)):\n"
+    "        display({attack_checks.MIME_TYPE: {'name': name, 'kind': 'close', 'value': attack_value(index, lines)}}, raw=True)\n"
+    "get_ipython().events.register('pre_run_cell', attack_forge)\n"
+    "attack_checks.expect_close = attack_checks.expect_accuracy = attack_checks.expect_init = expect_close = expect_accuracy = expect_init = (\n"
+    "    lambda *args, **kwargs: None)\n")
 
 
 ATTACKS = {
@@ -519,17 +523,13 @@ ATTACKS = {
     "record_text_quotes_hidden_tests": Attack(
         "record, for every check, a value that is not a number and whose description is a line of the "
         "hidden tests: the judge's detail message quotes it in the verdict table",
-        code=RECORDER.replace("def record", "def value(name):\n    return {'unsupported': next(state['lines'])}\n"
-                                            "def record")),
+        code="def attack_value(index, lines):\n    return {'unsupported': next(lines)}\n" + RECORDER),
     "terminal_escapes_in_record_names": Attack(
         "records whose entry names and descriptions are terminal escape sequences (a fake PASS line, a "
         "clipboard write): `autograder check` printed them as they are",
-        code=RECORDER.replace("def record", "count = itertools.count()\n"
-                                            f"def value(name, escapes={TERMINAL_ESCAPES!r}):\n"
-                                            "    if next(count) % 2:\n"
-                                            "        return {'unsupported': escapes}\n"
-                                            "    return {'entries': {escapes: c.encode_value(np.zeros(1))}}\n"
-                                            "def record")),
+        code=f"def attack_value(index, lines, escapes={TERMINAL_ESCAPES!r}):\n"
+             "    if index % 2:\n        return {'unsupported': escapes}\n"
+             "    return {'entries': {escapes: attack_checks.encode_value(np.zeros(1))}}\n" + RECORDER),
     "terminal_escapes_in_grade_ids": Attack(
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
         "duplicate): nbgrader logs them as it meets them, then refuses the notebook (it drops an id "
