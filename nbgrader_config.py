@@ -120,6 +120,14 @@ c.Execute.kernel_manager_class = SandboxedKernelManager
 # autograded/ into feedback/ (formgrader's Generate Feedback).
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *sorted(RESERVED_NAMES)]
 
+# nbgrader's log names what submissions hold (student ids from folder names, file names,
+# grade ids): its terminal handler writes every control character as a visible escape
+# (autograder/terminal.py), so a submission cannot rewrite the grader's terminal.
+c.Application.logging_config = {
+    "filters": {"visible": {"()": "autograder.terminal.VisibleLogText"}},
+    "handlers": {"console": {"filters": ["visible"]}},
+}
+
 # Time limits: per cell (nbgrader's own setting) and per notebook (seconds).
 c.Execute.timeout = 120
 c.Autograder.notebook_timeout = 600

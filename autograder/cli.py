@@ -3,7 +3,9 @@
 Each subcommand imports what it needs when it runs, so ``autograder --help`` answers
 at once. Errors the user can fix (``AutograderError``) become one line on stderr and
 exit status 1, or the status the error names: 75 (EX_TEMPFAIL) when the Dask cluster
-was lost mid-batch and running the same command again finishes it.
+was lost mid-batch and running the same command again finishes it. Every string that
+came from a submission (ids, messages, check names and verdicts) is printed through
+``terminal.visible``, and so is what this process logs.
 """
 
 import argparse
@@ -13,6 +15,7 @@ import sys
 from . import __version__
 from .environments import tool_environment
 from .errors import AutograderError
+from .terminal import log_visibly, visible
 
 
 def _release(course, args):
@@ -68,7 +71,7 @@ def _grade(course, args):
         print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run "
               f"`autograder feedback {args.assignment}`")
     for outcome in report.failed:
-        print(f"could not grade {outcome.student}: {outcome.message}", file=sys.stderr)
+        print(f"could not grade {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
     return 1 if report.failed else 0
 
 
@@ -79,7 +82,7 @@ def _feedback(course, args):
     students, skipped = feedback_students(course, args.assignment)
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
     for student, why in skipped:
-        print(f"no feedback for {student}: {why}", file=sys.stderr)
+        print(f"no feedback for {visible(student)}: {visible(why)}", file=sys.stderr)
     print(f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in "
           f"feedback/<student>/{args.assignment}/")
     return 0
@@ -102,9 +105,9 @@ def _rescore(course, args):
 
     report = rescore(course, args.assignment, args.workers or course.settings.worker_count)
     for outcome in report.outcomes:
-        print(f"{outcome.student}: {outcome.score:g} / {outcome.max_score:g}")
+        print(f"{visible(outcome.student)}: {outcome.score:g} / {outcome.max_score:g}")
     for student, problem in report.problems:
-        print(f"could not rescore {student}: {problem}", file=sys.stderr)
+        print(f"could not rescore {visible(student)}: {visible(problem)}", file=sys.stderr)
     print(f"rescored {len(report.outcomes)} submission(s) in {report.seconds:.1f} s without executing any notebook")
     return 1 if report.problems else 0
 
@@ -242,6 +245,7 @@ def main(argv=None):
     # notebook schema uses; building its grammar costs 0.7 s of every command's start.
     sys.modules.setdefault("rfc3987_syntax", None)
 
+    log_visibly()
     args = build_parser().parse_args(argv)
     os.environ.update(PATH=tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
     try:
@@ -250,7 +254,7 @@ def main(argv=None):
         course = find_course(args.course_dir) if args.needs_course else None
         return args.handler(course, args)
     except AutograderError as error:
-        print(f"autograder: {error}", file=sys.stderr, flush=True)
+        print(f"autograder: {visible(error)}", file=sys.stderr, flush=True)
         return getattr(error, "exit_status", 1)  # 1, or what the error says (75: run the command again)
 
 

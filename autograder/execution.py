@@ -11,7 +11,10 @@ all run student notebooks under the same rules:
   notebook reaches it, the kernel is stopped;
 - a kernel that dies, runs out of time or floods its output never fails the run: the
   cell where it happened gets an error output saying so, later cells keep no
-  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it.
+  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it,
+  and in the notebook's metadata under ``EXECUTION_METADATA_KEY`` (always written, so a
+  submission cannot pre-fill it, and out of reach of what a kernel sends), which feedback
+  pages read instead of trusting an error output by its name.
 """
 
 import logging
@@ -24,6 +27,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 
 from .settings import Autograder
+
+EXECUTION_METADATA_KEY = "nn_autograder_execution"
 
 
 def _size(node):
@@ -80,6 +85,7 @@ class GuardedExecute(Execute):
                           f"({self.timeout} s) and ignored the interrupt")
         finally:
             timer.cancel()
+        nb.metadata[EXECUTION_METADATA_KEY] = {"status": self.status, "message": self.message}
         return nb, resources
 
     def _stopped(self, nb, status, message):

@@ -6,8 +6,9 @@
   to restore each graded cell's role as well as its source;
 - ``JudgeChecks`` goes right after execution in ``c.Autograde.autograde_preprocessors``
   and scores each test cell from its recorded values (see ``judge.judge_notebook``);
-- ``NeutraliseStudentContent`` follows it and makes student HTML, JavaScript and links
-  inert in the autograded notebook that formgrader and feedback pages render.
+- ``NeutraliseStudentContent`` follows it and passes student markdown and outputs through
+  one allow-list (sanitise.py) in the autograded notebook that formgrader and feedback
+  pages render.
 
 So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder grade`` does.
 """
@@ -15,12 +16,15 @@ So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder gra
 import re
 
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
+from nbgrader.utils import compute_checksum
 from traitlets import Unicode
 
 from .bundle import load_bundle
 from .checks import MIME_TYPE
 from .course import BUNDLE_DIRECTORY
 from .judge import is_verdict_output, judge_notebook
+from .sanitise import clean_html, markdown_html
+from .terminal import VisibleLog
 
 
 class JudgeChecks(NbGraderPreprocessor):
@@ -47,6 +51,10 @@ class RestoreCellRoles(OverwriteCells):
     grade flag is removed is not graded at all. This restores those flags (and the
     points of a cell that lost its grade flag) from the gradebook too.
     """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.log = VisibleLog(self.log)  # nbgrader logs the submission's grade ids and cell sources
 
     def preprocess(self, nb, resources):
         self._roles = None
@@ -98,6 +106,10 @@ class DemoteDuplicateCells(DeduplicateIds):
     each is noted in ``resources["autograder_notes"]`` for the submission's report.
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.log = VisibleLog(self.log)  # nbgrader logs the duplicated (student-written) grade id
+
     def preprocess_cell(self, cell, resources, cell_index):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
@@ -108,23 +120,72 @@ class DemoteDuplicateCells(DeduplicateIds):
         return cell, resources
 
 
-# What may be shown of an output a student's code produced: plain text, bitmaps and our records.
-SAFE_OUTPUT_TYPES = ("text/plain", "image/png", "image/jpeg", "image/gif", MIME_TYPE)
-SAFE_LINK = re.compile(r"(https?://|mailto:|#|[^:]*$)", re.IGNORECASE)
-MARKDOWN_LINK = re.compile(r"(\]\(\s*)(<[^>]*>|[^)]*)")
-MARKDOWN_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)", re.MULTILINE)
-REMOVED = "[output removed: HTML, JavaScript and other active content from student code is not shown]"
+# What may be shown of an output a student's code produced: text, sanitised HTML, bitmaps, our records.
+BITMAP_TYPES = ("image/png", "image/jpeg", "image/gif")
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+REMOVED = "[output removed: of what student code displays, only text, bitmaps and sanitised HTML are shown]"
 
 
-def _safe_link(match):
-    target = "".join(ch for ch in match.group(2) if ch.isprintable() and not ch.isspace()).strip("<>")
-    return match.group(1) + (match.group(2) if SAFE_LINK.match(target) else "#link-removed")
+def _text(value):
+    """A notebook string field (a string, or nbformat's list of lines), or None."""
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return value if isinstance(value, str) else None
 
 
-def inert_markdown(source):
-    """Markdown with its raw HTML shown as text and its non-web links removed."""
-    source = source.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return MARKDOWN_REFERENCE.sub(_safe_link, MARKDOWN_LINK.sub(_safe_link, source))
+def _shown_data(kind, value):
+    """What may be shown of one MIME bundle entry, or None."""
+    text = _text(value)
+    if kind == MIME_TYPE:
+        return value  # our record: kept for rescoring, never rendered
+    if kind == "text/plain":
+        return text
+    if kind == "text/html" and text is not None:
+        return clean_html(text)
+    if kind in BITMAP_TYPES and text is not None and BASE64.fullmatch(text):
+        return text
+    return None
+
+
+def shown_output(output):
+    """One output with only what may be shown of it (the judge's verdict untouched)."""
+    if is_verdict_output(output) or not isinstance(output.get("data"), dict):
+        return output
+    kept = {kind: _shown_data(kind, value) for kind, value in output["data"].items()}
+    kept = {kind: value for kind, value in kept.items() if value is not None}
+    if set(kept) <= {MIME_TYPE}:
+        kept["text/plain"] = REMOVED
+    output["data"] = kept
+    output["metadata"] = {}
+    return output
+
+
+def is_the_releases(cell):
+    """Whether a graded or locked cell is exactly the gradebook's: its content matches the
+    checksum nbgrader restored from the gradebook (``OverwriteCells``), so it is the
+    instructor's own. Such a cell is left as it is: nbgrader reads an answer cell that still
+    matches as "no response" (0 points, no manual grading)."""
+    nbgrader = cell.metadata.get("nbgrader", {})
+    try:
+        return bool(nbgrader.get("checksum")) and compute_checksum(cell) == nbgrader["checksum"]
+    except (KeyError, TypeError, ValueError):  # no grade id, points that are not a number
+        return False
+
+
+def neutralise_cell(cell):
+    """A cell as a person may see it: markdown as sanitised HTML that renders as itself, raw
+    cells sanitised, outputs through ``shown_output``; the release's own cells as they are."""
+    if cell.cell_type in ("markdown", "raw") and is_the_releases(cell):
+        return cell
+    if cell.cell_type == "markdown":
+        cell.source = markdown_html(cell.source, cell.get("attachments"))
+        cell.pop("attachments", None)
+    elif cell.cell_type == "raw":
+        cell.source = clean_html(cell.source)
+        cell.pop("attachments", None)
+    elif cell.cell_type == "code":
+        cell.outputs = [shown_output(output) for output in cell.outputs]
+    return cell
 
 
 class NeutraliseStudentContent(NbGraderPreprocessor):
@@ -133,9 +194,10 @@ class NeutraliseStudentContent(NbGraderPreprocessor):
     Formgrader renders autograded notebooks on the Jupyter server's own origin, and
     feedback pages are opened by students, TAs and instructors: student HTML,
     JavaScript, SVG and widget outputs, raw HTML in markdown and ``javascript:`` links
-    would run there (stored XSS). Outputs keep only plain text, bitmaps and our
-    records; markdown and raw cells keep their text with HTML escaped and non-web links
-    removed. The judge's own verdict output is left as it is.
+    would run there (stored XSS). Everything goes through one allow-list (sanitise.py):
+    markdown is stored as its sanitised HTML, raw cells are sanitised, outputs keep only
+    plain text, sanitised HTML, bitmaps and our records, without their metadata. The
+    judge's own verdict output is left as it is.
     """
 
     def preprocess(self, nb, resources):
@@ -143,21 +205,4 @@ class NeutraliseStudentContent(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type in ("markdown", "raw"):
-            cell.source = inert_markdown(cell.source)
-            cell.pop("attachments", None)
-        elif cell.cell_type == "code":
-            cell.outputs = [self.inert(output) for output in cell.outputs]
-        return cell, resources
-
-    @staticmethod
-    def inert(output):
-        """One output with only what may be shown of it (the judge's verdict untouched)."""
-        if is_verdict_output(output) or "data" not in output:
-            return output
-        kept = {kind: value for kind, value in output["data"].items() if kind in SAFE_OUTPUT_TYPES}
-        if set(kept) <= {MIME_TYPE}:
-            kept["text/plain"] = REMOVED
-        output["data"] = kept
-        output["metadata"] = {}
-        return output
+        return neutralise_cell(cell), resources

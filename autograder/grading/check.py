@@ -23,6 +23,7 @@ from ..files import MiB, read_regular_file, read_regular_files, write_files
 from ..judge import judge_check, records_in_outputs
 from ..sandbox import SandboxedKernelManager, check_sandbox_available
 from ..settings import Autograder
+from ..terminal import visible
 from .state import Outcome, submission_status
 
 MAX_NOTEBOOK_BYTES = 64 * MiB
@@ -131,14 +132,17 @@ def check_result(mode, outcome):
 
 
 def format_check(mode, outcome):
-    """The summary first (score, failed checks), then one line per check, failures first."""
+    """The summary first (score, failed checks), then one line per check, failures first.
+
+    Check names, messages and diagnoses can quote the notebook (record and entry names, an
+    unsupported type's name): each is printed as visible text, one line each."""
     unit = "checks passed" if mode == STUDENT_MODE else "points"
     failed = [c for c in outcome.checks if not c["passed"]]
     lines = [f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}, {len(failed)} failed check(s)"
-             if outcome.max_score is not None else f"{mode}: {outcome.status}"]
+             if outcome.max_score is not None else f"{mode}: {visible(outcome.status)}"]
     if outcome.message:
-        lines.append(outcome.message)
+        lines.append(visible(outcome.message))
     for c in failed + [c for c in outcome.checks if c["passed"]]:
-        diagnosis = f" -- {c['diagnosis']}" if c.get("diagnosis") else ""
-        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {c['message']}{diagnosis}")
+        diagnosis = f" -- {visible(c['diagnosis'])}" if c.get("diagnosis") else ""
+        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {visible(c['name'])}: {visible(c['message'])}{diagnosis}")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from nbgrader.api import Gradebook
 
 from ..grading.state import read_state
 from ..spreadsheet import COLUMNS, SafeCsvExportPlugin, write_csv
+from ..terminal import visible
 
 
 def _score(outcome):
@@ -16,9 +17,10 @@ def _score(outcome):
 
 
 def summary_table(report):
-    """A fixed-width table: one row per submission graded, failed or skipped."""
-    rows = [(o.student, o.status, _score(o), o.message or "") for o in report.outcomes]
-    rows += [(s.student, "unchanged (skipped)", _score(s), "") for s in report.skipped]
+    """A fixed-width table for the terminal: one row per submission graded, failed or skipped
+    (what a submission chose, its id and messages, as visible text)."""
+    rows = [(visible(o.student), visible(o.status), _score(o), visible(o.message or "")) for o in report.outcomes]
+    rows += [(visible(s.student), "unchanged (skipped)", _score(s), "") for s in report.skipped]
     rows.sort()
     width = max([len("student")] + [len(r[0]) for r in rows])
     lines = [f"{'student':<{width}}  {'status':<22} {'score':>13}  message"]

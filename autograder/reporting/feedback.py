@@ -1,10 +1,16 @@
 """Feedback pages a student reads in ten seconds, that never show hidden tests or expected values.
 
-The page opens with the total and one line per graded question (points, how many
-checks failed, the first failure's diagnosis, a grader's manual score and comment),
-then shows the notebook: each test cell with its visible part and the judge's verdict
-table only (nothing the kernel printed there, which could quote hidden test code),
-the student's own cells with their outputs made inert and trimmed.
+The page is built from the judge's verdicts, the gradebook and the release's own cells;
+nothing the kernel produced decides what is shown. It opens with the total, the
+grader's own stop message (a time limit, the output cap, a dead kernel: read from what
+``GuardedExecute`` wrote into the notebook's metadata, never from an error output, whose
+name and text a kernel chooses) and one line per graded question (points, how many
+checks failed, the first failure's diagnosis, a grader's manual score and comment).
+Then the notebook: each test cell as the release has it (its visible part) with the
+judge's verdict table only; the student's markdown through the allow-list; the
+student's code, with its outputs (sanitised and trimmed) only up to the first test
+cell: from there on the kernel has run hidden test code, and any output, picture or
+error message after it could quote that code.
 
 It is built from nbgrader's extension points, so that ``autograder feedback`` and
 formgrader's "Generate Feedback" button (nbgrader_config.py sets
@@ -21,20 +27,25 @@ import os
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
-from nbgrader import utils
 from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades
 from traitlets import Bool
 
+from ..execution import EXECUTION_METADATA_KEY
 from ..files import write_files
 from ..grading.state import read_state
-from ..judge import VERDICT_METADATA_KEY, is_verdict_output
-from ..preprocessors import NeutraliseStudentContent, inert_markdown
-from ..regions import strip_hidden_tests
+from ..judge import VERDICT_METADATA_KEY
+from ..preprocessors import neutralise_cell
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 MAX_STREAM_CHARS = 4000
 MAX_IMAGE_CHARS = 150_000  # base64 characters, about 110 KB
+AFTER_THE_TESTS = ("[output not shown: from the first test cell on, the grader's hidden tests ran in this "
+                   "kernel and an output could quote them; your own notebook has it]")
+NOT_RELEASED = "# (this test cell is not in the released notebook)"
 # Files nbgrader's release_feedback needs beside each page; nothing else a student handed in.
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 CSS = """
@@ -49,11 +60,52 @@ tr.pass td:first-child { border-left: 4px solid #2e7d32; } tr.manual td:first-ch
 """
 
 
+def _judgement(output):
+    """The judge's verdict metadata of an output ({score, max_score, verdicts}), or None."""
+    metadata = output.get("metadata") if isinstance(output, dict) else None
+    judgement = metadata.get(VERDICT_METADATA_KEY) if isinstance(metadata, dict) else None
+    if isinstance(judgement, dict) and isinstance(judgement.get("verdicts"), list):
+        return judgement
+    return None
+
+
 def _verdicts(cell):
     for output in cell.get("outputs", []):
-        if is_verdict_output(output):
-            return output["metadata"][VERDICT_METADATA_KEY].get("verdicts", [])
+        judgement = _judgement(output)
+        if judgement is not None:
+            return [v for v in judgement["verdicts"] if isinstance(v, dict)]
     return None
+
+
+def _said(verdict):
+    """What the page says about one check: for a pass the judge's measurement, for a failure its
+    diagnosis. Never a failure's detail message, which can quote what the kernel recorded (names
+    of entries, the text of a value that is not a number): after the hidden tests ran, that
+    could be their code."""
+    if verdict.get("passed"):
+        return str(verdict.get("message", ""))
+    return str(verdict.get("diagnosis") or "the check failed")
+
+
+def verdict_table(judgement):
+    """A test cell's verdicts as the student's page shows them (every field escaped)."""
+    rows = []
+    for v in [v for v in judgement["verdicts"] if isinstance(v, dict)]:
+        error = v.get("error")
+        cells = (str(v.get("name", "")), "public" if v.get("public") else "hidden",
+                 "scored" if v.get("scored") else "feedback only", "pass" if v.get("passed") else "FAIL",
+                 f"{error:.2e}" if isinstance(error, (int, float)) else "", _said(v))
+        rows.append(f'<tr class="{"pass" if v.get("passed") else "fail"}">'
+                    + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>")
+    score, max_score = judgement.get("score"), judgement.get("max_score")
+    return (f"<p><b>Score {_points(score)} / {_points(max_score)}</b></p><table><tr><th>check</th><th>shown</th>"
+            "<th>counts</th><th>verdict</th><th>error</th><th>what to look at</th></tr>" + "".join(rows) + "</table>")
+
+
+def verdict_output(judgement):
+    """The output a test cell shows on the page: our table of the judge's verdicts."""
+    return new_output("display_data", data={"text/html": verdict_table(judgement), "text/plain": ""},
+                      metadata={VERDICT_METADATA_KEY: judgement})
 
 
 def _points(value):
@@ -72,8 +124,7 @@ def _question_row(cell):
             said, kind = f"all {len(verdicts)} checks passed", "pass"
         else:
             first = failed[0]
-            detail = first.get("diagnosis") or first.get("message", "")
-            said, kind = f"{len(failed)} of {len(verdicts)} checks failed; first: {first.get('name')}: {detail}", "fail"
+            said, kind = f"{len(failed)} of {len(verdicts)} checks failed; first: {first.get('name')}: {_said(first)}", "fail"
     elif utils.is_solution(cell) or utils.is_task(cell):
         kind = "manual"
         said = "graded by hand: not graded yet" if meta.get("needs_manual_grade") else "graded by hand"
@@ -87,14 +138,21 @@ def _question_row(cell):
     return kind, grade_id, f"{_points(score)} / {_points(points)}", said
 
 
+def grader_stop_message(nb):
+    """Why the grader stopped running the notebook (``GuardedExecute``'s own words), or ''."""
+    stamp = nb.metadata.get(EXECUTION_METADATA_KEY)
+    if isinstance(stamp, dict) and stamp.get("status") != "ok" and isinstance(stamp.get("message"), str):
+        return stamp["message"]
+    return ""
+
+
 def summary_html(nb, resources):
     """The page's first screen: total, problems, one row per graded question (all escaped)."""
     info = resources["nbgrader"]
     rows = [_question_row(cell) for cell in nb.cells if utils.is_grade(cell) or utils.is_task(cell)]
     total = f"{_points(info.get('score'))} / {_points(info.get('max_score'))}"
     penalty = info.get("late_penalty") or 0
-    problems = [output.get("evalue", "") for cell in nb.cells for output in cell.get("outputs", [])
-                if output.get("output_type") == "error" and output.get("ename") == "GradingStopped"]
+    problems = [problem for problem in [grader_stop_message(nb)] if problem]
     parts = [f"<h1>{html.escape(info['assignment'])}: {html.escape(info['notebook'])}</h1>",
              f'<p class="total">Total: <b>{total}</b>'
              + (f" (after a late penalty of {_points(penalty)})" if penalty else "") + "</p>"]
@@ -130,9 +188,25 @@ class GetGradesForFeedback(GetGrades):
         cell.metadata.nbgrader["needs_manual_grade"] = bool(grade.needs_manual_grade)
 
 
+def is_test_cell(cell):
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def released_test_cells(config, assignment, notebook):
+    """grade id -> source of each test cell of the released notebook ({} without a release)."""
+    coursedir = CourseDirectory(config=config)
+    path = os.path.join(coursedir.format_path(coursedir.release_directory, ".", assignment), f"{notebook}.ipynb")
+    try:
+        released = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return {}
+    return {cell.metadata.nbgrader["grade_id"]: cell.source for cell in released.cells if is_test_cell(cell)}
+
+
 class FeedbackView(Preprocessor):
-    """The feedback notebook: test cells reduced to their visible part and the verdict, the
-    student's cells inert and trimmed, and the summary for the page's first screen.
+    """The feedback notebook: test cells as released with the judge's verdict only, the
+    student's cells through the allow-list (outputs only before the first test cell), and
+    the summary for the page's first screen.
 
     An nbconvert preprocessor, not an nbgrader one: nbgrader's base re-declares
     ``display_data_priority`` as not configurable, and the HTML exporter configures it, so
@@ -142,18 +216,23 @@ class FeedbackView(Preprocessor):
     enabled = Bool(True, help="Render feedback pages through this view").tag(config=True)
 
     def preprocess(self, nb, resources):
-        nb.metadata.pop("widgets", None)
-        for cell in nb.cells:
-            if cell.cell_type in ("markdown", "raw"):
-                cell.source = inert_markdown(cell.source)
-                cell.pop("attachments", None)
-            elif utils.is_grade(cell) and not utils.is_solution(cell):
-                cell.source = strip_hidden_tests(cell.source)
-                cell.outputs = [o for o in cell.get("outputs", [])
-                                if is_verdict_output(o) or o.get("ename") == "GradingStopped"]
-            elif cell.cell_type == "code":
-                cell.outputs = [_trimmed(NeutraliseStudentContent.inert(o)) for o in cell.outputs]
         info = resources["nbgrader"]
+        released = released_test_cells(self.config, info["assignment"], info["notebook"])
+        nb.metadata.pop("widgets", None)
+        tests_ran = False
+        for cell in nb.cells:
+            if is_test_cell(cell):
+                cell.source = released.get(cell.metadata.nbgrader["grade_id"], NOT_RELEASED)
+                judgements = [j for j in map(_judgement, cell.get("outputs", [])) if j is not None]
+                cell.outputs = [verdict_output(judgements[0])] if judgements else []
+                tests_ran = True
+            elif cell.cell_type == "code" and tests_ran:
+                had_outputs = bool(cell.outputs)
+                cell.outputs = [new_output("stream", name="stdout", text=AFTER_THE_TESTS)] if had_outputs else []
+            else:
+                neutralise_cell(cell)
+                if cell.cell_type == "code":
+                    cell.outputs = [_trimmed(output) for output in cell.outputs]
         resources["autograder_feedback"] = {
             "title": f"Feedback: {info['assignment']} / {info['notebook']} ({info['student']})",
             "css": CSS, "summary_html": summary_html(nb, resources)}

