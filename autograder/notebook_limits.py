@@ -1,8 +1,9 @@
-"""nbgrader's ``Execute`` with the limits a grader needs: a notebook deadline and an output cap.
+"""The limits a grader runs a notebook under: a notebook deadline and an output cap.
 
-``GuardedExecute`` replaces ``Execute`` in nbgrader_config.py's autograde pipeline, so
-``autograder grade``, ``autograder check``, plain ``nbgrader autograde`` and formgrader
-all run student notebooks under the same rules:
+``NotebookLimits`` adds them to any nbclient ``NotebookClient``: nbgrader's ``Execute``
+(``execution.GuardedExecute``, in nbgrader_config.py's autograde pipeline) and the plain
+client a student's ``autograder check`` uses (``LimitedNotebookClient``, which needs none
+of nbgrader), so every path runs student notebooks under the same rules:
 
 - the whole notebook gets ``c.Autograder.notebook_timeout`` seconds; when they run out,
   the kernel's whole process tree is killed (children a submission forked included);
@@ -11,17 +12,24 @@ all run student notebooks under the same rules:
   notebook reaches it, the kernel is stopped;
 - a kernel that dies, runs out of time or floods its output never fails the run: the
   cell where it happened gets an error output saying so, later cells keep no
-  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it.
+  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it;
+- the client's sockets refuse any single message larger than the cap
+  (``CappedKernelManager``, which the sandbox's kernel manager extends), so one
+  enormous message is never received at all.
 """
 
+import functools
 import logging
 import threading
 import time
 
 import nbformat
 import psutil
+import zmq
+import zmq.asyncio
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbgrader.preprocessors import Execute
 
 from .settings import Autograder
 
@@ -37,11 +45,31 @@ def _size(node):
     return 8
 
 
-class GuardedExecute(Execute):
-    """``Execute`` under a notebook deadline and an output cap; never raises on a dead kernel."""
+class CappedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients refuse any single message larger than the output cap.
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    The cap on what a notebook may print is counted message by message after they
+    arrive; this stops one enormous message from being received at all.
+    """
+
+    @functools.cached_property
+    def settings(self):
+        return Autograder(config=self.config)
+
+    def client(self, **kwargs):
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, self.settings.max_output_bytes + 2**20)
+        client = super().client(context=context, **kwargs)
+        client._created_context = True  # the client destroys the context with itself
+        return client
+
+
+class NotebookLimits:
+    """A mixin for nbclient's ``NotebookClient`` (and so nbgrader's ``Execute``): a notebook
+    deadline and an output cap; a dead kernel never raises."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         # nbclient logs every kernel message at DEBUG; formgrader's pop-up shows the app's
         # DEBUG log, which made it megabytes long. Execution reports from INFO up.
         self.log = self.log.getChild("execute")
@@ -54,7 +82,8 @@ class GuardedExecute(Execute):
         self.output_limit_reached = False
         self.on_cell_start = self._note_cell_start  # nbclient's hook
 
-    def preprocess(self, nb, resources, km=None):
+    def run_within_limits(self, nb, run):
+        """Call ``run()`` (which executes ``nb``) under the deadline; a stopped kernel becomes a status."""
         deadline_passed = threading.Event()
 
         def on_deadline():
@@ -64,7 +93,7 @@ class GuardedExecute(Execute):
         timer = threading.Timer(self.settings.notebook_timeout, on_deadline)
         timer.start()
         try:
-            super().preprocess(nb, resources, km=km)
+            run()
         except DeadKernelError:
             if self.output_limit_reached:
                 self._stopped(nb, "output limit", f"output limit ({self.settings.max_output_bytes} bytes) reached "
@@ -80,7 +109,6 @@ class GuardedExecute(Execute):
                           f"({self.timeout} s) and ignored the interrupt")
         finally:
             timer.cancel()
-        return nb, resources
 
     def _stopped(self, nb, status, message):
         self.status, self.message = status, message
@@ -115,3 +143,11 @@ class GuardedExecute(Execute):
                 process.kill()
         except psutil.NoSuchProcess:
             pass
+
+
+class LimitedNotebookClient(NotebookLimits, NotebookClient):
+    """nbclient's ``NotebookClient`` under the same limits as grading (for a student's check)."""
+
+    def execute(self, **kwargs):
+        self.run_within_limits(self.nb, lambda: NotebookClient.execute(self, **kwargs))
+        return self.nb
