@@ -75,7 +75,7 @@ def _folder(mount_point, mount_root, path):
     """Where the cgroup ``path`` appears under a mount of the hierarchy rooted at ``mount_root``."""
     if mount_root != "/" and (path == mount_root or path.startswith(mount_root + "/")):
         path = path[len(mount_root):]
-    folder = os.path.join(mount_point, path.lstrip("/"))
+    folder = os.path.normpath(os.path.join(mount_point, path.lstrip("/")))
     return folder if os.path.isdir(folder) else mount_point
 
 

@@ -266,20 +266,21 @@ def _wanted(specs, records):
     return [record for record in records if record["name"] in names]
 
 
-def judge_cells_confined(bundle_cells, cells):
+def judge_cells_confined(bundle_cells, cells, judge=None):
     """[(fraction, [Verdict])] for each (grade_id, records) of ``cells``, computed by the judge
-    service against ``bundle_cells``; ConfinementError when it could not finish."""
+    service (``judge``, else this process's) against ``bundle_cells``; ConfinementError when it
+    could not finish."""
     request = {"cells": [[grade_id, _wanted(bundle_cells[grade_id], records)] for grade_id, records in cells]}
-    answer = service(SERVICE_MODULE).request(request, shared=bundle_cells)
+    answer = (judge or service(SERVICE_MODULE)).request(request, shared=bundle_cells)
     try:
         return [(float(fraction), [Verdict(**verdict) for verdict in verdicts]) for fraction, verdicts in answer["cells"]]
     except (KeyError, TypeError, ValueError) as error:
         raise ConfinementError(f"the judge answered something unexpected ({error})") from None
 
 
-def judge_checks_confined(specs, records):
+def judge_checks_confined(specs, records, judge=None):
     """Verdicts on ``specs`` (a list of checks) given ``records``, computed by the judge service."""
-    return judge_cells_confined({"checks": list(specs)}, [("checks", records)])[0][1]
+    return judge_cells_confined({"checks": list(specs)}, [("checks", records)], judge)[0][1]
 
 
 def _serve_request(message, bundle_cells):

@@ -43,7 +43,7 @@ class Autograder(Configurable):
         "kernel_cpus) where the machine allows; without one, limits apply to each process on its own."
     ).tag(config=True)
     judge_memory_limit = Integer(
-        1 * 2**30, help="Address-space limit of the process that judges recorded values (outside the "
+        512 * MiB, help="Address-space limit of the process that judges recorded values (outside the "
         "kernel, unprivileged), bytes."
     ).tag(config=True)
     judge_cpu_seconds = Integer(
