@@ -37,7 +37,7 @@ from .gradebook import BulkGradebook
 from .pipeline import GradingPipeline
 from .records import MAX_GRADER_FILE_BYTES, read_store, records_in_notebook, records_path, rejudge, \
     replace_verdicts, verdict_keys, write_store
-from .state import read_state, write_atomically, write_state
+from .state import STATE_FILE, read_state, write_atomically, write_state
 
 BATCH_SIZE = 200  # submissions per gradebook transaction
 
@@ -168,11 +168,18 @@ def _merged_checks(old, new):
 
 
 def graded_states(course, assignment):
-    """The state of every graded submission of ``assignment``, by student."""
+    """(the state of every graded submission of ``assignment``, [(student, why not)] for each
+    autograded submission whose state file is missing or not a readable plain file)."""
     folder = os.path.join(course.root, "autograded")
-    students = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-    return [state for state in (read_state(course, student, assignment) for student in students)
-            if state is not None and state.graded]
+    states, problems = [], []
+    for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        state = read_state(course, student, assignment)
+        if state is None and os.path.isdir(course.autograded(student, assignment)):
+            problems.append((student, f"no readable {STATE_FILE} (an interrupted run, or not a plain file): "
+                                      "run `autograder grade`"))
+        elif state is not None and state.graded:
+            states.append(state)
+    return states, problems
 
 
 # The Rescorer of the running rescore; worker processes forked from it inherit it.
@@ -214,7 +221,7 @@ def rescore(course, assignment, workers=1):
     with BulkGradebook(course.db_url, course.course_id, assignment, pipeline.config, pipeline.saves_grades,
                        pipeline.assigns_late_penalties) as gradebook:
         _RESCORER = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
-        states = graded_states(course, assignment)
+        states, report.problems = graded_states(course, assignment)
         try:
             with _mapper(min(workers, max(1, len(states) // BATCH_SIZE + 1))) as mapped:
                 for first in range(0, len(states), BATCH_SIZE):

@@ -111,6 +111,8 @@ def execute_notebook(folder, name, job):
     """Sanitise and execute one notebook of the submission in ``folder`` (and judge it)."""
     started = time.perf_counter()
     path = os.path.join(folder, f"{name}.ipynb")
+    if os.path.isdir(path):
+        return NotebookRun("invalid", f"{name}.ipynb is a folder, not a notebook file")
     if not os.path.exists(path):
         found = sorted(file for file in job.files if file.endswith(".ipynb"))
         return NotebookRun("missing", f"no {name}.ipynb in the submission (found: {', '.join(found) or 'no notebook'})")
