@@ -6,7 +6,10 @@ It never runs the student's code, but how much memory and time it spends is the
 student's choice. So it runs in a service process of its own (``Service``):
 
 - unprivileged: when we are root, a fresh uid and gid with no groups, no capabilities
-  and no_new_privs (``setpriv``, as the sandbox switches kernels); otherwise as us;
+  (its bounding set emptied) and no_new_privs. It switches itself, once it has imported
+  and exercised everything it runs and before it reads any request: so it never needs
+  to read a file as that user (the Python environment may live in a folder only root
+  can enter), and it never holds hostile data as root;
 - limited: an address-space limit, no file writes, no core files, and a CPU-time budget
   per request, which the service sets before each request by raising its own soft
   ``RLIMIT_CPU`` (the kernel then stops it with SIGXCPU); the caller also gives up
@@ -26,13 +29,11 @@ process and named by a key afterwards (``request(..., shared=)``).
 
 import atexit
 import json
-import logging
 import math
 import os
 import random
 import resource
 import select
-import shutil
 import signal
 import struct
 import subprocess
@@ -50,7 +51,6 @@ MAX_REQUEST_BYTES = 256 * MiB
 MAX_RESPONSE_BYTES = 64 * MiB
 SHARED_KEPT = 8  # shared objects a service remembers
 SERVICE_UIDS = (300_000, 400_000)  # unprivileged ids no real account uses (kernels use 200,000-300,000)
-log = logging.getLogger(__name__)
 
 
 class ConfinementError(Exception):
@@ -79,17 +79,11 @@ class Limits:
         return cls(settings.judge_memory_limit, settings.judge_cpu_seconds)
 
 
-def _unprivileged_prefix():
-    """The setpriv command that makes the service a fresh unprivileged user, when we are root."""
+def _fresh_uid():
+    """An unprivileged user id for a new service, when we are root (else None: it runs as us)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        log.warning("setpriv not found (Debian: apt-get install util-linux): the judge runs as root, "
-                    "with its memory and CPU limits only.")
-        return []
-    uid = random.randrange(*SERVICE_UIDS)
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-            "--inh-caps=-all", "--bounding-set=-all", "--"]
+        return None
+    return random.randrange(*SERVICE_UIDS)
 
 
 def _environment():
@@ -115,8 +109,9 @@ class Service:
         atexit.register(self.close)
 
     def command(self):
-        return _unprivileged_prefix() + [sys.executable, "-I", "-m", self.module, "--serve",
-                                         str(self.limits.memory_bytes), str(self.limits.cpu_seconds)]
+        uid = _fresh_uid()
+        return [sys.executable, "-I", "-m", self.module, "--serve", str(self.limits.memory_bytes),
+                str(self.limits.cpu_seconds)] + ([str(uid)] if uid is not None else [])
 
     def start(self):
         """Start the process now (if it is not running); returns at once."""
@@ -297,20 +292,48 @@ def _cpu_used():
     return usage.ru_utime + usage.ru_stime
 
 
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38  # linux/prctl.h
+
+
+def _drop_privileges(uid):
+    """Become ``uid`` (and gid ``uid``) for good: no groups, no capabilities, no_new_privs."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for capability in range(last + 1):  # empty the bounding set while we may (CAP_SETPCAP)
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "cannot drop a capability from the bounding set")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from root to a user: the permitted and effective sets are cleared
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "cannot set no_new_privs")
+    if os.getuid() != uid or os.geteuid() != uid or os.getgroups():
+        raise OSError("the privileges were not dropped")
+
+
 def _limit_self(memory_bytes):
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     for limit, value in ((resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 64)):
         resource.setrlimit(limit, (value, value))
 
 
-def serve(handle, argv=None):
+def serve(handle, warm_up=None, argv=None):
     """The service loop: ``handle(message, shared)`` answers each request with a dict.
 
-    Called as ``python -I -m module --serve MEMORY_BYTES CPU_SECONDS``. A MemoryError
-    is answered as such and the process then exits (the next request gets a fresh one);
-    running out of CPU time ends it by SIGXCPU.
+    Called as ``python -I -m module --serve MEMORY_BYTES CPU_SECONDS [UID]``. ``warm_up()``
+    runs first (it should import and exercise everything ``handle`` uses), then the
+    process becomes UID (when given) and limits itself, and only then reads requests. A
+    MemoryError is answered as such and the process then exits (the next request gets a
+    fresh one); running out of CPU time ends it by SIGXCPU.
     """
-    memory_bytes, cpu_seconds = (int(value) for value in (argv or sys.argv)[2:4])
+    memory_bytes, cpu_seconds, *uid = (int(value) for value in (argv or sys.argv)[2:5])
+    if warm_up is not None:
+        warm_up()
+    if uid:
+        _drop_privileges(uid[0])
     _limit_self(memory_bytes)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     shared = {}

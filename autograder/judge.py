@@ -292,6 +292,25 @@ def _serve_request(message, bundle_cells):
     return {"cells": answered}
 
 
+def _warm_up():
+    """Run every kind of check once, before the judge service gives up its privileges
+    (confinement.serve): whatever judging imports is imported while it can still be read."""
+    import numpy as np
+
+    from .values import encode_value
+
+    params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
+    shapes = {"W1": {"shape": [2, 3], "dtype": "float64", "fill": "normal"},
+              "b1": {"shape": [3], "dtype": "float64", "fill": "zeros"}}
+    specs = [{"name": "close", "kind": "close", "tol": 1e-8, "expected": encode_value(np.arange(4.0)), "public": False},
+             {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
+             {"name": "accuracy", "kind": "accuracy", "threshold": 0.5, "public": False,
+              "inputs": {"X": encode_value(np.ones((2, 2))), "y": encode_value(np.zeros(2, int))}}]
+    records = [{"name": "close", "value": encode_value(-np.arange(4.0))}, {"name": "init", "value": encode_value(params)},
+               {"name": "accuracy", "value": encode_value(params)}]
+    judge_cell(specs, records)
+
+
 def judge_notebook(nb, bundle_cells):
     """Judge every test cell of an executed notebook in place; returns its CellJudgements.
 
@@ -338,4 +357,4 @@ def verdicts_in_notebook(nb):
 
 
 if __name__ == "__main__":
-    serve(_serve_request)
+    serve(_serve_request, _warm_up)

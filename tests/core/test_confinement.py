@@ -144,3 +144,22 @@ def test_a_bundle_is_sent_once_and_a_flood_of_other_names_never_leaves_this_proc
     first, second = judge_notebook(notebook(), bundle), judge_notebook(notebook(), bundle)
     assert first[0].score == second[0].score == 2.0
     assert sent[0] > 200_000 and sent[1] < 20_000  # the bundle went once; the flood never
+
+
+def test_the_judge_starts_from_an_environment_only_root_can_enter(tmp_path, monkeypatch):
+    """A course's Python environment may sit in a folder only root can enter (a home folder, a
+    0700 temporary folder): the judge imports everything before it becomes its own user."""
+    import sys
+
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    (closed / "env").symlink_to(sys.prefix)
+    monkeypatch.setattr(sys, "executable", str(closed / "env" / "bin" / os.path.basename(sys.executable)))
+    service = Service(SERVICE_MODULE, Limits(512 * MiB, 30))
+    try:
+        spec = accuracy_spec("acc", 50)
+        verdicts = judge_checks_confined([spec], [{"name": "acc", "value": encode_value(network(20))}], service)
+        assert verdicts[0].message.startswith("accuracy ")
+        assert int(status(service._process.pid)["Uid"].split()[0]) != 0 or os.geteuid() != 0
+    finally:
+        service.close()
