@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup system-packages test-packages demo compare-update-rules test test-fast bench bench-scale clean
+.PHONY: setup system-packages test-packages demo compare-update-rules test test-fast bench bench-scale dist clean
 
 # Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
 system-packages:
@@ -59,6 +59,12 @@ bench: setup
 bench-scale: setup test-packages
 	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/scale.py --postgres
+
+# The sdist and the wheel to install everywhere but here (README: Installing), built by the
+# pinned build backend in isolated build environments.
+dist: setup
+	rm -rf outputs/dist
+	$(PY) -m build --outdir outputs/dist .
 
 clean:
 	rm -rf $(VENV) outputs

@@ -20,7 +20,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.execution import GuardedExecute
-from autograder.grading.exchange import SafeExchangeCollect
+from autograder.grading.exchange import SafeExchangeCollect, SafeExchangeReleaseAssignment, SafeExchangeSubmit
 from autograder.grading.writer import RESERVED_NAMES
 from autograder.preprocessors import (
     DemoteDuplicateCells,
@@ -92,9 +92,24 @@ c.GenerateFeedback.exporter_class = FeedbackExporter
 # `nbgrader export` writes quoted CSV that no spreadsheet evaluates as formulas.
 c.ExportApp.plugin_class = SafeCsvExportPlugin
 
-# `nbgrader collect` copies plain regular files only and refuses unsafe student ids
-# (autograder/grading/exchange.py).
+# nbgrader's exchange with identity and time from the system (autograder/grading/exchange.py):
+# `nbgrader release_assignment` leaves inbound/ sticky (no student can rename or remove a
+# classmate's submission); `nbgrader submit` leaves a submission writable by its student only
+# (put this line in the configuration the students' nbgrader reads too, e.g. the hub's
+# /etc/jupyter/nbgrader_config.py); `nbgrader collect` takes a folder only from the account of the
+# student it names, dates it by its last inode change (cross-checked with timestamp.txt,
+# the later counts), writes that time to submitted/<student>/<assignment>/timestamp.txt,
+# copies plain regular files only, and reports every folder it refuses. Where student ids
+# are not account names: c.SafeExchangeCollect.student_accounts = {"s1234": "alice", ...}.
+c.ExchangeFactory.release_assignment = SafeExchangeReleaseAssignment
+c.ExchangeFactory.submit = SafeExchangeSubmit
 c.ExchangeFactory.collect = SafeExchangeCollect
+
+# Late policy: nbgrader's LateSubmissionPlugin, applied by AssignLatePenalties (in plain
+# nbgrader autograde and in autograder grade) to the time in timestamp.txt against the due
+# date in the gradebook (`nbgrader db assignment add fc_nets --duedate="2027-03-01 23:59 UTC"`,
+# or formgrader's Manage Assignments). "zero": a late submission scores 0.
+c.LateSubmissionPlugin.penalty_method = "zero"
 
 # Every student kernel starts inside bubblewrap (see autograder/sandbox.py), under the
 # limits of c.Autograder (memory_limit, cpu_seconds, max_processes, ...: autograder/settings.py).

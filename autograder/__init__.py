@@ -1,1 +1,9 @@
-"""The autograder toolkit: release, grade and report on nbgrader assignments."""
+"""The autograder toolkit: release, grade and report on nbgrader assignments.
+
+``__version__`` is the project's one version: the build reads it from here (pyproject.toml's
+``[tool.hatch.version]``), ``autograder --version`` prints it, and CHANGELOG.md has a section
+for each. Nothing else is imported here, so importing any part of the toolkit (a Dask worker
+checking its fingerprint, a student's ``autograder check``) stays cheap.
+"""
+
+__version__ = "0.2.0"

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from . import __version__
 from .environments import tool_environment
 from .errors import AutograderError
 
@@ -148,7 +149,8 @@ def _command(commands, name, handler, summary, description=None, needs_course=Tr
 GRADE_OPTIONS = (  # flag, help, argparse options
     ("--submissions", "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
      {}),
-    ("--zip-pattern", "regular expression with groups student_id and file_id for the file names in a zip export", {}),
+    ("--zip-pattern", "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
+     "expression with groups student_id, file_id and optionally timestamp, late", {}),
     ("--scheduler", "address of a dask.distributed scheduler to run on", {}),
     ("--cell-timeout", "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
      {"type": _positive(float)}),
@@ -168,6 +170,8 @@ def build_parser():
     parser.add_argument(
         "--course-dir", help="course directory (default: the nearest folder with nbgrader_config.py)"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the toolkit's version (workers must run the same) and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _command(commands, "release", _release, "record expected values, generate the student version, "

@@ -107,8 +107,13 @@ def read_regular_file(path, max_bytes=MAX_FILE_BYTES):
     return _read_one(path, info, max_bytes)
 
 
-def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES):
-    """Every plain regular file below ``folder`` as bytes; everything else refused and named."""
+def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES,
+                       owner=None):
+    """Every plain regular file below ``folder`` as bytes; everything else refused and named.
+
+    ``owner``: a uid; files and folders owned by anyone else are refused too (in a folder
+    others can write to, such as a submission in nbgrader's exchange, what another account
+    put there is not the owner's work)."""
     contents = FolderContents()
     try:
         top = os.lstat(folder)
@@ -124,9 +129,13 @@ def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MA
         for name in sorted(dirs):
             shown = os.path.normpath(os.path.join(relative_dir, name))
             reason = unsafe_name_reason(name)
-            mode = os.lstat(os.path.join(current, name)).st_mode
-            if reason or not stat.S_ISDIR(mode):
-                contents.refused.append(f"{shown}: {reason or _kind(mode)}")
+            info = os.lstat(os.path.join(current, name))
+            if reason is None and not stat.S_ISDIR(info.st_mode):
+                reason = _kind(info.st_mode)
+            elif reason is None and owner is not None and info.st_uid != owner:
+                reason = _other_owner(info)
+            if reason:
+                contents.refused.append(f"{shown}: {reason}")
             elif name not in SKIPPED_FOLDERS:
                 kept.append(name)
         dirs[:] = kept
@@ -137,6 +146,8 @@ def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MA
             reason = unsafe_name_reason(name)
             if reason is None and not stat.S_ISREG(info.st_mode):
                 reason = _kind(info.st_mode)
+            elif reason is None and owner is not None and info.st_uid != owner:
+                reason = _other_owner(info)
             elif reason is None and info.st_nlink > 1:
                 reason = "a hard link (the same file exists elsewhere)"
             elif reason is None and len(contents.files) >= max_files:
@@ -153,6 +164,10 @@ def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MA
             if reason is not None:
                 contents.refused.append(f"{shown}: {reason}")
     return contents
+
+
+def _other_owner(info):
+    return f"owned by uid {info.st_uid}, not by the folder's owner"
 
 
 def inside(folder, relative):

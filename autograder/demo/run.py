@@ -2,12 +2,16 @@
 
 Copies the course into ``outputs/demo``, releases ``fc_nets`` (proving its checks),
 writes a class of sample submissions (correct ones in several styles, one common mistake each, a
-broken notebook, an infinite loop, ...), grades them in parallel, and writes the
-CSV export, per-student feedback and the class report. The repository's own folders stay untouched.
+broken notebook, an infinite loop, ...), gives the assignment a due date and the students
+their names in the gradebook (as ``nbgrader db`` or formgrader would; a few hand in late, so
+the course's late policy applies), grades them in parallel, and writes the CSV export,
+per-student feedback and the class report. The repository's own folders stay untouched.
 """
 
 import os
 import shutil
+
+from nbgrader.api import Gradebook, MissingEntry
 
 from ..authoring.library import load_library
 from ..course import copy_instructor_files
@@ -16,7 +20,7 @@ from ..proving.gate import release_proven
 from ..reporting.class_report import write_class_report
 from ..reporting.export import export_csv
 from ..reporting.feedback import feedback_students, write_all_feedback
-from .sample_class import write_sample_class
+from .sample_class import DUE, write_sample_class
 
 ASSIGNMENT = "fc_nets"
 
@@ -30,11 +34,15 @@ def prepare_demo_course(course, target):
 def run_demo(course, target, workers, log=print):
     demo = prepare_demo_course(course, target)
     release_proven(demo, ASSIGNMENT, log=log)
-    kinds = write_sample_class(
+    kinds, roster = write_sample_class(
         os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
         demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT,
         load_library(demo, ASSIGNMENT))
-    log(f"wrote {len(kinds)} sample submissions; grading with {workers} workers")
+    with Gradebook(demo.db_url, demo.course_id) as gb:
+        gb.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
+        for student, (first, last, _) in roster.items():
+            gb.update_or_create_student(student, first_name=first, last_name=last)
+    log(f"wrote {len(kinds)} sample submissions (due {DUE:%Y-%m-%d %H:%M} UTC); grading with {workers} workers")
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)
 
@@ -42,15 +50,34 @@ def run_demo(course, target, workers, log=print):
     write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
     report_path = write_class_report(demo, ASSIGNMENT)
 
+    lateness = late_penalties(demo)
     width = max(len(s) for s in kinds)
-    log(f"\n{'student':<{width}}  {'score':>9}  {'status':<22} submission")
+    log(f"\n{'student':<{width}}  {'score':>9}  {'late':<22} {'status':<22} submission")
     for outcome in sorted(report.outcomes, key=lambda o: o.student):
         score = "-" if outcome.score is None else f"{outcome.score:.2f}/{outcome.max_score:g}"
-        log(f"{outcome.student:<{width}}  {score:>9}  {outcome.status:<22} {kinds.get(outcome.student, '')}")
+        log(f"{outcome.student:<{width}}  {score:>9}  {lateness.get(outcome.student, ''):<22} {outcome.status:<22} "
+            f"{kinds.get(outcome.student, '')}")
     log(f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
         f"{len(report.outcomes) - len(report.failed)} graded, {len(report.failed)} could not be "
         "graded (on purpose: broken JSON, empty and misplaced folders)")
+    log(f"late policy: {demo.config.LateSubmissionPlugin.get('penalty_method', 'none')!r} (nbgrader's "
+        "LateSubmissionPlugin); the CSV's late_submission_penalty and score columns apply it")
     log(f"grades: {os.path.relpath(csv_path)}")
     log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{ASSIGNMENT}/")
     log(f"class report: {os.path.relpath(report_path)}")
     return report
+
+
+def late_penalties(course):
+    """student -> how late and the penalty taken off, for the students who handed in late."""
+    found = {}
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for student in gb.students:
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student.id)
+            except MissingEntry:
+                continue
+            if submission.total_seconds_late > 0:
+                hours = submission.total_seconds_late / 3600
+                found[student.id] = f"{hours:.1f} h late: -{submission.late_submission_penalty:g}"
+    return found

@@ -8,14 +8,20 @@ library (``grading_bundle/<assignment>/mistakes.py``, see ``authoring.library``)
 release has proven that the styles keep full marks and the mistakes lose points. The
 first mistake is the real student's mistake from the seed notes: a ReLU after the last
 layer. A few submissions are broken on purpose.
+
+The class has a roster (``roster``: names, and when each one handed in against ``DUE``, a few
+of them late), written as ``nbgrader collect`` leaves it: each folder's ``timestamp.txt``
+holds the time the collector decided, so the course's late policy applies to the late ones.
 """
 
+import datetime
 import shutil
 from pathlib import Path
 
 import nbformat
 
 from ..authoring.library import apply_edits, edit_solution, paste_reference
+from ..grading.handin import text_utc
 
 # Style name -> the library's correct alternatives it applies.
 STYLES = {
@@ -41,6 +47,15 @@ MISTAKES = ["relu_on_scores", "l2_without_last_layer", "init_random_biases", "in
             "relu_backward_mask_on_dout", "momentum_sign", "nesterov_as_momentum", "adagrad_forgets",
             "rmsprop_eps_inside_sqrt", "adam_bias_correction_without_t", "adam_t_after_use",
             "best_model_not_trained"]
+
+# The due date of the demo course (naive UTC, nbgrader's convention), and who handed in late, by how much.
+DUE = datetime.datetime(2027, 3, 1, 23, 59)
+LATE = {"correct03": datetime.timedelta(minutes=45), "adam_t_after_use": datetime.timedelta(days=2, hours=3),
+        "untouched": datetime.timedelta(hours=5)}
+FIRST_NAMES = ["Ada", "Alan", "Grace", "Claude", "Katherine", "John", "Hedy", "Edsger", "Barbara", "Donald", "Frances",
+               "Tim", "Radia", "Ken", "Margaret", "Dennis", "Sophie", "Niklaus"]
+LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Shannon", "Johnson", "Backus", "Lamarr", "Dijkstra", "Liskov", "Knuth",
+              "Allen", "Berners-Lee", "Perlman", "Thompson", "Hamilton", "Ritchie", "Wilson", "Wirth", "Noether"]
 
 # An infinite loop where a student meant to write ReLU.
 INFINITE_LOOP = ("relu_forward", "out = np.maximum(x, 0)", "while True:\n        pass")
@@ -79,8 +94,20 @@ def sample_class(source_nb, released_nb, library):
     return notebooks, kinds
 
 
+def roster(students):
+    """student -> (first name, last name, time handed in), the same for every run: on time ones
+    spread over the day before ``DUE``, the students of ``LATE`` after it."""
+    entries = {}
+    for number, student in enumerate(sorted(students)):
+        first, last = FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(5 * number) % len(LAST_NAMES)]
+        handed_in = DUE + LATE[student] if student in LATE else DUE - datetime.timedelta(minutes=17 + 41 * number)
+        entries[student] = (first, last, handed_in)
+    return entries
+
+
 def write_sample_class(source_path, released_dir, submitted_dir, assignment, library):
-    """Write the sample class in nbgrader's submitted/ layout; returns student -> kind."""
+    """Write the sample class in nbgrader's submitted/ layout, each with the timestamp.txt the
+    collector writes; returns (student -> kind, roster)."""
     source_path, released_dir, submitted_dir = Path(source_path), Path(released_dir), Path(submitted_dir)
     released_path = released_dir / source_path.name
     notebooks, kinds = sample_class(nbformat.read(source_path, as_version=4),
@@ -97,4 +124,7 @@ def write_sample_class(source_path, released_dir, submitted_dir, assignment, lib
     misplaced = submitted_dir / "wrong_folder" / f"{assignment}_v2"
     shutil.copytree(released_dir, misplaced, dirs_exist_ok=True)
     kinds["wrong_folder"] = f"submitted under {assignment}_v2 instead of {assignment}"
-    return kinds
+    students = roster(kinds)
+    for student in notebooks:
+        (submitted_dir / student / assignment / "timestamp.txt").write_text(text_utc(students[student][2]))
+    return kinds, students

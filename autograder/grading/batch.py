@@ -137,9 +137,9 @@ def windowed(pool, jobs):
         raise
 
 
-def _collect(course, assignment, options, staging):
+def _collect(course, assignment, options, staging, duedate):
     if options.submissions and options.submissions.endswith(".zip"):
-        return collect_zip(options.submissions, assignment, staging,
+        return collect_zip(options.submissions, assignment, staging, duedate=duedate,
                            **({"pattern": options.zip_pattern} if options.zip_pattern else {}))
     return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment)
 
@@ -187,7 +187,7 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
     """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
     pending = []
-    for submission in _collect(course, assignment, options, staging):
+    for submission in _collect(course, assignment, options, staging, writer.gradebook.duedate):
         if submission.status == "not collected":  # nothing we could record under a student
             report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
             continue

@@ -6,9 +6,15 @@ assignment's folder is never followed; files are read later, as plain bytes of
 regular files only (``Submission.read``). A submission that cannot be graded at all
 carries a ``problem`` and the ``status`` to report, so that it is listed with the batch
 instead of stopping it. Zip entries are size-capped while they are extracted, and
-two entries for one file of one student are reported, never silently merged.
+two entries for one file of one student are reported, never silently merged; who and
+when come from the LMS's part of each name (lms.py), never from the student's.
+
+``submitted/`` is the instructor's: ``nbgrader collect`` (our SafeExchangeCollect) fills it and
+writes each ``timestamp.txt`` from the time the system recorded, so ``autograder grade``
+trusts that file as the submission time. Anything else put there by hand is taken as it is.
 """
 
+import datetime
 import hashlib
 import os
 import re
@@ -16,18 +22,14 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 
-from nbgrader.plugins import FileNameCollectorPlugin
-from nbgrader.utils import parse_utc
-
 from ..errors import SubmissionsError
-from ..files import MiB, inside, read_regular_files, shown, unsafe_student_id
+from ..files import MiB, inside, read_regular_files, shown, unsafe_student_id, write_files
+from .handin import parse_time, text_utc
+from .lms import DEFAULT_FORMAT, ExportNames
 
-# Canvas-style exports: <student>_[anything_]<notebook>.ipynb, e.g. alice_late_1234_FullyConnectedNets.ipynb
-DEFAULT_ZIP_PATTERN = r"^(?P<student_id>[^_/]+)_(?:.*_)?(?P<file_id>[^_/]+\.ipynb)$"
 # Canvas names a resubmission FullyConnectedNets-1.ipynb, FullyConnectedNets-2.ipynb, ...
 RESUBMISSION = re.compile(r"^(?P<name>.+)-(?P<attempt>\d{1,4})(?P<extension>\.ipynb)$")
 TIMESTAMP_FILE = "timestamp.txt"
-TIMESTAMP_TEXT = re.compile(r"[0-9A-Za-z:.+\- ]{8,64}")
 MAX_SUBMISSION_BYTES = 256 * MiB
 MAX_ZIP_ENTRIES = 100_000
 
@@ -54,12 +56,8 @@ def submission_timestamp(files):
     text = raw.decode("utf-8", "replace").strip()
     if not text:
         return None, None
-    if not TIMESTAMP_TEXT.fullmatch(text):
-        return None, f"{TIMESTAMP_FILE} is not a date: {text[:40]!r}"
-    try:
-        return parse_utc(text), None
-    except (ValueError, OverflowError, TypeError) as error:
-        return None, f"{TIMESTAMP_FILE} is not a date: {text[:40]!r} ({error})"
+    timestamp, problem = parse_time(text)
+    return timestamp, problem and f"{TIMESTAMP_FILE} is {problem}"
 
 
 def _is_folder(path):
@@ -104,8 +102,9 @@ def collect_folder(submitted_dir, assignment):
     return submissions
 
 
-def _zip_entries(archive, collector, pattern):
-    """((student, file name, attempt), entry) for every entry we can attribute; the rest as Submissions."""
+def _zip_entries(archive, names):
+    """((student, file name, attempt), entry, what its name says) for every entry we can attribute;
+    the rest as Submissions. An attempt orders one file's copies: its time, then Canvas's -N."""
     attributed, unattributed = [], []
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
@@ -113,19 +112,21 @@ def _zip_entries(archive, collector, pattern):
     for entry in entries:
         if entry.is_dir():
             continue
-        info = collector.collect(os.path.basename(entry.filename))
-        reason = "its name does not match the pattern " + repr(pattern) if info is None else (
-            unsafe_student_id(info["student_id"]))
+        said, reason = names.read(os.path.basename(entry.filename))
+        if reason is None:
+            reason = unsafe_student_id(said.student_id)
+        if reason is None and os.path.basename(said.file_id) == TIMESTAMP_FILE:
+            reason = f"{TIMESTAMP_FILE} is the grader's own file"
         if reason is not None:
             unattributed.append(Submission(
                 shown(entry.filename), problem=f"cannot tell whose it is: {reason}", status="not collected"))
             continue
-        file_name = os.path.basename(info["file_id"])
+        file_name = os.path.basename(said.file_id)
         match = RESUBMISSION.fullmatch(file_name)
-        attempt = int(match["attempt"]) if match else 0
+        attempt = (said.timestamp or datetime.datetime.min, int(match["attempt"]) if match else 0)
         if match:
             file_name = match["name"] + match["extension"]
-        attributed.append(((info["student_id"], file_name, attempt), entry))
+        attributed.append(((said.student_id, file_name, attempt), entry, said))
     return attributed, unattributed
 
 
@@ -140,24 +141,43 @@ def _extract(archive, entry, target, limit):
         out.write(data)
 
 
-def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_ZIP_PATTERN):
+def _handed_in(said, duedate):
+    """(time the LMS says the student handed in, or None; note or None) from what the names of
+    the student's graded files say. A late marker without a time counts as one second after
+    the due date: late, so the configured policy applies, by the least amount the marker proves."""
+    times = [entry.timestamp for entry in said if entry.timestamp is not None]
+    moment = max(times) if times else None
+    if not any(entry.late for entry in said):
+        return moment, None
+    if duedate is None:
+        return moment, "marked late by the LMS, but the assignment has no due date in the gradebook: no late penalty"
+    least = duedate + datetime.timedelta(seconds=1)
+    if moment is None or moment < least:
+        return least, "marked late by the LMS: counted as handed in 1 s after the due date"
+    return moment, None
+
+
+def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, duedate=None):
     """Unpack an LMS export into nbgrader's layout under ``staging_dir`` and collect it.
 
-    File names are matched with nbgrader's FileNameCollectorPlugin (groups student_id and
-    file_id); only the validated student id and the entry's base name are used, so no
-    entry can write outside the staging folder. Of a student's resubmissions of one file
-    (``name-1.ipynb``, ``name-2.ipynb``) the latest attempt is graded and the others noted.
+    File names are read as the LMS writes them (``lms.ExportNames``: Canvas by default); only
+    the validated student id and the entry's base name are used, so no entry can write
+    outside the staging folder. Of a student's copies of one file the latest attempt is
+    graded (by the time in its name, then Canvas's ``name-1.ipynb``, ``name-2.ipynb``) and the
+    others noted. When the LMS says when, or that it was late, the time goes into the
+    student's ``timestamp.txt`` (ours: no entry can be named that), which nbgrader's late-penalty
+    plugin reads against ``duedate`` (naive UTC, from the gradebook).
     """
-    collector = FileNameCollectorPlugin(named_regexp=pattern)
+    names = ExportNames(pattern)
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as error:
         raise SubmissionsError(f"{zip_path} is not a readable zip file ({error})") from None
     problems, notes = {}, {}
     with archive:
-        attributed, unattributed = _zip_entries(archive, collector, pattern)
+        attributed, unattributed = _zip_entries(archive, names)
         chosen = {}
-        for (student, file_name, attempt), entry in sorted(attributed, key=lambda item: item[0]):
+        for (student, file_name, attempt), entry, said in sorted(attributed, key=lambda item: item[0]):
             key = (student, file_name)
             if key in chosen and chosen[key][0] == attempt:
                 problems[student] = (f"two files for {file_name} in the export ({chosen[key][1].filename!r} and "
@@ -165,9 +185,9 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_ZIP_PATTERN):
             elif key in chosen:
                 notes.setdefault(student, []).append(
                     f"graded {entry.filename!r}, the latest attempt; ignored {chosen[key][1].filename!r}")
-            chosen[key] = (attempt, entry)
-        extracted = {}
-        for (student, file_name), (_, entry) in chosen.items():
+            chosen[key] = (attempt, entry, said)
+        extracted, said_by_student = {}, {}
+        for (student, file_name), (_, entry, said) in chosen.items():
             if student in problems:
                 continue
             size = extracted.get(student, 0) + entry.file_size
@@ -177,8 +197,15 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_ZIP_PATTERN):
                 _extract(archive, entry, inside(staging_dir, os.path.join(student, assignment, file_name)),
                          MAX_SUBMISSION_BYTES - extracted.get(student, 0))
                 extracted[student] = size
+                said_by_student.setdefault(student, []).append(said)
             except (SubmissionsError, zipfile.BadZipFile, OSError, ValueError) as error:
                 problems[student] = f"could not extract {entry.filename!r}: {error}"
+    for student, said in said_by_student.items():
+        moment, note = _handed_in(said, duedate)
+        if note:
+            notes.setdefault(student, []).append(note)
+        if moment is not None and student not in problems:
+            write_files(os.path.join(staging_dir, student, assignment), {TIMESTAMP_FILE: text_utc(moment).encode()})
     found = collect_folder(staging_dir, assignment) if os.path.isdir(staging_dir) else []
     for submission in found:
         submission.notes += notes.get(submission.student, [])

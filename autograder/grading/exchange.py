@@ -1,46 +1,293 @@
-"""``nbgrader collect`` that reads a submission the way our intake does.
+"""nbgrader's exchange, with identity and time taken from the system.
 
-nbgrader's collect copies each submission from the exchange's inbound folder (writable
-by every student) with ``shutil.copytree``, which follows symbolic links to files and
-folders with the collector's privileges, and takes the student id from the folder's
-name, which any student chooses: a folder named ``..+fc_nets+...`` would be collected
-into ``submitted/../fc_nets``. ``SafeExchangeCollect`` (set as
-``c.ExchangeFactory.collect``) refuses unsafe ids and copies plain regular files only,
-logging what it refused, within the course's size limits.
+nbgrader 0.9.6's default exchange trusts what students write. ``release_assignment``
+creates ``inbound/`` with mode 0733 (2733 with its set-gid bit) and no sticky bit, so any
+student who knows an entry's name can rename or remove it; ``collect`` takes the student id
+and the time from the folder's name and its ``timestamp.txt``, both written by the student's
+process, only logs "cheating attempt?" when the folder's owner differs, follows links with
+the collector's privileges, and stops for the whole class on one name whose time does not
+parse. Our two classes, set in nbgrader_config.py:
+
+- ``SafeExchangeReleaseAssignment`` (``c.ExchangeFactory.release_assignment``) makes the
+  exchange root and the course's ``inbound/`` sticky: entries there can be renamed or
+  removed only by their owner (and the folder's owner, the instructor).
+- ``SafeExchangeSubmit`` (``c.ExchangeFactory.submit``, for the students' own nbgrader) leaves
+  each submission folder writable by its student only, where nbgrader leaves it 0777.
+- ``SafeExchangeCollect`` (``c.ExchangeFactory.collect``) collects a folder only when its
+  owner is the account of the student its name claims (``handin.Accounts``; an instructor's
+  mapping in ``c.SafeExchangeCollect.student_accounts`` for ids that are not account names).
+  The time that counts is the folder's latest inode change time (``handin.latest_change``),
+  cross-checked with ``timestamp.txt``: the later one counts, a mismatch is reported, and
+  it is written to ``submitted/<student>/<assignment>/timestamp.txt``, which nbgrader
+  autograde, ``autograder grade``, formgrader and the late-penalty plugins read. Every folder
+  refused (another student's id, an owner without an account, a name that does not parse,
+  a link) is reported in the log and in ``reports/<assignment>_collect.csv``, and the rest of
+  the class is collected. Files are copied as plain bytes of regular files owned by the
+  folder's owner (nbgrader's submit leaves the folder writable by everyone), within the
+  course's size limits. An ``inbound/`` that is not sticky is made sticky when the collector
+  may, else the collect refuses to run.
 """
 
 import fnmatch
+import glob
 import os
+import shutil
+import stat
+from collections import defaultdict
 
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
+from nbgrader.exchange.default.submit import ExchangeSubmit
+from traitlets import Bool, Dict, Float, Int, Unicode, Union
 
-from ..files import read_regular_files, unsafe_student_id, write_files
+from ..files import read_regular_file, read_regular_files, shown, unsafe_student_id, write_files
+from ..spreadsheet import write_csv
+from .collect import TIMESTAMP_FILE
+from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
+
+REPORTED_PER_ACCOUNT = 20  # refused folders logged one by one per owner; the rest are counted
+OPEN_ROOT = "any user could rename a course's folder and put their own there"
+OPEN_INBOUND = "students could rename or remove each other's submissions"
+SUBMISSION_MODE = 0o755  # a submission folder: its student writes, the instructor reads
+REPORT_COLUMNS = ["folder", "student", "owner", "outcome", "handed_in", "timestamp_txt", "reason"]
+
+
+def _make_sticky(path, report, why):
+    """Add the sticky bit to a folder this process may chmod; returns whether it is sticky now.
+    ``report``: the logging method that says so (an error where it was open until now)."""
+    mode = os.lstat(path).st_mode
+    if mode & stat.S_ISVTX:
+        return True
+    try:
+        os.chmod(path, stat.S_IMODE(mode) | stat.S_ISVTX)
+    except PermissionError:
+        return False
+    report("%s was not sticky (mode %o): %s. Made it sticky (mode %o).", path, stat.S_IMODE(mode), why,
+           stat.S_IMODE(mode) | stat.S_ISVTX)
+    return True
+
+
+class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
+    """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky."""
+
+    def ensure_root(self):
+        super().ensure_root()
+        if not _make_sticky(self.root, self.log.info, OPEN_ROOT):
+            self.log.warning("Could not make the exchange root %s sticky: ask its owner to run chmod +t on it.",
+                             self.root)
+
+    def init_dest(self):
+        super().init_dest()
+        if not _make_sticky(self.inbound_path, self.log.info, OPEN_INBOUND):
+            self.fail(f"Could not make {self.inbound_path} sticky: run `chmod +t {self.inbound_path}` as its owner.")
+
+
+class SafeExchangeSubmit(ExchangeSubmit):
+    """nbgrader's submit, leaving the submission writable by the student alone.
+
+    nbgrader makes each submission folder writable by everyone ("so the instructor can delete
+    later"): a classmate who learns its name can remove or add files in it. Here it gets the
+    mode nbgrader gives its sub-folders (0755). It protects the students whose nbgrader reads
+    the course's configuration (on a shared server, the system-wide nbgrader_config.py), which
+    is every honest student; ``SafeExchangeCollect`` never relies on it.
+    """
+
+    def copy_files(self):
+        super().copy_files()
+        os.chmod(os.path.join(self.inbound_path, self.assignment_filename), SUBMISSION_MODE)
 
 
 class SafeExchangeCollect(ExchangeCollect):
-    """nbgrader's collect without following links or trusting folder names."""
+    """nbgrader's collect: each submission from its owner's account, at a time the system recorded."""
+
+    student_accounts = Dict(
+        value_trait=Union([Unicode(), Int()]), key_trait=Unicode(), default_value={},
+        help="Student id -> the account (name or uid) that hands in that student's work, for courses "
+             "whose student ids are not account names. Empty (the default): nbgrader's model, the student "
+             "id is the name of the account that owns the submission folder. When set, only the ids listed "
+             "are collected.",
+    ).tag(config=True)
+
+    timestamp_tolerance = Float(
+        TIMESTAMP_TOLERANCE,
+        help="Seconds by which a submission's timestamp.txt may differ from its folder's last change "
+             "before the difference is reported (the later of the two always counts).",
+    ).tag(config=True)
+
+    check_owner = Bool(False, help="Not used: ownership is always enforced, not only logged.").tag(config=True)
+
+    # --- where the submissions are ------------------------------------------------------
+    def _guard_exchange(self):
+        """Refuse an inbound folder a student could have replaced; make it sticky if it is not."""
+        for path in (self.course_path, self.inbound_path):
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                self.fail(f"Course not found: {path}")
+            if not stat.S_ISDIR(info.st_mode):
+                self.fail(f"{path} is not a folder (a link?): refusing to collect from it.")
+            if not self.coursedir.groupshared and info.st_uid not in (0, os.geteuid()):
+                self.fail(f"{path} is owned by uid {info.st_uid}, neither you nor root: a student may have "
+                          "replaced it. Check the exchange, then release the assignment again.")
+        if not _make_sticky(self.inbound_path, self.log.error, f"until now {OPEN_INBOUND} (those removed cannot "
+                            "be collected; those renamed are refused below)"):
+            self.fail(f"{self.inbound_path} is not sticky: students can rename or remove each other's "
+                      f"submissions. Run `chmod +t {self.inbound_path}` as its owner, then collect again.")
+        root = os.lstat(self.root)
+        if root.st_mode & stat.S_IWOTH and not _make_sticky(self.root, self.log.error, OPEN_ROOT):
+            self.log.error("The exchange root %s is writable by everyone and not sticky: ask its owner to run "
+                           "chmod +t on it.", self.root)
+
+    def _duedate(self):
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            try:
+                return gb.find_assignment(self.coursedir.assignment_id).duedate
+            except MissingEntry:
+                return None
+
+    # --- which folders are whose ----------------------------------------------------------
+    def _examine(self, path, accounts):
+        """(record or None, owner uid or None, why it is refused or None) for one entry of inbound."""
+        name = os.path.basename(path)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None, None, "it vanished while being read"
+        if not stat.S_ISDIR(info.st_mode):
+            return None, info.st_uid, "a symbolic link or a file, not a folder"
+        parts = name.rsplit("+", 3)  # as nbgrader splits it: ids may contain '+'
+        if len(parts) < 3 or parts[1] != self.coursedir.assignment_id:
+            return None, info.st_uid, "its name does not read <student>+<assignment>+<time>"
+        problem = unsafe_student_id(parts[0])
+        if problem:
+            return None, info.st_uid, f"the student id is {problem}"
+        _, problem = parse_time(parts[2])
+        if problem:
+            return None, info.st_uid, f"the time in its name is {problem}"
+        problem = accounts.owner_problem(parts[0], info.st_uid)
+        if problem:
+            return None, info.st_uid, problem
+        # Too large to date, or unreadable: the present is a time the folder cannot predate.
+        changed = latest_change(path) or now_utc()
+        return {"username": parts[0], "filename": name, "timestamp": changed, "owner": info.st_uid}, info.st_uid, None
 
     def init_src(self):
-        super().init_src()
-        kept = []
-        for record in self.src_records:
-            reason = unsafe_student_id(record["username"])
-            if reason:
-                self.log.error("Not collecting %r: the student id is %s", record["filename"], reason)
+        if self.coursedir.course_id == "":
+            self.fail("No course id specified. Re-run with --course flag.")
+        try:
+            accounts = Accounts(self.student_accounts)
+        except ValueError as error:
+            self.fail(f"c.SafeExchangeCollect.student_accounts: {error}")
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.inbound_path = os.path.join(self.course_path, "inbound")
+        self._guard_exchange()
+        student = self.coursedir.student_id or "*"
+        pattern = os.path.join(self.inbound_path, f"{student}+{glob.escape(self.coursedir.assignment_id)}+*")
+        self._accounts, self._report, self._refused = accounts, {}, defaultdict(list)
+        by_student = defaultdict(list)
+        for path in sorted(glob.glob(pattern)):
+            record, owner_uid, reason = self._examine(path, accounts)
+            if record is None:
+                self._refuse(os.path.basename(path), owner_uid, reason)
             else:
-                kept.append(record)
-        self.src_records = kept
+                by_student[record["username"]].append(record)
+        self.duedate = self._duedate()
+        self.src_records = [self._choose(records) for records in by_student.values()]
+        self._by_name = {record["filename"]: record for record in self.src_records}
+        self._log_refused()
 
+    def _choose(self, records):
+        """nbgrader's choice among one student's folders (the latest; with --before-duedate the
+        latest before the due date, if any), by the time the system recorded."""
+        records = sorted(records, key=lambda record: record["timestamp"], reverse=True)
+        if self.duedate is not None and self.before_duedate:
+            on_time = [record for record in records if record["timestamp"] <= self.duedate]
+            if on_time:
+                return on_time[0]
+        return records[0]
+
+    def _refuse(self, name, owner_uid, reason):
+        owner = self._accounts.shown(owner_uid) if owner_uid is not None else "unknown"
+        student = name.split("+", 1)[0]
+        self._refused[owner].append((name, reason))
+        self._report[name] = {"folder": name, "student": student, "owner": owner, "outcome": "refused",
+                              "reason": reason}
+
+    def _log_refused(self):
+        for owner, folders in sorted(self._refused.items()):
+            for name, reason in folders[:REPORTED_PER_ACCOUNT]:
+                self.log.error("Not collected: %s (owner: %s): %s", shown(name), owner, reason)
+            if len(folders) > REPORTED_PER_ACCOUNT:
+                self.log.error("Not collected: %d more folders handed in by %s (all are listed in %s)",
+                               len(folders) - REPORTED_PER_ACCOUNT, owner, self._report_path())
+
+    # --- copying ----------------------------------------------------------------------------
     def _wanted(self, relative):
         name = os.path.basename(relative)
-        if any(fnmatch.fnmatch(part, glob) for part in relative.split(os.sep) for glob in self.coursedir.ignore):
+        if any(fnmatch.fnmatch(part, ignored) for part in relative.split(os.sep) for ignored in self.coursedir.ignore):
             return False
-        return not self.coursedir.include or any(fnmatch.fnmatch(name, glob) for glob in self.coursedir.include)
+        return not self.coursedir.include or any(fnmatch.fnmatch(name, kept) for kept in self.coursedir.include)
+
+    def _claimed_time(self, src):
+        """The time the student's timestamp.txt claims, or None (absent, not a plain file, not a date)."""
+        try:
+            text = read_regular_file(os.path.join(src, TIMESTAMP_FILE), max_bytes=1024)
+        except OSError:
+            return None
+        claimed, _ = parse_time(text.decode("utf-8", "replace").strip())
+        return claimed
 
     def do_copy(self, src, dest, log=None):
+        record = self._by_name[os.path.basename(src)]
+        try:
+            self._copy(record, src, dest)
+        except (OSError, ValueError) as error:  # this student's problem: the class goes on
+            shutil.rmtree(dest, ignore_errors=True)
+            self.log.error("Not collected: %s (%s): %s", record["username"], shown(record["filename"]), error)
+            self._report[record["filename"]] = {
+                "folder": record["filename"], "student": record["username"],
+                "owner": self._accounts.shown(record["owner"]), "outcome": "failed", "reason": str(error)}
+
+    def _copy(self, record, src, dest):
         contents = read_regular_files(src, max_file_bytes=int(1000 * self.coursedir.max_file_size),
-                                      max_total_bytes=int(1000 * self.coursedir.max_dir_size))
+                                      max_total_bytes=int(1000 * self.coursedir.max_dir_size), owner=record["owner"])
         for refused in contents.refused:
-            self.log.warning("Not collected from %s: %s", src, refused)
+            self.log.warning("Not collected from %s: %s", shown(os.path.basename(src)), refused)
+        # Dated after the copy: any change that reached what was copied happened before this.
+        changed = max(record["timestamp"], latest_change(src) or now_utc())
+        claimed = self._claimed_time(src)
+        handed_in, mismatch = decide_time(changed, claimed, self.timestamp_tolerance)
+        if mismatch:
+            self.log.warning("%s (%s): %s", record["username"], shown(record["filename"]), mismatch)
+        files = {name: data for name, data in contents.files.items() if self._wanted(name) and name != TIMESTAMP_FILE}
         os.makedirs(dest, exist_ok=True)
-        write_files(dest, {name: data for name, data in contents.files.items() if self._wanted(name)})
+        write_files(dest, files)
+        write_files(dest, {TIMESTAMP_FILE: text_utc(handed_in).encode()})  # the instructor's from now on
+        self._report[record["filename"]] = {
+            "folder": record["filename"], "student": record["username"], "owner": self._accounts.shown(record["owner"]),
+            "outcome": "collected", "handed_in": text_utc(handed_in),
+            "timestamp_txt": text_utc(claimed) if claimed else "", "reason": mismatch or ""}
+
+    def copy_files(self):
+        try:
+            super().copy_files()
+        finally:
+            self._write_report()
+
+    def _report_path(self):
+        return os.path.join(self.coursedir.root, "reports", f"{self.coursedir.assignment_id}_collect.csv")
+
+    def _write_report(self):
+        """Every folder this collect looked at, what became of it and why, for the instructor."""
+        for record in self.src_records:
+            self._report.setdefault(record["filename"], {
+                "folder": record["filename"], "student": record["username"],
+                "owner": self._accounts.shown(record["owner"]), "outcome": "not copied (already collected)",
+                "handed_in": text_utc(record["timestamp"])})
+        path = self._report_path()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_csv(path, REPORT_COLUMNS, [self._report[name] for name in sorted(self._report)])
+        refused = sum(1 for row in self._report.values() if row["outcome"] == "refused")
+        self.log.info("Collect report: %s (%d collected or already there, %d refused)", path,
+                      len(self._report) - refused, refused)

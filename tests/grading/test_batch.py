@@ -135,19 +135,19 @@ def test_zip_export_with_a_bad_file_name(graded_class, tmp_path):
     archive = tmp_path / "export.zip"
     ada = graded_class[0] / "submitted" / "ada" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     ben = graded_class[0] / "submitted" / "ben" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    with zipfile.ZipFile(archive, "w") as z:
-        z.write(ada, f"ada_late_1234_{NOTEBOOK}.ipynb")
+    with zipfile.ZipFile(archive, "w") as z:  # Canvas: <name>_<user id>_<file id>_<file name>
+        z.write(ada, f"lovelaceada_1001_5001_{NOTEBOOK}.ipynb")
         z.write(ada, f"{NOTEBOOK}.ipynb")  # no student in the name
-        z.write(ben, f"bob_1_{NOTEBOOK}.ipynb")  # Canvas: a first attempt (the untouched release)...
-        z.write(ada, f"bob_2_{NOTEBOOK}-1.ipynb")  # ... and a resubmission, the one to grade
-        z.write(ada, f"cy_1_{NOTEBOOK}.ipynb")
-        z.write(ben, f"cy_2_{NOTEBOOK}.ipynb")  # two files for one notebook: cannot tell which
+        z.write(ben, f"bob_1002_5002_{NOTEBOOK}.ipynb")  # a first attempt (the untouched release)...
+        z.write(ada, f"bob_1002_5003_{NOTEBOOK}-1.ipynb")  # ... and a resubmission, the one to grade
+        z.write(ada, f"cy_1003_5004_{NOTEBOOK}.ipynb")
+        z.write(ben, f"cy_1003_5005_{NOTEBOOK}.ipynb")  # two files for one notebook: cannot tell which
     result = run_autograder(root, "grade", ASSIGNMENT, "--submissions", str(archive), "--json", *LIMITS,
                             check=False)
     students = by_student(result)
-    assert students["ada"]["status"] == "graded" and students["ada"]["score"] == 32
-    assert students["bob"]["score"] == 32 and "the latest attempt" in students["bob"]["message"]
-    assert students["cy"]["status"] == "invalid" and "cannot tell which" in students["cy"]["message"]
+    assert students["1001"]["status"] == "graded" and students["1001"]["score"] == 32
+    assert students["1002"]["score"] == 32 and "the latest attempt" in students["1002"]["message"]
+    assert students["1003"]["status"] == "invalid" and "cannot tell which" in students["1003"]["message"]
     assert students[f"{NOTEBOOK}.ipynb"]["status"] == "not collected"
     assert "does not match the pattern" in students[f"{NOTEBOOK}.ipynb"]["message"]
 
