@@ -315,8 +315,11 @@ def _drop_privileges(uid):
 
 
 def _limit_self(memory_bytes):
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    for limit, value in ((resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 64)):
+    """Lower this process's limits for good (never above what it was given: only root may raise them)."""
+    for limit, value in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_NOFILE, 64)):
+        hard = resource.getrlimit(limit)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(limit, (value, value))
 
 
