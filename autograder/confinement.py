@@ -28,6 +28,7 @@ process and named by a key afterwards (``request(..., shared=)``).
 """
 
 import atexit
+import itertools
 import json
 import math
 import os
@@ -104,6 +105,7 @@ class Service:
         self._process = None
         self._stderr = None
         self._shared_keys = {}  # id(object) -> (object, key): objects kept alive, so ids stay unique
+        self._counter = itertools.count()
         self._sent = set()  # keys the running process has
         self._lock = threading.Lock()
         atexit.register(self.close)
@@ -168,10 +170,11 @@ class Service:
             raise ConfinementError(self._death(error)) from None
 
     def _key(self, shared):
+        """A key for ``shared`` that no other object ever gets (the object is kept alive with it)."""
         if id(shared) not in self._shared_keys:
-            if len(self._shared_keys) >= 64:
-                self._shared_keys.clear()
-            self._shared_keys[id(shared)] = (shared, f"{os.getpid()}-{len(self._shared_keys)}-{id(shared)}")
+            if len(self._shared_keys) >= SHARED_KEPT:
+                self._shared_keys.clear()  # forgotten objects are sent again under new keys
+            self._shared_keys[id(shared)] = (shared, f"{os.getpid()}-{next(self._counter)}")
         return self._shared_keys[id(shared)][1]
 
     def _write(self, data, deadline):

@@ -163,3 +163,13 @@ def test_the_judge_starts_from_an_environment_only_root_can_enter(tmp_path, monk
         assert int(status(service._process.pid)["Uid"].split()[0]) != 0 or os.geteuid() != 0
     finally:
         service.close()
+
+
+def test_each_bundle_is_judged_against_itself_however_many_come_and_go(judge):
+    """Bundles are sent once and then named by a key: a key never names another bundle, even
+    after the ones it was given are forgotten (and their memory reused)."""
+    record = {"name": "a", "value": encode_value(np.arange(3.0))}
+    for round_ in range(5 * 8):  # five times as many as a service keeps
+        expected = np.arange(3.0) if round_ % 2 else np.arange(3.0) + 1  # a fresh object every time
+        verdicts = judge_checks_confined([close_spec("a", expected)], [record], judge)
+        assert verdicts[0].passed == bool(round_ % 2), round_
