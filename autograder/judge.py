@@ -273,7 +273,8 @@ def judge_cells_confined(bundle_cells, cells, judge=None):
     request = {"cells": [[grade_id, _wanted(bundle_cells[grade_id], records)] for grade_id, records in cells]}
     answer = (judge or service(SERVICE_MODULE)).request(request, shared=bundle_cells)
     try:
-        return [(float(fraction), [Verdict(**verdict) for verdict in verdicts]) for fraction, verdicts in answer["cells"]]
+        return [(float(fraction), [Verdict(**verdict) for verdict in verdicts])
+                for fraction, verdicts in answer["cells"]]
     except (KeyError, TypeError, ValueError) as error:
         raise ConfinementError(f"the judge answered something unexpected ({error})") from None
 
@@ -306,8 +307,8 @@ def _warm_up():
              {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
              {"name": "accuracy", "kind": "accuracy", "threshold": 0.5, "public": False,
               "inputs": {"X": encode_value(np.ones((2, 2))), "y": encode_value(np.zeros(2, int))}}]
-    records = [{"name": "close", "value": encode_value(-np.arange(4.0))}, {"name": "init", "value": encode_value(params)},
-               {"name": "accuracy", "value": encode_value(params)}]
+    records = [{"name": "close", "value": encode_value(-np.arange(4.0))},
+               {"name": "init", "value": encode_value(params)}, {"name": "accuracy", "value": encode_value(params)}]
     judge_cell(specs, records)
 
 

@@ -32,7 +32,8 @@ from autograder.notebook_limits import LimitedNotebookClient  # noqa: E402
 from autograder.sandbox import SandboxedKernelManager  # noqa: E402
 
 WORK = "total = 0\nfor i in range(4_000_000):\n    total += i * i"
-BOMB = "import os\nfor _ in range(8):\n    if os.fork() == 0:\n        while True:\n            pass\nwhile True:\n    pass"
+BOMB = ("import os\nfor _ in range(8):\n    if os.fork() == 0:\n        while True:\n            pass\n"
+        "while True:\n    pass")
 
 
 def run(cells, budget, cell_timeout):

@@ -8,8 +8,8 @@ restored, every check), without touching the gradebook. The course is never look
 for from the notebook's location, and a notebook run as root is always sandboxed.
 
 Both modes run the notebook under grading's limits (notebook_limits.py: the notebook
-deadline and the output cap, counted on every message) and judge in the confined judge service (judge.py),
-started before the kernel so that its start-up overlaps execution.
+deadline and the output cap, counted on every message) and judge in the confined judge
+service (judge.py), started before the kernel so that its start-up overlaps execution.
 """
 
 import json

@@ -233,7 +233,8 @@ def rescore(course, assignment, workers=1):
                         else:
                             changes.append(change)
                     scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
-                    for change, applied in zip(changes, mapped(_apply, [(c, scores[c.state.student]) for c in changes])):
+                    results = mapped(_apply, [(c, scores[c.state.student]) for c in changes])
+                    for change, applied in zip(changes, results):
                         if isinstance(applied, RescoreProblem):
                             report.problems.append((change.state.student, str(applied)))
                         else:

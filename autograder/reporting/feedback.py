@@ -178,7 +178,8 @@ def _autograded_notebooks(course, assignment, student):
     """The assignment's notebooks in the student's autograded folder (another notebook a
     student handed in has no grades to show)."""
     source = course.autograded(student, assignment)
-    return [name for name in course.notebook_names(assignment) if os.path.lexists(os.path.join(source, f"{name}.ipynb"))]
+    return [name for name in course.notebook_names(assignment)
+            if os.path.lexists(os.path.join(source, f"{name}.ipynb"))]
 
 
 def _unusable_entry(course, assignment, student, notebooks):

@@ -45,14 +45,19 @@ def judge(request):
     service.close()
 
 
+def answers_a_small_request(judge):
+    small = np.arange(3.0)
+    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[0].passed
+
+
 def status(pid):
     with open(f"/proc/{pid}/status") as f:
         return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
 
 
 def test_the_judge_is_an_unprivileged_process_with_its_limits(judge):
-    verdicts = judge_checks_confined([close_spec("a", np.arange(3.0))], [{"name": "a", "value": encode_value(np.arange(3.0))}],
-                                     judge)
+    record = {"name": "a", "value": encode_value(np.arange(3.0))}
+    verdicts = judge_checks_confined([close_spec("a", np.arange(3.0))], [record], judge)
     assert verdicts[0].passed and verdicts[0].message.startswith("relative error 0.00e+00")
     pid = judge._process.pid
     facts = status(pid)
@@ -106,8 +111,7 @@ def test_a_record_that_needs_more_memory_than_the_judge_has_fails_that_judging_o
     big = np.random.default_rng(0).standard_normal(MAX_RECORD_ELEMENTS - 1000)
     with pytest.raises(ConfinementError, match=r"exceeded the judge's memory limit \(160 MiB\)"):
         judge_checks_confined([close_spec("a", big)], [{"name": "a", "value": encode_value(big)}], judge)
-    small = np.arange(3.0)  # the next request gets a fresh process
-    assert judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[0].passed
+    assert answers_a_small_request(judge)  # the next request gets a fresh process
 
 
 @pytest.mark.parametrize("judge", [(512, 1)], indirect=True)
@@ -116,8 +120,7 @@ def test_judging_past_the_cpu_budget_is_stopped_and_the_next_request_is_answered
     record = {"name": "acc", "value": encode_value(network(width))}
     with pytest.raises(ConfinementError, match=r"exceeded the judge's CPU limit \(1 CPU-seconds\)"):
         judge_checks_confined([accuracy_spec("acc", 600)] * 40, [record], judge)
-    small = np.arange(3.0)
-    assert judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[0].passed
+    assert answers_a_small_request(judge)
 
 
 def test_a_bundle_is_sent_once_and_a_flood_of_other_names_never_leaves_this_process(judge, monkeypatch):
