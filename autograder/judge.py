@@ -44,7 +44,7 @@ VERDICT_METADATA_KEY = "nn_autograder"
 VERDICT_MARKER = "nn-autograder-verdicts"  # CSS class of our verdict table
 _MAX_NAME = 200
 SERVICE_MODULE = "autograder.judge"
-# What one judged record may make the judge compute (honest records are 100 times smaller).
+# What one judged record may make the judge compute (the largest honest record of fc_nets holds 83,330 numbers).
 MAX_RECORD_ELEMENTS = 2_000_000  # numbers in one record, its recorded inputs included (16 MB as float64)
 MAX_FORWARD_MULTIPLY_ADDS = 2 * 10**9  # an accuracy check's forward pass: examples x sum of weight sizes
 MAX_ACTIVATIONS = 10**7  # an accuracy check's forward pass: examples x the widest layer (80 MB as float64)
