@@ -1,123 +1,27 @@
 """nbgrader's ``Execute`` with the limits a grader needs: a notebook deadline and an output cap.
 
 ``GuardedExecute`` replaces ``Execute`` in nbgrader_config.py's autograde pipeline, so
-``autograder grade``, ``autograder check``, plain ``nbgrader autograde`` and formgrader
-all run student notebooks under the same rules:
-
-- the whole notebook gets ``c.Autograder.notebook_timeout`` seconds; when they run out,
-  the kernel's whole process tree is killed (children a submission forked included);
-- everything the kernel sends (streams, display data and display updates, output
-  metadata, errors, ...) counts towards ``c.Autograder.max_output_bytes``; when the
-  notebook reaches it, the kernel is stopped;
-- a kernel that dies, runs out of time or floods its output never fails the run: the
-  cell where it happened gets an error output saying so, later cells keep no
-  outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it,
-  and in the notebook's metadata under ``EXECUTION_METADATA_KEY`` (always written, so a
-  submission cannot pre-fill it, and out of reach of what a kernel sends), which feedback
-  pages read instead of trusting an error output by its name.
+``autograder grade``, ``autograder check`` (an instructor's) and plain ``nbgrader
+autograde`` and formgrader all run student notebooks under the same rules
+(notebook_limits.py says which); a student's ``autograder check`` runs its notebook
+under the same rules without nbgrader (``notebook_limits.LimitedNotebookClient``).
+Whatever the outcome, it is also written to the notebook's metadata under
+``EXECUTION_METADATA_KEY`` (always, so a submission cannot pre-fill it, and out of reach
+of what a kernel sends); feedback pages read it instead of trusting an error output by
+its name.
 """
 
-import logging
-import threading
-import time
-
-import nbformat
-import psutil
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 
-from .settings import Autograder
+from .notebook_limits import NotebookLimits
 
 EXECUTION_METADATA_KEY = "nn_autograder_execution"
 
 
-def _size(node):
-    """Roughly how many bytes a decoded message holds: every string, key and value counted."""
-    if isinstance(node, str):
-        return len(node)
-    if isinstance(node, dict):
-        return sum(len(str(key)) + _size(value) for key, value in node.items())
-    if isinstance(node, (list, tuple)):
-        return sum(_size(item) for item in node)
-    return 8
-
-
-class GuardedExecute(Execute):
+class GuardedExecute(NotebookLimits, Execute):
     """``Execute`` under a notebook deadline and an output cap; never raises on a dead kernel."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # nbclient logs every kernel message at DEBUG; formgrader's pop-up shows the app's
-        # DEBUG log, which made it megabytes long. Execution reports from INFO up.
-        self.log = self.log.getChild("execute")
-        self.log.setLevel(max(logging.INFO, self.log.getEffectiveLevel()))
-        self.settings = Autograder(config=self.config)
-        self.status, self.message = "ok", ""
-        self.first_cell_started = None
-        self.current_cell = None
-        self.output_bytes = 0
-        self.output_limit_reached = False
-        self.on_cell_start = self._note_cell_start  # nbclient's hook
-
     def preprocess(self, nb, resources, km=None):
-        deadline_passed = threading.Event()
-
-        def on_deadline():
-            deadline_passed.set()
-            self.stop()
-
-        timer = threading.Timer(self.settings.notebook_timeout, on_deadline)
-        timer.start()
-        try:
-            super().preprocess(nb, resources, km=km)
-        except DeadKernelError:
-            if self.output_limit_reached:
-                self._stopped(nb, "output limit", f"output limit ({self.settings.max_output_bytes} bytes) reached "
-                              f"in cell {self.current_cell}: the kernel was stopped")
-            elif deadline_passed.is_set():
-                self._stopped(nb, "timeout", f"notebook time limit ({self.settings.notebook_timeout:g} s) "
-                              f"reached in cell {self.current_cell}")
-            else:
-                self._stopped(nb, "kernel died", f"the kernel died while running cell {self.current_cell}")
-        except CellTimeoutError:
-            self.stop()
-            self._stopped(nb, "timeout", f"cell {self.current_cell} exceeded the cell time limit "
-                          f"({self.timeout} s) and ignored the interrupt")
-        finally:
-            timer.cancel()
+        self.run_within_limits(nb, lambda: Execute.preprocess(self, nb, resources, km=km))
         nb.metadata[EXECUTION_METADATA_KEY] = {"status": self.status, "message": self.message}
         return nb, resources
-
-    def _stopped(self, nb, status, message):
-        self.status, self.message = status, message
-        if self.current_cell is not None and nb.cells[self.current_cell].cell_type == "code":
-            nb.cells[self.current_cell].outputs.append(nbformat.v4.new_output(
-                "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]))
-
-    def process_message(self, msg, cell, cell_index):
-        """Count every message the kernel sends; past the cap, stop the kernel and keep nothing more."""
-        if self.output_limit_reached:
-            return None
-        self.output_bytes += _size(msg.get("content"))
-        if self.output_bytes > self.settings.max_output_bytes:
-            self.output_limit_reached = True
-            self.stop()
-            return None
-        return super().process_message(msg, cell, cell_index)
-
-    def _note_cell_start(self, cell, cell_index):
-        if self.first_cell_started is None:
-            self.first_cell_started = time.perf_counter()
-        self.current_cell = cell_index
-
-    def stop(self):
-        """Kill the kernel's whole process tree; nbclient then raises DeadKernelError."""
-        pid = getattr(getattr(getattr(self, "km", None), "provisioner", None), "pid", None)
-        if pid is None:
-            return
-        try:
-            kernel = psutil.Process(pid)
-            for process in kernel.children(recursive=True) + [kernel]:
-                process.kill()
-        except psutil.NoSuchProcess:
-            pass

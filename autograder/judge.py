@@ -13,6 +13,16 @@ each cell's score first among its outputs, as an ``execute_result``: nbgrader's
 ``determine_grade`` takes the first error, stderr or execute_result it finds, so our
 score is the one ``SaveAutoGrades`` stores, whatever the student's code printed.
 
+The judging itself (decoding records, comparing, a forward pass for an accuracy check)
+runs in a confined service process (confinement.py): unprivileged, with memory and
+CPU-time limits, answering in JSON. Before it decodes anything it bounds the work a
+record can ask for: at most ``MAX_RECORD_ELEMENTS`` numbers per judged record (its
+recorded inputs included), and for an accuracy check a forward pass of at most
+``MAX_FORWARD_MULTIPLY_ADDS`` multiply-adds and ``MAX_ACTIVATIONS`` values per layer.
+Judging one notebook therefore costs at most the judge's limits
+(``c.Autograder.judge_memory_limit``, ``judge_cpu_seconds``); a notebook whose judging
+exceeds them fails to be judged (``ConfinementError``), as that student's problem.
+
 Each verdict says whether the check was shown to students (public: its inputs and
 expected value ship with the release) or hidden, and whether it earns points
 (scored) or is feedback only: a public check's expected value is known, so a kernel
@@ -22,17 +32,22 @@ records each mistake's fingerprint), or how the value is off.
 """
 
 import html
+import math
 from dataclasses import asdict, dataclass, field
-
-from nbformat.v4 import new_output
 
 from .checks import MIME_TYPE
 from .comparisons import compare
-from .values import decode_value
+from .confinement import ConfinementError, Limits, serve, service
+from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
 
 VERDICT_METADATA_KEY = "nn_autograder"
 VERDICT_MARKER = "nn-autograder-verdicts"  # CSS class of our verdict table
 _MAX_NAME = 200
+SERVICE_MODULE = "autograder.judge"
+# What one judged record may make the judge compute (the largest honest record of fc_nets holds 83,330 numbers).
+MAX_RECORD_ELEMENTS = 2_000_000  # numbers in one record, its recorded inputs included (16 MB as float64)
+MAX_FORWARD_MULTIPLY_ADDS = 2 * 10**9  # an accuracy check's forward pass: examples x sum of weight sizes
+MAX_ACTIVATIONS = 10**7  # an accuracy check's forward pass: examples x the widest layer (80 MB as float64)
 
 
 @dataclass
@@ -79,21 +94,65 @@ def is_scored(spec):
     return not spec["public"]
 
 
+class TooLarge(ValueError):
+    """A record that asks the judge for more work than any honest answer needs."""
+
+
+def claimed_elements(encoded):
+    """How many numbers an encoded value says it holds, read from its shapes (nothing decoded).
+
+    Anything malformed counts as 0: decoding refuses it anyway, before allocating.
+    """
+    if not isinstance(encoded, dict):
+        return 0
+    entries = encoded.get("entries")
+    if isinstance(entries, dict):
+        return sum(claimed_elements(item) for item in entries.values()
+                   if isinstance(item, dict) and "entries" not in item) if len(entries) <= MAX_ENTRIES else 0
+    shape = encoded.get("shape")
+    if isinstance(shape, list) and len(shape) <= MAX_DIMENSIONS and all(type(n) is int and n >= 0 for n in shape):
+        return math.prod(shape)
+    return 0
+
+
 def _recorded_inputs(record):
     inputs = record.get("inputs")
     if not isinstance(inputs, dict):
         raise ValueError("the record has no inputs")
-    return decode_value(inputs.get("X")), decode_value(inputs.get("y"))
+    return inputs.get("X"), inputs.get("y")
+
+
+def _check_forward_pass(params, X):
+    """Refuse an accuracy check whose forward pass would cost more than the bounds allow."""
+    if not getattr(X, "shape", ()):
+        return  # not an array of examples: the comparison refuses it
+    weights = [w for name, w in params.items() if name.startswith("W") and getattr(w, "ndim", 0) == 2]
+    examples = X.shape[0]
+    multiply_adds = examples * sum(w.size for w in weights)
+    widest = examples * max([w.shape[1] for w in weights] + [X.size // max(examples, 1)])
+    if multiply_adds > MAX_FORWARD_MULTIPLY_ADDS or widest > MAX_ACTIVATIONS:
+        raise TooLarge(f"a forward pass of {examples} examples through layers of widths "
+                       f"{[w.shape[1] for w in weights][:6]} is beyond what the grader evaluates "
+                       f"({MAX_FORWARD_MULTIPLY_ADDS:.0e} multiply-adds, {MAX_ACTIVATIONS:.0e} values per layer)")
 
 
 def _judge_record(spec, record):
-    actual = decode_value(record.get("value"))
-    inputs = ()
+    value, inputs = record.get("value"), ()
+    recorded_inputs = spec["kind"] == "accuracy" and not spec.get("inputs")
+    if recorded_inputs:
+        # A public spec without the bundle's copy of the examples (a student's own check)
+        # evaluates the examples the notebook recorded.
+        inputs = _recorded_inputs(record)
+    claimed = claimed_elements(value) + sum(claimed_elements(part) for part in inputs)
+    if claimed > MAX_RECORD_ELEMENTS:
+        raise TooLarge(f"{claimed} numbers recorded, more than the {MAX_RECORD_ELEMENTS} this check may judge")
+    actual = decode_value(value)
     if spec["kind"] == "accuracy":
-        # The bundle's copy of the examples; a public spec without one (a student's own
-        # check) evaluates the examples the notebook recorded.
         bundled = spec.get("inputs")
-        inputs = (decode_value(bundled["X"]), decode_value(bundled["y"])) if bundled else _recorded_inputs(record)
+        inputs = (decode_value(bundled["X"]), decode_value(bundled["y"])) if bundled else tuple(
+            decode_value(part) for part in inputs)
+        if isinstance(actual, dict):
+            _check_forward_pass(actual, inputs[0])
     comparison = compare(spec, actual, *inputs)
     return Verdict(spec["name"], comparison.passed, comparison.message, comparison.error,
                    diagnosis="" if comparison.passed else comparison.diagnosis)
@@ -112,6 +171,10 @@ def judge_check(spec, records):
     else:
         try:
             verdict = _judge_record(spec, mine[0])
+        except (TooLarge, MemoryError) as problem:
+            verdict = Verdict(spec["name"], False, f"too large to judge: {str(problem)[:300]}",
+                              diagnosis="the recorded value is far larger than this check needs: record "
+                                        "exactly what the test cell records")
         except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, judging goes on
             verdict = Verdict(spec["name"], False, f"unusable value: {str(problem)[:200]}",
                               diagnosis="the recorded value is not a number, an array or a dict of arrays")
@@ -136,6 +199,8 @@ def _row(verdict):
 
 def verdict_output(judgement):
     """The execute_result nbgrader reads as the cell's score, with a readable table."""
+    from nbformat.v4 import new_output  # nbformat takes a second to import: not in the judge service
+
     table = (
         f'<div class="{VERDICT_MARKER}"><p><b>Score {judgement.score:g} / {judgement.max_score:g}</b></p>'
         "<table><tr><th>check</th><th>shown</th><th>counts</th><th>verdict</th><th>detail</th>"
@@ -188,25 +253,88 @@ def is_judged_cell(cell, bundle_cells):
     )
 
 
+def start_judge(settings=None):
+    """Start this process's judge service now (with ``settings``' limits), so that its
+    start-up overlaps other work; judging starts it anyway when it is not running."""
+    service(SERVICE_MODULE, Limits.from_settings(settings) if settings is not None else None).start()
+
+
+def _wanted(specs, records):
+    """The records judging ``specs`` reads: those named like one of its checks (a flood of
+    other names never leaves this process)."""
+    names = {spec["name"] for spec in specs}
+    return [record for record in records if record["name"] in names]
+
+
+def judge_cells_confined(bundle_cells, cells, judge=None):
+    """[(fraction, [Verdict])] for each (grade_id, records) of ``cells``, computed by the judge
+    service (``judge``, else this process's) against ``bundle_cells``; ConfinementError when it
+    could not finish."""
+    request = {"cells": [[grade_id, _wanted(bundle_cells[grade_id], records)] for grade_id, records in cells]}
+    answer = (judge or service(SERVICE_MODULE)).request(request, shared=bundle_cells)
+    try:
+        return [(float(fraction), [Verdict(**verdict) for verdict in verdicts])
+                for fraction, verdicts in answer["cells"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfinementError(f"the judge answered something unexpected ({error})") from None
+
+
+def judge_checks_confined(specs, records, judge=None):
+    """Verdicts on ``specs`` (a list of checks) given ``records``, computed by the judge service."""
+    return judge_cells_confined({"checks": list(specs)}, [("checks", records)], judge)[0][1]
+
+
+def _serve_request(message, bundle_cells):
+    """In the judge service: judge each requested cell."""
+    answered = []
+    for grade_id, records in message["cells"]:
+        fraction, verdicts = judge_cell(bundle_cells[grade_id], [r for r in records if isinstance(r, dict)])
+        answered.append([fraction, [verdict.to_dict() for verdict in verdicts]])
+    return {"cells": answered}
+
+
+def _warm_up():
+    """Run every kind of check once, before the judge service gives up its privileges
+    (confinement.serve): whatever judging imports is imported while it can still be read."""
+    import numpy as np
+
+    from .values import encode_value
+
+    params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
+    shapes = {"W1": {"shape": [2, 3], "dtype": "float64", "fill": "normal"},
+              "b1": {"shape": [3], "dtype": "float64", "fill": "zeros"}}
+    specs = [{"name": "close", "kind": "close", "tol": 1e-8, "expected": encode_value(np.arange(4.0)), "public": False},
+             {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
+             {"name": "accuracy", "kind": "accuracy", "threshold": 0.5, "public": False,
+              "inputs": {"X": encode_value(np.ones((2, 2))), "y": encode_value(np.zeros(2, int))}}]
+    records = [{"name": "close", "value": encode_value(-np.arange(4.0))},
+               {"name": "init", "value": encode_value(params)}, {"name": "accuracy", "value": encode_value(params)}]
+    judge_cell(specs, records)
+
+
 def judge_notebook(nb, bundle_cells):
     """Judge every test cell of an executed notebook in place; returns its CellJudgements.
 
     Verdict outputs already in the notebook (an earlier judgement, or anything a
     kernel emitted that looks like one) are removed first: only this function writes
-    verdicts.
+    verdicts. The verdicts are computed by the confined judge service (see the module
+    docstring); ConfinementError when it could not finish.
     """
-    judgements = []
+    judged = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
         cell.outputs = [output for output in outputs if not is_verdict_output(output)]
-        if not is_judged_cell(cell, bundle_cells):
-            continue
+        if is_judged_cell(cell, bundle_cells):
+            judged.append(cell)
+    cells = [(cell.metadata["nbgrader"]["grade_id"], records_in_outputs(cell.outputs)) for cell in judged]
+    results = judge_cells_confined(bundle_cells, cells) if cells else []
+    judgements = []
+    for cell, (fraction, verdicts) in zip(judged, results):
         max_score = float(cell.metadata["nbgrader"]["points"])
-        grade_id = cell.metadata["nbgrader"]["grade_id"]
-        fraction, verdicts = judge_cell(bundle_cells[grade_id], records_in_outputs(cell.outputs))
-        judgement = CellJudgement(grade_id, round(max_score * fraction, 6), max_score, verdicts)
+        judgement = CellJudgement(cell.metadata["nbgrader"]["grade_id"], round(max_score * fraction, 6),
+                                  max_score, verdicts)
         cell.outputs.insert(0, verdict_output(judgement))
         judgements.append(judgement)
     return judgements
@@ -227,3 +355,7 @@ def verdicts_in_notebook(nb):
                 grade_id = cell.metadata["nbgrader"]["grade_id"]
                 checks += [{"cell": grade_id, **check} for check in verdict["verdicts"] if isinstance(check, dict)]
     return checks
+
+
+if __name__ == "__main__":
+    serve(_serve_request, _warm_up)

@@ -18,8 +18,11 @@ nbgrader_config.py), so ``autograder grade``, ``autograder check`` and plain
 - no network (a new network namespace), its own PID, IPC and UTS namespaces, a new
   session; it dies with its launcher;
 - run as an unprivileged user of its own (a fresh uid per kernel, so limits on
-  processes never pool between submissions) with resource limits: address space,
-  CPU seconds, processes, file size and open files;
+  processes never pool between submissions) with resource limits on each process:
+  address space, CPU seconds, processes, file size and open files;
+- one budget for its whole process tree, where the machine allows (cgroups.py): a
+  cgroup of its own, entered before bwrap starts, bounding the memory (swap included),
+  the tasks and the CPU cores of everything the kernel forks, removed when it stops;
 - a minimal environment; the Jupyter connection uses unix sockets (the ``ipc``
   transport) in a short private folder, the only channel in or out; its path never
   depends on the course's path or the student's id (unix socket paths are limited
@@ -40,13 +43,11 @@ import sys
 import tempfile
 
 import psutil
-import zmq
-import zmq.asyncio
-from jupyter_client.manager import AsyncKernelManager
 
+from .cgroups import ProcessTreeBudget
 from .errors import SandboxUnavailable
 from .files import read_regular_files, write_files
-from .settings import Autograder
+from .notebook_limits import CappedKernelManager
 
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
 SANDBOX_UIDS = (200_000, 300_000)  # unprivileged ids that no real account uses
@@ -127,16 +128,15 @@ def _short_temp_root():
     return "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring).
+class SandboxedKernelManager(CappedKernelManager):
+    """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring);
+    its clients refuse messages over the output cap (``CappedKernelManager``).
 
     Its limits are ``c.Autograder``'s (memory_limit, cpu_seconds, max_processes,
-    max_file_size, tmp_size, scratch_size).
+    max_file_size, tmp_size, scratch_size, kernel_cpus, process_tree_budget).
     """
 
-    @functools.cached_property
-    def settings(self):
-        return Autograder(config=self.config)
+    _budget = None  # the kernel's ProcessTreeBudget, while it runs
 
     async def _async_pre_start_kernel(self, **kw):
         if sandbox_disabled():
@@ -148,6 +148,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._kernel_dir = os.path.join(self._private, "kernel")
         os.mkdir(self._workdir)
         self._mounted = _mount_tmpfs(self._workdir, self.settings.scratch_size)
+        if self.settings.process_tree_budget:
+            self._budget = ProcessTreeBudget.create(self.settings.memory_limit, self.settings.max_processes,
+                                                    self.settings.kernel_cpus)
         self._copy_working_folder(os.path.abspath(kw.get("cwd") or os.getcwd()))
         kw["cwd"] = self._workdir
         # The kernel's only way out: unix sockets of its own, beside its connection file.
@@ -159,18 +162,6 @@ class SandboxedKernelManager(AsyncKernelManager):
         for cache in _font_caches():
             shutil.copy(cache, self._matplotlib_dir)
         return await super()._async_pre_start_kernel(**kw)
-
-    def client(self, **kwargs):
-        """A client whose sockets refuse any single message larger than the notebook's output cap.
-
-        The cap on what a notebook may print is counted message by message after they
-        arrive; this stops one enormous message from being received at all.
-        """
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, self.settings.max_output_bytes + 2**20)
-        client = super().client(context=context, **kwargs)
-        client._created_context = True  # the client destroys the context with itself
-        return client
 
     def _copy_working_folder(self, source):
         """The regular files of ``source`` (no notebooks) into the private working copy."""
@@ -187,10 +178,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             return command
         for folder in (self._workdir, self._kernel_dir):  # the kernel's user owns both
             _chown_tree(folder, self._uid)
-        return self._bwrap_arguments() + ["--"] + self._limits() + command
+        command = self._bwrap_arguments() + ["--"] + self._limits() + command
+        return self._budget.wrap(command) if self._budget is not None else command
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
+        if self._budget is not None and not restart:
+            self._budget.remove()
+            self._budget = None
         private = getattr(self, "_private", None)
         if private is not None and not restart:
             if self._mounted:

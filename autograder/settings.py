@@ -7,7 +7,7 @@ exactly one default. The per-cell limit stays nbgrader's ``c.Execute.timeout``.
 
 import os
 
-from traitlets import Float, Integer, TraitError, validate
+from traitlets import Bool, Float, Integer, TraitError, validate
 from traitlets.config import Configurable
 
 MiB = 2**20
@@ -29,9 +29,26 @@ class Autograder(Configurable):
     scratch_size = Integer(
         512 * MiB, help="Size of the tmpfs holding one submission's scratch copy, bytes."
     ).tag(config=True)
-    memory_limit = Integer(4 * 2**30, help="Address-space limit per kernel, bytes.").tag(config=True)
-    cpu_seconds = Integer(900, help="CPU-time limit per kernel, seconds.").tag(config=True)
-    max_processes = Integer(256, help="Processes and threads per kernel.").tag(config=True)
+    memory_limit = Integer(
+        4 * 2**30, help="Memory per kernel, bytes: the address-space limit of each of its processes and, "
+        "where cgroups can be used, the limit of its whole process tree (swap included)."
+    ).tag(config=True)
+    cpu_seconds = Integer(900, help="CPU-time limit per kernel process, seconds.").tag(config=True)
+    max_processes = Integer(256, help="Processes and threads per kernel (its whole tree where cgroups can "
+                            "be used).").tag(config=True)
+    kernel_cpus = Float(1.0, help="CPU cores a kernel's whole process tree may use at once (where cgroups "
+                        "can be used), so that forking never starves the other workers.").tag(config=True)
+    process_tree_budget = Bool(
+        True, help="Put each kernel's process tree in a cgroup of its own (memory_limit, max_processes, "
+        "kernel_cpus) where the machine allows; without one, limits apply to each process on its own."
+    ).tag(config=True)
+    judge_memory_limit = Integer(
+        512 * MiB, help="Address-space limit of the process that judges recorded values (outside the "
+        "kernel, unprivileged), bytes."
+    ).tag(config=True)
+    judge_cpu_seconds = Integer(
+        30, help="CPU seconds judging one notebook's recorded values may take."
+    ).tag(config=True)
     max_file_size = Integer(64 * MiB, help="Largest file a kernel may write, bytes.").tag(config=True)
     tmp_size = Integer(256 * MiB, help="Size of the kernel's private /tmp, bytes.").tag(config=True)
 

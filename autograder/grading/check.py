@@ -6,6 +6,10 @@ release. Run by an instructor in the course directory (or with ``--course-dir``)
 grades the notebook exactly as ``autograder grade`` would (sandboxed, hidden tests
 restored, every check), without touching the gradebook. The course is never looked
 for from the notebook's location, and a notebook run as root is always sandboxed.
+
+Both modes run the notebook under grading's limits (notebook_limits.py: the notebook
+deadline and the output cap, counted on every message) and judge in the confined judge
+service (judge.py), started before the kernel so that its start-up overlaps execution.
 """
 
 import json
@@ -13,17 +17,19 @@ import os
 import tempfile
 
 import nbformat
-from nbclient import NotebookClient
 
 from ..checks import PUBLIC_CHECKS_FILE
+from ..confinement import ConfinementError
 from ..course import CONFIG_FILE, Course, find_course
 from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import CourseError
 from ..files import MiB, read_regular_file, read_regular_files, write_files
-from ..judge import judge_check, records_in_outputs
+from ..judge import judge_checks_confined, records_in_outputs, start_judge
+from ..notebook_limits import CappedKernelManager, LimitedNotebookClient
 from ..sandbox import SandboxedKernelManager, check_sandbox_available
 from ..settings import Autograder
 from ..terminal import visible
+from .jobs import NotebookRun
 from .state import Outcome, submission_status
 
 MAX_NOTEBOOK_BYTES = 64 * MiB
@@ -73,12 +79,16 @@ def check_as_instructor(course, path, assignment=None):
         raise CourseError(f"{path}: {assignment} has no notebook named {name}.ipynb "
                           f"(its notebooks: {', '.join(sorted(snapshots))}).")
     files = {f"{name}.ipynb": _read_notebook_file(path)}
+    start_judge(course.settings)
     run = execute_submission(pipeline.job("check", files, {name: snapshots[name]}, pipeline.restored_files()))
     notebook_run = run.notebooks[name]
     outcome = Outcome("check", submission_status(run.notebooks), notebook_run.message)
     if notebook_run.notebook is None:
         return INSTRUCTOR_MODE, outcome
-    judged = pipeline.judge_executed(notebook_run.notebook, "check", name)
+    try:
+        judged = pipeline.judge_executed(notebook_run.notebook, "check", name)
+    except ConfinementError as error:
+        return INSTRUCTOR_MODE, Outcome("check", "invalid", f"{name}.ipynb could not be judged: {error}")
     outcome.score = sum(j.score for j in judged.judgements)
     outcome.max_score = sum(j.max_score for j in judged.judgements)
     outcome.checks = [{"cell": j.grade_id, **v.to_dict()} for j in judged.judgements for v in j.verdicts]
@@ -86,11 +96,20 @@ def check_as_instructor(course, path, assignment=None):
 
 
 def student_kernel_manager():
-    """A student runs their own notebook as themselves; as root it is someone else's: sandbox it."""
+    """A student runs their own notebook as themselves; as root it is someone else's: sandbox it.
+    Either way its client refuses messages over the output cap."""
     if os.geteuid() != 0:
-        return {}
+        return {"kernel_manager_class": CappedKernelManager}
     check_sandbox_available()
     return {"kernel_manager_class": SandboxedKernelManager}
+
+
+def student_client(nb, folder):
+    """The student's notebook under grading's limits; a cell may take the whole notebook's time
+    (a student's training cell may take minutes)."""
+    return LimitedNotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3",
+                                 allow_errors=True, extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
+                                 resources={"metadata": {"path": folder}}, **student_kernel_manager())
 
 
 def check_as_student(path):
@@ -107,15 +126,18 @@ def check_as_student(path):
             "assignment folder you were given.") from None
     except ValueError as error:
         raise CourseError(f"{path} or its {PUBLIC_CHECKS_FILE} is not valid: {error}") from None
+    start_judge(Autograder())
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         write_files(scratch, contents.files)
-        NotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3", allow_errors=True,
-                       extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
-                       resources={"metadata": {"path": scratch}}, **student_kernel_manager(),
-                       ).execute(env=kernel_environment())
+        executor = student_client(nb, scratch)
+        executor.execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]
-    verdicts = [judge_check({"name": n, **spec}, records) for n, spec in sorted(public.items())]
-    return STUDENT_MODE, Outcome("check", "graded", score=sum(v.passed for v in verdicts),
+    try:
+        verdicts = judge_checks_confined([{"name": n, **spec} for n, spec in sorted(public.items())], records)
+    except ConfinementError as error:
+        return STUDENT_MODE, Outcome("check", "invalid", f"{os.path.basename(path)} could not be judged: {error}")
+    status = submission_status({"notebook": NotebookRun(executor.status)})
+    return STUDENT_MODE, Outcome("check", status, executor.message, score=sum(v.passed for v in verdicts),
                                  max_score=len(verdicts), checks=[v.to_dict() for v in verdicts])
 
 

@@ -25,10 +25,11 @@ from nbgrader.api import Gradebook
 from traitlets.log import get_logger
 
 from ..course import Course
-from ..files import read_regular_files
+from ..files import read_regular_file, read_regular_files
 from ..judge import verdicts_in_notebook
 from .collect import content_hash
 from .pipeline import GradingPipeline
+from .records import MAX_GRADER_FILE_BYTES
 from .state import Outcome, write_state
 
 
@@ -77,9 +78,12 @@ def remember_outcome(assignment=None, student=None, notebooks=(), **_):
         student_id, assignment_id = os.path.basename(os.path.dirname(folder)), os.path.basename(folder)
         autograded = course.autograded(student_id, assignment_id)
         checks = []
-        for name in sorted(os.listdir(autograded)):
-            if name.endswith(".ipynb"):
-                checks += verdicts_in_notebook(nbformat.read(os.path.join(autograded, name), as_version=4))
+        for name in course.notebook_names(assignment_id):
+            try:  # only the assignment's notebooks, only as plain files (a folder may carry the name)
+                text = read_regular_file(os.path.join(autograded, f"{name}.ipynb"), max_bytes=MAX_GRADER_FILE_BYTES)
+            except OSError:
+                continue
+            checks += verdicts_in_notebook(nbformat.reads(text.decode("utf-8"), as_version=4))
         with Gradebook(course.db_url, course.course_id) as gb:
             submission = gb.find_submission(assignment_id, student_id)
             score, max_score = submission.score, submission.max_score

@@ -15,9 +15,9 @@ full regrade would, because it runs the same judge on the same records.
 """
 
 import hashlib
+import importlib
 import json
 import os
-import sys
 
 import nbformat
 import nbgrader
@@ -25,13 +25,17 @@ from nbformat import NotebookNode
 from nbgrader import utils
 
 from ..checks import MIME_TYPE
+from ..files import read_regular_file
 from ..judge import is_verdict_output, judge_notebook, verdicts_in_notebook
 from .state import write_atomically
 
 RECORDS_FILE = ".autograder-records.json"
 FORMAT = 1
 # The code a verdict depends on: judging changes with it, so cached verdicts must too.
-JUDGE_MODULES = ("autograder.judge", "autograder.checks")
+JUDGE_MODULES = ("autograder.judge", "autograder.checks", "autograder.comparisons", "autograder.values")
+# The grader's own files in autograded/ are bounded by the output cap (twice it, at most,
+# for a store); this only stops a read that has no business being that large.
+MAX_GRADER_FILE_BYTES = 2**30
 
 
 def records_path(course, student, assignment):
@@ -71,8 +75,7 @@ def write_store(path, notebook_records):
 def read_store(path):
     """notebook name -> {grade_id: [outputs]}, or None when there is no readable store."""
     try:
-        with open(path) as f:
-            store = json.load(f)
+        store = json.loads(read_regular_file(path, max_bytes=MAX_GRADER_FILE_BYTES))
     except (OSError, ValueError):
         return None
     notebooks = store.get("notebooks") if isinstance(store, dict) and store.get("format") == FORMAT else None
@@ -87,7 +90,7 @@ def judge_code_digest():
     """Digest of the judging code and nbgrader's version: a new judge re-judges everything."""
     digest = hashlib.sha256(nbgrader.__version__.encode())
     for name in JUDGE_MODULES:
-        with open(sys.modules[name].__file__, "rb") as f:
+        with open(importlib.import_module(name).__file__, "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
 

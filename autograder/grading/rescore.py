@@ -12,8 +12,13 @@ and the gradebook's current points.
 A submission graded by plain ``nbgrader autograde`` (formgrader's Autograde button)
 still has its records in its autograded notebook: the first rescore reads them there
 and keeps them beside it from then on. One that cannot be rescored (the bundle's set
-of test cells changed, its records were too large to keep or are unreadable) is
-reported, and needs ``autograder grade --force``.
+of test cells changed, its records were too large to keep or are unreadable, its
+judging exceeded the judge's limits, or its autograded folder holds a folder, link or
+special file where a notebook is read or written) is reported, and needs
+``autograder grade --force``.
+
+Judging runs in each process's confined judge service (judge.py); the forked workers
+start their own.
 """
 
 import functools
@@ -26,11 +31,13 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from ..confinement import ConfinementError
+from ..files import read_regular_file
 from .gradebook import BulkGradebook
 from .pipeline import GradingPipeline
-from .records import read_store, records_in_notebook, records_path, rejudge, replace_verdicts, verdict_keys, \
-    write_store
-from .state import read_state, write_atomically, write_state
+from .records import MAX_GRADER_FILE_BYTES, read_store, records_in_notebook, records_path, rejudge, \
+    replace_verdicts, verdict_keys, write_store
+from .state import STATE_FILE, read_state, write_atomically, write_state
 
 BATCH_SIZE = 200  # submissions per gradebook transaction
 
@@ -86,8 +93,11 @@ class Rescorer:
                     raise RescoreProblem(f"the recorded values of {name}.ipynb were not kept (too large) or "
                                          "cannot be read: run `autograder grade --force`")
                 records = store[name]
-            judged = rejudge({cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"],
-                             self.points[name])
+            try:
+                judged = rejudge({cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"],
+                                 self.points[name])
+            except ConfinementError as error:
+                raise RescoreProblem(f"{name}.ipynb could not be judged: {error}") from None
             for cell, (output, checks, auto_score) in judged.items():
                 change.scores.setdefault(name, {})[cell] = auto_score
                 change.verdicts.setdefault(name, {})[cell] = output
@@ -97,10 +107,18 @@ class Rescorer:
     def _notebook_path(self, student, name):
         return os.path.join(self.course.autograded(student, self.assignment), f"{name}.ipynb")
 
+    def _read_notebook(self, student, name):
+        """The autograded notebook as JSON text; RescoreProblem when it is not a readable regular file."""
+        try:
+            return read_regular_file(self._notebook_path(student, name), max_bytes=MAX_GRADER_FILE_BYTES)
+        except OSError as error:
+            raise RescoreProblem(f"{name}.ipynb cannot be read ({error.strerror or error}): "
+                                 "run `autograder grade --force`") from None
+
     def _records_from_notebook(self, name, change):
         try:
-            nb = nbformat.read(self._notebook_path(change.state.student, name), as_version=4)
-        except (OSError, ValueError) as error:
+            nb = nbformat.reads(self._read_notebook(change.state.student, name).decode("utf-8"), as_version=4)
+        except ValueError as error:
             raise RescoreProblem(f"{name}.ipynb cannot be read ({error}): run `autograder grade --force`") from None
         records = records_in_notebook(nb, list(self.keys[name]))
         change.records = change.records or {}
@@ -108,20 +126,32 @@ class Rescorer:
         return records
 
     def apply(self, change, score):
-        """Write the new verdict tables, kept records and state of one rescored submission."""
+        """Write the new verdict tables, kept records and state of one rescored submission.
+
+        RescoreProblem when its folder cannot take them: its grades are stored, its state
+        is not, so the next rescore judges it again.
+        """
         state = change.state
-        for name, verdicts in change.verdicts.items():
-            path = self._notebook_path(state.student, name)
-            with open(path) as f:
-                nb = json.load(f)
-            write_atomically(path, json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False))
-        if change.records:
-            write_store(records_path(self.course, state.student, self.assignment), change.records)
+        try:
+            self._write(change)
+        except RescoreProblem as problem:
+            return problem
+        except (OSError, ValueError) as error:
+            return RescoreProblem(f"its new verdicts cannot be written ({error}): run `autograder grade --force`")
         state.checks = _merged_checks(state.checks, change.checks)
         state.verdict_keys = {name: dict(keys) for name, keys in self.keys.items()}
         state.score = score
         write_state(self.course, self.assignment, state)
         return state
+
+    def _write(self, change):
+        student = change.state.student
+        for name, verdicts in change.verdicts.items():
+            nb = json.loads(self._read_notebook(student, name))
+            write_atomically(self._notebook_path(student, name),
+                             json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False))
+        if change.records:
+            write_store(records_path(self.course, student, self.assignment), change.records)
 
 
 def _merged_checks(old, new):
@@ -138,11 +168,18 @@ def _merged_checks(old, new):
 
 
 def graded_states(course, assignment):
-    """The state of every graded submission of ``assignment``, by student."""
+    """(the state of every graded submission of ``assignment``, [(student, why not)] for each
+    autograded submission whose state file is missing or not a readable plain file)."""
     folder = os.path.join(course.root, "autograded")
-    students = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-    return [state for state in (read_state(course, student, assignment) for student in students)
-            if state is not None and state.graded]
+    states, problems = [], []
+    for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        state = read_state(course, student, assignment)
+        if state is None and os.path.isdir(course.autograded(student, assignment)):
+            problems.append((student, f"no readable {STATE_FILE} (an interrupted run, or not a plain file): "
+                                      "run `autograder grade`"))
+        elif state is not None and state.graded:
+            states.append(state)
+    return states, problems
 
 
 # The Rescorer of the running rescore; worker processes forked from it inherit it.
@@ -184,7 +221,7 @@ def rescore(course, assignment, workers=1):
     with BulkGradebook(course.db_url, course.course_id, assignment, pipeline.config, pipeline.saves_grades,
                        pipeline.assigns_late_penalties) as gradebook:
         _RESCORER = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
-        states = graded_states(course, assignment)
+        states, report.problems = graded_states(course, assignment)
         try:
             with _mapper(min(workers, max(1, len(states) // BATCH_SIZE + 1))) as mapped:
                 for first in range(0, len(states), BATCH_SIZE):
@@ -196,7 +233,12 @@ def rescore(course, assignment, workers=1):
                         else:
                             changes.append(change)
                     scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
-                    report.outcomes += mapped(_apply, [(c, scores[c.state.student]) for c in changes])
+                    results = mapped(_apply, [(c, scores[c.state.student]) for c in changes])
+                    for change, applied in zip(changes, results):
+                        if isinstance(applied, RescoreProblem):
+                            report.problems.append((change.state.student, str(applied)))
+                        else:
+                            report.outcomes.append(applied)
         finally:
             _RESCORER = None
     report.seconds = time.perf_counter() - started

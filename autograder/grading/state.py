@@ -3,11 +3,23 @@
 ``autograded/<student>/<assignment>/.autograder.json`` is written last, after the
 gradebook and the autograded notebooks, so a submission without an up-to-date state
 file is simply graded again: a run killed at any moment is finished by the next one.
+
+autograded/ also holds what a submission handed in (plain nbgrader copies it there), so
+any name in it may be a folder, a link or a special file: the grader's files are read
+only as plain regular files (``files.read_regular_file``: never through a link, never
+blocking on a FIFO), and written through a fresh temporary file of an unpredictable
+name that then replaces the target (``write_atomically``), never through a link or
+into something a submission put under a name we would use.
 """
 
 import json
 import os
+import shutil
+import stat
+import tempfile
 from dataclasses import dataclass, field
+
+from ..files import read_regular_file
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
@@ -65,20 +77,31 @@ def state_path(course, student, assignment):
 
 
 def read_state(course, student, assignment):
-    """The remembered Outcome, or None when there is none (or it is unreadable)."""
+    """The remembered Outcome, or None when there is none (or it is unreadable, or not a file)."""
     try:
-        with open(state_path(course, student, assignment)) as f:
-            return Outcome.from_dict(json.load(f))
-    except (OSError, ValueError, TypeError):
+        return Outcome.from_dict(json.loads(read_regular_file(state_path(course, student, assignment))))
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
 
 
 def write_atomically(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.partial"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Replace ``path`` with a file holding ``text`` (UTF-8): written to a new temporary file
+    beside it (created, never opened through a link), then renamed over it. OSError when
+    ``path`` is a folder."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o644)
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def write_state(course, assignment, outcome):
@@ -89,8 +112,12 @@ def write_state(course, assignment, outcome):
 def forget_state(course, student, assignment):
     """Remove a submission's state before it is recorded again: until the new state is
     written, it reads as interrupted, never as its old outcome."""
+    path = state_path(course, student, assignment)
     try:
-        os.unlink(state_path(course, student, assignment))
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
     except FileNotFoundError:
         pass
 

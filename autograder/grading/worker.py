@@ -9,7 +9,10 @@ status, a message, the notebook (JSON text) and where the time went.
 
 When the job carries the grading bundles (``autograder grade`` does), the worker
 also judges each notebook and computes what nbgrader's ``SaveAutoGrades`` would
-store, so the one writer has nothing left to compute. What it returns is capped:
+store, so the one writer has nothing left to compute. The judging runs in the
+worker's confined judge service (judge.py, confinement.py), started before the first
+kernel so that its start-up overlaps execution; a notebook whose judging exceeds the
+judge's limits is reported as that student's problem. What it returns is capped:
 a notebook larger than twice the output limit comes back with only the judge's
 verdicts as outputs (its grades are computed before), and recorded values beyond
 that size are not kept for rescoring.
@@ -27,7 +30,7 @@ from traitlets.config import Config
 from ..environments import SINGLE_THREADED
 from ..execution import GuardedExecute
 from ..files import write_files
-from ..judge import is_verdict_output
+from ..judge import is_verdict_output, start_judge
 from ..sandbox import UNSAFE_ENV
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
@@ -108,6 +111,8 @@ def execute_notebook(folder, name, job):
     """Sanitise and execute one notebook of the submission in ``folder`` (and judge it)."""
     started = time.perf_counter()
     path = os.path.join(folder, f"{name}.ipynb")
+    if os.path.isdir(path):
+        return NotebookRun("invalid", f"{name}.ipynb is a folder, not a notebook file")
     if not os.path.exists(path):
         found = sorted(file for file in job.files if file.endswith(".ipynb"))
         return NotebookRun("missing", f"no {name}.ipynb in the submission (found: {', '.join(found) or 'no notebook'})")
@@ -154,6 +159,8 @@ def execute_submission(job):
     if job.unsafe_no_sandbox:
         os.environ[UNSAFE_ENV] = "1"
     started = time.perf_counter()
+    if job.bundles is not None:
+        start_judge(Autograder(config=Config(job.config)))
     # The kernel runs in a private, size-limited copy of this folder that the sandbox makes.
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         folder = os.path.join(scratch, job.assignment)

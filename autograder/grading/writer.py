@@ -139,8 +139,9 @@ class GradebookWriter:
         self._clear_folder(job.student)
         target = self.course.autograded(job.student, self.assignment)
         os.makedirs(target)
+        ours = RESERVED_NAMES | {f"{name}.ipynb" for name in run.notebooks}  # also as folders of the submission
         write_files(target, {relative: data for relative, data in job.files.items()
-                             if not relative.endswith(".ipynb") and relative not in RESERVED_NAMES})
+                             if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours})
         write_files(target, job.restored_files)
         records = {}
         for name, notebook_run in run.notebooks.items():

@@ -5,7 +5,8 @@ of the library's changes applied (or the forger's cell added). Trials go through
 grading path of ``autograder grade``: ``worker.execute_submission`` in a spawn process
 pool (sandboxed kernels, nbgrader's sanitisers against the gradebook snapshot, the
 release's own files restored over the notebook's folder), then the pipeline's judging
-half. Nothing is written to the gradebook.
+half, whose judging runs in this process's confined judge service (judge.py), as a
+worker's does. Nothing is written to the gradebook.
 """
 
 from dataclasses import dataclass, field
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 import nbformat
 from tqdm import tqdm
 
+from ..confinement import ConfinementError
 from ..grading.batch import LocalPool, windowed
-from ..judge import records_in_outputs
+from ..judge import records_in_outputs, start_judge
 
 
 @dataclass
@@ -53,7 +55,10 @@ def _result(pipeline, trial, name, run):
     notebook_run = run.notebooks[name]
     if notebook_run.notebook is None:
         return TrialResult(trial, f"{notebook_run.status}: {notebook_run.message}")
-    judged = pipeline.judge_executed(notebook_run.notebook, trial.label, name)
+    try:
+        judged = pipeline.judge_executed(notebook_run.notebook, trial.label, name)
+    except ConfinementError as error:
+        return TrialResult(trial, f"could not be judged: {error}")
     outputs = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.get("outputs", [])
                for cell in judged.notebook.cells if cell.cell_type == "code"}
     cells = {}
@@ -73,6 +78,7 @@ def run_trials(pipeline, name, trials, restored, workers):
     jobs = (pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()},
                          snapshots, restored) for trial in trials)
     results = {}
+    start_judge(pipeline.course.settings)
     pool = LocalPool(workers)
     try:
         with tqdm(total=len(trials), unit="notebook", desc="proving the checks", disable=None) as progress:

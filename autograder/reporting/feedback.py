@@ -24,6 +24,7 @@ import concurrent.futures
 import html
 import multiprocessing
 import os
+import stat
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
@@ -35,7 +36,7 @@ from nbgrader.preprocessors import GetGrades
 from traitlets import Bool
 
 from ..execution import EXECUTION_METADATA_KEY
-from ..files import write_files
+from ..files import read_regular_file, write_files
 from ..grading.state import read_state
 from ..judge import VERDICT_METADATA_KEY
 from ..preprocessors import neutralise_cell
@@ -46,6 +47,7 @@ MAX_IMAGE_CHARS = 150_000  # base64 characters, about 110 KB
 AFTER_THE_TESTS = ("[output not shown: from the first test cell on, the grader's hidden tests ran in this "
                    "kernel and an output could quote them; your own notebook has it]")
 NOT_RELEASED = "# (this test cell is not in the released notebook)"
+MAX_NOTEBOOK_BYTES = 2**30  # an autograded notebook (bounded by the output cap long before this)
 # Files nbgrader's release_feedback needs beside each page; nothing else a student handed in.
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 CSS = """
@@ -251,15 +253,39 @@ class FeedbackExporter(HTMLExporter):
         super().__init__(**kwargs)
 
 
+def _autograded_notebooks(course, assignment, student):
+    """The assignment's notebooks in the student's autograded folder (another notebook a
+    student handed in has no grades to show)."""
+    source = course.autograded(student, assignment)
+    return [name for name in course.notebook_names(assignment)
+            if os.path.lexists(os.path.join(source, f"{name}.ipynb"))]
+
+
+def _unusable_entry(course, assignment, student, notebooks):
+    """Why the feedback of ``student`` cannot be written, or None: a notebook it reads that is
+    not a plain file, or a folder where it writes a page or an exchange file."""
+    source, target = course.autograded(student, assignment), course.feedback(student, assignment)
+    uses = [(os.path.join(source, f"{name}.ipynb"), "reads") for name in notebooks]
+    uses += [(os.path.join(target, name), "writes") for name in [f"{n}.html" for n in notebooks] + list(EXCHANGE_FILES)]
+    for path, use in uses:
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(mode) or (use == "reads" and not stat.S_ISREG(mode)):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a link or a special file"
+            return (f"{os.path.relpath(path, course.root)} is {kind} where the grader {use} a file: "
+                    "remove it, or regrade with `autograder grade --force`")
+    return None
+
+
 def render_feedback(course, assignment, student):
     """Write feedback/<student>/<assignment>/<notebook>.html for each autograded notebook."""
     source, target = course.autograded(student, assignment), course.feedback(student, assignment)
     written = []
-    for name in sorted(os.listdir(source)):
-        if not name.endswith(".ipynb"):
-            continue
-        notebook = name[: -len(".ipynb")]
-        nb = nbformat.read(os.path.join(source, name), as_version=4)
+    for notebook in _autograded_notebooks(course, assignment, student):
+        nb = nbformat.reads(read_regular_file(os.path.join(source, f"{notebook}.ipynb"), MAX_NOTEBOOK_BYTES)
+                            .decode("utf-8"), as_version=4)
         resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": notebook,
                                   "db_url": course.db_url}}
         for step in (GetGradesForFeedback, FeedbackView):
@@ -267,8 +293,12 @@ def render_feedback(course, assignment, student):
         page, _ = FeedbackExporter(config=course.config).from_notebook_node(nb, resources)
         write_files(target, {f"{notebook}.html": page.encode("utf-8")})
         written.append(os.path.join(target, f"{notebook}.html"))
-    exchange = {file: open(os.path.join(source, file), "rb").read() for file in EXCHANGE_FILES
-                if os.path.isfile(os.path.join(source, file)) and not os.path.islink(os.path.join(source, file))}
+    exchange = {}
+    for file in EXCHANGE_FILES:
+        try:
+            exchange[file] = read_regular_file(os.path.join(source, file))
+        except OSError:
+            pass  # absent, or not a plain file: nothing to hand back
     write_files(target, exchange)
     return written
 
@@ -281,9 +311,13 @@ def feedback_students(course, assignment):
     for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         state = read_state(course, student, assignment)
         submission = course.autograded(student, assignment)
+        notebooks = _autograded_notebooks(course, assignment, student) if os.path.isdir(submission) else []
+        unusable = _unusable_entry(course, assignment, student, notebooks) if notebooks else None
         if state is not None and not state.graded:
             skipped.append((student, f"{state.status}: {state.message}"))
-        elif os.path.isdir(submission) and any(name.endswith(".ipynb") for name in os.listdir(submission)):
+        elif unusable:
+            skipped.append((student, unusable))
+        elif notebooks:
             students.append(student)
         elif os.path.isdir(submission):
             skipped.append((student, "no autograded notebook"))

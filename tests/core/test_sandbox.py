@@ -54,3 +54,40 @@ def test_private_tmp_never_hides_an_environment_living_under_tmp(tmp_path, monke
     assert command[tmpfs + 1] == "/tmp" and tmpfs < venv_bind
     parents = [command[i + 1] for i, arg in enumerate(command) if arg == "--dir"]
     assert str(tmp_path / "clone") in parents  # created readable, not bwrap's 0700
+
+
+FOUR_PROCESSES = """
+import subprocess, sys
+children = [subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(400 * 2**20); print('held', flush=True); "
+                              "time.sleep(5)"], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+held = [child.stdout.readline().strip() for child in children]
+print(f"{held.count('held')} of 4 processes held 400 MiB each")
+"""
+
+
+def test_a_kernel_s_processes_share_one_memory_limit(tmp_path, monkeypatch):
+    """Four processes of 400 MiB each under a 1 GiB kernel limit: each is under the per-process
+    limit, together they are not. With a cgroup per kernel they cannot all hold it; without one
+    (no cgroups on this machine) the limit is per process, as the log says."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    from autograder import cgroups
+    from autograder.notebook_limits import LimitedNotebookClient
+
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    nb = new_notebook(cells=[new_code_cell(FOUR_PROCESSES), new_code_cell("print('the kernel goes on')")])
+    config = Config({"Autograder": {"memory_limit": 2**30}})
+    client = LimitedNotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True, config=config,
+                                   kernel_manager_class=sandbox.SandboxedKernelManager,
+                                   resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    printed = "".join(output.get("text", "") for cell in nb.cells for output in cell.outputs)
+    assert "the kernel goes on" in printed
+    hierarchy = cgroups.machine_hierarchy()
+    if hierarchy is None:
+        assert "4 of 4 processes held" in printed
+        return
+    assert "4 of 4 processes held" not in printed and "of 4 processes held" in printed
+    for base in set(hierarchy.bases.values()):  # the kernel's budget went with it
+        assert not [n for n in os.listdir(base) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]

@@ -312,6 +312,16 @@ ATTACKS = {
                     "for i, name in enumerate(re.findall(r'expect_\\w+\\(f?\"([^\"]+)\"', info.raw_cell)):\n"
                     "    display({MIME_TYPE: {'name': name, 'kind': 'close', 'value': bad[i % len(bad)]}}, raw=True)\n"
                     "display({MIME_TYPE: {'name': 'best_model.val_acc', 'kind': 'accuracy', 'value': {'W1': bad[0]}}}, raw=True)")),
+    "huge_recorded_examples": Attack(
+        "record the public accuracy check with 200,000 examples of its own and a 2,000-wide network: "
+        "the judge's forward pass outside the sandbox grew with the student's choice (a 2.9 GB worker)",
+        code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
+             + hook("if 'noisy_val_acc' in info.raw_cell:\n"
+                    "    W, X = np.ones((64, 2000), np.float32), np.ones((200000, 64), np.uint8)\n"
+                    "    display({MIME_TYPE: {'name': 'best_model.noisy_val_acc', 'kind': 'accuracy', 'threshold': 0.0,\n"
+                    "             'value': encode_value({'W1': W, 'b1': np.zeros(2000, np.float32)}),\n"
+                    "             'inputs': {'X': encode_value(X), 'y': encode_value(np.zeros(200000, np.uint8))}}},\n"
+                    "            raw=True)")),
     "record_flood": Attack(
         "a hundred thousand small records in every cell",
         code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
@@ -463,6 +473,22 @@ ATTACKS = {
     "fork_bomb": Attack(
         "fork until something breaks",
         code="import os\nfor _ in range(100000):\n    try:\n        os.fork()\n    except OSError:\n        break"),
+    "memory_spread_over_processes": Attack(
+        "four processes of 1.2 GiB each under the kernel's 4 GiB limit (each under the per-process limit)",
+        code="import select, subprocess, sys, time\n"
+             "grow = \"import time; b = bytearray(1200 * 2**20); print('held', flush=True); time.sleep(20)\"\n"
+             "children = [subprocess.Popen([sys.executable, '-c', grow], stdout=subprocess.PIPE, text=True)\n"
+             "            for _ in range(4)]\n"
+             "pending, held, deadline = [child.stdout for child in children], 0, time.time() + 6\n"
+             "while pending and time.time() < deadline:  # within the cell time limit, whatever happens\n"
+             "    for stream in select.select(pending, [], [], 0.5)[0]:\n"
+             "        held += stream.readline().strip() == 'held'\n"
+             "        pending.remove(stream)\n"
+             "print('MEMORY', held, 'of 4 processes held 1.2 GiB')"),
+    "cpu_bomb": Attack(
+        "eight processes spinning on the CPU, to slow every other submission on the machine",
+        code="import os\nfor _ in range(8):\n    if os.fork() == 0:\n        while True:\n            pass\n"
+             "while True:\n    pass"),
     "fill_the_disk": Attack(
         "write files until the disk is full",
         code="block = b'0' * 2**24\ni = 0\ntry:\n    while True:\n"

@@ -322,6 +322,23 @@ def test_disruptive_submissions_are_stopped(attacked):
     assert max(p.stat().st_size for p in autograded.rglob("*.ipynb")) < 40 * 2**20
 
 
+def test_a_kernel_s_processes_share_its_memory_limit(attacked):
+    """Four processes of 1.2 GiB each under a 4 GiB kernel: one cgroup bounds the whole tree
+    (where the machine has none, limits are per process, as the log says)."""
+    from autograder import cgroups
+
+    printed = cell_text(attacked["root"], "memory_spread_over_processes", "bytearray(1200")
+    assert "MEMORY" in printed
+    if cgroups.machine_hierarchy() is not None:
+        assert "MEMORY 4 of 4" not in printed, printed
+
+
+def test_the_judge_refuses_work_a_record_asks_for_beyond_its_bounds(attacked):
+    """One recorded input grew the grading worker to 2.9 GB: it is refused before decoding."""
+    checks = {c["name"]: c for c in attacked["report"]["huge_recorded_examples"]["checks"]}
+    assert checks["best_model.noisy_val_acc"]["message"].startswith("too large to judge")
+
+
 class ActiveContent(html.parser.HTMLParser):
     """Collects anything in a page that could run script."""
 

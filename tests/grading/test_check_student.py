@@ -43,3 +43,25 @@ def test_a_failing_check_exits_non_zero_with_its_diagnosis(tmp_path):
     failed = [c for c in json.loads(result.stdout)["checks"] if not c["passed"]]
     assert {c["name"] for c in failed} >= {"softmax_loss.dx", "softmax_loss.plus_1000"}
     assert all(mistake.diagnosis in c["diagnosis"] for c in failed if c["name"].startswith("softmax"))
+
+
+def check_measured(tmp_path, code):
+    """(outcome, peak memory in KiB of the check and its kernel) of checking a one-cell notebook."""
+    folder = tmp_path / "my_work"
+    shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), folder / f"{NOTEBOOK}.ipynb")
+    measured = ("import resource, subprocess, sys; result = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+                "print(result.stdout); print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    result = subprocess.run([sys.executable, "-c", measured, sys.executable, "-m", "autograder", "check",
+                             str(folder / f"{NOTEBOOK}.ipynb"), "--json"], cwd=tmp_path, capture_output=True, text=True)
+    report, maxrss = result.stdout.rsplit("maxrss_kib", 1)
+    return json.loads(report), int(maxrss)
+
+
+def test_a_flood_of_output_stops_at_the_grading_cap(tmp_path):
+    """A student's check counts every message against the output cap, as grading does: 400 MiB
+    printed once took 1.3-1.5 GB of memory in the check."""
+    outcome, maxrss = check_measured(tmp_path, "for _ in range(400):\n    print('x' * 2**20, flush=True)")
+    assert outcome["status"] == "graded (output limit)" and "output limit" in outcome["message"]
+    assert maxrss < 400 * 1024
+
