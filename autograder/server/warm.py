@@ -43,6 +43,7 @@ class WarmKernel:
     """A student's kernel started on a private copy of the notebook's folder, as check_as_student starts it."""
 
     def __init__(self, notebook):
+        import nbformat
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -50,6 +51,8 @@ class WarmKernel:
         from ..files import read_regular_files, write_files
         from ..grading.check import student_kernel_manager
 
+        # nbformat compiles its JSON schema on first use (0.1 s): here, not during the check.
+        nbformat.validate(nbformat.v4.new_notebook())
         self.folder = os.path.dirname(os.path.abspath(notebook))
         self.digest = folder_digest(self.folder)
         self._scratch = tempfile.TemporaryDirectory(prefix="autograder-check-")
