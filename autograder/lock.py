@@ -156,7 +156,8 @@ class AssignmentLock:
             os.close(descriptor)  # closing the last descriptor releases the flock
 
     def __enter__(self):
-        return self.acquire()
+        """``with lock:`` takes it (no waiting); ``with lock.acquire(wait=True):`` keeps what it took."""
+        return self if self.held else self.acquire()
 
     def __exit__(self, *exc):
         self.release()

@@ -13,22 +13,21 @@ import atexit
 import os
 from dataclasses import dataclass
 
-from .checks import CheckService
-from .jobs import JobService
-from .overview import is_course_with_bundle
-
 
 @dataclass
 class Services:
     root: str
-    checks: CheckService
-    jobs: JobService | None  # None on a student's server
+    checks: object  # CheckService
+    jobs: object  # JobService, or None on a student's server
 
 
 def _load_jupyter_server_extension(serverapp):
     from jupyter_core.utils import run_sync
 
+    from .checks import CheckService
     from .handlers import handlers
+    from .jobs import JobService
+    from .overview import is_course_with_bundle
 
     root = os.path.realpath(os.path.expanduser(serverapp.root_dir))
     course_root = root if is_course_with_bundle(root) else None

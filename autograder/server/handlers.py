@@ -110,6 +110,17 @@ class PrepareHandler(AutograderHandler):
         self.finish()
 
 
+class RoleHandler(AutograderHandler):
+    """GET: whose server this is, so the frontend shows the instructors' panel only on theirs."""
+
+    @tornado.web.authenticated
+    @authorized("read")
+    async def get(self):
+        from .. import __version__
+
+        self.finish(json.dumps({"instructor": self.autograder.jobs is not None, "version": __version__}))
+
+
 class AssignmentsHandler(AutograderHandler):
     @tornado.web.authenticated
     @authorized("read")
@@ -204,6 +215,7 @@ def handlers(base_url):
     return [
         (url_path_join(api, "check"), CheckHandler),
         (url_path_join(api, "check", "prepare"), PrepareHandler),
+        (url_path_join(api, "role"), RoleHandler),
         (url_path_join(api, "assignments"), AssignmentsHandler),
         (url_path_join(api, "jobs"), JobsHandler),
         (url_path_join(api, "jobs", r"([0-9]+)"), JobHandler),

@@ -51,7 +51,10 @@ const instructorPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     try {
-      await request('assignments'); // 404 on a student's server: no panel there
+      const role = await request<{ instructor: boolean }>('role');
+      if (!role.instructor) {
+        return; // a student's server: no panel, and its instructor endpoints answer 404
+      }
     } catch {
       return;
     }

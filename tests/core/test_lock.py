@@ -52,15 +52,12 @@ def test_with_wait_the_second_writer_runs_after_the_first(tmp_path):
     process = holder(tmp_path, seconds=1.5)
     said = []
     started = time.monotonic()
-    lock = AssignmentLock(tmp_path, "fc_nets", "autograder grade fc_nets", said.append).acquire(wait=True)
-    try:
+    with AssignmentLock(tmp_path, "fc_nets", "autograder grade fc_nets", said.append).acquire(wait=True) as lock:
         assert process.wait(5) == 0  # the first one finished, then the lock was ours
         assert time.monotonic() - started >= 1.0
         assert said and said[0].startswith("waiting for the lock on fc_nets: autograder grade fc_nets (pid")
         assert lock.taken_over is None  # a clean release: nothing to take over
         assert current_holder(tmp_path, "fc_nets").pid == os.getpid()
-    finally:
-        lock.release()
     assert current_holder(tmp_path, "fc_nets") is None
     assert lock_path(tmp_path, "fc_nets") and open(lock_path(tmp_path, "fc_nets")).read() == ""
 

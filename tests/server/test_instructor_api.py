@@ -10,7 +10,7 @@ import time
 import nbformat
 import pytest
 from browser.lab_process import JupyterLab
-from conftest import Api, finished_notebook
+from server_support import Api, finished_notebook
 from support import ASSIGNMENT, NOTEBOOK, assert_no_secrets, clone
 
 pytestmark = pytest.mark.slow
@@ -36,6 +36,7 @@ def wait_for_job(api, job_id, timeout=600):
 
 def test_assignments_say_what_is_released_and_proven(course_server):
     root, api = course_server
+    assert api.json("GET", "role")[1]["instructor"] is True
     status, answer = api.json("GET", "assignments")
     assert status == 200
     (fc_nets,) = [a for a in answer["assignments"] if a["assignment"] == ASSIGNMENT]

@@ -5,7 +5,7 @@ import threading
 
 import nbformat
 import pytest
-from conftest import NOTEBOOK_PATH, finished_notebook
+from server_support import NOTEBOOK_PATH, finished_notebook
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
 
 from autograder.authoring.library import apply_edits, load_library
@@ -25,6 +25,7 @@ def test_every_endpoint_refuses_a_request_without_a_token(student_server):
 
 def test_the_instructors_endpoints_are_not_on_a_students_server(student_server):
     _, api = student_server
+    assert api.json("GET", "role")[1]["instructor"] is False
     for method, path, body in (("GET", "assignments", None), ("POST", "jobs", {"command": "grade", "assignment": ASSIGNMENT}),
                                ("GET", "jobs", None), ("GET", "jobs/1", None), ("GET", f"report/{ASSIGNMENT}", None)):
         status, answer = api.json(method, path, body)
