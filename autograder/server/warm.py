@@ -96,6 +96,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     sys.modules.setdefault("rfc3987_syntax", None)  # as the CLI does: 0.7 s of nbformat's import
+    from ..checks import PUBLIC_CHECKS_FILE
     from ..course import Course
     from ..errors import AutograderError
     from ..grading.check import check_contract
@@ -103,7 +104,10 @@ def main(argv=None):
     course = Course(args.course) if args.course else None
     kernel = None
     try:
-        if course is None and not args.now:
+        # Only an assignment's notebook (its public checks beside it) is worth a kernel: any
+        # other notebook opened in JupyterLab costs nothing until someone presses Check.
+        beside = os.path.join(os.path.dirname(os.path.abspath(args.notebook)), PUBLIC_CHECKS_FILE)
+        if course is None and not args.now and os.path.isfile(beside):
             try:
                 kernel = WarmKernel(args.notebook)
             except Exception as problem:  # noqa: BLE001 - the check itself will say what is wrong, cold
