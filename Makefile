@@ -28,7 +28,13 @@ test-packages: system-packages
 	    fi; \
 	fi
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+# The install builds the JupyterLab extension (labextension/ -> autograder/labextension) with
+# Node.js and packages from the npm registry (pyproject.toml's jupyter-builder hook), so it runs
+# again when the extension's sources change.
+FRONTEND := labextension/package.json labextension/yarn.lock $(wildcard labextension/src/*.ts labextension/style/*)
+
+$(VENV)/.installed: pyproject.toml constraints.txt $(FRONTEND)
+	@command -v node >/dev/null || { echo "Install Node.js to build the JupyterLab extension (e.g. apt-get install nodejs)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'

@@ -88,6 +88,10 @@ c.Autograde.post_convert_hook = "autograder.grading.hooks.remember_outcome"
 # summary, never hidden tests; no student HTML or script runs in them (autograder/reporting/feedback.py).
 c.GenerateFeedback.preprocessors = [GetGradesForFeedback, FeedbackView]
 c.GenerateFeedback.exporter_class = FeedbackExporter
+# Generate Feedback writes as `autograder feedback` does: under the assignment's course lock
+# (autograder/lock.py; Generate and Autograde take it in their hooks above).
+c.GenerateFeedback.pre_convert_hook = "autograder.lock.lock_before_feedback"
+c.GenerateFeedback.post_convert_hook = "autograder.lock.unlock_after_feedback"
 
 # `nbgrader export` writes quoted CSV that no spreadsheet evaluates as formulas.
 c.ExportApp.plugin_class = SafeCsvExportPlugin

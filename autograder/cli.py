@@ -136,14 +136,31 @@ def _positive(kind):
     return parse
 
 
+def _under_lock(handler, name):
+    """``handler`` run while holding the assignment's course lock (autograder/lock.py): one writer
+    per assignment, whether it runs here, from formgrader's buttons or from the JupyterLab panel."""
+    def run(course, args):
+        from .lock import AssignmentLock
+
+        say = lambda text: print(f"autograder: {text}", file=sys.stderr, flush=True)  # noqa: E731
+        with AssignmentLock(course.root, args.assignment, f"autograder {name} {args.assignment}", say).acquire(
+                wait=args.wait):
+            return handler(course, args)
+    return run
+
+
 def _command(commands, name, handler, summary, description=None, needs_course=True, assignment=True,
-             workers=None):
+             workers=None, locked=False):
     """One subcommand: its summary, its --help text, the function that runs it, its assignment,
-    and ``workers``, the help of its --workers option when it runs in parallel."""
+    ``workers``, the help of its --workers option when it runs in parallel, and ``locked``
+    when it writes the assignment's results (it then holds the course lock, and has --wait)."""
     command = commands.add_parser(name, help=summary, description=description or summary)
-    command.set_defaults(handler=handler, needs_course=needs_course)
+    command.set_defaults(handler=_under_lock(handler, name) if locked else handler, needs_course=needs_course)
     if assignment:
         command.add_argument("assignment", help="assignment name, e.g. fc_nets")
+    if locked:
+        command.add_argument("--wait", action="store_true", help="when another run holds this assignment's "
+                             "lock, wait for it to finish instead of stopping")
     if workers:
         command.add_argument("--workers", type=_positive(int), help=f"{workers} (default: c.Autograder.workers, "
                              "else one per core)")
@@ -184,7 +201,7 @@ def build_parser():
              "leak-check it, and prove the checks: the mistakes and correct alternatives of "
              "grading_bundle/<assignment>/mistakes.py and a forge-everything submission are graded, and "
              "the release is refused unless every mistake loses points, every alternative keeps full marks "
-             "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.")
+             "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.", locked=True)
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
 
     syncing = _command(
@@ -199,7 +216,8 @@ def build_parser():
         commands, "grade", _grade, "grade every submission in parallel into nbgrader's gradebook",
         "Execute submissions in parallel workers (or on a Dask cluster), judge them and record the "
         "grades in nbgrader's gradebook; writes reports/<assignment>_grades.csv (feedback pages: "
-        "`autograder feedback`). Unchanged submissions are skipped.", workers="local worker processes")
+        "`autograder feedback`). Unchanged submissions are skipped.", workers="local worker processes",
+        locked=True)
     for flag, help_text, options in GRADE_OPTIONS:
         grading.add_argument(flag, help=help_text, **options)
 
@@ -207,7 +225,7 @@ def build_parser():
         commands, "feedback", _feedback, "write per-student feedback HTML (verdicts, never hidden tests)",
         "Render feedback/<student>/<assignment>/*.html for every graded submission: each check's "
         "name, verdict, points and error size; never hidden test code or expected values (which "
-        "nbgrader's own feedback would show).", workers="processes rendering in parallel")
+        "nbgrader's own feedback would show).", workers="processes rendering in parallel", locked=True)
 
     _command(commands, "report", _report, "the class report: grade distribution, hardest questions and "
              "checks, common mistakes, run times, what could not be graded",
@@ -217,7 +235,7 @@ def build_parser():
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
         "points, from the values recorded when it was graded, without executing any notebook.",
-        workers="processes judging in parallel")
+        workers="processes judging in parallel", locked=True)
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",

@@ -15,6 +15,7 @@ service (judge.py), started before the kernel so that its start-up overlaps exec
 import json
 import os
 import tempfile
+import time
 
 import nbformat
 
@@ -104,15 +105,17 @@ def student_kernel_manager():
     return {"kernel_manager_class": SandboxedKernelManager}
 
 
-def student_client(nb, folder):
+def student_client(nb, folder, km=None):
     """The student's notebook under grading's limits; a cell may take the whole notebook's time
-    (a student's training cell may take minutes)."""
-    return LimitedNotebookClient(nb, timeout=Autograder().notebook_timeout, kernel_name="python3",
+    (a student's training cell may take minutes). ``km``: a kernel already started for it, or None."""
+    return LimitedNotebookClient(nb, km=km, timeout=Autograder().notebook_timeout, kernel_name="python3",
                                  allow_errors=True, extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
                                  resources={"metadata": {"path": folder}}, **student_kernel_manager())
 
 
-def check_as_student(path):
+def check_as_student(path, km=None):
+    """``km``: a kernel already started for this notebook (the JupyterLab extension starts one when
+    the notebook opens, in the same sandbox and folder copy this function would use), or None."""
     folder = os.path.dirname(os.path.abspath(path))
     contents = read_regular_files(folder)
     try:
@@ -129,7 +132,7 @@ def check_as_student(path):
     start_judge(Autograder())
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         write_files(scratch, contents.files)
-        executor = student_client(nb, scratch)
+        executor = student_client(nb, scratch, km=km)
         executor.execute(env=kernel_environment())
     records = [r for cell in nb.cells for r in records_in_outputs(cell.get("outputs", []))]
     try:
@@ -168,3 +171,104 @@ def format_check(mode, outcome):
         diagnosis = f" -- {visible(c['diagnosis'])}" if c.get("diagnosis") else ""
         lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {visible(c['name'])}: {visible(c['message'])}{diagnosis}")
     return "\n".join(lines)
+
+
+def _tolerance(spec):
+    """The bound a check's ``error`` is held to: ``tol`` (close, init), or the error rate the
+    accuracy threshold allows (an accuracy check's error is 1 - accuracy)."""
+    if spec.get("kind") == "accuracy" and isinstance(spec.get("threshold"), (int, float)):
+        return round(1 - spec["threshold"], 12)
+    tol = spec.get("tol")
+    return tol if isinstance(tol, (int, float)) else None
+
+
+def _specs_by_name(mode, course, path, assignment):
+    """name -> spec (only ``kind``, ``tol``, ``threshold`` and ``cell`` are read) of the checks judged."""
+    if mode == STUDENT_MODE:
+        folder = os.path.dirname(os.path.abspath(path))
+        public = json.loads(read_regular_file(os.path.join(folder, PUBLIC_CHECKS_FILE)))
+        return {name: spec for name, spec in public.items() if isinstance(spec, dict)}
+    from ..bundle import load_bundle
+
+    name = os.path.splitext(os.path.basename(path))[0]
+    bundle = load_bundle(course.bundle_dir, _assignment_of(course, path, assignment), name)
+    return {spec["name"]: {**spec, "cell": grade_id} for grade_id, specs in bundle["cells"].items() for spec in specs}
+
+
+def _test_cells(nb):
+    """grade_id -> (position, source) of each graded code cell of the saved notebook."""
+    cells = {}
+    for position, cell in enumerate(nb.cells):
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and isinstance(grading, dict) and isinstance(grading.get("grade_id"), str):
+            cells.setdefault(grading["grade_id"], (position, cell.get("source", "")))
+    return cells
+
+
+def notebook_ordered(checks, nb):
+    """``checks`` in notebook order: by their test cell's position in ``nb``, then by where the
+    cell records them (the first place its source names the check; names built at run time
+    come after, by name). Checks of cells ``nb`` lacks (a deleted test cell) come last."""
+    cells = _test_cells(nb)
+
+    def key(check):
+        position, source = cells.get(check["cell"], (len(nb.cells), ""))
+        found = source.find(f'"{check["name"]}"')
+        if found < 0:
+            found = source.find(f"'{check['name']}'")
+        return position, found if found >= 0 else len(source), check["name"]
+    return sorted(checks, key=key)
+
+
+def _same_assignment(path, nb):
+    """CourseError unless some test cell of ``nb`` is one the public checks beside it belong to."""
+    try:
+        public = json.loads(read_regular_file(os.path.join(os.path.dirname(os.path.abspath(path)),
+                                                           PUBLIC_CHECKS_FILE)))
+        cells = {spec.get("cell") for spec in public.values() if isinstance(spec, dict)}
+    except (OSError, ValueError, AttributeError):
+        return  # check_as_student says what is wrong with the public checks
+    if not cells & set(_test_cells(nb)):
+        raise CourseError(f"{path} is not a notebook of the assignment in its folder: none of its test cells "
+                          f"has checks in {PUBLIC_CHECKS_FILE}. Check the notebook this folder was released with.")
+
+
+def check_contract(path, course=None, assignment=None, km=None):
+    """``autograder check`` as the JupyterLab extension answers it: ``{"passed", "failed", "seconds",
+    "checks": [{"cell", "name", "passed", "error", "tolerance", "diagnosis", "message"}]}`` in
+    notebook order. Verdicts only: never test code or expected values.
+
+    ``km``: a kernel started ahead of time for a student's check (ignored for an instructor's,
+    which runs the grading pipeline's own sandboxed kernel)."""
+    started = time.monotonic()
+    if not os.path.isfile(path) or not path.endswith(".ipynb"):
+        raise CourseError(f"{path} is not a notebook file: give the path of a notebook (.ipynb).")
+    try:
+        nb = nbformat.reads(_read_notebook_file(path).decode("utf-8", "replace"), as_version=4)
+    except ValueError as error:
+        raise CourseError(f"{path} is not a valid notebook ({str(error).splitlines()[0][:120]}): open it in "
+                          "Jupyter and save it again") from None
+    if course:
+        mode, outcome = check_as_instructor(course, path, assignment)
+    else:
+        _same_assignment(path, nb)
+        mode, outcome = check_as_student(path, km=km)
+    if not outcome.checks and not outcome.graded:
+        raise CourseError(f"{path} could not be checked: {outcome.message or outcome.status}")
+    specs = _specs_by_name(mode, course, path, assignment)
+    checks = []
+    for verdict in outcome.checks:
+        spec = specs.get(verdict["name"], {})
+        checks.append({
+            "cell": verdict.get("cell") or spec.get("cell") or "",
+            "name": verdict["name"],
+            "passed": bool(verdict["passed"]),
+            "error": verdict.get("error"),
+            "tolerance": _tolerance(spec),
+            "diagnosis": verdict.get("diagnosis") or None,
+            "message": verdict.get("message", ""),
+        })
+    checks = notebook_ordered(checks, nb)
+    passed = sum(check["passed"] for check in checks)
+    return {"passed": passed, "failed": len(checks) - passed, "seconds": round(time.monotonic() - started, 3),
+            "checks": checks}

@@ -15,6 +15,11 @@ none; each removal is logged with its reason.
 ``autograder grade`` writes (status, score, the judge's verdicts, content hash), so the
 CSV status, ``autograder feedback`` and the next ``autograder grade`` run agree with a
 submission graded by plain nbgrader.
+
+Between the two hooks the assignment's course lock is held (``autograder.lock``): when
+another run holds it (an ``autograder grade``, a rescore), the pre hook logs who, since
+when, and stops nbgrader (SystemExit, which nbgrader does not swallow as it does hook
+errors; formgrader shows the log).
 """
 
 import os
@@ -27,6 +32,7 @@ from traitlets.log import get_logger
 from ..course import Course
 from ..files import read_regular_file, read_regular_files
 from ..judge import verdicts_in_notebook
+from ..lock import CourseLocked, hold_for_nbgrader, let_go_for_nbgrader
 from .collect import content_hash
 from .pipeline import GradingPipeline
 from .records import MAX_GRADER_FILE_BYTES
@@ -51,6 +57,11 @@ def _remove(path, reason, log):
 def refuse_unsafe_entries(assignment=None, student=None, notebooks=(), **_):
     """pre_convert_hook: remove links and special files from the submission being converted."""
     log = get_logger()
+    try:
+        hold_for_nbgrader(os.getcwd(), assignment, "nbgrader autograde (formgrader's Autograde)")
+    except CourseLocked as locked:
+        log.error("%s", locked)
+        raise SystemExit(1) from None
     folders = {os.path.dirname(os.path.abspath(path)) for path in notebooks}
     for folder in sorted(folders):
         student_folder = os.path.dirname(folder)
@@ -74,6 +85,13 @@ def remember_outcome(assignment=None, student=None, notebooks=(), **_):
     submitted notebooks of one student (the hook's ``student`` is a glob from the command line).
     """
     course = Course(os.getcwd())
+    try:
+        _remember(course, notebooks)
+    finally:
+        let_go_for_nbgrader(course.root, assignment)
+
+
+def _remember(course, notebooks):
     for folder in sorted({os.path.dirname(os.path.abspath(path)) for path in notebooks}):
         student_id, assignment_id = os.path.basename(os.path.dirname(folder)), os.path.basename(folder)
         autograded = course.autograded(student_id, assignment_id)

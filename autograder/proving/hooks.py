@@ -13,6 +13,8 @@ runs no leak check and proves no check. Our nbgrader_config.py sets its hooks:
 
 nbgrader swallows exceptions from hooks, so they report through the log. While our own
 release runs generate_assignment (``RELEASING_ENV`` is set), the hooks stand aside.
+Between the two hooks formgrader's Generate holds the assignment's course lock (see
+``autograder.lock``); when another run holds it, the release is refused and withdrawn.
 """
 
 import os
@@ -23,6 +25,7 @@ from traitlets.log import get_logger
 from ..authoring.release import RELEASING_ENV, check_release, last_release
 from ..course import Course
 from ..errors import AutograderError
+from ..lock import hold_for_nbgrader, let_go_for_nbgrader
 from .gate import release_proven
 
 _refused = {}  # assignment -> why, between the two hooks of one generate_assignment
@@ -34,6 +37,7 @@ def release_before_generate(assignment=None, **_):
         return
     log = get_logger()
     try:
+        hold_for_nbgrader(os.getcwd(), assignment, "nbgrader generate_assignment (formgrader's Generate)")
         release_proven(Course(os.getcwd()), assignment, log=log.info)
         _refused.pop(assignment, None)
     except AutograderError as error:
@@ -46,6 +50,13 @@ def withdraw_unproven_release(assignment=None, **_):
     if os.environ.get(RELEASING_ENV):
         return
     course = Course(os.getcwd())
+    try:
+        _withdraw_if_refused(course, assignment)
+    finally:
+        let_go_for_nbgrader(course.root, assignment)
+
+
+def _withdraw_if_refused(course, assignment):
     problem = _refused.pop(assignment, None)
     if problem is None:
         leaks = check_release(course, assignment)

@@ -12,11 +12,11 @@ worker's does. Nothing is written to the gradebook.
 from dataclasses import dataclass, field
 
 import nbformat
-from tqdm import tqdm
 
 from ..confinement import ConfinementError
 from ..grading.batch import LocalPool, windowed
 from ..judge import records_in_outputs, start_judge
+from ..progress import progress as progress_bar
 
 
 @dataclass
@@ -81,7 +81,7 @@ def run_trials(pipeline, name, trials, restored, workers):
     start_judge(pipeline.course.settings)
     pool = LocalPool(workers)
     try:
-        with tqdm(total=len(trials), unit="notebook", desc="proving the checks", disable=None) as progress:
+        with progress_bar(len(trials), "proving the checks", unit="notebook") as progress:
             for group in windowed(pool, jobs):
                 for job, run in group:
                     results[job.student] = _result(pipeline, by_label[job.student], name, run)

@@ -23,3 +23,22 @@ def test_progress_can_be_off():
     bar = progress(3, "x", enabled=False, stream=log)
     bar.update()
     assert log.getvalue() == ""
+
+
+def test_with_autograder_progress_json_every_update_is_a_json_line_with_an_eta(monkeypatch):
+    """The JupyterLab extension's jobs read the CLI's progress this way."""
+    from autograder.progress import JsonProgress, parse_progress
+
+    monkeypatch.setenv("AUTOGRADER_PROGRESS", "json")
+    log = io.StringIO()
+    bar = progress(4, "grading fc_nets", stream=log)
+    assert isinstance(bar, JsonProgress)
+    bar.every = 0.0
+    bar.set_postfix({"graded": 2})
+    bar.update(2)
+    updates = [parse_progress(line) for line in log.getvalue().splitlines()]
+    assert updates[0]["done"] == 0 and updates[0]["total"] == 4 and updates[0]["eta"] is None
+    assert updates[-1]["done"] == 2 and updates[-1]["desc"] == "grading fc_nets"
+    assert updates[-1]["postfix"] == {"graded": "2"} and updates[-1]["eta"] >= 0
+    assert parse_progress("grading fc_nets: 2/4 after 3 s") is None
+    assert parse_progress('{"autograder_progress": ') is None  # cut short: not an update

@@ -10,6 +10,7 @@ repository and without PYTHONPATH, so the grades prove that the installed packag
 """
 
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -51,6 +52,13 @@ def toolkit_files():
     return buildable_files("autograder")
 
 
+def built_frontend_files():
+    """The JupyterLab extension as built into autograder/labextension (ignored by git, carried by
+    the sdist as an artifact so that a wheel built from it needs no Node.js)."""
+    folder = REPO_ROOT / "autograder" / "labextension"
+    return {str(p.relative_to(REPO_ROOT)) for p in folder.rglob("*") if p.is_file()}
+
+
 def shared_data_files():
     """Wheel path -> repository path of every file pyproject.toml's shared-data installs outside
     site-packages (the JupyterLab extension's files, once it exists)."""
@@ -82,6 +90,9 @@ def test_the_wheel_holds_the_whole_toolkit_and_nothing_of_the_course(distributio
     data = shared_data_files()
     for name, path in data.items():
         assert contents.get(name) == path.read_bytes(), name
+    # The JupyterLab extension, built, and the file that enables the server extension.
+    assert f"{DATA}/share/jupyter/labextensions/nn-autograder/package.json" in data
+    assert f"{DATA}/etc/jupyter/jupyter_server_config.d/nn_autograder.json" in data
     others = names - toolkit - set(data)
     assert others == {f"{DIST_INFO}/{n}" for n in ("METADATA", "WHEEL", "entry_points.txt", "RECORD")}
     assert not any(n.split("/")[0] in NEVER_SHIPPED for n in names)
@@ -99,10 +110,15 @@ def test_the_sdist_holds_the_toolkit_and_what_builds_it_never_the_course(distrib
     with tarfile.open(distributions.sdist) as archive:
         top = f"nn_autograder-{autograder.__version__}/"
         names = {m.name.removeprefix(top) for m in archive.getmembers() if m.isfile()}
-    assert {n for n in names if n.startswith("autograder/")} == toolkit_files()
-    # Exactly pyproject.toml's allow-list, plus what every sdist has.
+    built = built_frontend_files()
+    assert "autograder/labextension/package.json" in built
+    assert {n for n in names if n.startswith("autograder/")} == toolkit_files() | built
+    # Exactly pyproject.toml's allow-list (the frontend's sources, never its node_modules), plus
+    # what every sdist has.
     allowed = PYPROJECT["tool"]["hatch"]["build"]["targets"]["sdist"]["only-include"]
-    assert names == buildable_files(*allowed) | {"pyproject.toml", "PKG-INFO", ".gitignore"}
+    assert names == buildable_files(*allowed) | built | {"pyproject.toml", "PKG-INFO", ".gitignore"}
+    assert {"labextension/yarn.lock", "labextension/src/index.ts", "jupyter-config/server-config/nn_autograder.json"} \
+        <= names and not any("node_modules" in n for n in names)
     assert {"README.md", "CHANGELOG.md", "constraints.txt"} <= names
     assert not any(n.split("/")[0] in NEVER_SHIPPED for n in names)
 
@@ -136,6 +152,13 @@ def check_the_installed_package(installed, tmp_path):
     assert found["digest"] == code_digest()
     version = run([installed / "bin" / "autograder", "--version"], cwd=tmp_path, env=env).stdout
     assert version.strip() == f"autograder {autograder.__version__}"
+    # Installing the wheel enables the server extension and installs the built frontend (no Node.js).
+    env = {**env, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config")}  # nothing of ~/.jupyter
+    servers = run([installed / "bin" / "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env)
+    assert re.search(r"autograder\.server\s+(\x1b\[\d+m)?enabled", servers.stdout + servers.stderr)
+    assert re.search(r"autograder\.server\s+(\x1b\[\d+m)?OK", servers.stdout + servers.stderr)
+    frontends = run([installed / "bin" / "jupyter", "labextension", "list"], cwd=tmp_path, env=env)
+    assert re.search(r"nn-autograder v[\d.]+ (\x1b\[\d+m)?enabled", frontends.stdout + frontends.stderr)
 
 
 class InstalledCluster(DaskCluster):
