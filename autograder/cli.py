@@ -91,10 +91,12 @@ def _feedback(course, args):
 def _report(course, args):
     import os
 
-    from .reporting.class_report import write_class_report
+    from .reporting.class_report import summary_lines, write_class_report
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
-    path = write_class_report(course, args.assignment)
+    path, numbers = write_class_report(course, args.assignment)
+    for line in summary_lines(numbers):
+        print(visible(line))
     print(f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
           f"per-check failure rates in {args.assignment}_checks.csv)")
     return 0
@@ -227,10 +229,11 @@ def build_parser():
         "name, verdict, points and error size; never hidden test code or expected values (which "
         "nbgrader's own feedback would show).", workers="processes rendering in parallel", locked=True)
 
-    _command(commands, "report", _report, "the class report: grade distribution, hardest questions and "
-             "checks, common mistakes, run times, what could not be graded",
-             "Write reports/<assignment>_report.html (figures, no script) and the same numbers as "
-             "_report.json and _checks.csv, from the gradebook and the grader's state files.")
+    _command(commands, "report", _report, "the class report: who needs help, questions by difficulty, "
+             "the mistakes diagnosed, late and hand-grading counts",
+             "Print the counts and who needs help first; write reports/<assignment>_report.html (no "
+             "script) with links to their feedback pages, and the same numbers as _report.json and "
+             "_checks.csv, from the gradebook and the grader's state files.")
     rescoring = _command(
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "

@@ -48,7 +48,7 @@ def run_demo(course, target, workers, log=print):
 
     csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == "not collected"])
     write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
-    report_path = write_class_report(demo, ASSIGNMENT)
+    report_path, _ = write_class_report(demo, ASSIGNMENT)
 
     lateness = late_penalties(demo)
     width = max(len(s) for s in kinds)
