@@ -546,6 +546,14 @@ ATTACKS = {
         "a pre_run_cell hook prints the previous cell's source (a test cell's, with its hidden tests) "
         "into the outputs of the student's next cell, which the feedback page showed",
         code=hook("print('PREVIOUS-CELL', get_ipython().user_ns['In'][-1])")),
+    "display_update_into_an_earlier_output": Attack(
+        "show a placeholder with a display id, then from a pre_run_cell hook update it (and display "
+        "anew under the same id) with each cell's source: nbclient rewrote the placeholder, before "
+        "the tests, into a test cell's hidden code, which the feedback page showed",
+        code="from IPython.display import display, update_display\n"
+             "slot = display({'text/plain': 'placeholder'}, raw=True, display_id='leak')\n"
+             + hook("update_display({'text/plain': info.raw_cell}, raw=True, display_id='leak')\n"
+                    "display({'text/plain': info.raw_cell}, raw=True, display_id='leak')")),
     "record_text_quotes_hidden_tests": Attack(
         "record, for every check, a value that is not a number and whose description is a line of the "
         "hidden tests: the judge's detail message quotes it in the verdict table",
