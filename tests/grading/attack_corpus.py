@@ -566,14 +566,17 @@ ATTACKS = {
              "    return {'entries': {escapes: attack_checks.encode_value(np.zeros(1))}}\n" + RECORDER),
     "terminal_escapes_in_grade_ids": Attack(
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
-        "duplicate): nbgrader logs them as it meets them, then refuses the notebook (it drops an id "
-        "the gradebook does not know and cannot check the cell without one)",
-        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)], intake="invalid"),
+        "duplicate): nbgrader logs them as it meets them; cells the assignment does not have run ungraded",
+        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)]),
     "html_in_grade_ids": Attack(
         "an answer cell whose grade id is HTML (formgrader's template writes grade ids into the page "
-        "unescaped): nbgrader drops an unknown id and then refuses the graded cell without one",
+        "unescaped): a cell the assignment does not have loses its nbgrader metadata and is not graded",
         cells=[with_grade_id(new_markdown_cell("my answer"), "<img src=x onerror=alert(1)>", grade=True,
-                             solution=True, points=5)], intake="invalid"),
+                             solution=True, points=5)]),
+    "unknown_graded_cell": Attack(
+        "one graded test cell whose grade id the assignment does not have (pasted from another "
+        "notebook): nbgrader dropped the id, kept the grade flag and refused the whole notebook",
+        cells=[with_grade_id(new_code_cell("assert True"), "test_from_another_notebook", grade=True, points=3)]),
     "foreign_notebook_with_terminal_escapes": Attack(
         "a notebook of cells the assignment does not have, whose grade ids are terminal escapes: the "
         "grader's one-line reason names them in the summary, the `could not grade` line and feedback",
