@@ -13,6 +13,8 @@ of nbgrader), so every path runs student notebooks under the same rules:
 - a kernel that dies, runs out of time or floods its output never fails the run: the
   cell where it happened gets an error output saying so, later cells keep no
   outputs, and the outcome is kept in ``status`` / ``message`` for whoever reports it;
+- an output stays where and as the kernel first sent it: display updates and display
+  ids are dropped, so no later cell (a test cell) can rewrite an earlier cell's output;
 - the client's sockets refuse any single message larger than the cap
   (``CappedKernelManager``, which the sandbox's kernel manager extends), so one
   enormous message is never received at all.
@@ -117,14 +119,25 @@ class NotebookLimits:
                 "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]))
 
     def process_message(self, msg, cell, cell_index):
-        """Count every message the kernel sends; past the cap, stop the kernel and keep nothing more."""
+        """Count every message the kernel sends; past the cap, stop the kernel and keep nothing more.
+
+        An output stays where the kernel printed it: display updates are dropped and display
+        ids removed before nbclient sees them. nbclient would otherwise rewrite, in place, every
+        earlier output with the same display id, so code running inside a test cell could
+        write the hidden test's source into an output of a cell before the tests (which the
+        student's feedback page shows)."""
         if self.output_limit_reached:
             return None
-        self.output_bytes += _size(msg.get("content"))
+        content = msg.get("content")
+        self.output_bytes += _size(content)
         if self.output_bytes > self.settings.max_output_bytes:
             self.output_limit_reached = True
             self.stop()
             return None
+        if msg.get("msg_type") == "update_display_data":
+            return None
+        if isinstance(content, dict) and "transient" in content:
+            content["transient"] = None
         return super().process_message(msg, cell, cell_index)
 
     def _note_cell_start(self, cell, cell_index):

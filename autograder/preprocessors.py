@@ -83,6 +83,15 @@ class RestoreCellRoles(OverwriteCells):
         # Roles first: nbgrader's checksum of a locked cell covers these flags.
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         roles = self._source_roles() if grade_id is not None else None
+        if roles is not None and grade_id not in roles["sources"]:
+            # nbgrader would drop only the unknown id and keep the cell's grade flag, then
+            # refuse the whole notebook for a graded cell without an id. A cell this
+            # assignment does not have (pasted from elsewhere, or hostile) runs ungraded.
+            self.log.warning("Cell %s does not exist in the database: it runs ungraded", grade_id)
+            del cell.metadata["nbgrader"]
+            resources.setdefault("autograder_notes", []).append(
+                f"a cell with the grade id {str(grade_id)[:60]!r}, which this assignment does not have, runs ungraded")
+            return cell, resources
         if roles is not None and grade_id in roles["sources"]:
             metadata = cell.metadata.nbgrader
             for flag in ("grade", "solution", "task"):

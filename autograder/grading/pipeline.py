@@ -173,6 +173,16 @@ def release_files(release_dir):
             if not relative.endswith(".ipynb")}
 
 
+def beside_the_release(files, restored):
+    """The submission's ``files`` without anything under a folder the release ships.
+
+    Writing the release's files over the submission's replaces a file of the same name, but
+    not a package: a submitted ``nnsupport/data/`` would be imported instead of the restored
+    ``nnsupport/data.py``. So the release's folders are the release's alone."""
+    shipped = {path.split("/")[0] for path in restored if "/" in path}
+    return {path: data for path, data in files.items() if path.split("/")[0] not in shipped}
+
+
 def judge(nb, assignment, student, name, config, preprocessors, bundle=None):
     """Run the judge half of the pipeline on an executed notebook (in place).
 

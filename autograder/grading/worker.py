@@ -34,7 +34,7 @@ from ..judge import is_verdict_output, start_judge
 from ..sandbox import UNSAFE_ENV
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
-from .pipeline import apply_preprocessors, judge, notebook_resources
+from .pipeline import apply_preprocessors, beside_the_release, judge, notebook_resources
 from .records import take_records
 from .scoring import autograde_values
 
@@ -165,7 +165,7 @@ def execute_submission(job):
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         folder = os.path.join(scratch, job.assignment)
         os.makedirs(folder)
-        write_files(folder, job.files)
+        write_files(folder, beside_the_release(job.files, job.restored_files))
         write_files(folder, job.restored_files)  # the instructor's copies win
         notebooks = {name: execute_notebook(folder, name, job) for name in job.snapshots}
     return SubmissionRun(job.student, notebooks, time.perf_counter() - started,

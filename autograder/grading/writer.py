@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from ..errors import RecordingError
 from ..files import write_files
 from .gradebook import BulkGradebook, NotebookRows, SubmissionRows, first_line, shown_url
+from .pipeline import beside_the_release
 from .records import RECORDS_FILE, records_path, verdict_keys, write_store
 from .state import STATE_FILE, Outcome, forget_state, submission_status, write_atomically, write_state
 
@@ -140,7 +141,7 @@ class GradebookWriter:
         target = self.course.autograded(job.student, self.assignment)
         os.makedirs(target)
         ours = RESERVED_NAMES | {f"{name}.ipynb" for name in run.notebooks}  # also as folders of the submission
-        write_files(target, {relative: data for relative, data in job.files.items()
+        write_files(target, {relative: data for relative, data in beside_the_release(job.files, job.restored_files).items()
                              if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours})
         write_files(target, job.restored_files)
         records = {}

@@ -91,3 +91,31 @@ def test_a_kernel_s_processes_share_one_memory_limit(tmp_path, monkeypatch):
     assert "4 of 4 processes held" not in printed and "of 4 processes held" in printed
     for base in set(hierarchy.bases.values()):  # the kernel's budget went with it
         assert not [n for n in os.listdir(base) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]
+
+
+LEAK_INTO_AN_EARLIER_OUTPUT = """
+from IPython.display import display, update_display
+handle = display({"text/plain": "placeholder"}, raw=True, display_id="slot")
+"""
+FROM_A_LATER_CELL = """
+from IPython.display import display, update_display
+update_display({"text/plain": "HIDDEN TEST SOURCE"}, raw=True, display_id="slot")
+handle = display({"text/plain": "HIDDEN AGAIN"}, raw=True, display_id="slot")
+"""
+
+
+def test_a_later_cell_cannot_rewrite_an_earlier_cells_output(tmp_path):
+    """A display update (or a new display with the same id) from a test cell would rewrite an
+    output before the tests, which feedback pages show: outputs stay as first sent."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.notebook_limits import LimitedNotebookClient
+
+    nb = new_notebook(cells=[new_code_cell(LEAK_INTO_AN_EARLIER_OUTPUT), new_code_cell(FROM_A_LATER_CELL)])
+    LimitedNotebookClient(nb, kernel_name="python3", timeout=60, allow_errors=True,
+                          resources={"metadata": {"path": str(tmp_path)}}).execute()
+    first = [output.get("data", {}).get("text/plain") for output in nb.cells[0].outputs]
+    assert first == ["placeholder"]
+    later = [output.get("data", {}).get("text/plain") for output in nb.cells[1].outputs]
+    assert later == ["HIDDEN AGAIN"]  # a new display stays in its own cell, an update is dropped
+    assert all("display_id" not in str(output) for cell in nb.cells for output in cell.outputs)

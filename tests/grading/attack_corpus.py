@@ -546,6 +546,14 @@ ATTACKS = {
         "a pre_run_cell hook prints the previous cell's source (a test cell's, with its hidden tests) "
         "into the outputs of the student's next cell, which the feedback page showed",
         code=hook("print('PREVIOUS-CELL', get_ipython().user_ns['In'][-1])")),
+    "display_update_into_an_earlier_output": Attack(
+        "show a placeholder with a display id, then from a pre_run_cell hook update it (and display "
+        "anew under the same id) with each cell's source: nbclient rewrote the placeholder, before "
+        "the tests, into a test cell's hidden code, which the feedback page showed",
+        code="from IPython.display import display, update_display\n"
+             "slot = display({'text/plain': 'placeholder'}, raw=True, display_id='leak')\n"
+             + hook("update_display({'text/plain': info.raw_cell}, raw=True, display_id='leak')\n"
+                    "display({'text/plain': info.raw_cell}, raw=True, display_id='leak')")),
     "record_text_quotes_hidden_tests": Attack(
         "record, for every check, a value that is not a number and whose description is a line of the "
         "hidden tests: the judge's detail message quotes it in the verdict table",
@@ -558,14 +566,17 @@ ATTACKS = {
              "    return {'entries': {escapes: attack_checks.encode_value(np.zeros(1))}}\n" + RECORDER),
     "terminal_escapes_in_grade_ids": Attack(
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
-        "duplicate): nbgrader logs them as it meets them, then refuses the notebook (it drops an id "
-        "the gradebook does not know and cannot check the cell without one)",
-        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)], intake="invalid"),
+        "duplicate): nbgrader logs them as it meets them; cells the assignment does not have run ungraded",
+        cells=[with_grade_id(new_code_cell("x = 1"), "cell" + TERMINAL_ESCAPES) for _ in range(2)]),
     "html_in_grade_ids": Attack(
         "an answer cell whose grade id is HTML (formgrader's template writes grade ids into the page "
-        "unescaped): nbgrader drops an unknown id and then refuses the graded cell without one",
+        "unescaped): a cell the assignment does not have loses its nbgrader metadata and is not graded",
         cells=[with_grade_id(new_markdown_cell("my answer"), "<img src=x onerror=alert(1)>", grade=True,
-                             solution=True, points=5)], intake="invalid"),
+                             solution=True, points=5)]),
+    "unknown_graded_cell": Attack(
+        "one graded test cell whose grade id the assignment does not have (pasted from another "
+        "notebook): nbgrader dropped the id, kept the grade flag and refused the whole notebook",
+        cells=[with_grade_id(new_code_cell("assert True"), "test_from_another_notebook", grade=True, points=3)]),
     "foreign_notebook_with_terminal_escapes": Attack(
         "a notebook of cells the assignment does not have, whose grade ids are terminal escapes: the "
         "grader's one-line reason names them in the summary, the `could not grade` line and feedback",

@@ -589,7 +589,7 @@ def test_nothing_printed_to_the_terminal_carries_a_control_character(attacked):
 def test_check_prints_hostile_record_names_as_visible_text(attacked):
     root = attacked["root"]
     for attack, summary in (("terminal_escapes_in_record_names", "instructor: 0 / "),
-                            ("terminal_escapes_in_grade_ids", "instructor: invalid")):
+                            ("terminal_escapes_in_grade_ids", "instructor: 0 / ")):
         notebook = root / "submitted" / attacked["students"][attack] / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
         result = run_autograder(root, "check", str(notebook), check=False)
         assert result.returncode == 1 and summary in result.stdout, result.stdout[-2000:]
