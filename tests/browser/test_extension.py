@@ -165,7 +165,7 @@ def test_requests_without_token_or_xsrf_and_instructor_requests_are_refused(brow
         denied = page.request.post(f"{lab.url}/autograder/api/jobs", headers={"X-XSRFToken": xsrf},
                                    data={"command": "grade", "assignment": ASSIGNMENT})
         assert denied.status == 404
-        page.goto(f"{lab.url}/lab/tree")
+        page.goto(f"{lab.url}/lab")
         expect(page.locator(".jp-Launcher")).to_be_visible()
         assert page.locator(".jp-LauncherCard", has_text="Autograder").count() == 0
     finally:

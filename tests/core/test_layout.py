@@ -2,14 +2,16 @@
 
 Ranks: the core modules directly in autograder/ (0); authoring/ and grading/ (1), which
 never import each other; reporting/ and proving/ (2), which use both sides and not each
-other; demo/ (3); the command line (4).
+other; demo/ (3); the interfaces, the command line and the Jupyter server extension
+(server/), which never import each other (4).
 """
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
-RANKS = {"core": 0, "authoring": 1, "grading": 1, "reporting": 2, "proving": 2, "demo": 3, "cli": 4}
+RANKS = {"core": 0, "authoring": 1, "grading": 1, "reporting": 2, "proving": 2, "demo": 3, "cli": 4, "server": 4}
+STAGES = ("authoring", "grading", "reporting", "proving", "demo", "server")
 
 
 def module_name(path):
@@ -22,7 +24,7 @@ def stage(module):
     parts = module.split(".")
     if parts[1:2] in (["cli"], ["__main__"]):
         return "cli"
-    return parts[1] if len(parts) > 2 or parts[1] in ("authoring", "grading", "reporting", "proving", "demo") else "core"
+    return parts[1] if len(parts) > 2 or parts[1] in STAGES else "core"
 
 
 def imports(path):
