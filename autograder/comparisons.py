@@ -15,9 +15,12 @@ A check is one of three kinds:
   check's examples, at least a threshold.
 
 A failure comes with a diagnosis: how the value is off (a flipped sign, a constant
-factor, some rows only, NaN, ...), never the expected value itself. The grader
-replaces it with a known mistake's diagnosis when the value matches that mistake's
-fingerprint (``matching_mistakes``).
+factor, some rows only, NaN, ...), never the expected value itself, and every such claim
+is checked on the values with the check's own tolerance and floor. A known mistake is
+mentioned only where the value matches that mistake's value on the check within the
+check's tolerance (``matching_mistakes``); one check alone says "consistent with", and the
+grader, which sees the whole test cell, names a mistake as the cause only when every check
+of the cell bears it out (``diagnose_cell``).
 """
 
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ import numpy as np
 from .values import decode_value, relative_error
 
 _FACTORS = (2, 3, 4, 5, 10)
+FLOOR = 1e-8  # the relative error's floor: entries are compared by max(FLOOR, |x| + |y|)
+_FIT_SHARE = 0.1  # a claimed pattern must explain the value ten times better than the expected value does
 
 
 @dataclass
@@ -35,8 +40,10 @@ class Comparison:
     message: str  # what was measured, e.g. "relative error 3.1e-09 (tolerance 1e-08)"
     # Relative error (close), error rate (accuracy); None when a property failed (shape, dtype, NaN, ...).
     error: float | None = None
-    diagnosis: str = ""  # for a failure: how the value is off
+    diagnosis: str = ""  # for a failure: what the student is told
     signature: str = ""  # for a failure: a short code of how it failed, matched against known mistakes
+    description: str = ""  # for a failure: how the value is off, verified on the values (no mistake named)
+    matched: tuple = ()  # for a failure: the known mistakes whose value on this check this value matches
 
 
 def _names(keys, limit=4):
@@ -65,23 +72,49 @@ def _rows_phrase(ok):
     return f"{int(ok.sum())} of {ok.size} entries match; the others differ"
 
 
+def _explains(a, model, tol, error):
+    """Whether ``model`` accounts for ``a`` as well as the check can tell: within the check's
+    tolerance everywhere (with its floor), and ten times closer than the expected value is."""
+    residual = relative_error(a, model)
+    return residual <= max(tol, 1e-12) and residual <= _FIT_SHARE * error
+
+
 def describe_difference(actual, expected, tol):
-    """How ``actual`` (same shape as ``expected``, finite) is off, without expected values."""
+    """How ``actual`` (same shape as ``expected``, finite) is off, without expected values.
+
+    Every sentence is checked on the values with the check's own tolerance and floor: a
+    sign or a factor is only claimed when it explains every entry within the tolerance,
+    far better than the expected value does, and never for entries below the floor, where
+    the check compares absolute differences and a sign or a ratio means nothing.
+    """
     a, e = np.asarray(actual, np.float64).ravel(), np.asarray(expected, np.float64).ravel()
-    slack = max(10 * tol, 1e-6)
+    ok = np.abs(a - e) / np.maximum(FLOOR, np.abs(a) + np.abs(e)) <= tol
+    error = relative_error(a, e)
+    entries = "value is" if a.size == 1 else "values are"
     if not np.any(a) and np.any(e):
-        return "the values are all zero"
-    if np.any(e) and relative_error(a, -e) <= slack:
-        return "the values have the opposite sign everywhere"
+        return f"the {entries} all zero" if a.size > 1 else "the value is zero"
+    if np.all(np.abs(a[~ok]) + np.abs(e[~ok]) <= FLOOR):
+        return (f"{int(ok.sum())} of {ok.size} entries match; the others are all smaller than {FLOOR:.0e} in size, "
+                "where the check compares absolute differences")
+    significant = np.abs(e) > FLOOR
+    if (np.any(significant) and np.all(np.sign(a) == -np.sign(e))
+            and _explains(a, -e, tol, error)):
+        return "the value has the opposite sign" if a.size == 1 else "the values have the opposite sign everywhere"
     norm = float(e @ e)
-    if norm > 0:
-        ratio = float(a @ e) / norm
-        if ratio > 0 and relative_error(a, ratio * e) <= slack:
-            return f"the values are {_factor_phrase(ratio)}, by the same factor everywhere"
-    ok = np.abs(a - e) / np.maximum(1e-8, np.abs(a) + np.abs(e)) <= tol
+    ratio = float(a @ e) / norm if norm > 0 else 0.0
+    scaled = ratio > 0 and np.all(np.sign(a) == np.sign(e)) and _explains(a, ratio * e, tol, error)
+    offset = float(np.mean(a - e))
+    shifted = a.size > 1 and _explains(a, e + offset, tol, error)
+    if shifted and scaled:  # equal expected entries fit a factor and a shift alike: claim neither pattern
+        return f"every entry is {_factor_phrase(ratio)} in size"
+    if shifted:
+        return f"the values are shifted {'up' if offset > 0 else 'down'} by the same amount everywhere"
+    if scaled:
+        where = "" if a.size == 1 else ", by the same factor everywhere"
+        return f"the {entries} {_factor_phrase(ratio)} in size{where}"
     if ok.any():
         return _rows_phrase(ok.reshape(np.shape(expected)))
-    return "every entry differs"
+    return "the value differs" if a.size == 1 else "every entry differs"
 
 
 def _other_names(expected, actual, advice):
@@ -90,7 +123,9 @@ def _other_names(expected, actual, advice):
     if not (missing or extra):
         return None
     parts = ([f"missing {_names(missing)}"] if missing else []) + ([f"unexpected {_names(extra)}"] if extra else [])
-    return Comparison(False, "; ".join(parts), None, advice, "keys")
+    # The names themselves are part of the signature: a known mistake that drops W3 says nothing of gamma1.
+    signature = f"keys-{'/'.join(sorted(missing))}+{'/'.join(sorted(extra))}"
+    return Comparison(False, "; ".join(parts), None, advice, signature)
 
 
 def _compare_array(actual, expected, tol, check_dtype, public):
@@ -184,6 +219,49 @@ def _init_problem(actual, wanted, weight_scale, tol):
     return "mean" if abs(mean) > tol * weight_scale else None
 
 
+def _init_profile(name, problem, actual, weight_scale):
+    """The signature of one parameter's failure: for a badly spread or off-centre weight, its
+    standard deviation and mean in units of weight_scale and whether it is never negative, so
+    that a known mistake is only matched by weights distributed like that mistake's."""
+    if problem == "dtype":
+        return f"{name}:dtype={actual.dtype.name}"
+    if problem not in ("std_high", "std_low", "mean"):
+        return f"{name}:{problem}"
+    values = actual.astype(np.float64)
+    std, mean = float(values.std()) / weight_scale, float(values.mean()) / weight_scale
+    return f"{name}:{problem}:s{std:.4g}:m{mean:.4g}" + (":pos" if values.min() >= 0 else "")
+
+
+def _parse_profile(token):
+    """(name, problem, std, mean, never negative) of one ``_init_profile`` token (a token of
+    another kind, such as the missing and unexpected names, is its own name and problem)."""
+    name, _, rest = token.partition(":")
+    problem, *stats = rest.split(":")
+    numbers = {}
+    for part in stats:
+        try:
+            numbers[part[:1]] = float(part[1:])
+        except ValueError:
+            continue
+    return name, problem, numbers.get("s"), numbers.get("m"), "pos" in stats
+
+
+def _same_profile(signature, fingerprint, tol):
+    """Whether an init failure's signature matches a known mistake's: the same parameters fail
+    the same way, and weights have the mistake's spread (within the check's tolerance), centre
+    and sign."""
+    mine, theirs = signature.split(","), fingerprint.split(",")
+    if len(mine) != len(theirs):
+        return False
+    for a, f in zip(sorted(mine), sorted(theirs)):
+        (name, problem, s, m, pos), (f_name, f_problem, f_s, f_m, f_pos) = _parse_profile(a), _parse_profile(f)
+        if (name, problem, pos) != (f_name, f_problem, f_pos) or (s is None) != (f_s is None):
+            return False
+        if s is not None and (abs(s - f_s) > tol * f_s or abs(m - f_m) > tol * max(s, f_s)):
+            return False
+    return True
+
+
 def compare_init(spec, actual):
     """Compare a network's initial parameters with an ``init`` spec (see the module docstring)."""
     wanted = spec["params"]
@@ -197,10 +275,12 @@ def compare_init(spec, actual):
     failed = sorted(name for name, problem in problems.items() if problem)
     if not failed:
         return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected")
-    details = "; ".join(f"{name} {_INIT_ADVICE[problems[name]]}" for name in failed[:3])
+    profiles = [_init_profile(name, problems[name], actual[name], spec["weight_scale"]) for name in failed]
+    details = "; ".join(f"{name} {_INIT_ADVICE[problems[name]]}"
+                        + ("; its values are never negative" if profile.endswith(":pos") else "")
+                        for name, profile in zip(failed[:3], profiles))
     return Comparison(False, f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}", None,
-                      details + ("; ..." if len(failed) > 3 else ""),
-                      ",".join(f"{name}:{problems[name]}" for name in failed))
+                      details + ("; ..." if len(failed) > 3 else ""), ",".join(profiles))
 
 
 MAX_NETWORK_PARAMETERS = 10**6  # an accuracy check evaluates at most this many weights and biases
@@ -287,24 +367,39 @@ def _same(actual, fingerprint, tol):
     if not np.array_equal(np.isfinite(a), np.isfinite(f)) or not np.array_equal(a[~finite], f[~finite],
                                                                                equal_nan=True):
         return False
-    return relative_error(a[finite], f[finite]) <= max(tol, 1e-9)
+    return relative_error(a[finite], f[finite]) <= tol  # the check's own tolerance: no looser match
 
 
 def matching_mistakes(spec, actual, comparison):
-    """Diagnoses of the known mistakes whose fingerprint this failed value matches."""
+    """Names of the known mistakes whose value on this check this failed value matches: within
+    the check's own tolerance (close), or failing the same way with the same spread (init)."""
     found = []
     for fingerprint in spec.get("fingerprints", []):
         if spec["kind"] == "close":
             matches = _same(actual, decode_value(fingerprint["value"]), spec["tol"])
         else:
-            matches = fingerprint["signature"] == comparison.signature
-        if matches and fingerprint["diagnosis"] not in found:
-            found.append(fingerprint["diagnosis"])
+            matches = _same_profile(comparison.signature, fingerprint["signature"], spec["tol"])
+        if matches and fingerprint["mistake"] not in found:
+            found.append(fingerprint["mistake"])
     return found
 
 
+def _diagnoses(spec):
+    """mistake name -> its diagnosis, from the check's fingerprints."""
+    return {fingerprint["mistake"]: fingerprint["diagnosis"] for fingerprint in spec.get("fingerprints", [])}
+
+
+def _either(diagnoses):
+    return "; or: ".join(diagnoses[:3])
+
+
 def compare(spec, actual, X=None, y=None):
-    """The Comparison for one check; for a failure, with the best diagnosis available."""
+    """The Comparison for one check; for a failure, with the best diagnosis available.
+
+    One check alone cannot tell a known mistake from another cause that gives the same value
+    there, so a match is reported as "consistent with"; the grader, which sees every check of
+    the cell, names a mistake outright only when all of them agree (``diagnose_cell``).
+    """
     if spec["kind"] == "close":
         comparison = compare_close(spec, actual)
     elif spec["kind"] == "init":
@@ -314,7 +409,67 @@ def compare(spec, actual, X=None, y=None):
     else:
         raise ValueError(f"unknown check kind {spec['kind']!r}")
     if not comparison.passed:
-        known = matching_mistakes(spec, actual, comparison)
-        if known:
-            comparison.diagnosis = " Or: ".join(known[:2])
+        comparison.description = comparison.diagnosis
+        comparison.matched = tuple(matching_mistakes(spec, actual, comparison))
+        if comparison.matched:
+            known = [_diagnoses(spec)[name] for name in comparison.matched]
+            kind = "this known mistake" if len(known) == 1 else "any of these known mistakes"
+            comparison.diagnosis = f"consistent with {kind} (the same value on this check): {_either(known)}"
     return comparison
+
+
+def _evidence(specs, comparisons):
+    """mistake -> {"diagnosis", "matched", "differs", "passed"}: on each check the mistake fails
+    (it has a fingerprint there), whether this submission's value matched it, failed otherwise,
+    or passed. Checks that were not judged (not recorded, unusable) count for nothing."""
+    evidence = {}
+    for spec, comparison in zip(specs, comparisons):
+        for fingerprint in spec.get("fingerprints", []):
+            entry = evidence.setdefault(fingerprint["mistake"], {
+                "diagnosis": fingerprint["diagnosis"], "matched": [], "differs": [], "passed": []})
+            if comparison is None or spec["name"] in entry["matched"] + entry["differs"] + entry["passed"]:
+                continue
+            if comparison.passed:
+                entry["passed"].append(spec["name"])
+            else:
+                entry["differs" if fingerprint["mistake"] not in comparison.matched else "matched"].append(spec["name"])
+    return evidence
+
+
+def diagnose_cell(specs, comparisons):
+    """The diagnosis of each check of a test cell (None for a passed or unjudged one), naming a
+    known mistake only as far as every check of the cell bears it out.
+
+    ``comparisons`` are aligned with ``specs`` (None where nothing could be judged). A mistake
+    whose value this submission matches on one check is named as the cause when it matches on
+    every check that mistake fails; as "consistent with" when that holds for several mistakes,
+    or when it matches on most of its checks but not all (saying which); and not at all when a
+    check contradicts it (the submission passes where the mistake fails, or the values differ
+    on more of its checks than they match).
+    """
+    evidence = _evidence(specs, comparisons)
+    failed = {spec["name"] for spec, c in zip(specs, comparisons) if c is not None and not c.passed}
+    diagnoses = []
+    for spec, comparison in zip(specs, comparisons):
+        if comparison is None or comparison.passed:
+            diagnoses.append(None)
+            continue
+        whole = [name for name in comparison.matched if not (evidence[name]["differs"] or evidence[name]["passed"])]
+        partial = [name for name in comparison.matched if name not in whole and not evidence[name]["passed"]
+                   and len(evidence[name]["matched"]) >= 2
+                   and len(evidence[name]["matched"]) > len(evidence[name]["differs"])]
+        if len(whole) == 1 and not partial:
+            entry = evidence[whole[0]]
+            others = failed - set(entry["matched"])
+            diagnoses.append(entry["diagnosis"] + (f" ({_names(others)} also differ{'s' if len(others) == 1 else ''}, "
+                                                    "in another way)" if others else ""))
+        elif whole:
+            diagnoses.append("consistent with any of these known mistakes (the same values on every check they "
+                             f"affect): {_either([evidence[name]['diagnosis'] for name in whole])}")
+        elif partial:
+            diagnoses.append("; or: ".join(
+                f"consistent with a known mistake on {_names(evidence[name]['matched'])} but not on "
+                f"{_names(evidence[name]['differs'])}: {evidence[name]['diagnosis']}" for name in partial[:3]))
+        else:
+            diagnoses.append(comparison.description)
+    return diagnoses

@@ -36,7 +36,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from .checks import MIME_TYPE
-from .comparisons import compare
+from .comparisons import compare, diagnose_cell
 from .confinement import ConfinementError, Limits, serve, service
 from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
 
@@ -154,12 +154,30 @@ def _judge_record(spec, record):
         if isinstance(actual, dict):
             _check_forward_pass(actual, inputs[0])
     comparison = compare(spec, actual, *inputs)
-    return Verdict(spec["name"], comparison.passed, comparison.message, comparison.error,
-                   diagnosis="" if comparison.passed else comparison.diagnosis)
+    verdict = Verdict(spec["name"], comparison.passed, comparison.message, comparison.error,
+                      diagnosis="" if comparison.passed else comparison.diagnosis)
+    return verdict, comparison
 
 
 def judge_check(spec, records):
     """Verdict on one check given every record the cell emitted; never raises on a record."""
+    return _judge_checks([spec], records)[0]
+
+
+def _judge_checks(specs, records):
+    """Verdicts on a cell's checks, each failed one diagnosed in the light of all of them
+    (``diagnose_cell``: a known mistake is named only as far as every check bears it out)."""
+    judged = [_judge_one(spec, records) for spec in specs]
+    diagnoses = diagnose_cell(specs, [comparison for _, comparison in judged])
+    for (verdict, _), diagnosis in zip(judged, diagnoses):
+        if diagnosis is not None:
+            verdict.diagnosis = diagnosis
+    return [verdict for verdict, _ in judged]
+
+
+def _judge_one(spec, records):
+    """(Verdict, Comparison or None when nothing could be compared) for one check."""
+    comparison = None
     mine = [record for record in records if record["name"] == spec["name"]]
     if not mine:
         verdict = Verdict(spec["name"], False, "not recorded", diagnosis=(
@@ -170,7 +188,7 @@ def judge_check(spec, records):
                           diagnosis="a check is recorded exactly once, by the test cell itself")
     else:
         try:
-            verdict = _judge_record(spec, mine[0])
+            verdict, comparison = _judge_record(spec, mine[0])
         except (TooLarge, MemoryError) as problem:
             verdict = Verdict(spec["name"], False, f"too large to judge: {str(problem)[:300]}",
                               diagnosis="the recorded value is far larger than this check needs: record "
@@ -179,12 +197,12 @@ def judge_check(spec, records):
             verdict = Verdict(spec["name"], False, f"unusable value: {str(problem)[:200]}",
                               diagnosis="the recorded value is not a number, an array or a dict of arrays")
     verdict.scored, verdict.public = is_scored(spec), spec["public"]
-    return verdict
+    return verdict, comparison
 
 
 def judge_cell(specs, records):
     """Verdicts for one test cell and the fraction of its scored checks that passed."""
-    verdicts = [judge_check(spec, records) for spec in specs]
+    verdicts = _judge_checks(specs, records)
     scored = [v for v in verdicts if v.scored]
     fraction = sum(v.passed for v in scored) / len(scored) if scored else 0.0
     return fraction, verdicts

@@ -77,15 +77,15 @@ def test_a_known_mistake_is_named_by_its_fingerprint():
     assert judge_check(spec, [record("w", -expected * (1 + 1e-10))]).diagnosis == fingerprint["diagnosis"]
     # Another wrong value gets a description of how it is off instead, never the expected value.
     other = judge_check(spec, [record("w", 2 * expected)])
-    assert other.diagnosis == "the values are about 2x too large, by the same factor everywhere"
+    assert other.diagnosis == "the values are about 2x too large in size, by the same factor everywhere"
     assert not any(str(number) in other.diagnosis + other.message for number in expected)
 
 
 @pytest.mark.parametrize("actual, description", [
     (np.zeros(4), "the values are all zero"),
     (-np.array([1.0, 2, 3, 4]), "the values have the opposite sign everywhere"),
-    (np.array([1.0, 2, 3, 4]) / 3, "the values are about 3x too small, by the same factor everywhere"),
-    (np.array([1.0, 2, 3, 4]) * 1.37, "the values are too large, by the same factor everywhere"),
+    (np.array([1.0, 2, 3, 4]) / 3, "the values are about 3x too small in size, by the same factor everywhere"),
+    (np.array([1.0, 2, 3, 4]) * 1.37, "the values are too large in size, by the same factor everywhere"),
     (np.array([1.0, 2, 3, 5]), "3 of 4 entries match; the others differ"),
     (np.array([4.0, 1, 7, 2]), "every entry differs"),
 ])

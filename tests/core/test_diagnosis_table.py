@@ -1,0 +1,131 @@
+"""Diagnoses never mislead: a table of wrong implementations (tests/diagnosis_table.py) judged
+against the committed grading bundle, and the describer's claims checked on crafted values."""
+
+import json
+
+import numpy as np
+import pytest
+from diagnosis_table import (ASSIGNMENT, CORRECT, HEDGE, NOTEBOOK, ROOT, WRONG, classify, library_diagnoses,
+                             run_entry)
+
+from autograder.comparisons import Comparison, describe_difference, diagnose_cell
+from autograder.judge import judge_cell
+from autograder.values import encode_value
+
+BUNDLE = json.loads((ROOT / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
+TOLERANCES = {spec["name"]: spec.get("tol") for specs in BUNDLE["cells"].values() for spec in specs}
+EPSILON_PLACEMENTS = [entry for entry in WRONG if "eps" in entry.name and entry.cell in ("test_adam", "test_rmsprop")]
+L2_MISTAKES = [entry for entry in WRONG if entry.name.startswith("l2_")]
+
+
+@pytest.fixture(scope="module")
+def judged():
+    return {entry.name: run_entry(entry, ROOT, judge_cell, encode_value) for entry in WRONG + CORRECT}
+
+
+@pytest.mark.parametrize("entry", WRONG, ids=lambda entry: entry.name)
+def test_a_wrong_implementation_loses_points_and_is_never_misdiagnosed(judged, entry):
+    fraction, verdicts = judged[entry.name]
+    assert fraction < 1
+    failed = {v.name: v.diagnosis for v in verdicts if not v.passed}
+    assert classify(entry, verdicts, library_diagnoses(ROOT)) != "misleading", failed
+
+
+@pytest.mark.parametrize("entry", CORRECT, ids=lambda entry: entry.name)
+def test_a_correct_alternative_keeps_full_marks(judged, entry):
+    fraction, verdicts = judged[entry.name]
+    assert fraction == 1, [(v.name, v.message) for v in verdicts if not v.passed]
+
+
+@pytest.mark.parametrize("entry", L2_MISTAKES, ids=lambda entry: entry.name)
+def test_an_l2_mistake_loses_two_thirds_of_its_cell(judged, entry):
+    assert judged[entry.name][0] <= 1 / 3 + 1e-9
+
+
+@pytest.mark.parametrize("entry", EPSILON_PLACEMENTS, ids=lambda entry: entry.name)
+def test_epsilon_in_the_wrong_place_fails_a_scored_check_a_hundredfold(judged, entry):
+    _, verdicts = judged[entry.name]
+    margins = [v.error / TOLERANCES[v.name] for v in verdicts if v.scored and not v.passed and v.error is not None]
+    assert margins and max(margins) >= 100, margins
+
+
+def test_a_stale_adagrad_cache_is_not_called_a_missing_square_root(judged):
+    _, verdicts = judged["adagrad_stale_cache"]
+    assert not any("divides by the cache itself" in v.diagnosis for v in verdicts)
+
+
+def test_a_narrow_normal_initialisation_is_not_called_uniform(judged):
+    _, verdicts = judged["init_narrow_normal"]
+    failed = [v.diagnosis for v in verdicts if not v.passed]
+    assert failed and all("spreads too narrowly" in text and "uniform" not in text for text in failed)
+
+
+def test_an_adam_step_counter_never_stored_is_not_called_a_missing_power(judged):
+    _, verdicts = judged["adam_t_not_stored"]
+    assert not any("1 - beta instead of 1 - beta ** t" in v.diagnosis for v in verdicts)
+
+
+def test_a_library_mistake_is_still_named_as_fact(judged):
+    _, verdicts = judged["l2_missing_half_library"]
+    diagnosis = library_diagnoses(ROOT)["l2_missing_half"]
+    failed = [v.diagnosis for v in verdicts if not v.passed]
+    assert failed and all(text.startswith(diagnosis) for text in failed)
+
+
+@pytest.mark.parametrize("actual, expected, tol, wrong_claim", [
+    # Both positive and far below the floor: no sign can be read off them.
+    (np.array([1e-15, 2e-15, 1e-15]), np.array([3e-15, 5e-15, 4e-15]), 1e-8, "opposite sign"),
+    # An added epsilon: nearly proportional, but not within an update check's tolerance.
+    (np.linspace(1, 2, 6) - 1e-3 - 1e-11, np.linspace(1, 2, 6) - 1e-3, 1e-10, "same factor"),
+    (np.linspace(-1, 2, 6) * (1 + 1e-7) + 2e-8, np.linspace(-1, 2, 6), 1e-8, "same factor"),
+    # A sign flipped on most entries only.
+    (np.array([-1.0, -2, -3, 4]), np.array([1.0, 2, 3, 4]), 1e-8, "opposite sign everywhere"),
+])
+def test_the_describer_never_claims_what_the_values_do_not_show(actual, expected, tol, wrong_claim):
+    assert wrong_claim not in describe_difference(actual, expected, tol)
+
+
+def test_the_describer_still_states_what_the_values_show():
+    e = np.linspace(-1, 2, 6)
+    assert describe_difference(-e, e, 1e-10) == "the values have the opposite sign everywhere"
+    assert describe_difference(2 * e, e, 1e-10) == \
+        "the values are about 2x too large in size, by the same factor everywhere"
+    assert describe_difference(np.array([1e-15, 3e-15]), np.array([3e-15, 5e-15]), 1e-8).endswith(
+        "where the check compares absolute differences")
+    assert describe_difference(np.array([6.0]), np.array([5.0]), 0) == "the value is too large in size"
+    assert describe_difference(e + 1e-3, e, 1e-10) == "the values are shifted up by the same amount everywhere"
+    # Equal expected entries fit a factor and a shift alike: neither pattern is claimed.
+    assert describe_difference(np.full(4, 0.8), np.full(4, 0.4), 1e-8) == "every entry is about 2x too large in size"
+
+
+def _check(name, mistakes):
+    return {"name": name, "fingerprints": [{"mistake": m, "diagnosis": f"{m}: diagnosis"} for m in mistakes]}
+
+
+def _failed(*matched):
+    return Comparison(False, "relative error", 1.0, "described", "values", "described", tuple(matched))
+
+
+def test_a_mistake_contradicted_by_another_check_is_not_named():
+    specs = [_check("a", ["A"]), _check("b", ["A"]), _check("c", ["A"])]
+    diagnoses = diagnose_cell(specs, [_failed("A"), _failed(), Comparison(True, "ok", 0.0)])
+    assert diagnoses == ["described", "described", None]
+
+
+def test_mistakes_that_fit_equally_are_both_offered_and_neither_as_fact():
+    specs = [_check("a", ["A", "B"]), _check("b", ["A", "B"])]
+    diagnoses = diagnose_cell(specs, [_failed("A", "B"), _failed("A", "B")])
+    assert all(text.startswith(HEDGE) and "A: diagnosis" in text and "B: diagnosis" in text for text in diagnoses)
+
+
+def test_a_mistake_matching_most_of_its_checks_is_offered_with_the_checks_it_matches():
+    specs = [_check("a", ["A"]), _check("b", ["A"]), _check("c", ["A"])]
+    diagnoses = diagnose_cell(specs, [_failed("A"), _failed("A"), _failed()])
+    assert diagnoses[0] == "consistent with a known mistake on a, b but not on c: A: diagnosis"
+    assert diagnoses[2] == "described"
+
+
+def test_a_mistake_matching_all_its_checks_is_named_and_other_failures_mentioned():
+    specs = [_check("a", ["A"]), _check("b", [])]
+    diagnoses = diagnose_cell(specs, [_failed("A"), _failed()])
+    assert diagnoses == ["A: diagnosis (b also differs, in another way)", "described"]

@@ -1,0 +1,226 @@
+"""A table of wrong and correct implementations of fc_nets, judged against the grading bundle.
+
+Each entry edits one module of the reference in course/ (exact text, replaced once), the way
+a student would write it, and names the test cell that must take points for it. The test
+cell of the source notebook (its hidden tests included) runs on the edited code in this
+process, its records are judged with the grading bundle's checks, and what the student would
+read is classified (``classify``):
+
+- *misleading*: a failed check names, as fact, a known mistake that is not this entry's, or
+  states one of the entry's ``false`` claims;
+- *named*: not misleading, and a failed check names one of the entry's ``true`` mistakes;
+- *none*: only a description of how the values are off (or a hedged "consistent with").
+
+The wrong implementations were written for issue 18 after the corpus it measured: mistakes
+of the library's kinds that the library does not list (a stale Adagrad cache, a too-narrow
+normal initialisation, an Adam step counter that is never stored, epsilon in the wrong place,
+L2 variants), so that a diagnosis naming a library mistake for them is wrong.
+
+Run as a script (``python tests/diagnosis_table.py [course root]``) it prints the counts for
+the code and bundle of that root, so two versions can be measured side by side.
+"""
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
+HEDGE = "consistent with"
+
+ADAM_T_USES = [('    config["t"] += 1\n', '    t = config["t"] + 1\n'),
+               ('(1 - beta1 ** config["t"])', "(1 - beta1 ** t)"), ('(1 - beta2 ** config["t"])', "(1 - beta2 ** t)")]
+ADAGRAD_STEP = ('    config["cache"] = config["cache"] + dw**2\n'
+                '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')
+RMSPROP_STEP = ('    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+                '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')
+L2_LOSS = "            loss += 0.5 * self.reg * np.sum(W * W)\n"
+L2_GRAD = '            grads[f"W{i}"] += self.reg * W\n'
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    module: str  # a module of course/
+    cell: str  # the test cell that judges it
+    edits: tuple  # ((old, new), ...) on the module's source
+    true: tuple = ()  # library mistakes whose diagnosis is right for it
+    false: tuple = ()  # phrases that would be false for it
+
+
+WRONG = [
+    # Adagrad: the step uses the cache before this step's gradient is added to it.
+    Entry("adagrad_stale_cache", "optim", "test_adagrad", ((ADAGRAD_STEP, (
+        '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
+        '    config["cache"] = config["cache"] + dw**2\n')),), false=("divides by the cache itself",)),
+    Entry("adagrad_eps_wrong_term", "optim", "test_adagrad", ((ADAGRAD_STEP, (
+        '    config["cache"] = config["cache"] + dw**2\n'
+        '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n')),),
+        false=("epsilon is inside the square root",)),
+    # Too-narrow normal initialisations: not uniform, not ignoring weight_scale.
+    Entry("init_narrow_normal", "fc_net", "test_fc_net_init",
+          (("weight_scale * rng.standard_normal", "0.3 * weight_scale * rng.standard_normal"),),
+          false=("uniform distribution", "He or Xavier")),
+    Entry("init_half_scale", "fc_net", "test_fc_net_init",
+          (("weight_scale * rng.standard_normal", "0.5 * weight_scale * rng.standard_normal"),),
+          false=("uniform distribution", "He or Xavier")),
+    Entry("init_uniform_centred", "fc_net", "test_fc_net_init",
+          (("weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
+            "weight_scale * rng.uniform(-1, 1, (dims[i - 1], dims[i]))"),), false=("[0, 1)",)),
+    # Adam: the step counter is computed but never stored; epsilon in the wrong place.
+    Entry("adam_t_not_stored", "optim", "test_adam", tuple(ADAM_T_USES),
+          false=("divides by 1 - beta instead of 1 - beta ** t", "t never grows")),
+    Entry("adam_eps_added_twice", "optim", "test_adam",
+          (('(np.sqrt(v_hat) + config["epsilon"])', '(np.sqrt(v_hat) + config["epsilon"] + 1e-8)'),),
+          false=("same factor", "inside the square root")),
+    Entry("adam_eps_wrong_term", "optim", "test_adam",
+          (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', '(m_hat / np.sqrt(v_hat) + config["epsilon"])'),),
+          false=("same factor", "inside the square root")),
+    Entry("adam_eps_in_bias_correction", "optim", "test_adam",
+          (('(1 - beta2 ** config["t"])', '(1 - beta2 ** config["t"] + config["epsilon"])'),),
+          false=("inside the square root", "without bias correction")),
+    Entry("adam_eps_squared_inside_sqrt", "optim", "test_adam",
+          (('np.sqrt(v_hat) + config["epsilon"]', 'np.sqrt(v_hat + config["epsilon"] ** 2)'),),
+          false=("same factor",)),
+    Entry("rmsprop_eps_wrong_term", "optim", "test_rmsprop", ((RMSPROP_STEP, (
+        '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+        '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n')),),
+        false=("same factor", "inside the square root")),
+    Entry("rmsprop_eps_added_to_cache", "optim", "test_rmsprop",
+          (("(1 - decay) * dw**2\n", '(1 - decay) * dw**2 + config["epsilon"]\n'),), false=("same factor",)),
+    Entry("rmsprop_eps_inside_sqrt", "optim", "test_rmsprop", ((RMSPROP_STEP, (
+        '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+        '    next_w = w - config["learning_rate"] * dw / np.sqrt(config["cache"] + config["epsilon"])\n')),),
+        true=("rmsprop_eps_inside_sqrt",)),
+    # L2 variants.
+    Entry("l2_loss_missing", "fc_net", "test_fc_net_loss_grads", ((L2_LOSS, ""),)),
+    Entry("l2_reg_without_half_both", "fc_net", "test_fc_net_loss_grads",
+          ((L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),
+           (L2_GRAD, '            grads[f"W{i}"] += 2 * self.reg * W\n'))),
+    Entry("l2_last_layer_only", "fc_net", "test_fc_net_loss_grads",
+          (("        for i in range(1, L + 1):\n            W = ",
+            "        for i in range(L, L + 1):\n            W = "),)),
+    Entry("l2_sum_then_square", "fc_net", "test_fc_net_loss_grads", (("np.sum(W * W)", "np.sum(W) ** 2"),)),
+    Entry("l2_missing_half_library", "fc_net", "test_fc_net_loss_grads",
+          ((L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),), true=("l2_missing_half",)),
+]
+
+CORRECT = [
+    Entry("adam_np_divide", "optim", "test_adam",
+          (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', 'np.divide(m_hat, np.sqrt(v_hat) + config["epsilon"])'),)),
+    Entry("adam_kingma_step_size", "optim", "test_adam", ((
+        '    m_hat = config["m"] / (1 - beta1 ** config["t"])\n    v_hat = config["v"] / (1 - beta2 ** config["t"])\n'
+        '    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])\n',
+        '    step = config["learning_rate"] * np.sqrt(1 - beta2 ** config["t"]) / (1 - beta1 ** config["t"])\n'
+        '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])\n'),)),
+    Entry("rmsprop_in_place", "optim", "test_rmsprop", ((RMSPROP_STEP, (
+        '    config["cache"] *= decay\n    config["cache"] += (1 - decay) * dw * dw\n'
+        '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')),)),
+    Entry("adagrad_in_place", "optim", "test_adagrad",
+          (('config["cache"] = config["cache"] + dw**2', 'config["cache"] += dw * dw'),)),
+    Entry("l2_two_halves", "fc_net", "test_fc_net_loss_grads",
+          ((L2_GRAD, '            grads[f"W{i}"] += 2 * 0.5 * self.reg * W\n'),)),
+    Entry("l2_squares", "fc_net", "test_fc_net_loss_grads", (("np.sum(W * W)", "np.sum(W ** 2)"),)),
+    Entry("init_normal", "fc_net", "test_fc_net_init",
+          (("weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
+            "rng.normal(0.0, weight_scale, (dims[i - 1], dims[i]))"),)),
+]
+
+
+def load_module(root, module, edits):
+    """The names a course module defines, its source edited (each old text exactly once)."""
+    source = (Path(root) / "course" / f"{module}.py").read_text()
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {source.count(old)} times in course/{module}.py, not once")
+        source = source.replace(old, new)
+    from course import layer_utils, layers
+
+    # A notebook defines everything in one namespace: an edit may call any layer function.
+    namespace = {k: v for module_ in (layers, layer_utils) for k, v in vars(module_).items() if not k.startswith("_")}
+    namespace["__name__"] = f"variant_{module}"
+    exec(compile(source.replace("from .", "from course."), f"course/{module}.py (edited)", "exec"), namespace)
+    return namespace
+
+
+def test_cell_source(root, grade_id):
+    nb = nbformat.read(Path(root) / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell.source
+    raise KeyError(grade_id)
+
+
+def run_entry(entry, root, judge_cell, encode_value):
+    """(fraction of the cell's scored checks passed, verdicts) for one entry."""
+    from course import fc_net, gradient_check, layer_utils, layers, optim
+
+    namespace = {"np": np}
+    for module in (layers, layer_utils, optim, fc_net, gradient_check):
+        namespace.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
+    namespace.update({k: v for k, v in load_module(root, entry.module, entry.edits).items() if not k.startswith("_")})
+    records = []
+
+    def expect_close(name, value, tol, check_dtype=False):
+        records.append({"name": name, "kind": "close", "value": encode_value(value)})
+
+    def expect_init(name, params, weight_scale, tol=0.15):
+        records.append({"name": name, "kind": "init", "value": encode_value(dict(params))})
+
+    def rel_error(x, y):
+        return np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
+
+    namespace.update(expect_close=expect_close, expect_init=expect_init, rel_error=rel_error,
+                     print=lambda *args, **kwargs: None)
+    np.random.seed(0)
+    exec(compile(test_cell_source(root, entry.cell), entry.cell, "exec"), namespace)
+    bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
+    return judge_cell(bundle["cells"][entry.cell], records)
+
+
+def library_diagnoses(root):
+    """mistake name -> diagnosis, from the grading bundle's fingerprints."""
+    bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
+    return {fingerprint["mistake"]: fingerprint["diagnosis"] for specs in bundle["cells"].values()
+            for spec in specs for fingerprint in spec.get("fingerprints", [])}
+
+
+def classify(entry, verdicts, diagnoses):
+    """'misleading', 'named' or 'none' (see the module docstring)."""
+    failed = [v.diagnosis for v in verdicts if not v.passed]
+    for text in failed:
+        if any(phrase in text for phrase in entry.false):
+            return "misleading"
+        for name, diagnosis in diagnoses.items():
+            if diagnosis in text and name not in entry.true and HEDGE not in text:
+                return "misleading"
+    if any(diagnoses[name] in text for text in failed for name in entry.true if name in diagnoses):
+        return "named"
+    return "none"
+
+
+def measure(root, judge_cell, encode_value):
+    diagnoses = library_diagnoses(root)
+    counts, rows = {"named": 0, "misleading": 0, "none": 0}, []
+    for entry in WRONG:
+        fraction, verdicts = run_entry(entry, root, judge_cell, encode_value)
+        kind = classify(entry, verdicts, diagnoses)
+        counts[kind] += 1
+        rows.append((entry.name, kind, fraction))
+    return counts, rows
+
+
+if __name__ == "__main__":
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT).resolve()
+    sys.path.insert(0, str(root))
+    from autograder.judge import judge_cell as judge
+    from autograder.values import encode_value as encode
+
+    totals, table = measure(root, judge, encode)
+    for name, kind, fraction in table:
+        print(f"{name:32s} {kind:10s} cell score {fraction:.2f}")
+    print(f"named {totals['named']}, misleading {totals['misleading']}, none {totals['none']} of {len(WRONG)}")
