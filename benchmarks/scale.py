@@ -8,7 +8,8 @@ tolerance in the grading bundle and runs ``autograder rescore``'s code, and agai
 after changing every check's tolerance (every cell re-judged). It checks that the
 gradebook holds what the judge decided, and prints the writer's submissions per
 second and CPU per submission (for PostgreSQL, the server's CPU included), rescoring
-seconds, the gradebook's size and peak memory; the last line is
+seconds, the gradebook's size, the storage each submission keeps (its records file and
+autograded notebooks, median; goal <= 0.3 MB) and peak memory; the last line is
 `writer_ms_per_submission: X rescore_1000_s: Y` (goals: X <= 20, Y <= 10), with Y
 for the tolerance change.
 
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -107,6 +109,14 @@ def gradebook_bytes(course):
         return gb.db.execute(text("select pg_database_size(current_database())")).scalar()
 
 
+def kept_bytes_per_submission(root):
+    """Median bytes a graded submission keeps: its records file and its autograded notebooks."""
+    sizes = [sum(path.stat().st_size for path in folder.iterdir()
+                 if path.name == ".autograder-records.json" or path.suffix == ".ipynb")
+             for folder in root.glob(f"autograded/*/{ASSIGNMENT}")]
+    return statistics.median(sizes) if sizes else 0
+
+
 def own_and_children_cpu():
     """CPU seconds of this process and its reaped children (rescoring's forked workers)."""
     return sum(sum(resource.getrusage(who)[:2]) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -169,6 +179,8 @@ def main(argv=None):
                   f"({1000 * all_seconds / rescored:.1f} s per 1000, {1000 * all_cpu / rescored:.1f} ms CPU each)")
             print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: "
                   f"{sum(p.stat().st_size for p in root.glob('autograded/*/*/.autograder-records.json')) / MiB:.0f} MiB")
+            print(f"storage per submission (records + autograded notebook, median): "
+                  f"{kept_bytes_per_submission(root) / 1e6:.2f} MB")
             print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             print(f"writer_ms_per_submission: {writer_ms:.1f} rescore_1000_s: {per_1000:.1f}")
 

@@ -47,7 +47,7 @@ class NotebookRun:
     comments: dict = field(default_factory=dict)  # grade_id -> auto_comment of solution and task cells
     checks: list = field(default_factory=list)  # verdict dicts, each with its test cell
     judged: list = field(default_factory=list)  # grade ids of the cells the judge scored
-    records: str | None = None  # JSON {grade_id: [record outputs]} of the judged cells, for rescoring
+    records: bytes | None = None  # compressed JSON {grade_id: [record outputs]} of the judged cells (records.py)
 
 
 @dataclass

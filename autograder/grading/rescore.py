@@ -35,7 +35,7 @@ from ..confinement import ConfinementError
 from ..files import read_regular_file
 from .gradebook import BulkGradebook
 from .pipeline import GradingPipeline
-from .records import MAX_GRADER_FILE_BYTES, read_store, records_in_notebook, records_path, rejudge, \
+from .records import MAX_GRADER_FILE_BYTES, compress_records, read_store, records_in_notebook, records_path, rejudge, \
     replace_verdicts, verdict_keys, write_store
 from .state import STATE_FILE, read_state, write_atomically, write_state
 
@@ -59,7 +59,7 @@ class _Change:
     scores: dict  # notebook -> {grade_id: new auto_score}
     verdicts: dict  # notebook -> {grade_id: new verdict output}
     checks: dict  # grade_id -> new verdict dicts
-    records: dict | None = None  # notebook -> records JSON, for a submission whose records were not kept yet
+    records: dict | None = None  # notebook -> compressed records, for a submission whose records were not kept yet
 
 
 class Rescorer:
@@ -122,7 +122,7 @@ class Rescorer:
             raise RescoreProblem(f"{name}.ipynb cannot be read ({error}): run `autograder grade --force`") from None
         records = records_in_notebook(nb, list(self.keys[name]))
         change.records = change.records or {}
-        change.records[name] = json.dumps(records, separators=(",", ":"))
+        change.records[name] = compress_records(records)
         return records
 
     def apply(self, change, score):

@@ -85,14 +85,15 @@ def read_state(course, student, assignment):
 
 
 def write_atomically(path, text):
-    """Replace ``path`` with a file holding ``text`` (UTF-8): written to a new temporary file
+    """Replace ``path`` with a file holding ``text`` (UTF-8, or bytes as they are): written to a new temporary file
     beside it (created, never opened through a link), then renamed over it. OSError when
     ``path`` is a folder."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        binary = isinstance(text, bytes)
+        with os.fdopen(descriptor, "wb") if binary else os.fdopen(descriptor, "w", encoding="utf-8") as f:
             os.fchmod(f.fileno(), 0o644)
             f.write(text)
         os.replace(temporary, path)
