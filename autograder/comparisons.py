@@ -196,7 +196,8 @@ def compare_init(spec, actual):
     problems = {name: _init_problem(actual[name], wanted[name], spec["weight_scale"], spec["tol"]) for name in wanted}
     failed = sorted(name for name, problem in problems.items() if problem)
     if not failed:
-        return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected")
+        return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale "
+                                "as expected")
     details = "; ".join(f"{name} {_INIT_ADVICE[problems[name]]}" for name in failed[:3])
     return Comparison(False, f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}", None,
                       details + ("; ..." if len(failed) > 3 else ""),

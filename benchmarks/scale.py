@@ -33,14 +33,14 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks"), str(REPO_ROOT / "
 os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
 
 import psutil  # noqa: E402
+from batch_grade import make_course  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from synthetic import ASSIGNMENT, NOTEBOOK, SyntheticClass  # noqa: E402
 
 from autograder.course import Course  # noqa: E402
 from autograder.grading.rescore import rescore  # noqa: E402
 from autograder.grading.writer import GradebookWriter  # noqa: E402
-from batch_grade import make_course  # noqa: E402
-from synthetic import ASSIGNMENT, NOTEBOOK, SyntheticClass  # noqa: E402
 
 MiB = 2**20
 
@@ -55,7 +55,8 @@ class ServerCPU:
         if self.folder is None:
             return 0.0
         for process in psutil.process_iter(["name", "cmdline"]):
-            if process.info["name"] == "postgres" and any(self.folder in part for part in process.info["cmdline"] or []):
+            if process.info["name"] == "postgres" and any(
+                    self.folder in part for part in process.info["cmdline"] or []):
                 times = process.cpu_times()
                 total = times.user + times.system + times.children_user + times.children_system
                 return total + sum(sum(child.cpu_times()[:2]) for child in process.children(recursive=True))
@@ -66,7 +67,8 @@ def feed(synthetic, writer, count, group):
     """Give the writer ``count`` results, ``group`` at a time; (wall, CPU) seconds spent in the writer."""
     wall = cpu = 0.0
     for first in range(0, count, group):
-        results = [(synthetic.job(f"student{n:05d}"), synthetic.run(n)) for n in range(first, min(count, first + group))]
+        results = [(synthetic.job(f"student{n:05d}"), synthetic.run(n))
+                   for n in range(first, min(count, first + group))]
         started, started_cpu = time.perf_counter(), time.process_time()
         for job, run in results:
             writer.add(job, run)
@@ -177,8 +179,8 @@ def main(argv=None):
             all_seconds, all_cpu, _ = timed_rescore(course, server)
             print(f"rescore after every tolerance changed: {all_seconds:.1f} s "
                   f"({1000 * all_seconds / rescored:.1f} s per 1000, {1000 * all_cpu / rescored:.1f} ms CPU each)")
-            print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: "
-                  f"{sum(p.stat().st_size for p in root.glob('autograded/*/*/.autograder-records.json')) / MiB:.0f} MiB")
+            records = sum(p.stat().st_size for p in root.glob("autograded/*/*/.autograder-records.json"))
+            print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: {records / MiB:.0f} MiB")
             print(f"storage per submission (records + autograded notebook, median): "
                   f"{kept_bytes_per_submission(root) / 1e6:.2f} MB")
             print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -27,7 +27,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import nbgrader
@@ -38,6 +38,12 @@ from ..checks import MIME_TYPE
 from ..files import read_regular_file
 from ..judge import is_verdict_output, judge_notebook, verdicts_in_notebook
 from .state import write_atomically
+
+if TYPE_CHECKING:
+    from ..course import Course
+
+# grade_id -> the record outputs (nbformat display_data dicts) of that test cell
+CellRecords = dict[str, list[dict[str, Any]]]
 
 RECORDS_FILE = ".autograder-records.json"
 FORMAT = 2
@@ -52,15 +58,15 @@ JUDGE_MODULES = ("autograder.judge", "autograder.checks", "autograder.comparison
 MAX_GRADER_FILE_BYTES = 2**30
 
 
-def records_path(course, student, assignment):
+def records_path(course: "Course", student: str, assignment: str) -> str:
     return os.path.join(course.autograded(student, assignment), RECORDS_FILE)
 
 
-def is_record_output(output):
+def is_record_output(output: Mapping[str, Any]) -> bool:
     return MIME_TYPE in (output.get("data") or {})
 
 
-def take_records(nb, grade_ids):
+def take_records(nb: NotebookNode, grade_ids: Iterable[str]) -> CellRecords:
     """Move the record outputs of the cells ``grade_ids`` out of ``nb``; {grade_id: [outputs]}."""
     wanted, records = set(grade_ids), {}
     for cell in nb.cells:
@@ -71,12 +77,12 @@ def take_records(nb, grade_ids):
     return records
 
 
-def records_in_notebook(nb, grade_ids):
+def records_in_notebook(nb: Mapping[str, Any], grade_ids: Iterable[str]) -> CellRecords:
     """The record outputs of the cells ``grade_ids`` still in a notebook (plain nbgrader keeps them there)."""
     return take_records(nbformat.from_dict(nb), grade_ids)
 
 
-def compress_records(records: Mapping[str, list]) -> bytes:
+def compress_records(records: Mapping[str, list[dict[str, Any]]]) -> bytes:
     """One notebook's records ({grade_id: [outputs]}) as the compressed JSON segment the store keeps."""
     return zlib.compress(json.dumps(records, separators=(",", ":")).encode("utf-8"), COMPRESSION_LEVEL)
 
@@ -128,7 +134,7 @@ def _plain_store(data: bytes) -> Any:
     return store.get("notebooks") if isinstance(store, dict) and store.get("format") == PLAIN_FORMAT else None
 
 
-def read_store(path: str) -> dict[str, dict[str, list]] | None:
+def read_store(path: str) -> dict[str, CellRecords] | None:
     """notebook name -> {grade_id: [outputs]}, or None when there is no readable store (either format)."""
     try:
         data = read_regular_file(path, max_bytes=MAX_GRADER_FILE_BYTES)
@@ -147,16 +153,16 @@ def read_store(path: str) -> dict[str, dict[str, list]] | None:
     return notebooks
 
 
-def judge_code_digest():
+def judge_code_digest() -> str:
     """Digest of the judging code and nbgrader's version: a new judge re-judges everything."""
     digest = hashlib.sha256(nbgrader.__version__.encode())
     for name in JUDGE_MODULES:
-        with open(importlib.import_module(name).__file__, "rb") as f:
+        with open(str(importlib.import_module(name).__file__), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
 
 
-def verdict_keys(bundle_cells, points):
+def verdict_keys(bundle_cells: Mapping[str, list[dict[str, Any]]], points: Mapping[str, float]) -> dict[str, str]:
     """grade_id -> the key of everything a verdict depends on besides the records."""
     code = judge_code_digest()
     return {
@@ -166,7 +172,8 @@ def verdict_keys(bundle_cells, points):
     }
 
 
-def rejudge(records, bundle_cells, points):
+def rejudge(records: Mapping[str, list[dict[str, Any]]], bundle_cells: Mapping[str, list[dict[str, Any]]],
+            points: Mapping[str, float]) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
     """Judge stored records as the judge would judge their cells in the notebook.
 
     Returns grade_id -> (verdict output, its check dicts, auto_score): the same judge on
@@ -188,7 +195,7 @@ def rejudge(records, bundle_cells, points):
     return judged
 
 
-def replace_verdicts(nb, verdicts):
+def replace_verdicts(nb: dict[str, Any], verdicts: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """Put each new verdict output (grade_id -> output) first in its cell, instead of the old one.
 
     Works on the notebook as plain JSON (a dict), so rescoring never re-validates it.

@@ -101,7 +101,8 @@ def _foreign_notebook(nb, snapshot):
     if ours and not ours.intersection(theirs):
         if theirs:
             return (f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
-                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; was another assignment's notebook submitted?")
+                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; "
+                    "was another assignment's notebook submitted?")
         return "has none of the assignment's cells: start from the notebook you were given"
     return None
 

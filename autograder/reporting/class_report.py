@@ -70,7 +70,8 @@ def class_numbers(course, assignment):
         "assignment": assignment,
         "submissions": submissions,
         "graded": len(graded),
-        "not_graded": [s for s in submissions if not s["status"].startswith("graded")] + _uncollected(course, assignment),
+        "not_graded": [s for s in submissions if not s["status"].startswith("graded")]
+        + _uncollected(course, assignment),
         "scores": [s["score"] for s in graded],
         "max_score": max((s["max_score"] for s in submissions), default=0),
         "question_mean_credit": {name: sum(v) / len(v) for name, v in sorted(questions.items())},

@@ -47,7 +47,8 @@ def judge(request):
 
 def answers_a_small_request(judge):
     small = np.arange(3.0)
-    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[0].passed
+    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}],
+                                 judge)[0].passed
 
 
 def status(pid):

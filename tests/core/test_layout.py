@@ -22,7 +22,8 @@ def stage(module):
     parts = module.split(".")
     if parts[1:2] in (["cli"], ["__main__"]):
         return "cli"
-    return parts[1] if len(parts) > 2 or parts[1] in ("authoring", "grading", "reporting", "proving", "demo") else "core"
+    stages = ("authoring", "grading", "reporting", "proving", "demo")
+    return parts[1] if len(parts) > 2 or parts[1] in stages else "core"
 
 
 def imports(path):

@@ -22,7 +22,8 @@ def test_the_class_report_shows_the_class_and_what_could_not_be_graded(graded_cl
     graded = [s for s in numbers["submissions"] if s["status"].startswith("graded")]
     assert numbers["graded"] == len(graded) == 5 and sorted(numbers["scores"]) == sorted(s["score"] for s in graded)
     assert numbers["check_failure_rate"]["fc_net_scores.scores"] > 0
-    assert numbers["question_mean_credit"]["test_affine_forward"] > numbers["question_mean_credit"]["test_fc_net_scores"]
+    credit = numbers["question_mean_credit"]
+    assert credit["test_affine_forward"] > credit["test_fc_net_scores"]
     # Answers still waiting for a grader do not count; only unanswered ones (0 points) are final.
     assert numbers["question_mean_credit"]["inline_question_adagrad"] == 0.0
     checks_csv = (root / "reports" / f"{ASSIGNMENT}_checks.csv").read_text()
