@@ -1,11 +1,11 @@
 # Everything runs inside .venv, created from pyproject.toml and constraints.txt.
-# `make demo` is the main job; `make test` runs the test suite.
+# `make demo` is the main job; `make test` runs the linters, then the test suite.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup system-packages test-packages demo compare-update-rules test test-fast bench bench-scale dist clean
+.PHONY: setup system-packages test-packages demo compare-update-rules lint test test-fast bench bench-scale dist clean
 
 # Student kernels run inside bubblewrap (prlimit and setpriv come with util-linux).
 system-packages:
@@ -51,10 +51,17 @@ demo: setup
 compare-update-rules: setup
 	$(PY) -m course.compare_update_rules
 
+# Lint (ruff: pycodestyle, pyflakes, bugbear, import order, pyupgrade) and types (mypy);
+# configured in pyproject.toml. A few seconds: `make test` runs it first.
+lint: setup
+	$(VENV)/bin/ruff check autograder tests benchmarks
+	$(VENV)/bin/mypy autograder
+
 # Two pytest workers on two cores: keep each one's numeric libraries single-threaded.
-test: setup test-packages
+test: setup test-packages lint
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
 
+# The tests that run no notebook, cluster or release (those are marked slow).
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 

@@ -25,14 +25,15 @@ cell that failed, so that Validate reports the cell; while grading
 
 import json
 import os
+from typing import Any
 
 from .comparisons import compare
 from .values import decode_value, encode_value
 
 MIME_TYPE = "application/vnd.nn-autograder.check+json"
 PUBLIC_CHECKS_FILE = "public_checks.json"
-_public = {"mtime": None, "checks": {}}
-_failures = {}  # test cell -> failed public checks so far (used under Validate)
+_public: dict[str, Any] = {"mtime": None, "checks": {}}
+_failures: dict[str, list] = {}  # test cell -> failed public checks so far (used under Validate)
 
 
 def _emit(record):

@@ -11,6 +11,7 @@ came from a submission (ids, messages, check names and verdicts) is printed thro
 import argparse
 import json
 import sys
+from typing import Any
 
 from . import __version__
 from .environments import tool_environment
@@ -169,7 +170,7 @@ def _command(commands, name, handler, summary, description=None, needs_course=Tr
     return command
 
 
-GRADE_OPTIONS = (  # flag, help, argparse options
+GRADE_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (  # flag, help, argparse options
     ("--submissions", "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
      {}),
     ("--zip-pattern", "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
@@ -223,7 +224,7 @@ def build_parser():
     for flag, help_text, options in GRADE_OPTIONS:
         grading.add_argument(flag, help=help_text, **options)
 
-    feedback = _command(
+    _command(
         commands, "feedback", _feedback, "write per-student feedback HTML (verdicts, never hidden tests)",
         "Render feedback/<student>/<assignment>/*.html for every graded submission: each check's "
         "name, verdict, points and error size; never hidden test code or expected values (which "
@@ -234,7 +235,7 @@ def build_parser():
              "Print the counts and who needs help first; write reports/<assignment>_report.html (no "
              "script) with links to their feedback pages, and the same numbers as _report.json and "
              "_checks.csv, from the gradebook and the grader's state files.")
-    rescoring = _command(
+    _command(
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
         "points, from the values recorded when it was graded, without executing any notebook.",

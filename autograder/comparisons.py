@@ -253,7 +253,7 @@ def _same_profile(signature, fingerprint, tol):
     mine, theirs = signature.split(","), fingerprint.split(",")
     if len(mine) != len(theirs):
         return False
-    for a, f in zip(sorted(mine), sorted(theirs)):
+    for a, f in zip(sorted(mine), sorted(theirs), strict=True):
         (name, problem, s, m, pos), (f_name, f_problem, f_s, f_m, f_pos) = _parse_profile(a), _parse_profile(f)
         if (name, problem, pos) != (f_name, f_problem, f_pos) or (s is None) != (f_s is None):
             return False
@@ -274,11 +274,12 @@ def compare_init(spec, actual):
     problems = {name: _init_problem(actual[name], wanted[name], spec["weight_scale"], spec["tol"]) for name in wanted}
     failed = sorted(name for name, problem in problems.items() if problem)
     if not failed:
-        return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected")
+        return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale "
+                          "as expected")
     profiles = [_init_profile(name, problems[name], actual[name], spec["weight_scale"]) for name in failed]
     details = "; ".join(f"{name} {_INIT_ADVICE[problems[name]]}"
                         + ("; its values are never negative" if profile.endswith(":pos") else "")
-                        for name, profile in zip(failed[:3], profiles))
+                        for name, profile in zip(failed[:3], profiles, strict=False))
     return Comparison(False, f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}", None,
                       details + ("; ..." if len(failed) > 3 else ""), ",".join(profiles))
 
@@ -423,7 +424,7 @@ def _evidence(specs, comparisons):
     (it has a fingerprint there), whether this submission's value matched it, failed otherwise,
     or passed. Checks that were not judged (not recorded, unusable) count for nothing."""
     evidence = {}
-    for spec, comparison in zip(specs, comparisons):
+    for spec, comparison in zip(specs, comparisons, strict=True):
         for fingerprint in spec.get("fingerprints", []):
             entry = evidence.setdefault(fingerprint["mistake"], {
                 "diagnosis": fingerprint["diagnosis"], "matched": [], "differs": [], "passed": []})
@@ -448,9 +449,9 @@ def diagnose_cell(specs, comparisons):
     on more of its checks than they match).
     """
     evidence = _evidence(specs, comparisons)
-    failed = {spec["name"] for spec, c in zip(specs, comparisons) if c is not None and not c.passed}
+    failed = {spec["name"] for spec, c in zip(specs, comparisons, strict=True) if c is not None and not c.passed}
     diagnoses = []
-    for spec, comparison in zip(specs, comparisons):
+    for comparison in comparisons:
         if comparison is None or comparison.passed:
             diagnoses.append(None)
             continue

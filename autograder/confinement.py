@@ -258,7 +258,7 @@ class Service:
                 self._stop()
 
 
-_services = {}
+_services: dict[str, Service] = {}  # module -> its service in this process
 _services_lock = threading.Lock()
 
 

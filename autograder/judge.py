@@ -33,12 +33,24 @@ records each mistake's fingerprint), or how the value is off.
 
 import html
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .checks import MIME_TYPE
 from .comparisons import compare, diagnose_cell
 from .confinement import ConfinementError, Limits, serve, service
 from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from .confinement import Service
+    from .settings import Autograder
+
+# A check of the grading bundle, a record a kernel emitted, a notebook output: parsed JSON.
+Spec = dict[str, Any]
+Record = dict[str, Any]
 
 VERDICT_METADATA_KEY = "nn_autograder"
 VERDICT_MARKER = "nn-autograder-verdicts"  # CSS class of our verdict table
@@ -62,7 +74,7 @@ class Verdict:
     public: bool = False
     diagnosis: str = ""
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -73,10 +85,23 @@ class CellJudgement:
     grade_id: str
     score: float
     max_score: float
-    verdicts: list = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
 
 
-def records_in_outputs(outputs):
+class JudgeRequest(TypedDict):
+    """What the judge service is asked (as JSON): per cell, its grade_id and the records its checks read."""
+
+    cells: list[tuple[str, list[Record]]]
+
+
+class JudgeAnswer(TypedDict):
+    """What it answers (as JSON): per requested cell, the fraction of its points and its
+    verdicts (``Verdict.to_dict``)."""
+
+    cells: list[tuple[float, list[dict[str, Any]]]]
+
+
+def records_in_outputs(outputs: Any) -> list[Record]:
     """The well-formed records of our MIME type among a cell's display outputs, in order."""
     records = []
     for output in outputs if isinstance(outputs, list) else []:
@@ -89,7 +114,7 @@ def records_in_outputs(outputs):
     return records
 
 
-def is_scored(spec):
+def is_scored(spec: Spec) -> bool:
     """Only hidden checks earn points: a public check's expected value ships with the release."""
     return not spec["public"]
 
@@ -98,7 +123,7 @@ class TooLarge(ValueError):
     """A record that asks the judge for more work than any honest answer needs."""
 
 
-def claimed_elements(encoded):
+def claimed_elements(encoded: Any) -> int:
     """How many numbers an encoded value says it holds, read from its shapes (nothing decoded).
 
     Anything malformed counts as 0: decoding refuses it anyway, before allocating.
@@ -137,7 +162,8 @@ def _check_forward_pass(params, X):
 
 
 def _judge_record(spec, record):
-    value, inputs = record.get("value"), ()
+    value = record.get("value")
+    inputs: tuple[Any, ...] = ()
     recorded_inputs = spec["kind"] == "accuracy" and not spec.get("inputs")
     if recorded_inputs:
         # A public spec without the bundle's copy of the examples (a student's own check)
@@ -159,7 +185,7 @@ def _judge_record(spec, record):
     return verdict, comparison
 
 
-def judge_check(spec, records):
+def judge_check(spec: Spec, records: Sequence[Record]) -> Verdict:
     """Verdict on one check given every record the cell emitted; never raises on a record."""
     return _judge_checks([spec], records)[0]
 
@@ -169,7 +195,7 @@ def _judge_checks(specs, records):
     (``diagnose_cell``: a known mistake is named only as far as every check bears it out)."""
     judged = [_judge_one(spec, records) for spec in specs]
     diagnoses = diagnose_cell(specs, [comparison for _, comparison in judged])
-    for (verdict, _), diagnosis in zip(judged, diagnoses):
+    for (verdict, _), diagnosis in zip(judged, diagnoses, strict=True):
         if diagnosis is not None:
             verdict.diagnosis = diagnosis
     return [verdict for verdict, _ in judged]
@@ -200,7 +226,7 @@ def _judge_one(spec, records):
     return verdict, comparison
 
 
-def judge_cell(specs, records):
+def judge_cell(specs: Sequence[Spec], records: Sequence[Record]) -> tuple[float, list[Verdict]]:
     """Verdicts for one test cell and the fraction of its scored checks that passed."""
     verdicts = _judge_checks(specs, records)
     scored = [v for v in verdicts if v.scored]
@@ -215,7 +241,7 @@ def _row(verdict):
     return "<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>"
 
 
-def verdict_output(judgement):
+def verdict_output(judgement: CellJudgement) -> "NotebookNode":
     """The execute_result nbgrader reads as the cell's score, with a readable table."""
     from nbformat.v4 import new_output  # nbformat takes a second to import: not in the judge service
 
@@ -249,7 +275,7 @@ def _mentions_verdicts(node, depth=0):
     return isinstance(node, str) and VERDICT_MARKER in node
 
 
-def is_verdict_output(output):
+def is_verdict_output(output: Any) -> bool:
     """A verdict, or anything imitating one: our metadata key or table marker in any output,
     or a record of ours in an output type other than display_data."""
     if not isinstance(output, dict):
@@ -260,7 +286,7 @@ def is_verdict_output(output):
     return any(_mentions_verdicts(output.get(part)) for part in ("metadata", "data", "text", "traceback"))
 
 
-def is_judged_cell(cell, bundle_cells):
+def is_judged_cell(cell: "NotebookNode", bundle_cells: Mapping[str, list[Spec]]) -> bool:
     from nbgrader import utils  # loads all of nbgrader: only where a whole notebook is judged
 
     return (
@@ -271,7 +297,7 @@ def is_judged_cell(cell, bundle_cells):
     )
 
 
-def start_judge(settings=None):
+def start_judge(settings: "Autograder | None" = None) -> None:
     """Start this process's judge service now (with ``settings``' limits), so that its
     start-up overlaps other work; judging starts it anyway when it is not running."""
     service(SERVICE_MODULE, Limits.from_settings(settings) if settings is not None else None).start()
@@ -284,11 +310,13 @@ def _wanted(specs, records):
     return [record for record in records if record["name"] in names]
 
 
-def judge_cells_confined(bundle_cells, cells, judge=None):
+def judge_cells_confined(bundle_cells: Mapping[str, list[Spec]], cells: Iterable[tuple[str, list[Record]]],
+                         judge: "Service | None" = None) -> list[tuple[float, list[Verdict]]]:
     """[(fraction, [Verdict])] for each (grade_id, records) of ``cells``, computed by the judge
     service (``judge``, else this process's) against ``bundle_cells``; ConfinementError when it
     could not finish."""
-    request = {"cells": [[grade_id, _wanted(bundle_cells[grade_id], records)] for grade_id, records in cells]}
+    request: JudgeRequest = {
+        "cells": [(grade_id, _wanted(bundle_cells[grade_id], records)) for grade_id, records in cells]}
     answer = (judge or service(SERVICE_MODULE)).request(request, shared=bundle_cells)
     try:
         return [(float(fraction), [Verdict(**verdict) for verdict in verdicts])
@@ -297,17 +325,18 @@ def judge_cells_confined(bundle_cells, cells, judge=None):
         raise ConfinementError(f"the judge answered something unexpected ({error})") from None
 
 
-def judge_checks_confined(specs, records, judge=None):
+def judge_checks_confined(specs: Iterable[Spec], records: list[Record],
+                          judge: "Service | None" = None) -> list[Verdict]:
     """Verdicts on ``specs`` (a list of checks) given ``records``, computed by the judge service."""
     return judge_cells_confined({"checks": list(specs)}, [("checks", records)], judge)[0][1]
 
 
-def _serve_request(message, bundle_cells):
+def _serve_request(message: JudgeRequest, bundle_cells: Mapping[str, list[Spec]]) -> JudgeAnswer:
     """In the judge service: judge each requested cell."""
-    answered = []
+    answered: list[tuple[float, list[dict[str, Any]]]] = []
     for grade_id, records in message["cells"]:
         fraction, verdicts = judge_cell(bundle_cells[grade_id], [r for r in records if isinstance(r, dict)])
-        answered.append([fraction, [verdict.to_dict() for verdict in verdicts]])
+        answered.append((fraction, [verdict.to_dict() for verdict in verdicts]))
     return {"cells": answered}
 
 
@@ -330,7 +359,7 @@ def _warm_up():
     judge_cell(specs, records)
 
 
-def judge_notebook(nb, bundle_cells):
+def judge_notebook(nb: "NotebookNode", bundle_cells: Mapping[str, list[Spec]]) -> list[CellJudgement]:
     """Judge every test cell of an executed notebook in place; returns its CellJudgements.
 
     Verdict outputs already in the notebook (an earlier judgement, or anything a
@@ -349,7 +378,7 @@ def judge_notebook(nb, bundle_cells):
     cells = [(cell.metadata["nbgrader"]["grade_id"], records_in_outputs(cell.outputs)) for cell in judged]
     results = judge_cells_confined(bundle_cells, cells) if cells else []
     judgements = []
-    for cell, (fraction, verdicts) in zip(judged, results):
+    for cell, (fraction, verdicts) in zip(judged, results, strict=False):
         max_score = float(cell.metadata["nbgrader"]["points"])
         judgement = CellJudgement(cell.metadata["nbgrader"]["grade_id"], round(max_score * fraction, 6),
                                   max_score, verdicts)
@@ -358,7 +387,7 @@ def judge_notebook(nb, bundle_cells):
     return judgements
 
 
-def verdicts_in_notebook(nb):
+def verdicts_in_notebook(nb: "NotebookNode") -> list[dict[str, Any]]:
     """The judge's verdicts in an autograded notebook, as check dicts with their cell."""
     from nbgrader import utils  # loads all of nbgrader: only where a whole notebook is read
 

@@ -191,7 +191,7 @@ def current_holder(course_root, assignment):
 # their pre- and post-convert hooks take and give back the lock. A conversion that fails
 # between the two never calls the post hook: the next hook call of this process for the same
 # assignment lets go of that stale lock first.
-_held_by_hooks = {}  # (course root, assignment) -> AssignmentLock
+_held_by_hooks: dict[tuple[str, str], AssignmentLock] = {}  # (course root, assignment) -> AssignmentLock
 
 
 def hold_for_nbgrader(course_root, assignment, command):

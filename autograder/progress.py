@@ -65,7 +65,8 @@ class JsonProgress(LineProgress):
         elapsed = self.printed - self.started
         eta = elapsed / self.done * (self.total - self.done) if self.done and self.total else None
         update = {"desc": self.desc, "done": self.done, "total": self.total, "elapsed": round(elapsed, 2),
-                  "eta": None if eta is None else round(eta, 1), "postfix": {k: str(v) for k, v in self.postfix.items()}}
+                  "eta": None if eta is None else round(eta, 1),
+                  "postfix": {k: str(v) for k, v in self.postfix.items()}}
         print(json.dumps({JSON_KEY: update}), file=self.stream, flush=True)
 
 

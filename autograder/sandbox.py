@@ -109,7 +109,7 @@ def _font_caches():
 
 
 def _chown_tree(folder, uid):
-    for current, dirs, files in os.walk(folder):
+    for current, _dirs, files in os.walk(folder):
         os.chown(current, uid, uid)
         for name in files:
             os.chown(os.path.join(current, name), uid, uid, follow_symlinks=False)

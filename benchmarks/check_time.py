@@ -19,9 +19,9 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
-import shutil
 import statistics
 import subprocess
 import sys
@@ -67,7 +67,8 @@ def cell_seconds(path):
     NotebookClient(nb, kernel_name="python3", allow_errors=True, record_timing=True, extra_arguments=QUIET_KERNEL,
                    resources={"metadata": {"path": str(path.parent)}}, **student_kernel_manager(),
                    ).execute(env=kernel_environment())
-    timings = [cell.metadata.execution for cell in nb.cells if cell.cell_type == "code" and "execution" in cell.metadata]
+    timings = [cell.metadata.execution for cell in nb.cells
+               if cell.cell_type == "code" and "execution" in cell.metadata]
     return (_stamp(timings[-1]["shell.execute_reply"]) - _stamp(timings[0]["iopub.execute_input"])).total_seconds()
 
 

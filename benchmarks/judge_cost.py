@@ -28,12 +28,12 @@ os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS
 
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
+from batch_grade import make_course  # noqa: E402
+from synthetic import PROFILES, SyntheticClass  # noqa: E402
 
 import autograder.judge as judging  # noqa: E402
 from autograder.confinement import Limits, Service  # noqa: E402
 from autograder.course import Course  # noqa: E402
-from batch_grade import make_course  # noqa: E402
-from synthetic import PROFILES, SyntheticClass  # noqa: E402
 
 
 class InProcess:

@@ -8,7 +8,8 @@ tolerance in the grading bundle and runs ``autograder rescore``'s code, and agai
 after changing every check's tolerance (every cell re-judged). It checks that the
 gradebook holds what the judge decided, and prints the writer's submissions per
 second and CPU per submission (for PostgreSQL, the server's CPU included), rescoring
-seconds, the gradebook's size and peak memory; the last line is
+seconds, the gradebook's size, the storage each submission keeps (its records file and
+autograded notebooks, median; goal <= 0.3 MB) and peak memory; the last line is
 `writer_ms_per_submission: X rescore_1000_s: Y` (goals: X <= 20, Y <= 10), with Y
 for the tolerance change.
 
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -31,14 +33,14 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks"), str(REPO_ROOT / "
 os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
 
 import psutil  # noqa: E402
+from batch_grade import make_course  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from synthetic import ASSIGNMENT, NOTEBOOK, SyntheticClass  # noqa: E402
 
 from autograder.course import Course  # noqa: E402
 from autograder.grading.rescore import rescore  # noqa: E402
 from autograder.grading.writer import GradebookWriter  # noqa: E402
-from batch_grade import make_course  # noqa: E402
-from synthetic import ASSIGNMENT, NOTEBOOK, SyntheticClass  # noqa: E402
 
 MiB = 2**20
 
@@ -53,7 +55,8 @@ class ServerCPU:
         if self.folder is None:
             return 0.0
         for process in psutil.process_iter(["name", "cmdline"]):
-            if process.info["name"] == "postgres" and any(self.folder in part for part in process.info["cmdline"] or []):
+            if process.info["name"] == "postgres" and any(
+                    self.folder in part for part in process.info["cmdline"] or []):
                 times = process.cpu_times()
                 total = times.user + times.system + times.children_user + times.children_system
                 return total + sum(sum(child.cpu_times()[:2]) for child in process.children(recursive=True))
@@ -64,7 +67,8 @@ def feed(synthetic, writer, count, group):
     """Give the writer ``count`` results, ``group`` at a time; (wall, CPU) seconds spent in the writer."""
     wall = cpu = 0.0
     for first in range(0, count, group):
-        results = [(synthetic.job(f"student{n:05d}"), synthetic.run(n)) for n in range(first, min(count, first + group))]
+        results = [(synthetic.job(f"student{n:05d}"), synthetic.run(n))
+                   for n in range(first, min(count, first + group))]
         started, started_cpu = time.perf_counter(), time.process_time()
         for job, run in results:
             writer.add(job, run)
@@ -105,6 +109,14 @@ def gradebook_bytes(course):
         return os.path.getsize(course.db_url[len("sqlite:///"):])
     with Gradebook(course.db_url, course.course_id) as gb:
         return gb.db.execute(text("select pg_database_size(current_database())")).scalar()
+
+
+def kept_bytes_per_submission(root):
+    """Median bytes a graded submission keeps: its records file and its autograded notebooks."""
+    sizes = [sum(path.stat().st_size for path in folder.iterdir()
+                 if path.name == ".autograder-records.json" or path.suffix == ".ipynb")
+             for folder in root.glob(f"autograded/*/{ASSIGNMENT}")]
+    return statistics.median(sizes) if sizes else 0
 
 
 def own_and_children_cpu():
@@ -167,8 +179,10 @@ def main(argv=None):
             all_seconds, all_cpu, _ = timed_rescore(course, server)
             print(f"rescore after every tolerance changed: {all_seconds:.1f} s "
                   f"({1000 * all_seconds / rescored:.1f} s per 1000, {1000 * all_cpu / rescored:.1f} ms CPU each)")
-            print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: "
-                  f"{sum(p.stat().st_size for p in root.glob('autograded/*/*/.autograder-records.json')) / MiB:.0f} MiB")
+            records = sum(p.stat().st_size for p in root.glob("autograded/*/*/.autograder-records.json"))
+            print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: {records / MiB:.0f} MiB")
+            print(f"storage per submission (records + autograded notebook, median): "
+                  f"{kept_bytes_per_submission(root) / 1e6:.2f} MB")
             print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             print(f"writer_ms_per_submission: {writer_ms:.1f} rescore_1000_s: {per_1000:.1f}")
 

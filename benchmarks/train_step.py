@@ -85,7 +85,7 @@ def step_flops(n=BATCH, dims=(INPUT_DIM, *HIDDEN_DIMS, NUM_CLASSES), input_grad=
     and 258.96 MFLOP without it. Elementwise work (bias, ReLU, softmax, Adam) is not
     counted.
     """
-    forward = 2 * n * sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+    forward = 2 * n * sum(a * b for a, b in zip(dims[:-1], dims[1:], strict=True))
     total = 3 * forward
     return total if input_grad else total - 2 * n * dims[0] * dims[1]
 

@@ -21,7 +21,6 @@ import nbformat
 import numpy as np
 from nbgrader import utils
 
-from ..values import decode_value
 from ..regions import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
@@ -31,6 +30,7 @@ from ..regions import (
     strip_hidden_tests,
     strip_solutions,
 )
+from ..values import decode_value
 from .support_package import SUPPORT_MODULES, support_package_files
 
 MIN_DISTINCTIVE_LENGTH = 12

@@ -5,7 +5,8 @@ recorder as importable modules, built from the same reference modules as
 everything else: each ``course`` module is copied with its solution regions
 replaced by nbgrader's stub (so ``Solver(update_rule="sgd")`` still works while
 ``sgd_momentum`` waits to be written in the notebook), and the check recorder comes from
-``autograder/checks.py`` (with the ``comparisons`` and ``values`` it uses). The package is generated next to the source notebook
+``autograder/checks.py`` (with the ``comparisons`` and ``values`` it uses). The package is generated next to the
+source notebook
 (never committed there), so nbgrader releases it with the notebook and restores it
 over a submission's copy at autograde time.
 """

@@ -28,7 +28,16 @@ a grader clears it; the comments go at the next grading).
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, Student, SubmittedAssignment, SubmittedNotebook, new_uuid
+from nbgrader.api import (
+    Comment,
+    Grade,
+    Gradebook,
+    MissingEntry,
+    Student,
+    SubmittedAssignment,
+    SubmittedNotebook,
+    new_uuid,
+)
 from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy import Float, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import make_url

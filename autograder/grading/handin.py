@@ -46,7 +46,7 @@ def utc(ns):
 
 
 def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def text_utc(moment):

@@ -11,23 +11,27 @@ the values nbgrader's ``SaveAutoGrades`` would store, so the one writer only wri
 """
 
 from dataclasses import dataclass, field
+from typing import Any
+
+# A JSON object as parsed (a grading bundle, a snapshot, a verdict dict).
+JSONDict = dict[str, Any]
 
 
 @dataclass
 class Job:
     student: str
     assignment: str
-    files: dict  # relative path -> bytes: the submission as handed in
-    restored_files: dict  # relative path -> bytes: the assignment's own files, restored over the student's
-    snapshots: dict  # notebook name -> snapshot of its source cells (see snapshot.py)
-    config: dict  # nbgrader configuration for sanitising and execution, as plain dicts
-    sanitize_preprocessors: list  # nbgrader preprocessor classes, snapshot-backed where they read the gradebook
+    files: dict[str, bytes]  # relative path -> bytes: the submission as handed in
+    restored_files: dict[str, bytes]  # relative path -> bytes: the assignment's own files, restored over the student's
+    snapshots: dict[str, JSONDict]  # notebook name -> snapshot of its source cells (see snapshot.py)
+    config: JSONDict  # nbgrader configuration for sanitising and execution, as plain dicts
+    sanitize_preprocessors: list[type]  # nbgrader preprocessor classes, snapshot-backed where they read the gradebook
     digest: str = ""  # content hash of the submission under this assignment version
     unsafe_no_sandbox: bool = False
     # Judging in the worker: notebook name -> grading bundle, and the preprocessors that
     # follow Execute (bundle-backed JudgeChecks first). None: return the executed notebook.
-    bundles: dict | None = None
-    judge_preprocessors: list = field(default_factory=list)
+    bundles: dict[str, JSONDict] | None = None
+    judge_preprocessors: list[type] = field(default_factory=list)
 
 
 @dataclass
@@ -41,18 +45,19 @@ class NotebookRun:
     status: str
     message: str = ""
     notebook: str | None = None  # nbformat JSON text: executed, or autograded when judged
-    seconds: dict = field(default_factory=dict)  # sanitize, kernel_start, execute, judge
+    seconds: dict[str, float] = field(default_factory=dict)  # sanitize, kernel_start, execute, judge
     # Set when judged:
-    grades: dict = field(default_factory=dict)  # grade_id -> auto_score, as SaveAutoGrades computes it
-    comments: dict = field(default_factory=dict)  # grade_id -> auto_comment of solution and task cells
-    checks: list = field(default_factory=list)  # verdict dicts, each with its test cell
-    judged: list = field(default_factory=list)  # grade ids of the cells the judge scored
-    records: str | None = None  # JSON {grade_id: [record outputs]} of the judged cells, for rescoring
+    # grade_id -> auto_score, as SaveAutoGrades computes it
+    grades: dict[str, float | None] = field(default_factory=dict)
+    comments: dict[str, str | None] = field(default_factory=dict)  # grade_id -> auto_comment of solution and task cells
+    checks: list[JSONDict] = field(default_factory=list)  # verdict dicts, each with its test cell
+    judged: list[str] = field(default_factory=list)  # grade ids of the cells the judge scored
+    records: bytes | None = None  # compressed JSON {grade_id: [record outputs]} of the judged cells (records.py)
 
 
 @dataclass
 class SubmissionRun:
     student: str
-    notebooks: dict  # notebook name -> NotebookRun
+    notebooks: dict[str, NotebookRun]  # notebook name -> NotebookRun
     seconds: float = 0.0
     worker: str = ""

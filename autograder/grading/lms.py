@@ -71,7 +71,7 @@ class ExportNames:
 
     def __init__(self, pattern=DEFAULT_FORMAT):
         name, _, zone = pattern.partition(":")
-        self.zone, self.time_format = datetime.timezone.utc, None
+        self.zone, self.time_format = datetime.UTC, None
         if name == "canvas" and not zone:
             regexps = [_CANVAS.format(free="*?", opt="??"), _CANVAS.format(free="*", opt="?")]
         elif name == "blackboard":
@@ -126,4 +126,4 @@ class ExportNames:
             moment = datetime.datetime.strptime(text, self.time_format).replace(tzinfo=self.zone)
         except ValueError:
             return None
-        return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(datetime.UTC).replace(tzinfo=None)

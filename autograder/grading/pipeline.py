@@ -111,7 +111,8 @@ class GradingPipeline:
             self.config.Autograder.notebook_timeout = notebook_timeout
         autograde = _configured(self.config, "autograde_preprocessors")
         execute_at = next(i for i, p in enumerate(autograde) if issubclass(p, Execute))
-        self.sanitize_preprocessors = [snapshot_substitute(p) for p in _configured(self.config, "sanitize_preprocessors")]
+        self.sanitize_preprocessors = [snapshot_substitute(p)
+                                       for p in _configured(self.config, "sanitize_preprocessors")]
         after = autograde[execute_at + 1:]
         self.judge_preprocessors = [p for p in after if not issubclass(p, GRADEBOOK_WRITERS)]
         self.gradebook_preprocessors = _exact_gradebook_writers([p for p in after if issubclass(p, GRADEBOOK_WRITERS)])

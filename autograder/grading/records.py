@@ -7,6 +7,13 @@ into ``autograded/<student>/<assignment>/.autograder-records.json`` (written bef
 the state file, like everything else), so ``autograder rescore`` reads a few hundred
 KB of records instead of re-reading and re-judging whole notebooks.
 
+The store is kept compressed (format 2): each notebook's records JSON is compressed
+once, by the worker that judged it (``compress_records``), so the one writer only
+copies bytes; the file is a header line naming each notebook's compressed length,
+then those segments. Rescoring decompresses exactly the JSON the worker recorded,
+so it judges the same records. A store of format 1 (plain JSON, written before)
+is still read.
+
 Each judged cell is also given a *verdict key*: a digest of everything its verdict
 depends on besides the records. The state file remembers the key each cell was
 judged under; rescoring re-judges only the cells whose key changed (a tolerance or
@@ -18,6 +25,9 @@ import hashlib
 import importlib
 import json
 import os
+import zlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import nbgrader
@@ -29,8 +39,18 @@ from ..files import read_regular_file
 from ..judge import is_verdict_output, judge_notebook, verdicts_in_notebook
 from .state import write_atomically
 
+if TYPE_CHECKING:
+    from ..course import Course
+
+# grade_id -> the record outputs (nbformat display_data dicts) of that test cell
+CellRecords = dict[str, list[dict[str, Any]]]
+
 RECORDS_FILE = ".autograder-records.json"
-FORMAT = 1
+FORMAT = 2
+PLAIN_FORMAT = 1  # the uncompressed JSON store, still read
+# Format 2 begins with this line; a format 1 store begins with "{".
+MAGIC = b"nn-autograder records 2\n"
+COMPRESSION_LEVEL = 6  # zlib's default: as small as level 9 on recorded arrays, at half the time
 # The code a verdict depends on: judging changes with it, so cached verdicts must too.
 JUDGE_MODULES = ("autograder.judge", "autograder.checks", "autograder.comparisons", "autograder.values")
 # The grader's own files in autograded/ are bounded by the output cap (twice it, at most,
@@ -38,15 +58,15 @@ JUDGE_MODULES = ("autograder.judge", "autograder.checks", "autograder.comparison
 MAX_GRADER_FILE_BYTES = 2**30
 
 
-def records_path(course, student, assignment):
+def records_path(course: "Course", student: str, assignment: str) -> str:
     return os.path.join(course.autograded(student, assignment), RECORDS_FILE)
 
 
-def is_record_output(output):
+def is_record_output(output: Mapping[str, Any]) -> bool:
     return MIME_TYPE in (output.get("data") or {})
 
 
-def take_records(nb, grade_ids):
+def take_records(nb: NotebookNode, grade_ids: Iterable[str]) -> CellRecords:
     """Move the record outputs of the cells ``grade_ids`` out of ``nb``; {grade_id: [outputs]}."""
     wanted, records = set(grade_ids), {}
     for cell in nb.cells:
@@ -57,28 +77,75 @@ def take_records(nb, grade_ids):
     return records
 
 
-def records_in_notebook(nb, grade_ids):
+def records_in_notebook(nb: Mapping[str, Any], grade_ids: Iterable[str]) -> CellRecords:
     """The record outputs of the cells ``grade_ids`` still in a notebook (plain nbgrader keeps them there)."""
     return take_records(nbformat.from_dict(nb), grade_ids)
 
 
-def store_text(notebook_records):
-    """The store's JSON from notebook name -> that notebook's records JSON (not parsed again)."""
-    entries = ",".join(f"{json.dumps(name)}:{text}" for name, text in sorted(notebook_records.items()))
-    return f'{{"format":{FORMAT},"notebooks":{{{entries}}}}}'
+def compress_records(records: Mapping[str, list[dict[str, Any]]]) -> bytes:
+    """One notebook's records ({grade_id: [outputs]}) as the compressed JSON segment the store keeps."""
+    return zlib.compress(json.dumps(records, separators=(",", ":")).encode("utf-8"), COMPRESSION_LEVEL)
 
 
-def write_store(path, notebook_records):
-    write_atomically(path, store_text(notebook_records))
-
-
-def read_store(path):
-    """notebook name -> {grade_id: [outputs]}, or None when there is no readable store."""
+def decompress_records(segment: bytes, max_bytes: int | None = None) -> Any:
+    """The parsed JSON of a compressed segment; ValueError when it is damaged or inflates past
+    ``max_bytes`` (by default, as large as a grader's file may be)."""
+    max_bytes = MAX_GRADER_FILE_BYTES if max_bytes is None else max_bytes
+    inflater = zlib.decompressobj()
     try:
-        store = json.loads(read_regular_file(path, max_bytes=MAX_GRADER_FILE_BYTES))
+        text = inflater.decompress(segment, max_bytes)
+    except zlib.error as error:
+        raise ValueError(f"damaged compressed records ({error})") from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError(f"compressed records that are truncated or inflate past {max_bytes} bytes")
+    return json.loads(text)
+
+
+def store_bytes(notebook_records: Mapping[str, bytes]) -> bytes:
+    """The store's bytes from notebook name -> that notebook's compressed records (not compressed again)."""
+    names = sorted(notebook_records)
+    header = json.dumps({"format": FORMAT, "notebooks": {name: len(notebook_records[name]) for name in names}},
+                        separators=(",", ":"))
+    return b"".join([MAGIC, header.encode("utf-8"), b"\n", *(notebook_records[name] for name in names)])
+
+
+def write_store(path: str, notebook_records: Mapping[str, bytes]) -> None:
+    write_atomically(path, store_bytes(notebook_records))
+
+
+def _segments(data: bytes) -> dict[str, bytes] | None:
+    """notebook name -> compressed segment of a format 2 store, or None when its layout is broken."""
+    header_line, _, body = data[len(MAGIC):].partition(b"\n")
+    header = json.loads(header_line)
+    lengths = header.get("notebooks") if isinstance(header, dict) and header.get("format") == FORMAT else None
+    if not isinstance(lengths, dict) or not all(
+            isinstance(length, int) and not isinstance(length, bool) and length >= 0 for length in lengths.values()):
+        return None
+    if sum(lengths.values()) != len(body):
+        return None
+    segments, start = {}, 0
+    for name in sorted(lengths):
+        segments[name], start = body[start:start + lengths[name]], start + lengths[name]
+    return segments
+
+
+def _plain_store(data: bytes) -> Any:
+    store = json.loads(data)
+    return store.get("notebooks") if isinstance(store, dict) and store.get("format") == PLAIN_FORMAT else None
+
+
+def read_store(path: str) -> dict[str, CellRecords] | None:
+    """notebook name -> {grade_id: [outputs]}, or None when there is no readable store (either format)."""
+    try:
+        data = read_regular_file(path, max_bytes=MAX_GRADER_FILE_BYTES)
+        if data.startswith(MAGIC):
+            segments = _segments(data)
+            notebooks = None if segments is None else {
+                name: decompress_records(segment) for name, segment in segments.items()}
+        else:
+            notebooks = _plain_store(data)
     except (OSError, ValueError):
         return None
-    notebooks = store.get("notebooks") if isinstance(store, dict) and store.get("format") == FORMAT else None
     if not isinstance(notebooks, dict) or not all(
             isinstance(cells, dict) and all(isinstance(outputs, list) for outputs in cells.values())
             for cells in notebooks.values()):
@@ -86,16 +153,16 @@ def read_store(path):
     return notebooks
 
 
-def judge_code_digest():
+def judge_code_digest() -> str:
     """Digest of the judging code and nbgrader's version: a new judge re-judges everything."""
     digest = hashlib.sha256(nbgrader.__version__.encode())
     for name in JUDGE_MODULES:
-        with open(importlib.import_module(name).__file__, "rb") as f:
+        with open(str(importlib.import_module(name).__file__), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
 
 
-def verdict_keys(bundle_cells, points):
+def verdict_keys(bundle_cells: Mapping[str, list[dict[str, Any]]], points: Mapping[str, float]) -> dict[str, str]:
     """grade_id -> the key of everything a verdict depends on besides the records."""
     code = judge_code_digest()
     return {
@@ -105,7 +172,8 @@ def verdict_keys(bundle_cells, points):
     }
 
 
-def rejudge(records, bundle_cells, points):
+def rejudge(records: Mapping[str, list[dict[str, Any]]], bundle_cells: Mapping[str, list[dict[str, Any]]],
+            points: Mapping[str, float]) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
     """Judge stored records as the judge would judge their cells in the notebook.
 
     Returns grade_id -> (verdict output, its check dicts, auto_score): the same judge on
@@ -127,7 +195,7 @@ def rejudge(records, bundle_cells, points):
     return judged
 
 
-def replace_verdicts(nb, verdicts):
+def replace_verdicts(nb: dict[str, Any], verdicts: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """Put each new verdict output (grade_id -> output) first in its cell, instead of the old one.
 
     Works on the notebook as plain JSON (a dict), so rescoring never re-validates it.

@@ -26,8 +26,10 @@ import json
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
@@ -35,9 +37,21 @@ from ..confinement import ConfinementError
 from ..files import read_regular_file
 from .gradebook import BulkGradebook
 from .pipeline import GradingPipeline
-from .records import MAX_GRADER_FILE_BYTES, read_store, records_in_notebook, records_path, rejudge, \
-    replace_verdicts, verdict_keys, write_store
-from .state import STATE_FILE, read_state, write_atomically, write_state
+from .records import (
+    MAX_GRADER_FILE_BYTES,
+    compress_records,
+    read_store,
+    records_in_notebook,
+    records_path,
+    rejudge,
+    replace_verdicts,
+    verdict_keys,
+    write_store,
+)
+from .state import STATE_FILE, Outcome, read_state, write_atomically, write_state
+
+if TYPE_CHECKING:
+    from ..course import Course
 
 BATCH_SIZE = 200  # submissions per gradebook transaction
 
@@ -48,30 +62,32 @@ class RescoreProblem(Exception):
 
 @dataclass
 class RescoreReport:
-    outcomes: list = field(default_factory=list)  # the updated Outcome of each submission rescored
-    problems: list = field(default_factory=list)  # (student, why it was not rescored)
+    outcomes: list[Outcome] = field(default_factory=list)  # the updated Outcome of each submission rescored
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (student, why it was not rescored)
     seconds: float = 0.0
 
 
 @dataclass
 class _Change:
-    state: object  # the submission's Outcome, updated in place
-    scores: dict  # notebook -> {grade_id: new auto_score}
-    verdicts: dict  # notebook -> {grade_id: new verdict output}
-    checks: dict  # grade_id -> new verdict dicts
-    records: dict | None = None  # notebook -> records JSON, for a submission whose records were not kept yet
+    state: Outcome  # the submission's Outcome, updated in place
+    scores: dict[str, dict[str, float | None]]  # notebook -> {grade_id: new auto_score}
+    verdicts: dict[str, dict[str, dict[str, Any]]]  # notebook -> {grade_id: new verdict output}
+    checks: dict[str, list[dict[str, Any]]]  # grade_id -> new verdict dicts
+    # notebook -> compressed records, for a submission whose records were not kept yet
+    records: dict[str, bytes] | None = None
 
 
 class Rescorer:
     """Rescoring one assignment: the current bundle, points and verdict keys, read once."""
 
-    def __init__(self, course, assignment, gradebook, bundles):
+    def __init__(self, course: "Course", assignment: str, gradebook: BulkGradebook,
+                 bundles: dict[str, dict[str, Any]]) -> None:
         self.course, self.assignment = course, assignment
         self.bundles = bundles
         self.points = {name: gradebook.points(name) for name in bundles}
         self.keys = {name: verdict_keys(bundle["cells"], self.points[name]) for name, bundle in bundles.items()}
 
-    def change(self, state):
+    def change(self, state: Outcome) -> _Change:
         """What rescoring changes for one graded submission (nothing stored yet)."""
         change = _Change(state, {}, {}, {})
         plain_nbgrader = not state.verdict_keys  # graded by plain nbgrader: the records are in the notebook
@@ -104,10 +120,10 @@ class Rescorer:
                 change.checks[cell] = checks
         return change
 
-    def _notebook_path(self, student, name):
+    def _notebook_path(self, student: str, name: str) -> str:
         return os.path.join(self.course.autograded(student, self.assignment), f"{name}.ipynb")
 
-    def _read_notebook(self, student, name):
+    def _read_notebook(self, student: str, name: str) -> bytes:
         """The autograded notebook as JSON text; RescoreProblem when it is not a readable regular file."""
         try:
             return read_regular_file(self._notebook_path(student, name), max_bytes=MAX_GRADER_FILE_BYTES)
@@ -115,17 +131,17 @@ class Rescorer:
             raise RescoreProblem(f"{name}.ipynb cannot be read ({error.strerror or error}): "
                                  "run `autograder grade --force`") from None
 
-    def _records_from_notebook(self, name, change):
+    def _records_from_notebook(self, name: str, change: _Change) -> dict[str, list[dict[str, Any]]]:
         try:
             nb = nbformat.reads(self._read_notebook(change.state.student, name).decode("utf-8"), as_version=4)
         except ValueError as error:
             raise RescoreProblem(f"{name}.ipynb cannot be read ({error}): run `autograder grade --force`") from None
         records = records_in_notebook(nb, list(self.keys[name]))
         change.records = change.records or {}
-        change.records[name] = json.dumps(records, separators=(",", ":"))
+        change.records[name] = compress_records(records)
         return records
 
-    def apply(self, change, score):
+    def apply(self, change: _Change, score: float) -> Outcome | RescoreProblem:
         """Write the new verdict tables, kept records and state of one rescored submission.
 
         RescoreProblem when its folder cannot take them: its grades are stored, its state
@@ -144,7 +160,7 @@ class Rescorer:
         write_state(self.course, self.assignment, state)
         return state
 
-    def _write(self, change):
+    def _write(self, change: _Change) -> None:
         student = change.state.student
         for name, verdicts in change.verdicts.items():
             nb = json.loads(self._read_notebook(student, name))
@@ -154,7 +170,8 @@ class Rescorer:
             write_store(records_path(self.course, student, self.assignment), change.records)
 
 
-def _merged_checks(old, new):
+def _merged_checks(old: list[dict[str, Any]],
+                   new: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The old verdict dicts with those of each rejudged cell replaced, in place."""
     merged, placed = [], set()
     for check in old:
@@ -167,7 +184,7 @@ def _merged_checks(old, new):
     return merged + [check for cell, checks in new.items() if cell not in placed for check in checks]
 
 
-def graded_states(course, assignment):
+def graded_states(course: "Course", assignment: str) -> tuple[list[Outcome], list[tuple[str, str]]]:
     """(the state of every graded submission of ``assignment``, [(student, why not)] for each
     autograded submission whose state file is missing or not a readable plain file)."""
     folder = os.path.join(course.root, "autograded")
@@ -183,22 +200,24 @@ def graded_states(course, assignment):
 
 
 # The Rescorer of the running rescore; worker processes forked from it inherit it.
-_RESCORER = None
+_RESCORER: Rescorer | None = None
 
 
-def _change(state):
+def _change(state: Outcome) -> _Change | RescoreProblem:
+    assert _RESCORER is not None, "only while rescore() runs"
     try:
         return _RESCORER.change(state)
     except RescoreProblem as problem:
         return problem
 
 
-def _apply(change_and_score):
+def _apply(change_and_score: tuple[_Change, float]) -> Outcome | RescoreProblem:
+    assert _RESCORER is not None, "only while rescore() runs"
     return _RESCORER.apply(*change_and_score)
 
 
 @contextmanager
-def _mapper(workers):
+def _mapper(workers: int) -> Iterator[Callable[..., Any]]:
     """A ``map`` over worker processes forked from this one, or this process's own ``map``.
 
     Forked (not spawned) workers start at once and inherit the Rescorer; they never
@@ -211,7 +230,7 @@ def _mapper(workers):
         yield functools.partial(pool.map, chunksize=8)
 
 
-def rescore(course, assignment, workers=1):
+def rescore(course: "Course", assignment: str, workers: int = 1) -> RescoreReport:
     """Rescore every graded submission of ``assignment`` with ``workers`` processes; a RescoreReport."""
     global _RESCORER
     started = time.perf_counter()
@@ -227,14 +246,14 @@ def rescore(course, assignment, workers=1):
                 for first in range(0, len(states), BATCH_SIZE):
                     changes = []
                     for state, change in zip(states[first:first + BATCH_SIZE],
-                                             mapped(_change, states[first:first + BATCH_SIZE])):
+                                             mapped(_change, states[first:first + BATCH_SIZE]), strict=True):
                         if isinstance(change, RescoreProblem):
                             report.problems.append((state.student, str(change)))
                         else:
                             changes.append(change)
                     scores = gradebook.update_auto_scores({c.state.student: c.scores for c in changes})
                     results = mapped(_apply, [(c, scores[c.state.student]) for c in changes])
-                    for change, applied in zip(changes, results):
+                    for change, applied in zip(changes, results, strict=True):
                         if isinstance(applied, RescoreProblem):
                             report.problems.append((change.state.student, str(applied)))
                         else:

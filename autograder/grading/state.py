@@ -17,9 +17,15 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..files import read_regular_file
+
+if TYPE_CHECKING:
+    from ..course import Course
+    from .jobs import NotebookRun
 
 STATE_FILE = ".autograder.json"
 # A submission in one of these states has grades in the gradebook worth trusting.
@@ -35,29 +41,29 @@ class Outcome:
     message: str = ""
     score: float | None = None
     max_score: float | None = None
-    checks: list = field(default_factory=list)  # verdict dicts, each with its test cell
+    checks: list[dict[str, Any]] = field(default_factory=list)  # verdict dicts, each with its test cell
     content_hash: str | None = None
     seconds: float | None = None
-    timings: dict = field(default_factory=dict)  # notebook -> where its time went
+    timings: dict[str, Any] = field(default_factory=dict)  # notebook -> where its time went
     worker: str = ""  # host:pid of the worker that executed it
     # notebook -> {grade_id: verdict key} of the cells judged (see records.py), for rescoring
-    verdict_keys: dict = field(default_factory=dict)
+    verdict_keys: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
-    def graded(self):
+    def graded(self) -> bool:
         return self.status in GRADED_STATUSES
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The fields as a dict, not copied (``asdict`` would deep-copy every verdict)."""
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> "Outcome":
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
 
 
-def submission_status(notebook_runs):
+def submission_status(notebook_runs: Mapping[str, "NotebookRun"]) -> str:
     """One status for a submission from its notebooks' runs."""
     statuses = [run.status for run in notebook_runs.values()]
     for failed in ("invalid", "missing"):
@@ -72,11 +78,11 @@ def submission_status(notebook_runs):
     return "graded"
 
 
-def state_path(course, student, assignment):
+def state_path(course: "Course", student: str, assignment: str) -> str:
     return os.path.join(course.autograded(student, assignment), STATE_FILE)
 
 
-def read_state(course, student, assignment):
+def read_state(course: "Course", student: str, assignment: str) -> Outcome | None:
     """The remembered Outcome, or None when there is none (or it is unreadable, or not a file)."""
     try:
         return Outcome.from_dict(json.loads(read_regular_file(state_path(course, student, assignment))))
@@ -84,17 +90,17 @@ def read_state(course, student, assignment):
         return None
 
 
-def write_atomically(path, text):
-    """Replace ``path`` with a file holding ``text`` (UTF-8): written to a new temporary file
-    beside it (created, never opened through a link), then renamed over it. OSError when
+def write_atomically(path: str, text: str | bytes) -> None:
+    """Replace ``path`` with a file holding ``text`` (UTF-8, or bytes as they are): written to a new
+    temporary file beside it (created, never opened through a link), then renamed over it. OSError when
     ``path`` is a folder."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        with os.fdopen(descriptor, "wb") as f:
             os.fchmod(f.fileno(), 0o644)
-            f.write(text)
+            f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -104,12 +110,12 @@ def write_atomically(path, text):
         raise
 
 
-def write_state(course, assignment, outcome):
+def write_state(course: "Course", assignment: str, outcome: Outcome) -> None:
     write_atomically(state_path(course, outcome.student, assignment),
                      json.dumps(outcome.to_dict(), separators=(",", ":")))
 
 
-def forget_state(course, student, assignment):
+def forget_state(course: "Course", student: str, assignment: str) -> None:
     """Remove a submission's state before it is recorded again: until the new state is
     written, it reads as interrupted, never as its old outcome."""
     path = state_path(course, student, assignment)

@@ -18,7 +18,6 @@ verdicts as outputs (its grades are computed before), and recorded values beyond
 that size are not kept for rescoring.
 """
 
-import json
 import os
 import tempfile
 import time
@@ -35,7 +34,7 @@ from ..sandbox import UNSAFE_ENV
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
 from .pipeline import apply_preprocessors, beside_the_release, judge, notebook_resources
-from .records import take_records
+from .records import compress_records, take_records
 from .scoring import autograde_values
 
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
@@ -79,7 +78,7 @@ def judge_run(nb, name, job, config, run):
     run.checks = judged.checks
     run.judged = [j.grade_id for j in judged.judgements]
     limit = returned_bytes_limit(config)
-    records = json.dumps(take_records(judged.notebook, run.judged), separators=(",", ":"))
+    records = compress_records(take_records(judged.notebook, run.judged))
     run.notebook, note = _capped_notebook(judged.notebook, limit)
     if len(records) <= limit:
         run.records = records
@@ -102,7 +101,8 @@ def _foreign_notebook(nb, snapshot):
     if ours and not ours.intersection(theirs):
         if theirs:
             return (f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
-                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; was another assignment's notebook submitted?")
+                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; "
+                    "was another assignment's notebook submitted?")
         return "has none of the assignment's cells: start from the notebook you were given"
     return None
 

@@ -141,7 +141,8 @@ class GradebookWriter:
         target = self.course.autograded(job.student, self.assignment)
         os.makedirs(target)
         ours = RESERVED_NAMES | {f"{name}.ipynb" for name in run.notebooks}  # also as folders of the submission
-        write_files(target, {relative: data for relative, data in beside_the_release(job.files, job.restored_files).items()
+        kept = beside_the_release(job.files, job.restored_files)
+        write_files(target, {relative: data for relative, data in kept.items()
                              if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours})
         write_files(target, job.restored_files)
         records = {}

@@ -43,10 +43,17 @@ from ..grading.pipeline import GradingPipeline, release_files
 from ..sandbox import check_sandbox_available
 from .assessment import assess_mistake, closest_check, failed_checks, fingerprints_of, public_failures
 from .dependencies import solution_dependencies, without_untested_cells
-from .forgery import (blanket_forgeries, forgeable_points, forger_notebook, forgery_measures, forgery_offenders,
-                      solver_forger_notebook)
+from .forgery import (
+    blanket_forgeries,
+    forgeable_points,
+    forger_notebook,
+    forgery_measures,
+    forgery_offenders,
+    solver_forger_notebook,
+)
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
+
 
 def _pack(changes, pasted, compatible):
     """Greedy packing of changes into runs: each joins the first run it is ``compatible`` with."""
@@ -232,7 +239,7 @@ def prove(course, assignment, staged_dir, log=print):
     quality = {"assignment": assignment, "mistakes": [], "alternatives": [],
                "forge": {"points": 0.0, "max_points": 0.0, "training_points": 0.0, "forgeable": {},
                          "forgeable_points": 0.0, "heldout": {}}}
-    bundles, fingerprints = [], []
+    bundles = []
     for name in course.notebook_names(assignment):
         entries, found, forge = _prove_notebook(course, assignment, name, staged_dir, library, log)
         quality["mistakes"] += entries["mistakes"]
@@ -256,7 +263,8 @@ def prove(course, assignment, staged_dir, log=print):
     for bundle in bundles:
         write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
     write_public_checks(course, assignment, bundles)
-    shutil.copy(os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE))
+    shutil.copy(os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE),
+                os.path.join(staged_dir, PUBLIC_CHECKS_FILE))
 
 
 def release_proven(course, assignment, log=print):

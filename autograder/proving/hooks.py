@@ -28,7 +28,7 @@ from ..errors import AutograderError
 from ..lock import hold_for_nbgrader, let_go_for_nbgrader
 from .gate import release_proven
 
-_refused = {}  # assignment -> why, between the two hooks of one generate_assignment
+_refused: dict[str, str] = {}  # assignment -> why, between the two hooks of one generate_assignment
 
 
 def release_before_generate(assignment=None, **_):

@@ -143,7 +143,8 @@ def class_numbers(course, assignment):
         "scores": [s["score"] for s in graded],
         "max_score": max((s["max_score"] for s in submissions), default=0),
         "questions": questions,
-        "question_mean_credit": {q["question"]: q["mean_credit"] for q in sorted(questions, key=lambda q: q["question"])},
+        "question_mean_credit": {q["question"]: q["mean_credit"]
+                                 for q in sorted(questions, key=lambda q: q["question"])},
         "check_failure_rate": {name: check_failures[name] / runs for name, runs in sorted(check_runs.items())},
         "common_mistakes": [{"mistake": label, "students": len(students), "questions": sorted(shown_in[label])}
                             for label, students in sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))],

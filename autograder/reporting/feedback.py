@@ -126,7 +126,8 @@ def _question_row(cell):
             said, kind = f"all {len(verdicts)} checks passed", "pass"
         else:
             first = failed[0]
-            said, kind = f"{len(failed)} of {len(verdicts)} checks failed; first: {first.get('name')}: {_said(first)}", "fail"
+            said = f"{len(failed)} of {len(verdicts)} checks failed; first: {first.get('name')}: {_said(first)}"
+            kind = "fail"
     elif utils.is_solution(cell) or utils.is_task(cell):
         kind = "manual"
         said = "graded by hand: not graded yet" if meta.get("needs_manual_grade") else "graded by hand"

@@ -88,7 +88,7 @@ class Checker:
                 self.process.stdin.write(b"check\n")
                 await self.process.stdin.drain()
             message = await self._message(CHECK_TIMEOUT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise CheckFailed(504, "the check took too long and was stopped") from None
         finally:
             await self.stop()

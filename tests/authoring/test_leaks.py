@@ -18,7 +18,8 @@ def bundle_cells():
 
 
 def test_committed_release_has_no_leaks():
-    leaks = find_leaks(str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"), bundle_cells())
+    leaks = find_leaks(str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"),
+                       bundle_cells())
     assert leaks == []
 
 

@@ -79,6 +79,7 @@ def test_public_checks_print_cs231n_style_errors_for_students(tmp_path):
     assert "sgd_momentum.hidden" not in printed  # hidden checks are recorded, never reported
 
 
+@pytest.mark.slow  # a full proven release first (minutes)
 def test_plain_generate_assignment_releases_only_what_autograder_release_would(tmp_path):
     """formgrader's Generate button runs nbgrader's generate_assignment: our hooks record,
     leak-check and prove, and withdraw a refused release instead of publishing it."""

@@ -132,8 +132,8 @@ def test_the_panel_renders_50_test_cells_in_under_100_ms(browser, extension_lab)
     answer = {"passed": 50, "failed": 50, "seconds": 1.0, "checks": checks}
     context, page = open_notebook(browser, extension_lab, f"/lab/tree/{NOTEBOOK_PATH}", finished_notebook())
     try:
-        page.route(lambda url: urllib.parse.urlsplit(url).path.endswith("/autograder/api/check"), lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps(answer)))
+        page.route(lambda url: urllib.parse.urlsplit(url).path.endswith("/autograder/api/check"),
+                   lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)))
         panel = press_check(page)
         expect(panel).to_have_attribute("data-checks", "100")
         assert panel.locator(".nn-autograder-cells > .nn-autograder-cell").count() >= 50

@@ -56,7 +56,8 @@ def graded_by_hand(instructor, formgrader):
     page.wait_for_function("window.formgrader?.grades?.loaded && window.formgrader?.comments?.loaded")
     for field, value, kind in ((page.locator(f"input#{QUESTION}"), f"{POINTS_BY_HAND}", "grade"),
                                (page.locator(f"textarea#{QUESTION}-comment"), COMMENT, "comment")):
-        with page.expect_response(lambda r: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT") as saved:
+        with page.expect_response(
+                lambda r, kind=kind: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT") as saved:
             field.fill(value)
             field.press("Tab")  # formgrader saves a field when it changes
         assert saved.value.ok, saved.value.text()
@@ -99,7 +100,8 @@ def test_generate_feedback_writes_our_safe_page_with_the_grade_by_hand(graded_by
     assert_no_secrets(root, text)
     page.goto(path.as_uri())
     ada = graded["ada"]
-    expect(page.locator("p.total")).to_have_text(f"Total: {score_text(ada['score'] + POINTS_BY_HAND, ada['max_score'])}")
+    total = score_text(ada["score"] + POINTS_BY_HAND, ada["max_score"])
+    expect(page.locator("p.total")).to_have_text(f"Total: {total}")
     question = page.locator("tr").filter(has=page.locator("td", has_text=re.compile(f"^{QUESTION}$")))
     expect(question).to_contain_text(score_text(POINTS_BY_HAND, QUESTION_POINTS))
     expect(question).to_contain_text(COMMENT)

@@ -10,7 +10,7 @@ from autograder.comparisons import MAX_NETWORK_PARAMETERS, compare_accuracy, mlp
 def network(widths, seed=0):
     rng = np.random.default_rng(seed)
     params = {}
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True), start=1):
         params[f"W{i}"], params[f"b{i}"] = rng.standard_normal((fan_in, fan_out)), rng.standard_normal(fan_out)
     return params
 

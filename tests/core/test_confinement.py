@@ -47,7 +47,8 @@ def judge(request):
 
 def answers_a_small_request(judge):
     small = np.arange(3.0)
-    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[0].passed
+    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}],
+                                 judge)[0].passed
 
 
 def status(pid):
@@ -123,6 +124,7 @@ def test_judging_past_the_cpu_budget_is_stopped_and_the_next_request_is_answered
     assert answers_a_small_request(judge)
 
 
+@pytest.mark.slow  # judges a notebook of 5,000 records twice (30 s on a loaded machine)
 def test_a_bundle_is_sent_once_and_a_flood_of_other_names_never_leaves_this_process(judge, monkeypatch):
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 

@@ -5,8 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from diagnosis_table import (ASSIGNMENT, CORRECT, HEDGE, NOTEBOOK, ROOT, WRONG, classify, library_diagnoses,
-                             run_entry)
+from diagnosis_table import ASSIGNMENT, CORRECT, HEDGE, NOTEBOOK, ROOT, WRONG, classify, library_diagnoses, run_entry
 
 from autograder.comparisons import Comparison, describe_difference, diagnose_cell
 from autograder.judge import judge_cell

@@ -246,7 +246,8 @@ def test_preprocessor_score_wins_over_stderr_and_errors(judge):
 
 
 def test_preprocessor_gives_partial_and_zero_credit(judge):
-    half = new_notebook(cells=[graded_test_cell("test_a", 4, [new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])])
+    half = new_notebook(cells=[
+        graded_test_cell("test_a", 4, [new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])])
     half, _ = judge.preprocess(half, RESOURCES)
     assert determine_grade(half.cells[0]) == (2.0, 4.0)
     # A blank or skipped test cell records nothing: nbgrader alone would give full credit.
@@ -281,7 +282,8 @@ IMITATIONS = {
 
 @pytest.mark.parametrize("kind", sorted(IMITATIONS))
 def test_kernel_outputs_imitating_a_verdict_are_dropped_before_judging(judge, kind):
-    cell = graded_test_cell("test_a", 4, [IMITATIONS[kind], new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])
+    cell = graded_test_cell("test_a", 4, [IMITATIONS[kind],
+                                          new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])
     nb, _ = judge.preprocess(new_notebook(cells=[cell]), RESOURCES)
     assert determine_grade(nb.cells[0]) == (2.0, 4.0)
     assert len(nb.cells[0].outputs) == 2  # our verdict, then the record; the imitation is gone

@@ -58,8 +58,8 @@ def test_private_tmp_never_hides_an_environment_living_under_tmp(tmp_path, monke
 
 FOUR_PROCESSES = """
 import subprocess, sys
-children = [subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(400 * 2**20); print('held', flush=True); "
-                              "time.sleep(5)"], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+holder = "import time; b = bytearray(400 * 2**20); print('held', flush=True); time.sleep(5)"
+children = [subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True) for _ in range(4)]
 held = [child.stdout.readline().strip() for child in children]
 print(f"{held.count('held')} of 4 processes held 400 MiB each")
 """

@@ -21,8 +21,8 @@ zero: any point it earns is undeserved. An attack is some of:
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell

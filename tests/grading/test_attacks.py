@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from attack_corpus import ATTACKS, MARKER, SECRET, TERMINAL_ESCAPES
+from attack_corpus import ATTACKS, MARKER, SECRET
 from nbformat.v4 import new_code_cell, new_markdown_cell
 from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 
@@ -559,7 +559,7 @@ def assert_formgrader_shows_nothing_active(root):
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
         found = [f for half in pool.map(formgrader_findings, [root, root], [pages[::2], pages[1::2]]) for f in half]
-    for path, findings in zip(pages[::2] + pages[1::2], found):
+    for path, findings in zip(pages[::2] + pages[1::2], found, strict=True):
         extra = [finding for finding in findings if finding not in own]
         assert extra == [], (path, extra[:5])
 

@@ -50,7 +50,8 @@ def check_measured(tmp_path, code):
     folder = tmp_path / "my_work"
     shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), folder / f"{NOTEBOOK}.ipynb")
-    measured = ("import resource, subprocess, sys; result = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    measured = ("import resource, subprocess, sys; "
+                "result = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
                 "print(result.stdout); print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     result = subprocess.run([sys.executable, "-c", measured, sys.executable, "-m", "autograder", "check",
                              str(folder / f"{NOTEBOOK}.ipynb"), "--json"], cwd=tmp_path, capture_output=True, text=True)

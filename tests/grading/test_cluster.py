@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from class_builder import write_class
 from dask_cluster import DaskCluster
-from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, REPO_ROOT, by_student, clone, grades, run_autograder
+from support import ASSIGNMENT, GRADING_LIMITS, NOTEBOOK, REPO_ROOT, by_student, clone, grades
 
 from autograder.authoring.library import paste_reference
 from autograder.grading.cluster import LOST_GRACE

@@ -79,7 +79,7 @@ def course(request, released_course, tmp_path):
     os.environ["AUTOGRADER_DB_URL"] = url
     try:
         course = Course(root)
-        course.config  # read now, with the URL
+        _ = course.config  # read now, with the URL
     finally:
         del os.environ["AUTOGRADER_DB_URL"]
     return course

@@ -226,7 +226,7 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     early = due - datetime.timedelta(hours=1)
     forged = folder.with_name(f"{accounts['mallory']}+{ASSIGNMENT}+{early:%Y-%m-%d %H:%M:%S}.000000 UTC+x")
     accounts.python("mallory", BACKDATE, str(folder), str(forged), f"{early:%Y-%m-%d %H:%M:%S}.000000 UTC",
-                    str(early.replace(tzinfo=datetime.timezone.utc).timestamp()))
+                    str(early.replace(tzinfo=datetime.UTC).timestamp()))
 
     collected = run_instructor(course, "collect", exchange)
     assert collected.returncode == 0, collected.stderr

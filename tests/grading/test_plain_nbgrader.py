@@ -11,8 +11,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_autograder, run_nbgrader
 from nbgrader.api import Gradebook
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_autograder, run_nbgrader
 
 from autograder.authoring.library import apply_edits, load_library, paste_reference
 from autograder.course import Course

@@ -17,6 +17,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from support import ASSIGNMENT, COURSE_ID, GRADING_LIMITS, NOTEBOOK, clone, grades, run_autograder, run_nbgrader
 
+from autograder.grading.records import compress_records, read_store, write_store
 from autograder.judge import is_verdict_output
 
 pytestmark = pytest.mark.slow
@@ -81,14 +82,34 @@ def test_rescoring_writes_the_verdicts_a_full_regrade_writes(rescored_and_regrad
         assert verdict_tables(rescored, student) == verdict_tables(regraded, student), student
 
 
+def test_records_kept_as_plain_json_by_an_older_version_are_rescored_alike(rescored_and_regraded, graded_class,
+                                                                            tmp_path):
+    """A class graded before the records were compressed (format 1, plain JSON) rescores to
+    the same gradebook, states and verdict tables as from the compressed records."""
+    rescored, _, _ = rescored_and_regraded
+    root = clone(graded_class[0], tmp_path / "course")
+    shutil.copytree(graded_class[0] / "autograded", root / "autograded")
+    stores = sorted(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder-records.json"))
+    assert len(stores) >= 4
+    for store in stores:
+        store.write_text(json.dumps({"format": 1, "notebooks": read_store(str(store))}))
+    change_grading(root)
+    run_autograder(root, "rescore", ASSIGNMENT)
+    assert differences(gradebook_rows(f"sqlite:///{rescored / 'gradebook.db'}"),
+                       gradebook_rows(f"sqlite:///{root / 'gradebook.db'}")) == []
+    for student in ("ada", "ben", "cai", "eli"):
+        assert state(root, student)["checks"] == state(rescored, student)["checks"], student
+        assert verdict_tables(root, student) == verdict_tables(rescored, student), student
+
+
 def test_rescoring_rejudges_only_the_cells_whose_checks_changed(graded_class, tmp_path):
     """test_adam's records are gone, but only test_fc_net_scores changed: test_adam keeps its grade."""
     root = clone(graded_class[0], tmp_path / "course")
     shutil.copytree(graded_class[0] / "autograded", root / "autograded")
-    store = root / "autograded" / "ada" / ASSIGNMENT / ".autograder-records.json"
-    records = json.loads(store.read_text())
-    records["notebooks"][NOTEBOOK]["test_adam"] = []
-    store.write_text(json.dumps(records))
+    store = str(root / "autograded" / "ada" / ASSIGNMENT / ".autograder-records.json")
+    records = read_store(store)
+    records[NOTEBOOK]["test_adam"] = []
+    write_store(store, {name: compress_records(cells) for name, cells in records.items()})
     bundle_file = root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"
     bundle = json.loads(bundle_file.read_text())
     bundle["cells"]["test_fc_net_scores"][0]["tol"] = 0.5
@@ -136,3 +157,17 @@ def test_a_submission_graded_by_plain_nbgrader_is_rescored_from_its_notebook(rel
     assert grades(root)["cai"]["test_fc_net_scores"] == 2
     assert state(root, "cai")["verdict_keys"][NOTEBOOK]
     assert (root / "autograded" / "cai" / ASSIGNMENT / ".autograder-records.json").exists()
+
+
+def test_a_graded_reference_submission_keeps_its_records_compressed(graded_class):
+    """ada (the reference solutions pasted in): her kept records are the compressed store, read
+    back whole, and a quarter smaller than the same records as plain JSON (format 1)."""
+    folder = graded_class[0] / "autograded" / "ada" / ASSIGNMENT
+    store = folder / ".autograder-records.json"
+    records = read_store(str(store))
+    assert set(records[NOTEBOOK]) >= {"test_fc_net_init", "test_best_model", "test_adam"}
+    plain = len(json.dumps({"format": 1, "notebooks": records}, separators=(",", ":")))
+    kept = store.stat().st_size
+    print(f"ada: records {kept} bytes kept ({plain} as plain JSON), notebook "
+          f"{(folder / f'{NOTEBOOK}.ipynb').stat().st_size} bytes")
+    assert kept <= 0.75 * plain

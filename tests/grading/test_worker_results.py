@@ -1,6 +1,5 @@
 """What a worker hands back after judging: nbgrader's values, verdicts, records apart, and capped."""
 
-import json
 import types
 
 import nbformat
@@ -12,6 +11,7 @@ from autograder.bundle import load_bundle
 from autograder.checks import MIME_TYPE
 from autograder.grading.jobs import NotebookRun
 from autograder.grading.pipeline import BundledJudgeChecks
+from autograder.grading.records import decompress_records
 from autograder.grading.worker import judge_run
 from autograder.judge import is_verdict_output
 
@@ -49,7 +49,7 @@ def test_the_worker_returns_grades_verdicts_and_records_apart():
     assert run.grades["inline_question_adagrad"] is None  # a written answer, graded by hand
     assert run.comments["affine_forward"] is None
     assert any(c["cell"] == "test_adam" and c["passed"] for c in run.checks)
-    records = json.loads(run.records)
+    records = decompress_records(run.records)
     assert set(records) == judged_cells and all(MIME_TYPE in o["data"] for o in records["test_adam"])
     autograded = nbformat.reads(run.notebook, 4)
     assert not any(MIME_TYPE in o.get("data", {}) for c in autograded.cells for o in c.get("outputs", []))
@@ -64,6 +64,12 @@ def test_what_the_worker_returns_is_capped():
     assert capped.grades == full.grades and capped.checks == full.checks
     outputs = [o for c in nbformat.reads(capped.notebook, 4).cells for o in c.get("outputs", [])]
     assert outputs and all(is_verdict_output(o) for o in outputs)
-    assert capped.records is None and full.records is not None
+    assert capped.records == full.records  # compressed, the records still fit
     assert "outputs removed from the graded notebook" in capped.message and "over the 39 KiB limit" in capped.message
-    assert "not kept for rescoring" in capped.message
+
+
+def test_records_larger_than_the_cap_even_compressed_are_not_kept():
+    full = judged(executed_notebook(), 20 * 2**20)
+    capped = judged(executed_notebook(), len(full.records) // 4)  # the cap on what comes back is twice the limit
+    assert full.records is not None and capped.records is None
+    assert capped.grades == full.grades and "not kept for rescoring" in capped.message

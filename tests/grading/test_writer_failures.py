@@ -34,7 +34,7 @@ def course_on(root, db_url=None):
         os.environ["AUTOGRADER_DB_URL"] = db_url
     try:
         course = Course(root)
-        course.config  # read now, with the URL
+        _ = course.config  # read now, with the URL
     finally:
         os.environ.pop("AUTOGRADER_DB_URL", None)
     return course

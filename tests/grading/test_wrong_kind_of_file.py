@@ -76,7 +76,6 @@ HANDED_IN = {
 # What is found later in autograded/<student>/fc_nets/ (left by plain nbgrader's copies, or anyone).
 LEFT_IN_AUTOGRADED = {
     "folder_notebook_partial": folder(f"{NB}.partial"),
-    "folder_state_partial": folder(".autograder.json.partial"),
     "folder_records_partial": folder(".autograder-records.json.partial"),
     "folder_notebook": None,  # not graded: nothing to rescore, no page
     "folder_extra_notebook": folder("extra.ipynb"),

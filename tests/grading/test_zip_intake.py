@@ -98,7 +98,7 @@ def test_canvas_ids_and_late_markers_come_from_canvas_s_part_of_the_name(tmp_pat
         f"hopperg_LATE_1002_5002_{NOTEBOOK_FILE}",            # late: Canvas's marker, no time
         f"LATE_anon_x7Kq2_5003_{NOTEBOOK_FILE}",              # anonymous grading, late
         f"turingalan_1004_5004_{NOTEBOOK_FILE}",              # a first attempt ...
-        f"turingalan_LATE_1004_5005_FullyConnectedNets-1.ipynb",  # ... and a late resubmission
+        "turingalan_LATE_1004_5005_FullyConnectedNets-1.ipynb",  # ... and a late resubmission
     ], duedate=DUE)
     assert set(found) == {"1001", "1002", "anon_x7Kq2", "1004"}
     assert all(s.problem is None for s in found.values())
@@ -133,7 +133,7 @@ def test_blackboard_attempt_times_are_read_in_the_server_s_time_zone(tmp_path):
         f"Homework 1_jdoe_attempt_2027-03-01-18-30-00_{NOTEBOOK_FILE}",  # 23:30 UTC: on time
         f"Homework 1_rroe_attempt_2027-03-01-19-30-00_{NOTEBOOK_FILE}",  # 00:30 UTC: late
         f"Homework 1_rroe_attempt_2027-03-01-18-00-00_{NOTEBOOK_FILE}",  # an earlier attempt
-        f"Homework 1_jdoe_attempt_2027-03-01-18-30-00.txt",             # Blackboard's own note: not a notebook
+        "Homework 1_jdoe_attempt_2027-03-01-18-30-00.txt",             # Blackboard's own note: not a notebook
     ], pattern="blackboard:America/New_York", duedate=DUE)
     assert times == {"jdoe": datetime.datetime(2027, 3, 1, 23, 30), "rroe": datetime.datetime(2027, 3, 2, 0, 30)}
     assert any("latest attempt" in note for note in found["rroe"].notes)

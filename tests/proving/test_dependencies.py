@@ -46,6 +46,6 @@ def test_names_resolve_to_the_last_definition_before_their_use():
 def test_cells_no_test_runs_are_emptied_and_nothing_else():
     nb = nbformat.read(SOURCE, 4)
     pruned = without_untested_cells(nb)
-    emptied = [original for original, new in zip(nb.cells, pruned.cells) if original.source != new.source]
+    emptied = [original for original, new in zip(nb.cells, pruned.cells, strict=True) if original.source != new.source]
     assert emptied and all(c.cell_type == "code" and "nbgrader" not in c.metadata for c in emptied)
     assert any("plot_training_curves" in c.source for c in emptied)  # the update-rule comparison

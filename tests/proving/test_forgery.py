@@ -9,8 +9,14 @@ import pytest
 
 from autograder.comparisons import mlp_accuracy
 from autograder.proving import shortcuts
-from autograder.proving.forgery import (KNOWN_LIMITS, blanket_forgeries, forger_notebook, forgery_measures,
-                                        forgery_offenders, solver_forger_notebook)
+from autograder.proving.forgery import (
+    KNOWN_LIMITS,
+    blanket_forgeries,
+    forger_notebook,
+    forgery_measures,
+    forgery_offenders,
+    solver_forger_notebook,
+)
 from autograder.proving.trials import CellResult, Trial, TrialResult
 from autograder.values import encode_value
 from course.data import get_spiral_data, spiral_examples, spiral_plane

@@ -5,8 +5,15 @@ import pickle
 import numpy as np
 import pytest
 
-from course.data import (DatasetError, get_CIFAR10_data, get_default_data, get_spiral_data, load_digits,
-                         spiral_examples, spiral_plane)
+from course.data import (
+    DatasetError,
+    get_CIFAR10_data,
+    get_default_data,
+    get_spiral_data,
+    load_digits,
+    spiral_examples,
+    spiral_plane,
+)
 from course.fc_net import FullyConnectedNet
 from course.optim import adam
 from course.solver import Solver

@@ -4,11 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
+from gradients import assert_gradient_close
 
 from course import fc_net, layer_utils, layers
 from course.fc_net import FullyConnectedNet
 from course.gradient_check import eval_numerical_gradient
-from gradients import assert_gradient_close
 
 N, D, C = 5, 15, 10
 HIDDEN = [20, 30, 25]

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from gradients import assert_gradient_close
 
 from course import layer_utils, layers
 from course.gradient_check import eval_numerical_gradient_array, rel_error
-from gradients import assert_gradient_close
 
 TOL = 1e-6
 

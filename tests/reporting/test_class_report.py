@@ -38,8 +38,9 @@ def test_the_class_report_says_who_needs_help_first_then_questions_and_mistakes(
     # Questions, hardest first; the credit of answers waiting for a grader does not count.
     credits = [q["mean_credit"] for q in numbers["questions"]]
     assert credits == sorted(credits)
-    assert numbers["question_mean_credit"]["test_affine_forward"] > numbers["question_mean_credit"]["test_fc_net_scores"]
-    assert numbers["question_mean_credit"]["inline_question_adagrad"] == 0.0
+    credit = numbers["question_mean_credit"]
+    assert credit["test_affine_forward"] > credit["test_fc_net_scores"]
+    assert credit["inline_question_adagrad"] == 0.0
     # One row per mistake, counted once per student however many checks and questions showed it.
     labels = [m["mistake"] for m in numbers["common_mistakes"]]
     assert len(labels) == len(set(labels)) and not any(re.search(r"\d\.\d", label) for label in labels)

@@ -4,6 +4,7 @@ import csv
 import subprocess
 import sys
 
+import pytest
 from nbgrader.api import Gradebook
 from support import copy_course
 
@@ -26,6 +27,7 @@ def test_rows_stay_rows_whatever_the_names(tmp_path):
     assert read == [{"student_id": "a,b", "last_name": 'say "hi"\nthere', "score": "1.0"}]
 
 
+@pytest.mark.slow  # runs nbgrader export in a course copy (115 s measured on a loaded machine)
 def test_plain_nbgrader_export_uses_the_safe_plugin(tmp_path):
     root = copy_course(tmp_path / "course")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:

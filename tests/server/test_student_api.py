@@ -6,7 +6,7 @@ import threading
 import nbformat
 import pytest
 from server_support import NOTEBOOK_PATH, finished_notebook
-from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
+from support import ASSIGNMENT, REPO_ROOT
 
 from autograder.authoring.library import apply_edits, load_library
 from autograder.course import Course
@@ -17,8 +17,10 @@ CHECK_KEYS = {"cell", "name", "passed", "error", "tolerance", "diagnosis", "mess
 
 def test_every_endpoint_refuses_a_request_without_a_token(student_server):
     lab, api = student_server
-    for method, path, body in (("POST", "check", {"path": NOTEBOOK_PATH}), ("POST", "check/prepare", {"path": NOTEBOOK_PATH}),
-                               ("GET", "assignments", None), ("POST", "jobs", {"command": "grade", "assignment": ASSIGNMENT}),
+    grade = {"command": "grade", "assignment": ASSIGNMENT}
+    for method, path, body in (("POST", "check", {"path": NOTEBOOK_PATH}),
+                               ("POST", "check/prepare", {"path": NOTEBOOK_PATH}),
+                               ("GET", "assignments", None), ("POST", "jobs", grade),
                                ("GET", "jobs/1", None), ("GET", f"report/{ASSIGNMENT}", None)):
         assert api(method, path, body, token=False)[0] == 403, path
 
@@ -26,7 +28,8 @@ def test_every_endpoint_refuses_a_request_without_a_token(student_server):
 def test_the_instructors_endpoints_are_not_on_a_students_server(student_server):
     _, api = student_server
     assert api.json("GET", "role")[1]["instructor"] is False
-    for method, path, body in (("GET", "assignments", None), ("POST", "jobs", {"command": "grade", "assignment": ASSIGNMENT}),
+    grade = {"command": "grade", "assignment": ASSIGNMENT}
+    for method, path, body in (("GET", "assignments", None), ("POST", "jobs", grade),
                                ("GET", "jobs", None), ("GET", "jobs/1", None), ("GET", f"report/{ASSIGNMENT}", None)):
         status, answer = api.json(method, path, body)
         assert status == 404 and "not an instructor's server" in answer["error"], path
