@@ -165,7 +165,7 @@ def test_requests_without_token_or_xsrf_and_instructor_requests_are_refused(brow
         denied = page.request.post(f"{lab.url}/autograder/api/jobs", headers={"X-XSRFToken": xsrf},
                                    data={"command": "grade", "assignment": ASSIGNMENT})
         assert denied.status == 404
-        page.goto(f"{lab.url}/lab")
+        page.goto(f"{lab.url}/lab?reset")  # a fresh workspace: the launcher, not the notebook
         expect(page.locator(".jp-Launcher")).to_be_visible()
         assert page.locator(".jp-LauncherCard", has_text="Autograder").count() == 0
     finally:
@@ -207,7 +207,7 @@ def test_the_instructor_flow_release_grade_and_report_in_the_panel(browser, cour
         release = run_job(page, ASSIGNMENT, "release")
         bar = release.locator("progress.nn-autograder-bar")
         expect(release.locator(".nn-autograder-job-step")).to_contain_text("proving the checks", timeout=JOB_TIMEOUT)
-        assert int(bar.get_attribute("max")) > 50  # the proof's trials, counted as they finish
+        assert int(bar.get_attribute("max")) > 10  # the proof's trials (37 for fc_nets), counted as they finish
         expect(release).to_have_attribute("data-state", "succeeded", timeout=JOB_TIMEOUT)
         expect(release.locator(".nn-autograder-job-summary, .nn-autograder-job-log")).to_contain_text(
             "mistakes caught:")
