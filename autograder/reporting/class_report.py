@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from .. import status
 from ..grading.state import read_state
 from ..spreadsheet import write_csv
 
@@ -45,12 +46,15 @@ def class_numbers(course, assignment):
             except MissingEntry:
                 continue
             state = read_state(course, student, assignment)
-            status = state.status if state else "graded"
-            entry = {"student": student, "status": status, "score": submission.score,
+            kind = state.status if state else "graded"  # graded by plain nbgrader: no state file
+            hand_points = sum(grade.max_score or 0.0 for notebook in submission.notebooks
+                              for grade in notebook.grades if grade.needs_manual_grade)
+            entry = {"student": student, "status": status.label(kind, None, hand_points), "kind": kind,
+                     "graded": status.counts_as_graded(kind), "score": submission.score,
                      "max_score": submission.max_score, "seconds": state.seconds if state else None,
                      "message": state.message if state else ""}
             submissions.append(entry)
-            if not status.startswith("graded"):
+            if not entry["graded"]:
                 continue
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
@@ -65,12 +69,13 @@ def class_numbers(course, assignment):
                     if label and label not in seen:
                         seen.add(label)
                         mistakes[label] += 1
-    graded = [s for s in submissions if s["status"].startswith("graded")]
+    graded = [s for s in submissions if s["graded"]]
     return {
         "assignment": assignment,
         "submissions": submissions,
         "graded": len(graded),
-        "not_graded": [s for s in submissions if not s["status"].startswith("graded")] + _uncollected(course, assignment),
+        "awaiting_hand_grading": sum(s["status"].startswith(status.AWAITING_HAND_GRADING) for s in graded),
+        "not_graded": [s for s in submissions if not s["graded"]] + _uncollected(course, assignment),
         "scores": [s["score"] for s in graded],
         "max_score": max((s["max_score"] for s in submissions), default=0),
         "question_mean_credit": {name: sum(v) / len(v) for name, v in sorted(questions.items())},
@@ -86,9 +91,9 @@ def _uncollected(course, assignment):
     if not os.path.exists(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
-        return [{"student": row["student_id"], "status": "not collected", "score": None,
-                 "message": row["status"].partition(": ")[2]}
-                for row in csv.DictReader(f) if row.get("status", "").startswith("not collected")]
+        return [{"student": row["student_id"], "status": status.NOT_COLLECTED, "kind": status.NOT_COLLECTED,
+                 "graded": False, "score": None, "message": row["status"].partition(": ")[2]}
+                for row in csv.DictReader(f) if row.get("status", "").startswith(status.NOT_COLLECTED)]
 
 
 def _figure(draw, title):
@@ -130,7 +135,9 @@ def _histogram(values, xlabel):
 def report_html(numbers):
     n = numbers
     parts = [f"<h1>Class report: {html.escape(n['assignment'])}</h1>",
-             f"<p>{n['graded']} submissions graded, {len(n['not_graded'])} could not be graded.</p>"]
+             f"<p>{n['graded']} submissions {status.GRADED} (of them {n['awaiting_hand_grading']} "
+             f"{status.AWAITING_HAND_GRADING}), {len(n['not_graded'])} {status.NOT_GRADED} or "
+             f"{status.NOT_COLLECTED}.</p>"]
     if n["scores"]:
         mean = sum(n["scores"]) / len(n["scores"])
         parts.append(f"<p>Mean score {mean:.2f} / {n['max_score']:g}.</p>")
@@ -148,7 +155,7 @@ def report_html(numbers):
             + "</table>")
     if n["seconds"]:
         parts.append(_figure(_histogram(n["seconds"], "seconds"), "Time to run one submission"))
-    parts.append("<h2>Submissions that could not be graded</h2>")
+    parts.append(f"<h2>Submissions that {status.NOT_GRADED} or were {status.NOT_COLLECTED}</h2>")
     parts.append("<table><tr><th>student</th><th>status</th><th>why</th></tr>" + "".join(
         f"<tr><td>{html.escape(s['student'])}</td><td>{html.escape(s['status'])}</td>"
         f"<td>{html.escape(s.get('message') or '')}</td></tr>" for s in n["not_graded"]) + "</table>")

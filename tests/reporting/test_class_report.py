@@ -15,11 +15,12 @@ def test_the_class_report_shows_the_class_and_what_could_not_be_graded(graded_cl
     page = (root / "reports" / f"{ASSIGNMENT}_report.html").read_text()
     assert 'http-equiv="Content-Security-Policy"' in page and "<script" not in page
     assert page.count('src="data:image/png;base64,') >= 4  # distribution, questions, checks, run times
-    for shown in ("Grade distribution", "Mean credit per question", "Checks failed most often", "dee", "invalid",
-                  "hal", "not collected", "gus", "empty"):
+    for shown in ("Grade distribution", "Mean credit per question", "Checks failed most often", "dee",
+                  "could not be graded", "hal", "not collected", "gus", "empty", "awaiting hand grading"):
         assert shown in page, shown
     numbers = json.loads((root / "reports" / f"{ASSIGNMENT}_report.json").read_text())
-    graded = [s for s in numbers["submissions"] if s["status"].startswith("graded")]
+    graded = [s for s in numbers["submissions"] if s["status"].startswith(("graded", "awaiting hand grading"))]
+    assert numbers["awaiting_hand_grading"] >= 1  # an inline answer waits for a person
     assert numbers["graded"] == len(graded) == 5 and sorted(numbers["scores"]) == sorted(s["score"] for s in graded)
     assert numbers["check_failure_rate"]["fc_net_scores.scores"] > 0
     assert numbers["question_mean_credit"]["test_affine_forward"] > numbers["question_mean_credit"]["test_fc_net_scores"]
