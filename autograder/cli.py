@@ -27,6 +27,20 @@ from .terminal import log_visibly, visible
 SCHEDULER_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})")
 
 
+def _must_write(*paths):
+    """CourseError now, before any work, when a folder a command will write cannot be written
+    (a read-only mount, another owner): otherwise it would fail at its last step."""
+    from .errors import CourseError
+
+    for path in paths:
+        existing = path
+        while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        if not os.access(existing, os.W_OK):
+            raise CourseError(f"Cannot write {existing}: make it writable by whoever runs this command "
+                              "(it is read-only here) and run it again.")
+
+
 def _release(course, args):
     from .proving.gate import release_proven
 
@@ -69,6 +83,7 @@ def _grade(course, args):
         submissions=args.submissions, zip_pattern=args.zip_pattern, progress=not args.json,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
+    _must_write(os.path.dirname(course.report(args.assignment, "grades.csv")), os.path.join(course.root, "autograded"))
     report = grade(course, args.assignment, options)
     hand_points = hand_grading_points(course, args.assignment)
     csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == status.NOT_COLLECTED],
@@ -90,6 +105,7 @@ def _feedback(course, args):
     from .reporting.feedback import feedback_students, write_all_feedback
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    _must_write(os.path.join(course.root, "feedback"))
     students, skipped = feedback_students(course, args.assignment)
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
     for student, why in skipped:
@@ -103,6 +119,7 @@ def _report(course, args):
     from .reporting.class_report import write_class_report
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    _must_write(os.path.dirname(course.report(args.assignment, "report.html")))
     path = write_class_report(course, args.assignment)
     print(f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
           f"per-check failure rates in {args.assignment}_checks.csv)")
@@ -112,6 +129,7 @@ def _report(course, args):
 def _rescore(course, args):
     from .grading.rescore import rescore
 
+    _must_write(os.path.join(course.root, "autograded"))
     report = rescore(course, args.assignment, args.workers or course.settings.worker_count)
     for outcome in report.outcomes:
         print(f"{visible(outcome.student)}: {outcome.score:g} / {outcome.max_score:g}")
@@ -326,8 +344,8 @@ def main(argv=None):
         return getattr(error, "exit_status", status.EXIT_ERROR)  # or what the error says (75: run it again)
     except OSError as error:  # the machine's: a read-only or full course folder, a missing file
         where = f" {visible(error.filename)}" if error.filename else ""
-        print(f"autograder: cannot use{where}: {error.strerror or error}; make it writable (or free space) and "
-              "run the same command again", file=sys.stderr, flush=True)
+        print(f"autograder: cannot use{where}: {error.strerror or error}; make it readable and writable by whoever "
+              "runs this command (or free space) and run the same command again", file=sys.stderr, flush=True)
         return status.EXIT_ERROR
     except KeyboardInterrupt:
         return _interrupted("interrupted (Ctrl-C)", status.EXIT_INTERRUPTED)
