@@ -97,7 +97,7 @@ def _grade(course, args):
     for outcome in report.outcomes:
         said = status.word(outcome.status)
         if said in (status.NOT_GRADED, status.NOT_COLLECTED):
-            print(f"{said}: {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
+            print(f"autograder: {said}: {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
     return status.run_exit_status(outcome.status for outcome in report.outcomes)
 
 
