@@ -74,6 +74,7 @@ def _leaks(course, args):
 
 
 def _grade(course, args):
+    from .errors import SubmissionsError
     from .grading.batch import GradingOptions, grade
     from .reporting.export import export_csv, hand_grading_points, json_report, summary_table
 
@@ -83,6 +84,9 @@ def _grade(course, args):
         submissions=args.submissions, zip_pattern=args.zip_pattern, progress=not args.json,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
+    if args.zip_pattern and not (args.submissions or "").endswith(".zip"):
+        raise SubmissionsError(f"--zip-pattern reads the file names of an LMS zip export: pass the export with "
+                               f"--submissions <export>.zip (grading {args.submissions or 'submitted/'} needs none).")
     _must_write(os.path.dirname(course.report(args.assignment, "grades.csv")), os.path.join(course.root, "autograded"))
     report = grade(course, args.assignment, options)
     hand_points = hand_grading_points(course, args.assignment)

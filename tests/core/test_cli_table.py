@@ -130,6 +130,7 @@ IN_A_COURSE = [
      "is not a regular expression"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", "blackboard:Mars/Base"), (),
      "unknown time zone 'Mars/Base'"),
+    (("grade", ASSIGNMENT, "--zip-pattern", "canvas"), (), "pass the export with --submissions <export>.zip"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/not_a.zip"), (), "is not a readable zip file"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/missing.zip"), (), "is not a readable zip file"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/no_folder"), (), "No submissions folder"),
