@@ -138,9 +138,9 @@ def _rescore(course, args):
     for outcome in report.outcomes:
         print(f"{visible(outcome.student)}: {outcome.score:g} / {outcome.max_score:g}")
     for student, problem in report.problems:
-        print(f"could not rescore {visible(student)}: {visible(problem)}", file=sys.stderr)
+        print(f"autograder: could not rescore {visible(student)}: {visible(problem)}", file=sys.stderr)
     print(f"rescored {len(report.outcomes)} submission(s) in {report.seconds:.1f} s without executing any notebook")
-    return 1 if report.problems else 0
+    return status.EXIT_NOT_GRADED if report.problems else status.EXIT_OK
 
 
 def _check(course, args):
@@ -149,7 +149,6 @@ def _check(course, args):
 
     if not os.path.lexists(args.notebook):
         raise CourseError(f"No file {args.notebook}: give the path of an existing notebook (.ipynb).")
-
     mode, outcome = check(args.notebook, course_at(args.course_dir), args.assignment)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
     return 0 if outcome.graded and all(c["passed"] for c in outcome.checks) else 1
@@ -294,7 +293,7 @@ def build_parser():
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
         "points, from the values recorded when it was graded, without executing any notebook.",
-        workers="processes judging in parallel", locked=True)
+        workers="processes judging in parallel", locked=True, epilog=status.EXIT_STATUS_HELP)
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",

@@ -30,7 +30,7 @@ INTERRUPTED = "grading was interrupted: run `autograder grade` again"
 # Exit statuses of every `autograder` command.
 EXIT_OK = 0
 EXIT_ERROR = 1  # a usage, course or input error: the line on stderr says what to fix
-EXIT_NOT_GRADED = 2  # `grade`: the run finished, some collected submission could not be graded
+EXIT_NOT_GRADED = 2  # `grade` / `rescore` finished, but some collected submission could not be graded / rescored
 EXIT_RUN_AGAIN = 75  # EX_TEMPFAIL: the Dask cluster was lost mid-batch; the same command finishes it
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); 143 for SIGTERM (128 + the signal's number)
 
@@ -38,7 +38,8 @@ EXIT_STATUS_HELP = """exit status:
   0    every collected submission was graded (awaiting hand grading counts as graded);
        folders that were not collected are listed, not a failure
   1    a usage, course or input error: the line on stderr says what to fix
-  2    the run finished, but some submission could not be graded (listed on stderr)
+  2    the run finished, but some submission could not be graded (listed on stderr;
+       `rescore`: could not be rescored)
   75   the Dask cluster was lost: run the same command again to finish
   130  interrupted by Ctrl-C (143: SIGTERM); what was recorded is kept, run it again"""
 
