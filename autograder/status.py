@@ -63,10 +63,13 @@ def label(kind, message=None, hand_points=0.0):
     """What a person reads: the word, with the points awaiting hand grading, and the reason
     after a colon unless ``message`` is None (a table shows the reason in a column of its own).
 
-    A graded kind keeps its qualifier (``graded (time limit)``): graded, with a limit hit."""
+    A graded kind keeps its qualifier (``graded (time limit)``, ``awaiting hand grading (2 points;
+    time limit)``): graded, with a limit hit."""
     shown = word(kind, hand_points)
     if shown == AWAITING_HAND_GRADING:
-        return f"{AWAITING_HAND_GRADING} ({hand_points:g} point{'' if hand_points == 1 else 's'})"
+        qualifier = kind.partition(" (")[2].rstrip(")")
+        return (f"{AWAITING_HAND_GRADING} ({hand_points:g} point{'' if hand_points == 1 else 's'}"
+                f"{'; ' + qualifier if qualifier else ''})")
     if shown == GRADED:
         return kind
     if shown in (NOT_GRADED, NOT_COLLECTED) and message is not None:
