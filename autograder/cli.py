@@ -1,22 +1,45 @@
 """The ``autograder`` command: one entry point whose subcommands follow the pipeline.
 
 Each subcommand imports what it needs when it runs, so ``autograder --help`` answers
-at once. Errors the user can fix (``AutograderError``) become one line on stderr and
-exit status 1, or the status the error names: 75 (EX_TEMPFAIL) when the Dask cluster
-was lost mid-batch and running the same command again finishes it. Every string that
-came from a submission (ids, messages, check names and verdicts) is printed through
+at once. Whatever goes wrong ends in one line on stderr (what, which file, what to do)
+and an exit status of status.py: errors the user can fix (``AutograderError``, a bad
+option, a course folder that cannot be written) exit 1, or the status the error names
+(75, EX_TEMPFAIL, when the Dask cluster was lost mid-batch and running the same command
+again finishes it); ``grade`` exits 2 when some submission could not be graded; Ctrl-C
+exits 130 and SIGTERM 143, after what was recorded is kept. Every string that came from a
+submission (ids, messages, check names and verdicts) is printed through
 ``terminal.visible``, and so is what this process logs.
 """
 
 import argparse
 import json
+import os
+import re
+import signal
 import sys
 from typing import Any
 
-from . import __version__
+from . import __version__, status
 from .environments import tool_environment
 from .errors import AutograderError
 from .terminal import log_visibly, visible
+
+# host:port, optionally behind a Dask protocol; an IPv6 host in brackets.
+SCHEDULER_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})")
+
+
+def _must_write(*paths):
+    """CourseError now, before any work, when a folder a command will write cannot be written
+    (a read-only mount, another owner): otherwise it would fail at its last step."""
+    from .errors import CourseError
+
+    for path in paths:
+        existing = path
+        while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        if not os.access(existing, os.W_OK):
+            raise CourseError(f"Cannot write {existing}: make it writable by whoever runs this command "
+                              "(it is read-only here) and run it again.")
 
 
 def _release(course, args):
@@ -52,10 +75,9 @@ def _leaks(course, args):
 
 
 def _grade(course, args):
-    import os
-
+    from .errors import SubmissionsError
     from .grading.batch import GradingOptions, grade
-    from .reporting.export import export_csv, json_report, summary_table
+    from .reporting.export import export_csv, hand_grading_points, json_report, summary_table
 
     options = GradingOptions(
         workers=args.workers, scheduler=args.scheduler, force=args.force,
@@ -63,23 +85,32 @@ def _grade(course, args):
         submissions=args.submissions, zip_pattern=args.zip_pattern, progress=not args.json,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
+    if args.zip_pattern and not (args.submissions or "").endswith(".zip"):
+        raise SubmissionsError(f"--zip-pattern reads the file names of an LMS zip export: pass the export with "
+                               f"--submissions <export>.zip (grading {args.submissions or 'submitted/'} needs none).")
+    _must_write(os.path.dirname(course.report(args.assignment, "grades.csv")), os.path.join(course.root, "autograded"))
     report = grade(course, args.assignment, options)
-    csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == "not collected"])
+    hand_points = hand_grading_points(course, args.assignment)
+    csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == status.NOT_COLLECTED],
+                          hand_points)
     if args.json:
-        print(json_report(report))
+        print(json_report(report, hand_points))
     else:
-        print(summary_table(report))
+        print(summary_table(report, hand_points))
         print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run "
               f"`autograder feedback {args.assignment}`")
-    for outcome in report.failed:
-        print(f"could not grade {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
-    return 1 if report.failed else 0
+    for outcome in report.outcomes:
+        said = status.word(outcome.status)
+        if said in (status.NOT_GRADED, status.NOT_COLLECTED):
+            print(f"autograder: {said}: {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
+    return status.run_exit_status(outcome.status for outcome in report.outcomes)
 
 
 def _feedback(course, args):
     from .reporting.feedback import feedback_students, write_all_feedback
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    _must_write(os.path.join(course.root, "feedback"))
     students, skipped = feedback_students(course, args.assignment)
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
     for student, why in skipped:
@@ -90,11 +121,10 @@ def _feedback(course, args):
 
 
 def _report(course, args):
-    import os
-
     from .reporting.class_report import summary_lines, write_class_report
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
+    _must_write(os.path.dirname(course.report(args.assignment, "report.html")))
     path, numbers = write_class_report(course, args.assignment)
     for line in summary_lines(numbers):
         print(visible(line))
@@ -106,18 +136,22 @@ def _report(course, args):
 def _rescore(course, args):
     from .grading.rescore import rescore
 
+    _must_write(os.path.join(course.root, "autograded"))
     report = rescore(course, args.assignment, args.workers or course.settings.worker_count)
     for outcome in report.outcomes:
         print(f"{visible(outcome.student)}: {outcome.score:g} / {outcome.max_score:g}")
     for student, problem in report.problems:
-        print(f"could not rescore {visible(student)}: {visible(problem)}", file=sys.stderr)
+        print(f"autograder: could not rescore {visible(student)}: {visible(problem)}", file=sys.stderr)
     print(f"rescored {len(report.outcomes)} submission(s) in {report.seconds:.1f} s without executing any notebook")
-    return 1 if report.problems else 0
+    return status.EXIT_NOT_GRADED if report.problems else status.EXIT_OK
 
 
 def _check(course, args):
+    from .errors import CourseError
     from .grading.check import check, check_result, course_at, format_check
 
+    if not os.path.lexists(args.notebook):
+        raise CourseError(f"No file {args.notebook}: give the path of an existing notebook (.ipynb).")
     mode, outcome = check(args.notebook, course_at(args.course_dir), args.assignment)
     print(json.dumps(check_result(mode, outcome), indent=1) if args.json else format_check(mode, outcome))
     return 0 if outcome.graded and all(c["passed"] for c in outcome.checks) else 1
@@ -130,13 +164,34 @@ def _demo(course, args):
     return 0
 
 
-def _positive(kind):
+def _positive(kind, what):
+    """An argparse type: a positive ``kind``, or an error saying what was expected."""
     def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
         return value
     return parse
+
+
+def _scheduler(text):
+    """An argparse type: a Dask scheduler address, checked before any connection is tried."""
+    match = SCHEDULER_ADDRESS.fullmatch(text)
+    if not match or not 0 < int(match[1]) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address: give host:port or "
+                                         "tcp://host:port, as `dask scheduler` prints it")
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that says where to read more, with exit status 1
+    (2 is ``grade``'s "some submission could not be graded")."""
+
+    def error(self, message):
+        self.exit(status.EXIT_ERROR, f"{self.prog}: {message}; see `{self.prog} --help`\n")
 
 
 def _under_lock(handler, name):
@@ -153,11 +208,13 @@ def _under_lock(handler, name):
 
 
 def _command(commands, name, handler, summary, description=None, needs_course=True, assignment=True,
-             workers=None, locked=False):
+             workers=None, locked=False, epilog=None):
     """One subcommand: its summary, its --help text, the function that runs it, its assignment,
     ``workers``, the help of its --workers option when it runs in parallel, and ``locked``
     when it writes the assignment's results (it then holds the course lock, and has --wait)."""
-    command = commands.add_parser(name, help=summary, description=description or summary)
+    formatter = argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter
+    command = commands.add_parser(name, help=summary, description=description or summary, epilog=epilog,
+                                  formatter_class=formatter)
     command.set_defaults(handler=_under_lock(handler, name) if locked else handler, needs_course=needs_course)
     if assignment:
         command.add_argument("assignment", help="assignment name, e.g. fc_nets")
@@ -165,8 +222,8 @@ def _command(commands, name, handler, summary, description=None, needs_course=Tr
         command.add_argument("--wait", action="store_true", help="when another run holds this assignment's "
                              "lock, wait for it to finish instead of stopping")
     if workers:
-        command.add_argument("--workers", type=_positive(int), help=f"{workers} (default: c.Autograder.workers, "
-                             "else one per core)")
+        command.add_argument("--workers", type=_positive(int, "a positive whole number"),
+                             help=f"{workers} (default: c.Autograder.workers, else one per core)")
     return command
 
 
@@ -175,10 +232,12 @@ GRADE_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (  # flag, help, ar
      {}),
     ("--zip-pattern", "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
      "expression with groups student_id, file_id and optionally timestamp, late", {}),
-    ("--scheduler", "address of a dask.distributed scheduler to run on", {}),
+    ("--scheduler", "address of a dask.distributed scheduler to run on (host:port or tcp://host:port)",
+     {"type": _scheduler}),
     ("--cell-timeout", "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
-     {"type": _positive(float)}),
-    ("--notebook-timeout", "seconds per notebook (default: c.Autograder.notebook_timeout)", {"type": _positive(float)}),
+     {"type": _positive(float, "a positive number of seconds")}),
+    ("--notebook-timeout", "seconds per notebook (default: c.Autograder.notebook_timeout)",
+     {"type": _positive(float, "a positive number of seconds")}),
     ("--force", "regrade unchanged submissions too", {"action": "store_true"}),
     ("--json", "print the result as JSON", {"action": "store_true"}),
     ("--unsafe-no-sandbox", "run student kernels without bubblewrap (only where that risk is accepted)",
@@ -187,7 +246,7 @@ GRADE_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (  # flag, help, ar
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="autograder",
         description="Release, grade and report on the course's nbgrader assignments.",
     )
@@ -220,7 +279,7 @@ def build_parser():
         "Execute submissions in parallel workers (or on a Dask cluster), judge them and record the "
         "grades in nbgrader's gradebook; writes reports/<assignment>_grades.csv (feedback pages: "
         "`autograder feedback`). Unchanged submissions are skipped.", workers="local worker processes",
-        locked=True)
+        locked=True, epilog=status.EXIT_STATUS_HELP)
     for flag, help_text, options in GRADE_OPTIONS:
         grading.add_argument(flag, help=help_text, **options)
 
@@ -239,7 +298,7 @@ def build_parser():
         commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
         "points, from the values recorded when it was graded, without executing any notebook.",
-        workers="processes judging in parallel", locked=True)
+        workers="processes judging in parallel", locked=True, epilog=status.EXIT_STATUS_HELP)
 
     checking = _command(
         commands, "check", _check, "grade one notebook and print each check",
@@ -260,9 +319,21 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    import os
+class _Terminated(BaseException):
+    """SIGTERM, raised where the main thread is, so that it stops as Ctrl-C does."""
 
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def _interrupted(how, exit_status):
+    print(f"autograder: {how}: every submission recorded so far is kept; run the same command again to "
+          "finish", file=sys.stderr, flush=True)
+    return exit_status
+
+
+def main(argv=None):
     # nbformat validates with jsonschema, which imports rfc3987_syntax for IRI formats that no
     # notebook schema uses; building its grammar costs 0.7 s of every command's start.
     sys.modules.setdefault("rfc3987_syntax", None)
@@ -270,6 +341,7 @@ def main(argv=None):
     log_visibly()
     args = build_parser().parse_args(argv)
     os.environ.update(PATH=tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         from .course import find_course
 
@@ -277,7 +349,16 @@ def main(argv=None):
         return args.handler(course, args)
     except AutograderError as error:
         print(f"autograder: {visible(error)}", file=sys.stderr, flush=True)
-        return getattr(error, "exit_status", 1)  # 1, or what the error says (75: run the command again)
+        return getattr(error, "exit_status", status.EXIT_ERROR)  # or what the error says (75: run it again)
+    except OSError as error:  # the machine's: a read-only or full course folder, a missing file
+        where = f" {visible(error.filename)}" if error.filename else ""
+        print(f"autograder: cannot use{where}: {error.strerror or error}; make it readable and writable by whoever "
+              "runs this command (or free space) and run the same command again", file=sys.stderr, flush=True)
+        return status.EXIT_ERROR
+    except KeyboardInterrupt:
+        return _interrupted("interrupted (Ctrl-C)", status.EXIT_INTERRUPTED)
+    except _Terminated:
+        return _interrupted("stopped (SIGTERM)", 128 + signal.SIGTERM)
 
 
 if __name__ == "__main__":

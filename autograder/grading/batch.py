@@ -11,6 +11,7 @@ last recorded.
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -61,7 +62,8 @@ class LocalPool:
         self._pool = self._start()
 
     def _start(self):
-        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                      initializer=_leave_interrupts_to_the_grader)
 
     def submit(self, function, job):
         try:
@@ -82,8 +84,19 @@ class LocalPool:
             return "a worker process died while this submission was being graded (run again to retry it)"
         return f"worker failed: {type(error).__name__}: {error}"
 
-    def close(self):
+    def close(self, stop_running=False):
+        """Shut the pool down; ``stop_running``: end the jobs still running too (the run is stopping,
+        and nothing they return would be recorded)."""
+        if stop_running:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_the_grader():
+    """In a worker: Ctrl-C reaches every process of the terminal's group; the grader stops the
+    workers itself, so a worker prints no traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _pool(options, workers):
@@ -165,19 +178,24 @@ def grade(course, assignment, options):
     pipeline = GradingPipeline(course, assignment, options.cell_timeout, options.notebook_timeout)
     report = GradingReport()
     pool = _pool(options, options.workers or course.settings.worker_count)
+    stopping = True  # until every job has come back
     try:
         writer = GradebookWriter(pipeline)
         try:
             with tempfile.TemporaryDirectory(prefix="autograder-zip-") as staging:
                 jobs = _collect_jobs(course, assignment, options, staging, pipeline, writer, report)
                 _grade_jobs(assignment, options, jobs, pool, writer, report)
+                stopping = False
         finally:
             try:
                 report.outcomes += _timed(report, writer.flush)  # what arrived is recorded, even on the way out
             finally:
                 writer.close()
     finally:
-        pool.close()
+        if stopping and isinstance(pool, LocalPool):
+            pool.close(stop_running=True)
+        else:
+            pool.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -219,7 +237,7 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
 def _grade_jobs(assignment, options, jobs, pool, writer, report):
     count, jobs, intake = jobs
     bar = progress(count, f"grading {assignment}", enabled=options.progress)
-    counts = {"graded": 0, "failed": 0, "skipped": len(report.skipped)}
+    counts = {"graded": 0, "could not be graded": 0, "skipped": len(report.skipped)}
     bar.set_postfix(counts)
     try:
         for group in windowed(pool, jobs):
@@ -233,7 +251,7 @@ def _grade_jobs(assignment, options, jobs, pool, writer, report):
             outcomes += [Outcome(job.student, "error", pool.describe_failure(error)) for job, error in failed]
             report.outcomes += outcomes
             for outcome in outcomes:
-                counts["graded" if outcome.graded else "failed"] += 1
+                counts["graded" if outcome.graded else "could not be graded"] += 1
             bar.set_postfix(counts)
             bar.update(len(outcomes))
     finally:

@@ -157,6 +157,21 @@ def _handed_in(said, duedate):
     return moment, None
 
 
+def _check_usable(zip_path, names, attributed, unattributed):
+    """SubmissionsError when an export gives nothing to grade: no file at all, or no file whose
+    name the format reads (the wrong --zip-pattern, or not an LMS export): a run that reports
+    "0 graded" for those would look like success."""
+    if attributed:
+        return
+    if not unattributed:
+        raise SubmissionsError(f"{zip_path} holds no files: download the LMS's submissions export again, "
+                               "or pass --submissions with the folder or zip that holds them.")
+    first = unattributed[0].problem.removeprefix("cannot tell whose it is: ")
+    raise SubmissionsError(f"none of the {len(unattributed)} file(s) in {zip_path} can be read as a submission "
+                           f"(the first, {unattributed[0].student!r}: {first}): pass the --zip-pattern of the "
+                           "LMS that exported it (canvas, blackboard, or a regular expression).")
+
+
 def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, duedate=None):
     """Unpack an LMS export into nbgrader's layout under ``staging_dir`` and collect it.
 
@@ -176,6 +191,7 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, dueda
     problems, notes = {}, {}
     with archive:
         attributed, unattributed = _zip_entries(archive, names)
+        _check_usable(zip_path, names, attributed, unattributed)
         chosen = {}
         for (student, file_name, attempt), entry, said in sorted(attributed, key=lambda item: item[0]):
             key = (student, file_name)

@@ -22,19 +22,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..files import read_regular_file
+from ..status import GRADED_KINDS, counts_as_graded
 
 if TYPE_CHECKING:
     from ..course import Course
     from .jobs import NotebookRun
 
 STATE_FILE = ".autograder.json"
-# A submission in one of these states has grades in the gradebook worth trusting.
-GRADED_STATUSES = ("graded", "graded (time limit)", "graded (output limit)", "graded (kernel died)")
+# A submission in one of these states has grades in the gradebook worth trusting (status.py's kinds).
+GRADED_STATUSES = GRADED_KINDS
 
 
 @dataclass
 class Outcome:
-    """One submission's result, as reported (JSON, CSV status, summary) and remembered."""
+    """One submission's result, as remembered; ``status`` is its kind, which status.py turns
+    into the words every report shows."""
 
     student: str
     status: str
@@ -51,7 +53,7 @@ class Outcome:
 
     @property
     def graded(self) -> bool:
-        return self.status in GRADED_STATUSES
+        return counts_as_graded(self.status)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a dict, not copied (``asdict`` would deep-copy every verdict)."""

@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from .. import status
 from ..grading.state import read_state
 from ..spreadsheet import write_csv
 
@@ -48,10 +49,6 @@ NOT_RECORDED = "not recorded"  # the judge's message for a check its test cell n
 # Measurements in a diagnosis (1.98, 3.2e-07, 12%): they differ per student, the mistake does not.
 # Whole numbers stay: they name things (1 - beta1, the 2 in 0.5 * reg).
 _MEASUREMENT = re.compile(r"[-+]?(?:\d*\.?\d+e[-+]?\d+|\d+\.\d+|\.\d+)x?%?|\d+%", re.IGNORECASE)
-
-
-def _graded(status):
-    return status.startswith("graded")
 
 
 def _mistake_label(diagnosis):
@@ -76,12 +73,13 @@ def _submission_entry(course, gb, assignment, student):
     except MissingEntry:
         return None
     state = read_state(course, student, assignment)
-    status = state.status if state else "graded"
+    kind = state.status if state else "graded"  # graded by plain nbgrader: no state file
     awaiting = sum(g.max_score for nb in submission.notebooks for g in nb.grades
                    if g.needs_manual_grade and g.max_score)
     lost = sorted({g.name for nb in submission.notebooks for g in nb.grades
                    if g.max_score and not g.needs_manual_grade and (g.score or 0) < g.max_score})
-    return {"student": student, "status": status, "score": submission.score, "max_score": submission.max_score,
+    return {"student": student, "status": status.label(kind, None, awaiting), "kind": kind,
+            "graded": status.counts_as_graded(kind), "score": submission.score, "max_score": submission.max_score,
             "late": bool(submission.total_seconds_late and submission.total_seconds_late > 0),
             "flagged": any(nb.flagged for nb in submission.notebooks), "awaiting_points": awaiting,
             "lost_points_on": lost, "seconds": state.seconds if state else None,
@@ -99,9 +97,9 @@ def class_numbers(course, assignment):
             entry = _submission_entry(course, gb, assignment, student)
             if entry is not None:
                 submissions.append(entry)
-    graded = [s for s in submissions if _graded(s["status"])]
+    graded = [s for s in submissions if s["graded"]]
     uncollected = _uncollected(course, assignment)
-    not_graded = [s for s in submissions if not _graded(s["status"])] + uncollected
+    not_graded = [s for s in submissions if not s["graded"]] + uncollected
 
     credits = defaultdict(list)
     check_runs, check_failures = Counter(), Counter()
@@ -155,8 +153,8 @@ def class_numbers(course, assignment):
 def _needs_help(graded, not_graded):
     """Could not be graded first, then flagged, then graded below NEEDS_HELP_SCORE, lowest first."""
     def reason(s):
-        return "could not be graded" if s["status"] != "not collected" else "not collected"
-    rows = [{**_brief(s), "why": f"{reason(s)}: {s.get('message') or s['status']}"} for s in not_graded]
+        return status.NOT_COLLECTED if s["kind"] == status.NOT_COLLECTED else status.NOT_GRADED
+    rows = [{**_brief(s), "why": f"{reason(s)}: {s.get('message') or s['kind']}"} for s in not_graded]
     flagged = [s for s in graded if s["flagged"]]
     low = sorted((s for s in graded if not s["flagged"] and s["max_score"]
                   and (s["score"] or 0) < NEEDS_HELP_SCORE * s["max_score"]),
@@ -178,9 +176,9 @@ def _uncollected(course, assignment):
     if not os.path.exists(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
-        return [{"student": row["student_id"], "status": "not collected", "score": None,
-                 "message": row["status"].partition(": ")[2]}
-                for row in csv.DictReader(f) if row.get("status", "").startswith("not collected")]
+        return [{"student": row["student_id"], "status": status.NOT_COLLECTED, "kind": status.NOT_COLLECTED,
+                 "graded": False, "score": None, "message": row["status"].partition(": ")[2]}
+                for row in csv.DictReader(f) if row.get("status", "").startswith(status.NOT_COLLECTED)]
 
 
 def _figure(draw, title):
@@ -222,8 +220,8 @@ def _table(header, rows):
 def _counts_line(c):
     parts = [f"{c['submissions']} submissions", f"{c['graded']} graded"]
     if c["awaiting_hand_grading"]:
-        parts.append(f"{c['awaiting_hand_grading']} awaiting hand grading ({c['awaiting_points']:g} points)")
-    parts += [f"{c['could_not_be_graded']} could not be graded", f"{c['not_collected']} not collected",
+        parts.append(f"{c['awaiting_hand_grading']} {status.AWAITING_HAND_GRADING} ({c['awaiting_points']:g} points)")
+    parts += [f"{c['could_not_be_graded']} {status.NOT_GRADED}", f"{c['not_collected']} {status.NOT_COLLECTED}",
               f"{c['late']} late"]
     return ", ".join(parts)
 

@@ -35,6 +35,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades
 from traitlets import Bool
 
+from .. import status
 from ..execution import EXECUTION_METADATA_KEY
 from ..files import read_regular_file, write_files
 from ..grading.state import read_state
@@ -130,7 +131,7 @@ def _question_row(cell):
             kind = "fail"
     elif utils.is_solution(cell) or utils.is_task(cell):
         kind = "manual"
-        said = "graded by hand: not graded yet" if meta.get("needs_manual_grade") else "graded by hand"
+        said = status.AWAITING_HAND_GRADING if meta.get("needs_manual_grade") else "graded by hand"
         score = None if meta.get("needs_manual_grade") else score
     else:
         said, kind = "no checks were recorded", "fail"
@@ -315,7 +316,7 @@ def feedback_students(course, assignment):
         notebooks = _autograded_notebooks(course, assignment, student) if os.path.isdir(submission) else []
         unusable = _unusable_entry(course, assignment, student, notebooks) if notebooks else None
         if state is not None and not state.graded:
-            skipped.append((student, f"{state.status}: {state.message}"))
+            skipped.append((student, status.label(state.status, state.message)))
         elif unusable:
             skipped.append((student, unusable))
         elif notebooks:

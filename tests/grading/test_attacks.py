@@ -583,7 +583,7 @@ def test_nothing_printed_to_the_terminal_carries_a_control_character(attacked):
     assert "cell0\\x1b[2K" in attacked["result"].stderr  # its reason is printed, visibly
     for result in (attacked["result"], attacked["feedback"], attacked["class_report"]):
         assert raw_controls(result.stdout + result.stderr) == []
-    assert f"no feedback for {hostile}: invalid" in attacked["feedback"].stderr
+    assert f"no feedback for {hostile}: could not be graded: " in attacked["feedback"].stderr
 
 
 def test_check_prints_hostile_record_names_as_visible_text(attacked):

@@ -26,7 +26,7 @@ def csv_rows(root):
 
 def test_batch_finishes_and_reports_each_submission(graded_class):
     root, result = graded_class
-    assert result.returncode == 1  # some submissions could not be graded
+    assert result.returncode == 2  # some submissions could not be graded
     students = by_student(result)
     assert students["ada"]["status"] == "graded" and students["ada"]["score"] == 32
     assert students["ben"]["status"] == "graded" and students["ben"]["score"] == 0
@@ -36,7 +36,7 @@ def test_batch_finishes_and_reports_each_submission(graded_class):
     assert students["hal"]["status"] == "not collected" and "found: fc_net" in students["hal"]["message"]
     assert students["fay"]["status"] == "graded (time limit)"
     assert students["ivy"]["status"] == "invalid" and "not this assignment's notebook" in students["ivy"]["message"]
-    assert "could not grade dee" in result.stderr and "could not grade hal" in result.stderr
+    assert "could not be graded: dee: " in result.stderr and "not collected: hal: " in result.stderr
     # Per-check verdicts are in the JSON.
     assert any(c["name"] == "fc_net_scores.scores" and not c["passed"] for c in students["cai"]["checks"])
 
@@ -58,9 +58,11 @@ def test_infinite_loop_loses_only_what_it_did_not_reach(graded_class):
 def test_csv_has_a_status_column(graded_class):
     root, _ = graded_class
     rows = csv_rows(root)
-    assert rows["ada"]["status"] == "graded" and float(rows["ada"]["score"]) == 32
-    assert rows["dee"]["status"] == "invalid" and float(rows["dee"]["score"]) == 0
-    assert rows["fay"]["status"] == "graded (time limit)"
+    # Every automatic point, and an inline answer that waits for a person.
+    assert rows["ada"]["status"] == "awaiting hand grading (2 points)" and float(rows["ada"]["score"]) == 32
+    assert rows["dee"]["status"].startswith("could not be graded: ") and float(rows["dee"]["score"]) == 0
+    assert "not a valid notebook" in rows["dee"]["status"]
+    assert rows["fay"]["status"] in ("graded (time limit)", "awaiting hand grading (2 points; time limit)")
     assert rows["hal"]["status"].startswith("not collected: no fc_nets folder")  # no gradebook row, still listed
 
 
@@ -99,7 +101,7 @@ def test_dask_cluster_gives_the_same_gradebook(graded_class, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = run_autograder(root, "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address,
                                 "--json", *LIMITS, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert grades(root) == grades(graded_class[0])
     dask_rows, pool_rows = csv_rows(root), csv_rows(graded_class[0])
     assert {s: (r["score"], r["status"]) for s, r in dask_rows.items()} == {

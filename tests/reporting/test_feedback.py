@@ -18,7 +18,7 @@ def test_feedback_opens_with_the_total_and_a_line_per_question(graded_class):
     summary = html.unescape(page[: page.index("<main>")])
     assert "Total: " in summary and "/ 34" in summary
     assert "test_fc_net_scores" in summary and "checks failed; first: fc_net_scores" in summary
-    assert "inline_question_adagrad" in summary and "graded by hand: not graded yet" in summary
+    assert "inline_question_adagrad" in summary and "awaiting hand grading" in summary
     assert "fc_net_scores.scores" in html.unescape(page) and "FAIL" in page
     assert_no_secrets(root, html.unescape(page))
     assert len(page) < 400_000
