@@ -55,6 +55,7 @@ compare-update-rules: setup
 # configured in pyproject.toml. A few seconds: `make test` runs it first.
 lint: setup
 	$(VENV)/bin/ruff check autograder tests benchmarks
+	$(VENV)/bin/ruff format --check autograder tests benchmarks
 	$(VENV)/bin/mypy autograder
 
 # Two pytest workers on two cores: keep each one's numeric libraries single-threaded.

@@ -74,7 +74,7 @@ def _own_paths(proc_cgroup="/proc/self/cgroup"):
 def _folder(mount_point, mount_root, path):
     """Where the cgroup ``path`` appears under a mount of the hierarchy rooted at ``mount_root``."""
     if mount_root != "/" and (path == mount_root or path.startswith(mount_root + "/")):
-        path = path[len(mount_root):]
+        path = path[len(mount_root) :]
     folder = os.path.normpath(os.path.join(mount_point, path.lstrip("/")))
     return folder if os.path.isdir(folder) else mount_point
 
@@ -135,10 +135,16 @@ def _limit_files(hierarchy, memory, pids, cpus):
     """controller -> [(file, value)] in the order they must be written."""
     quota = int(cpus * CPU_PERIOD_US)
     if hierarchy.version == 2:
-        return {"memory": [("memory.max", memory), ("memory.swap.max", 0)], "pids": [("pids.max", pids)],
-                "cpu": [("cpu.max", f"{quota} {CPU_PERIOD_US}")]}
-    return {"memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)],
-            "pids": [("pids.max", pids)], "cpu": [("cpu.cfs_period_us", CPU_PERIOD_US), ("cpu.cfs_quota_us", quota)]}
+        return {
+            "memory": [("memory.max", memory), ("memory.swap.max", 0)],
+            "pids": [("pids.max", pids)],
+            "cpu": [("cpu.max", f"{quota} {CPU_PERIOD_US}")],
+        }
+    return {
+        "memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)],
+        "pids": [("pids.max", pids)],
+        "cpu": [("cpu.cfs_period_us", CPU_PERIOD_US), ("cpu.cfs_quota_us", quota)],
+    }
 
 
 def _alive(pid):
@@ -158,7 +164,7 @@ def _sweep(base):
     except OSError:
         return
     for name in names:
-        owner = name[len(PREFIX):].split("-", 1)[0]
+        owner = name[len(PREFIX) :].split("-", 1)[0]
         if name.startswith(PREFIX) and owner.isdigit() and not _alive(int(owner)):
             try:
                 os.rmdir(os.path.join(base, name))
@@ -174,8 +180,11 @@ def machine_hierarchy():
     else:
         hierarchy, why = find_hierarchy()
     if hierarchy is None:
-        log.warning("No cgroup budget per kernel (%s): memory, CPU and process limits apply to each "
-                    "process on its own, not to a kernel's process tree as a whole.", why)
+        log.warning(
+            "No cgroup budget per kernel (%s): memory, CPU and process limits apply to each "
+            "process on its own, not to a kernel's process tree as a whole.",
+            why,
+        )
     else:
         for base in set(hierarchy.bases.values()):
             _sweep(base)

@@ -38,8 +38,10 @@ def _must_write(*paths):
         while not os.path.exists(existing) and os.path.dirname(existing) != existing:
             existing = os.path.dirname(existing)
         if not os.access(existing, os.W_OK):
-            raise CourseError(f"Cannot write {existing}: make it writable by whoever runs this command "
-                              "(it is read-only here) and run it again.")
+            raise CourseError(
+                f"Cannot write {existing}: make it writable by whoever runs this command "
+                "(it is read-only here) and run it again."
+            )
 
 
 def _release(course, args):
@@ -59,8 +61,10 @@ def _sync(course, args):
             print(f"{assignment}: support package and public checks written")
             continue
         changed = sync_assignment(course, assignment)
-        print(f"{assignment}: {'updated ' + ', '.join(changed) if changed else 'solutions already in sync'}; "
-              "support package and public checks written")
+        print(
+            f"{assignment}: {'updated ' + ', '.join(changed) if changed else 'solutions already in sync'}; "
+            "support package and public checks written"
+        )
     return 0
 
 
@@ -80,25 +84,32 @@ def _grade(course, args):
     from .reporting.export import export_csv, hand_grading_points, json_report, summary_table
 
     options = GradingOptions(
-        workers=args.workers, scheduler=args.scheduler, force=args.force,
-        cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-        submissions=args.submissions, zip_pattern=args.zip_pattern, progress=not args.json,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        submissions=args.submissions,
+        zip_pattern=args.zip_pattern,
+        progress=not args.json,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     if args.zip_pattern and not (args.submissions or "").endswith(".zip"):
-        raise SubmissionsError(f"--zip-pattern reads the file names of an LMS zip export: pass the export with "
-                               f"--submissions <export>.zip (grading {args.submissions or 'submitted/'} needs none).")
+        raise SubmissionsError(
+            f"--zip-pattern reads the file names of an LMS zip export: pass the export with "
+            f"--submissions <export>.zip (grading {args.submissions or 'submitted/'} needs none)."
+        )
     _must_write(os.path.dirname(course.report(args.assignment, "grades.csv")), os.path.join(course.root, "autograded"))
     report = grade(course, args.assignment, options)
     hand_points = hand_grading_points(course, args.assignment)
-    csv_path = export_csv(course, args.assignment, [o for o in report.outcomes if o.status == status.NOT_COLLECTED],
-                          hand_points)
+    csv_path = export_csv(
+        course, args.assignment, [o for o in report.outcomes if o.status == status.NOT_COLLECTED], hand_points
+    )
     if args.json:
         print(json_report(report, hand_points))
     else:
         print(summary_table(report, hand_points))
-        print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run "
-              f"`autograder feedback {args.assignment}`")
+        print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run `autograder feedback {args.assignment}`")
     for outcome in report.outcomes:
         said = status.word(outcome.status)
         if said in (status.NOT_GRADED, status.NOT_COLLECTED):
@@ -115,8 +126,9 @@ def _feedback(course, args):
     paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
     for student, why in skipped:
         print(f"no feedback for {visible(student)}: {visible(why)}", file=sys.stderr)
-    print(f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in "
-          f"feedback/<student>/{args.assignment}/")
+    print(
+        f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in feedback/<student>/{args.assignment}/"
+    )
     return 0
 
 
@@ -128,8 +140,10 @@ def _report(course, args):
     path, numbers = write_class_report(course, args.assignment)
     for line in summary_lines(numbers):
         print(visible(line))
-    print(f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
-          f"per-check failure rates in {args.assignment}_checks.csv)")
+    print(
+        f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
+        f"per-check failure rates in {args.assignment}_checks.csv)"
+    )
     return 0
 
 
@@ -166,6 +180,7 @@ def _demo(course, args):
 
 def _positive(kind, what):
     """An argparse type: a positive ``kind``, or an error saying what was expected."""
+
     def parse(text):
         try:
             value = kind(text)
@@ -174,6 +189,7 @@ def _positive(kind, what):
         if value is None or not value > 0 or value == float("inf"):
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
         return value
+
     return parse
 
 
@@ -181,8 +197,9 @@ def _scheduler(text):
     """An argparse type: a Dask scheduler address, checked before any connection is tried."""
     match = SCHEDULER_ADDRESS.fullmatch(text)
     if not match or not 0 < int(match[1]) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address: give host:port or "
-                                         "tcp://host:port, as `dask scheduler` prints it")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address: give host:port or tcp://host:port, as `dask scheduler` prints it"
+        )
     return text
 
 
@@ -197,51 +214,90 @@ class _Parser(argparse.ArgumentParser):
 def _under_lock(handler, name):
     """``handler`` run while holding the assignment's course lock (autograder/lock.py): one writer
     per assignment, whether it runs here, from formgrader's buttons or from the JupyterLab panel."""
+
     def run(course, args):
         from .lock import AssignmentLock
 
         say = lambda text: print(f"autograder: {text}", file=sys.stderr, flush=True)  # noqa: E731
         with AssignmentLock(course.root, args.assignment, f"autograder {name} {args.assignment}", say).acquire(
-                wait=args.wait):
+            wait=args.wait
+        ):
             return handler(course, args)
+
     return run
 
 
-def _command(commands, name, handler, summary, description=None, needs_course=True, assignment=True,
-             workers=None, locked=False, epilog=None):
+def _command(
+    commands,
+    name,
+    handler,
+    summary,
+    description=None,
+    needs_course=True,
+    assignment=True,
+    workers=None,
+    locked=False,
+    epilog=None,
+):
     """One subcommand: its summary, its --help text, the function that runs it, its assignment,
     ``workers``, the help of its --workers option when it runs in parallel, and ``locked``
     when it writes the assignment's results (it then holds the course lock, and has --wait)."""
     formatter = argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter
-    command = commands.add_parser(name, help=summary, description=description or summary, epilog=epilog,
-                                  formatter_class=formatter)
+    command = commands.add_parser(
+        name, help=summary, description=description or summary, epilog=epilog, formatter_class=formatter
+    )
     command.set_defaults(handler=_under_lock(handler, name) if locked else handler, needs_course=needs_course)
     if assignment:
         command.add_argument("assignment", help="assignment name, e.g. fc_nets")
     if locked:
-        command.add_argument("--wait", action="store_true", help="when another run holds this assignment's "
-                             "lock, wait for it to finish instead of stopping")
+        command.add_argument(
+            "--wait",
+            action="store_true",
+            help="when another run holds this assignment's lock, wait for it to finish instead of stopping",
+        )
     if workers:
-        command.add_argument("--workers", type=_positive(int, "a positive whole number"),
-                             help=f"{workers} (default: c.Autograder.workers, else one per core)")
+        command.add_argument(
+            "--workers",
+            type=_positive(int, "a positive whole number"),
+            help=f"{workers} (default: c.Autograder.workers, else one per core)",
+        )
     return command
 
 
 GRADE_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (  # flag, help, argparse options
-    ("--submissions", "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
-     {}),
-    ("--zip-pattern", "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
-     "expression with groups student_id, file_id and optionally timestamp, late", {}),
-    ("--scheduler", "address of a dask.distributed scheduler to run on (host:port or tcp://host:port)",
-     {"type": _scheduler}),
-    ("--cell-timeout", "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
-     {"type": _positive(float, "a positive number of seconds")}),
-    ("--notebook-timeout", "seconds per notebook (default: c.Autograder.notebook_timeout)",
-     {"type": _positive(float, "a positive number of seconds")}),
+    (
+        "--submissions",
+        "a folder in nbgrader's submitted/ layout, or an LMS zip export (default: <course>/submitted)",
+        {},
+    ),
+    (
+        "--zip-pattern",
+        "how the zip export names files: canvas (default), blackboard[:<time zone>], or a regular "
+        "expression with groups student_id, file_id and optionally timestamp, late",
+        {},
+    ),
+    (
+        "--scheduler",
+        "address of a dask.distributed scheduler to run on (host:port or tcp://host:port)",
+        {"type": _scheduler},
+    ),
+    (
+        "--cell-timeout",
+        "seconds per cell (default: c.Execute.timeout in nbgrader_config.py)",
+        {"type": _positive(float, "a positive number of seconds")},
+    ),
+    (
+        "--notebook-timeout",
+        "seconds per notebook (default: c.Autograder.notebook_timeout)",
+        {"type": _positive(float, "a positive number of seconds")},
+    ),
     ("--force", "regrade unchanged submissions too", {"action": "store_true"}),
     ("--json", "print the result as JSON", {"action": "store_true"}),
-    ("--unsafe-no-sandbox", "run student kernels without bubblewrap (only where that risk is accepted)",
-     {"action": "store_true"}),
+    (
+        "--unsafe-no-sandbox",
+        "run student kernels without bubblewrap (only where that risk is accepted)",
+        {"action": "store_true"},
+    ),
 )
 
 
@@ -250,71 +306,121 @@ def build_parser():
         prog="autograder",
         description="Release, grade and report on the course's nbgrader assignments.",
     )
+    parser.add_argument("--course-dir", help="course directory (default: the nearest folder with nbgrader_config.py)")
     parser.add_argument(
-        "--course-dir", help="course directory (default: the nearest folder with nbgrader_config.py)"
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print the toolkit's version (workers must run the same) and exit",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
-                        help="print the toolkit's version (workers must run the same) and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(commands, "release", _release, "record expected values, generate the student version, "
-             "leak-check it, prove its checks",
-             "Record expected values from the reference, generate the student version with nbgrader, "
-             "leak-check it, and prove the checks: the mistakes and correct alternatives of "
-             "grading_bundle/<assignment>/mistakes.py and a forge-everything submission are graded, and "
-             "the release is refused unless every mistake loses points, every alternative keeps full marks "
-             "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.", locked=True)
+    _command(
+        commands,
+        "release",
+        _release,
+        "record expected values, generate the student version, leak-check it, prove its checks",
+        "Record expected values from the reference, generate the student version with nbgrader, "
+        "leak-check it, and prove the checks: the mistakes and correct alternatives of "
+        "grading_bundle/<assignment>/mistakes.py and a forge-everything submission are graded, and "
+        "the release is refused unless every mistake loses points, every alternative keeps full marks "
+        "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.",
+        locked=True,
+    )
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
 
     syncing = _command(
-        commands, "sync", _sync, "copy solution cells from course/ and write the generated files",
+        commands,
+        "sync",
+        _sync,
+        "copy solution cells from course/ and write the generated files",
         "Copy the source notebooks' solution cells from course/, and write the files generated "
-        "beside them (the nnsupport package, public_checks.json).", assignment=False)
+        "beside them (the nnsupport package, public_checks.json).",
+        assignment=False,
+    )
     syncing.add_argument("assignments", nargs="*", help="assignment names (default: every assignment)")
-    syncing.add_argument("--generated-only", action="store_true",
-                         help="write only the generated files, leave the notebooks alone (make setup)")
+    syncing.add_argument(
+        "--generated-only",
+        action="store_true",
+        help="write only the generated files, leave the notebooks alone (make setup)",
+    )
 
     grading = _command(
-        commands, "grade", _grade, "grade every submission in parallel into nbgrader's gradebook",
+        commands,
+        "grade",
+        _grade,
+        "grade every submission in parallel into nbgrader's gradebook",
         "Execute submissions in parallel workers (or on a Dask cluster), judge them and record the "
         "grades in nbgrader's gradebook; writes reports/<assignment>_grades.csv (feedback pages: "
-        "`autograder feedback`). Unchanged submissions are skipped.", workers="local worker processes",
-        locked=True, epilog=status.EXIT_STATUS_HELP)
+        "`autograder feedback`). Unchanged submissions are skipped.",
+        workers="local worker processes",
+        locked=True,
+        epilog=status.EXIT_STATUS_HELP,
+    )
     for flag, help_text, options in GRADE_OPTIONS:
         grading.add_argument(flag, help=help_text, **options)
 
     _command(
-        commands, "feedback", _feedback, "write per-student feedback HTML (verdicts, never hidden tests)",
+        commands,
+        "feedback",
+        _feedback,
+        "write per-student feedback HTML (verdicts, never hidden tests)",
         "Render feedback/<student>/<assignment>/*.html for every graded submission: each check's "
         "name, verdict, points and error size; never hidden test code or expected values (which "
-        "nbgrader's own feedback would show).", workers="processes rendering in parallel", locked=True)
+        "nbgrader's own feedback would show).",
+        workers="processes rendering in parallel",
+        locked=True,
+    )
 
-    _command(commands, "report", _report, "the class report: who needs help, questions by difficulty, "
-             "the mistakes diagnosed, late and hand-grading counts",
-             "Print the counts and who needs help first; write reports/<assignment>_report.html (no "
-             "script) with links to their feedback pages, and the same numbers as _report.json and "
-             "_checks.csv, from the gradebook and the grader's state files.")
     _command(
-        commands, "rescore", _rescore, "judge recorded values again after a tolerance or points change",
+        commands,
+        "report",
+        _report,
+        "the class report: who needs help, questions by difficulty, "
+        "the mistakes diagnosed, late and hand-grading counts",
+        "Print the counts and who needs help first; write reports/<assignment>_report.html (no "
+        "script) with links to their feedback pages, and the same numbers as _report.json and "
+        "_checks.csv, from the gradebook and the grader's state files.",
+    )
+    _command(
+        commands,
+        "rescore",
+        _rescore,
+        "judge recorded values again after a tolerance or points change",
         "Re-judge every recorded submission against the current grading bundle and gradebook "
         "points, from the values recorded when it was graded, without executing any notebook.",
-        workers="processes judging in parallel", locked=True, epilog=status.EXIT_STATUS_HELP)
+        workers="processes judging in parallel",
+        locked=True,
+        epilog=status.EXIT_STATUS_HELP,
+    )
 
     checking = _command(
-        commands, "check", _check, "grade one notebook and print each check",
+        commands,
+        "check",
+        _check,
+        "grade one notebook and print each check",
         "Grade one notebook: public checks only when run by a student, every check (hidden ones "
         "too) when run by an instructor in the course directory (or with --course-dir). The "
-        "course is never looked for from the notebook's location.", needs_course=False, assignment=False)
+        "course is never looked for from the notebook's location.",
+        needs_course=False,
+        assignment=False,
+    )
     checking.add_argument("notebook")
-    checking.add_argument("--assignment", help="the assignment to check against (default: the notebook's "
-                          "folder name), for instructors")
+    checking.add_argument(
+        "--assignment", help="the assignment to check against (default: the notebook's folder name), for instructors"
+    )
     checking.add_argument("--json", action="store_true")
 
     demo = _command(
-        commands, "demo", _demo, "the full round trip on the embedded data, in outputs/demo",
+        commands,
+        "demo",
+        _demo,
+        "the full round trip on the embedded data, in outputs/demo",
         "Copy the course into a scratch folder, release fc_nets, generate a class of sample "
-        "submissions, grade them in parallel, write the CSV and feedback.", assignment=False,
-        workers="grading processes")
+        "submissions, grade them in parallel, write the CSV and feedback.",
+        assignment=False,
+        workers="grading processes",
+    )
     demo.add_argument("--output", default="outputs/demo", help="scratch course folder")
     return parser
 
@@ -328,8 +434,11 @@ def _on_sigterm(signum, frame):
 
 
 def _interrupted(how, exit_status):
-    print(f"autograder: {how}: every submission recorded so far is kept; run the same command again to "
-          "finish", file=sys.stderr, flush=True)
+    print(
+        f"autograder: {how}: every submission recorded so far is kept; run the same command again to finish",
+        file=sys.stderr,
+        flush=True,
+    )
     return exit_status
 
 
@@ -352,8 +461,12 @@ def main(argv=None):
         return getattr(error, "exit_status", status.EXIT_ERROR)  # or what the error says (75: run it again)
     except OSError as error:  # the machine's: a read-only or full course folder, a missing file
         where = f" {visible(error.filename)}" if error.filename else ""
-        print(f"autograder: cannot use{where}: {error.strerror or error}; make it readable and writable by whoever "
-              "runs this command (or free space) and run the same command again", file=sys.stderr, flush=True)
+        print(
+            f"autograder: cannot use{where}: {error.strerror or error}; make it readable and writable by whoever "
+            "runs this command (or free space) and run the same command again",
+            file=sys.stderr,
+            flush=True,
+        )
         return status.EXIT_ERROR
     except KeyboardInterrupt:
         return _interrupted("interrupted (Ctrl-C)", status.EXIT_INTERRUPTED)

@@ -88,8 +88,13 @@ def _fresh_uid():
 
 
 def _environment():
-    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/", "OPENBLAS_NUM_THREADS": "1",
-                   **SINGLE_THREADED}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": "/",
+        "OPENBLAS_NUM_THREADS": "1",
+        **SINGLE_THREADED,
+    }
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if name in os.environ:
             environment[name] = os.environ[name]
@@ -112,8 +117,15 @@ class Service:
 
     def command(self):
         uid = _fresh_uid()
-        return [sys.executable, "-I", "-m", self.module, "--serve", str(self.limits.memory_bytes),
-                str(self.limits.cpu_seconds)] + ([str(uid)] if uid is not None else [])
+        return [
+            sys.executable,
+            "-I",
+            "-m",
+            self.module,
+            "--serve",
+            str(self.limits.memory_bytes),
+            str(self.limits.cpu_seconds),
+        ] + ([str(uid)] if uid is not None else [])
 
     def start(self):
         """Start the process now (if it is not running); returns at once."""
@@ -124,9 +136,16 @@ class Service:
         if self._process is not None and self._process.poll() is None:
             return
         self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._stderr, bufsize=0, cwd="/", env=_environment(),
-                                         start_new_session=True)
+        self._process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            bufsize=0,
+            cwd="/",
+            env=_environment(),
+            start_new_session=True,
+        )
         self._sent = set()
 
     def reconfigure(self, limits):
@@ -146,8 +165,9 @@ class Service:
                     message["shared"] = shared
             payload = json.dumps(message, separators=(",", ":")).encode()
             if len(payload) > MAX_REQUEST_BYTES:
-                raise ConfinementError(f"the recorded values are larger than {MAX_REQUEST_BYTES // MiB} MiB: "
-                                       "not judged")
+                raise ConfinementError(
+                    f"the recorded values are larger than {MAX_REQUEST_BYTES // MiB} MiB: not judged"
+                )
             answer = self._exchange(payload)
             if answer.get("resend") and shared is not None:  # the process forgot it: once more, with it
                 answer = self._exchange(json.dumps({**message, "shared": shared}, separators=(",", ":")).encode())
@@ -183,7 +203,7 @@ class Service:
         while view:
             if not select.select([], [fd], [], max(0.0, deadline - time.monotonic()))[1]:
                 raise TimeoutError
-            view = view[os.write(fd, view[:MiB]):]
+            view = view[os.write(fd, view[:MiB]) :]
 
     def _read(self, count, deadline):
         fd, chunks = self._process.stdout.fileno(), []
@@ -319,8 +339,12 @@ def _drop_privileges(uid):
 
 def _limit_self(memory_bytes):
     """Lower this process's limits for good (never above what it was given: only root may raise them)."""
-    for limit, value in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NOFILE, 64)):
+    for limit, value in (
+        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_FSIZE, 0),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, 64),
+    ):
         hard = resource.getrlimit(limit)[1]
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(limit, (value, value))

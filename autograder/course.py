@@ -66,8 +66,11 @@ class Course:
 
     def assignments(self):
         folder = os.path.join(self.root, SOURCE_DIRECTORY)
-        return sorted(name for name in os.listdir(folder)
-                      if os.path.isdir(os.path.join(folder, name))) if os.path.isdir(folder) else []
+        return (
+            sorted(name for name in os.listdir(folder) if os.path.isdir(os.path.join(folder, name)))
+            if os.path.isdir(folder)
+            else []
+        )
 
     def source_notebooks(self, assignment):
         """The source notebooks of ``assignment``; a CourseError naming the others if it is unknown."""
@@ -77,9 +80,7 @@ class Course:
                 f"No assignment {assignment!r}: {folder} does not exist "
                 f"(assignments here: {', '.join(self.assignments()) or 'none'})."
             )
-        notebooks = sorted(
-            os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".ipynb")
-        )
+        notebooks = sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".ipynb"))
         if not notebooks:
             raise CourseError(f"Assignment {assignment!r} has no notebook in {folder}.")
         return notebooks
@@ -98,8 +99,7 @@ class Course:
 
     @property
     def db_url(self):
-        return self.config.CourseDirectory.get(
-            "db_url", "sqlite:///" + os.path.join(self.root, "gradebook.db"))
+        return self.config.CourseDirectory.get("db_url", "sqlite:///" + os.path.join(self.root, "gradebook.db"))
 
     @property
     def course_id(self):
@@ -116,8 +116,10 @@ def find_course(course_dir=None):
     working directory that holds nbgrader_config.py."""
     if course_dir is not None:
         if not os.path.isfile(os.path.join(course_dir, CONFIG_FILE)):
-            raise CourseError(f"--course-dir {course_dir}: no {CONFIG_FILE} there; give the course "
-                              "directory itself (the folder holding nbgrader_config.py).")
+            raise CourseError(
+                f"--course-dir {course_dir}: no {CONFIG_FILE} there; give the course "
+                "directory itself (the folder holding nbgrader_config.py)."
+            )
         return Course(course_dir)
     folder = os.getcwd()
     while True:

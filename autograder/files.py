@@ -68,8 +68,13 @@ def unsafe_student_id(name):
 
 
 def _kind(mode):
-    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+    for test, kind in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    ):
         if test(mode):
             return kind
     return "not a regular file"
@@ -107,8 +112,9 @@ def read_regular_file(path, max_bytes=MAX_FILE_BYTES):
     return _read_one(path, info, max_bytes)
 
 
-def read_regular_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES,
-                       owner=None):
+def read_regular_files(
+    folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES, owner=None
+):
     """Every plain regular file below ``folder`` as bytes; everything else refused and named.
 
     ``owner``: a uid; files and folders owned by anyone else are refused too (in a folder

@@ -132,8 +132,11 @@ def claimed_elements(encoded: Any) -> int:
         return 0
     entries = encoded.get("entries")
     if isinstance(entries, dict):
-        return sum(claimed_elements(item) for item in entries.values()
-                   if isinstance(item, dict) and "entries" not in item) if len(entries) <= MAX_ENTRIES else 0
+        return (
+            sum(claimed_elements(item) for item in entries.values() if isinstance(item, dict) and "entries" not in item)
+            if len(entries) <= MAX_ENTRIES
+            else 0
+        )
     shape = encoded.get("shape")
     if isinstance(shape, list) and len(shape) <= MAX_DIMENSIONS and all(type(n) is int and n >= 0 for n in shape):
         return math.prod(shape)
@@ -156,9 +159,11 @@ def _check_forward_pass(params, X):
     multiply_adds = examples * sum(w.size for w in weights)
     widest = examples * max([w.shape[1] for w in weights] + [X.size // max(examples, 1)])
     if multiply_adds > MAX_FORWARD_MULTIPLY_ADDS or widest > MAX_ACTIVATIONS:
-        raise TooLarge(f"a forward pass of {examples} examples through layers of widths "
-                       f"{[w.shape[1] for w in weights][:6]} is beyond what the grader evaluates "
-                       f"({MAX_FORWARD_MULTIPLY_ADDS:.0e} multiply-adds, {MAX_ACTIVATIONS:.0e} values per layer)")
+        raise TooLarge(
+            f"a forward pass of {examples} examples through layers of widths "
+            f"{[w.shape[1] for w in weights][:6]} is beyond what the grader evaluates "
+            f"({MAX_FORWARD_MULTIPLY_ADDS:.0e} multiply-adds, {MAX_ACTIVATIONS:.0e} values per layer)"
+        )
 
 
 def _judge_record(spec, record):
@@ -175,13 +180,21 @@ def _judge_record(spec, record):
     actual = decode_value(value)
     if spec["kind"] == "accuracy":
         bundled = spec.get("inputs")
-        inputs = (decode_value(bundled["X"]), decode_value(bundled["y"])) if bundled else tuple(
-            decode_value(part) for part in inputs)
+        inputs = (
+            (decode_value(bundled["X"]), decode_value(bundled["y"]))
+            if bundled
+            else tuple(decode_value(part) for part in inputs)
+        )
         if isinstance(actual, dict):
             _check_forward_pass(actual, inputs[0])
     comparison = compare(spec, actual, *inputs)
-    verdict = Verdict(spec["name"], comparison.passed, comparison.message, comparison.error,
-                      diagnosis="" if comparison.passed else comparison.diagnosis)
+    verdict = Verdict(
+        spec["name"],
+        comparison.passed,
+        comparison.message,
+        comparison.error,
+        diagnosis="" if comparison.passed else comparison.diagnosis,
+    )
     return verdict, comparison
 
 
@@ -206,22 +219,40 @@ def _judge_one(spec, records):
     comparison = None
     mine = [record for record in records if record["name"] == spec["name"]]
     if not mine:
-        verdict = Verdict(spec["name"], False, "not recorded", diagnosis=(
-            "the test cell did not reach this check: an error stopped it (see the cell's output), "
-            "or the cell was skipped or changed"))
+        verdict = Verdict(
+            spec["name"],
+            False,
+            "not recorded",
+            diagnosis=(
+                "the test cell did not reach this check: an error stopped it (see the cell's output), "
+                "or the cell was skipped or changed"
+            ),
+        )
     elif len(mine) > 1:
-        verdict = Verdict(spec["name"], False, f"recorded {len(mine)} times",
-                          diagnosis="a check is recorded exactly once, by the test cell itself")
+        verdict = Verdict(
+            spec["name"],
+            False,
+            f"recorded {len(mine)} times",
+            diagnosis="a check is recorded exactly once, by the test cell itself",
+        )
     else:
         try:
             verdict, comparison = _judge_record(spec, mine[0])
         except (TooLarge, MemoryError) as problem:
-            verdict = Verdict(spec["name"], False, f"too large to judge: {str(problem)[:300]}",
-                              diagnosis="the recorded value is far larger than this check needs: record "
-                                        "exactly what the test cell records")
+            verdict = Verdict(
+                spec["name"],
+                False,
+                f"too large to judge: {str(problem)[:300]}",
+                diagnosis="the recorded value is far larger than this check needs: record "
+                "exactly what the test cell records",
+            )
         except Exception as problem:  # noqa: BLE001 - whatever a kernel sent, judging goes on
-            verdict = Verdict(spec["name"], False, f"unusable value: {str(problem)[:200]}",
-                              diagnosis="the recorded value is not a number, an array or a dict of arrays")
+            verdict = Verdict(
+                spec["name"],
+                False,
+                f"unusable value: {str(problem)[:200]}",
+                diagnosis="the recorded value is not a number, an array or a dict of arrays",
+            )
     verdict.scored, verdict.public = is_scored(spec), spec["public"]
     return verdict, comparison
 
@@ -235,9 +266,14 @@ def judge_cell(specs: Sequence[Spec], records: Sequence[Record]) -> tuple[float,
 
 
 def _row(verdict):
-    cells = (verdict.name, "public" if verdict.public else "hidden",
-             "scored" if verdict.scored else "feedback only", "pass" if verdict.passed else "FAIL",
-             verdict.message, verdict.diagnosis)
+    cells = (
+        verdict.name,
+        "public" if verdict.public else "hidden",
+        "scored" if verdict.scored else "feedback only",
+        "pass" if verdict.passed else "FAIL",
+        verdict.message,
+        verdict.diagnosis,
+    )
     return "<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>"
 
 
@@ -310,23 +346,27 @@ def _wanted(specs, records):
     return [record for record in records if record["name"] in names]
 
 
-def judge_cells_confined(bundle_cells: Mapping[str, list[Spec]], cells: Iterable[tuple[str, list[Record]]],
-                         judge: "Service | None" = None) -> list[tuple[float, list[Verdict]]]:
+def judge_cells_confined(
+    bundle_cells: Mapping[str, list[Spec]], cells: Iterable[tuple[str, list[Record]]], judge: "Service | None" = None
+) -> list[tuple[float, list[Verdict]]]:
     """[(fraction, [Verdict])] for each (grade_id, records) of ``cells``, computed by the judge
     service (``judge``, else this process's) against ``bundle_cells``; ConfinementError when it
     could not finish."""
     request: JudgeRequest = {
-        "cells": [(grade_id, _wanted(bundle_cells[grade_id], records)) for grade_id, records in cells]}
+        "cells": [(grade_id, _wanted(bundle_cells[grade_id], records)) for grade_id, records in cells]
+    }
     answer = (judge or service(SERVICE_MODULE)).request(request, shared=bundle_cells)
     try:
-        return [(float(fraction), [Verdict(**verdict) for verdict in verdicts])
-                for fraction, verdicts in answer["cells"]]
+        return [
+            (float(fraction), [Verdict(**verdict) for verdict in verdicts]) for fraction, verdicts in answer["cells"]
+        ]
     except (KeyError, TypeError, ValueError) as error:
         raise ConfinementError(f"the judge answered something unexpected ({error})") from None
 
 
-def judge_checks_confined(specs: Iterable[Spec], records: list[Record],
-                          judge: "Service | None" = None) -> list[Verdict]:
+def judge_checks_confined(
+    specs: Iterable[Spec], records: list[Record], judge: "Service | None" = None
+) -> list[Verdict]:
     """Verdicts on ``specs`` (a list of checks) given ``records``, computed by the judge service."""
     return judge_cells_confined({"checks": list(specs)}, [("checks", records)], judge)[0][1]
 
@@ -348,14 +388,26 @@ def _warm_up():
     from .values import encode_value
 
     params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
-    shapes = {"W1": {"shape": [2, 3], "dtype": "float64", "fill": "normal"},
-              "b1": {"shape": [3], "dtype": "float64", "fill": "zeros"}}
-    specs = [{"name": "close", "kind": "close", "tol": 1e-8, "expected": encode_value(np.arange(4.0)), "public": False},
-             {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
-             {"name": "accuracy", "kind": "accuracy", "threshold": 0.5, "public": False,
-              "inputs": {"X": encode_value(np.ones((2, 2))), "y": encode_value(np.zeros(2, int))}}]
-    records = [{"name": "close", "value": encode_value(-np.arange(4.0))},
-               {"name": "init", "value": encode_value(params)}, {"name": "accuracy", "value": encode_value(params)}]
+    shapes = {
+        "W1": {"shape": [2, 3], "dtype": "float64", "fill": "normal"},
+        "b1": {"shape": [3], "dtype": "float64", "fill": "zeros"},
+    }
+    specs = [
+        {"name": "close", "kind": "close", "tol": 1e-8, "expected": encode_value(np.arange(4.0)), "public": False},
+        {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
+        {
+            "name": "accuracy",
+            "kind": "accuracy",
+            "threshold": 0.5,
+            "public": False,
+            "inputs": {"X": encode_value(np.ones((2, 2))), "y": encode_value(np.zeros(2, int))},
+        },
+    ]
+    records = [
+        {"name": "close", "value": encode_value(-np.arange(4.0))},
+        {"name": "init", "value": encode_value(params)},
+        {"name": "accuracy", "value": encode_value(params)},
+    ]
     judge_cell(specs, records)
 
 
@@ -380,8 +432,9 @@ def judge_notebook(nb: "NotebookNode", bundle_cells: Mapping[str, list[Spec]]) -
     judgements = []
     for cell, (fraction, verdicts) in zip(judged, results, strict=False):
         max_score = float(cell.metadata["nbgrader"]["points"])
-        judgement = CellJudgement(cell.metadata["nbgrader"]["grade_id"], round(max_score * fraction, 6),
-                                  max_score, verdicts)
+        judgement = CellJudgement(
+            cell.metadata["nbgrader"]["grade_id"], round(max_score * fraction, 6), max_score, verdicts
+        )
         cell.outputs.insert(0, verdict_output(judgement))
         judgements.append(judgement)
     return judgements

@@ -51,8 +51,7 @@ class Holder:
         since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
         minutes = max(0, int((time.time() - self.started) // 60))
         gone = "" if self.alive() is not False else ", no longer running (a process it started still holds it)"
-        return (f"{self.command} (pid {self.pid} on {self.host}{gone}) has held it since {since} "
-                f"({minutes} min ago)")
+        return f"{self.command} (pid {self.pid} on {self.host}{gone}) has held it since {since} ({minutes} min ago)"
 
     def alive(self):
         """True or False for a holder on this host, None when it runs elsewhere (cannot tell)."""
@@ -91,8 +90,10 @@ def _open(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as error:
-        raise CourseError(f"Cannot take the lock {path}: {error.strerror or error}. The course directory must "
-                          "be writable by whoever grades.") from None
+        raise CourseError(
+            f"Cannot take the lock {path}: {error.strerror or error}. The course directory must "
+            "be writable by whoever grades."
+        ) from None
 
 
 def _read(descriptor):
@@ -132,9 +133,11 @@ class AssignmentLock:
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
             self.taken_over = Holder.parse(_read(descriptor))
             if self.taken_over is not None:
-                self.on_message(f"took over the lock on {self.assignment} from {self.taken_over.command} (pid "
-                                f"{self.taken_over.pid} on {self.taken_over.host}), which stopped without "
-                                "releasing it")
+                self.on_message(
+                    f"took over the lock on {self.assignment} from {self.taken_over.command} (pid "
+                    f"{self.taken_over.pid} on {self.taken_over.host}), which stopped without "
+                    "releasing it"
+                )
             me = Holder(os.getpid(), socket.gethostname(), self.command, time.time())
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, json.dumps(me.to_dict()).encode(), 0)

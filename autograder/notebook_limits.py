@@ -98,25 +98,38 @@ class NotebookLimits:
             run()
         except DeadKernelError:
             if self.output_limit_reached:
-                self._stopped(nb, "output limit", f"output limit ({self.settings.max_output_bytes} bytes) reached "
-                              f"in cell {self.current_cell}: the kernel was stopped")
+                self._stopped(
+                    nb,
+                    "output limit",
+                    f"output limit ({self.settings.max_output_bytes} bytes) reached "
+                    f"in cell {self.current_cell}: the kernel was stopped",
+                )
             elif deadline_passed.is_set():
-                self._stopped(nb, "timeout", f"notebook time limit ({self.settings.notebook_timeout:g} s) "
-                              f"reached in cell {self.current_cell}")
+                self._stopped(
+                    nb,
+                    "timeout",
+                    f"notebook time limit ({self.settings.notebook_timeout:g} s) reached in cell {self.current_cell}",
+                )
             else:
                 self._stopped(nb, "kernel died", f"the kernel died while running cell {self.current_cell}")
         except CellTimeoutError:
             self.stop()
-            self._stopped(nb, "timeout", f"cell {self.current_cell} exceeded the cell time limit "
-                          f"({self.timeout} s) and ignored the interrupt")
+            self._stopped(
+                nb,
+                "timeout",
+                f"cell {self.current_cell} exceeded the cell time limit ({self.timeout} s) and ignored the interrupt",
+            )
         finally:
             timer.cancel()
 
     def _stopped(self, nb, status, message):
         self.status, self.message = status, message
         if self.current_cell is not None and nb.cells[self.current_cell].cell_type == "code":
-            nb.cells[self.current_cell].outputs.append(nbformat.v4.new_output(
-                "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]))
+            nb.cells[self.current_cell].outputs.append(
+                nbformat.v4.new_output(
+                    "error", ename="GradingStopped", evalue=message, traceback=[f"GradingStopped: {message}"]
+                )
+            )
 
     def process_message(self, msg, cell, cell_index):
         """Count every message the kernel sends; past the cap, stop the kernel and keep nothing more.

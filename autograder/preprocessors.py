@@ -90,7 +90,8 @@ class RestoreCellRoles(OverwriteCells):
             self.log.warning("Cell %s does not exist in the database: it runs ungraded", grade_id)
             del cell.metadata["nbgrader"]
             resources.setdefault("autograder_notes", []).append(
-                f"a cell with the grade id {str(grade_id)[:60]!r}, which this assignment does not have, runs ungraded")
+                f"a cell with the grade id {str(grade_id)[:60]!r}, which this assignment does not have, runs ungraded"
+            )
             return cell, resources
         if roles is not None and grade_id in roles["sources"]:
             metadata = cell.metadata.nbgrader
@@ -125,7 +126,8 @@ class DemoteDuplicateCells(DeduplicateIds):
         if grade_id is not None and not cell.metadata.get("nbgrader"):
             del cell.metadata["nbgrader"]
             resources.setdefault("autograder_notes", []).append(
-                f"a copy of the graded cell {grade_id!r} runs ungraded (the last copy is the one graded)")
+                f"a copy of the graded cell {grade_id!r} runs ungraded (the last copy is the one graded)"
+            )
         return cell, resources
 
 

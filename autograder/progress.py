@@ -40,8 +40,11 @@ class LineProgress:
     def _print(self):
         self.printed = time.monotonic()
         details = ", ".join(f"{key} {value}" for key, value in self.postfix.items())
-        print(f"{self.desc}: {self.done}/{self.total} ({details}) after {self.printed - self.started:.0f} s",
-              file=self.stream, flush=True)
+        print(
+            f"{self.desc}: {self.done}/{self.total} ({details}) after {self.printed - self.started:.0f} s",
+            file=self.stream,
+            flush=True,
+        )
 
     def close(self):
         pass
@@ -64,9 +67,14 @@ class JsonProgress(LineProgress):
         self.printed = time.monotonic()
         elapsed = self.printed - self.started
         eta = elapsed / self.done * (self.total - self.done) if self.done and self.total else None
-        update = {"desc": self.desc, "done": self.done, "total": self.total, "elapsed": round(elapsed, 2),
-                  "eta": None if eta is None else round(eta, 1),
-                  "postfix": {k: str(v) for k, v in self.postfix.items()}}
+        update = {
+            "desc": self.desc,
+            "done": self.done,
+            "total": self.total,
+            "elapsed": round(elapsed, 2),
+            "eta": None if eta is None else round(eta, 1),
+            "postfix": {k: str(v) for k, v in self.postfix.items()},
+        }
         print(json.dumps({JSON_KEY: update}), file=self.stream, flush=True)
 
 

@@ -149,8 +149,9 @@ class SandboxedKernelManager(CappedKernelManager):
         os.mkdir(self._workdir)
         self._mounted = _mount_tmpfs(self._workdir, self.settings.scratch_size)
         if self.settings.process_tree_budget:
-            self._budget = ProcessTreeBudget.create(self.settings.memory_limit, self.settings.max_processes,
-                                                    self.settings.kernel_cpus)
+            self._budget = ProcessTreeBudget.create(
+                self.settings.memory_limit, self.settings.max_processes, self.settings.kernel_cpus
+            )
         self._copy_working_folder(os.path.abspath(kw.get("cwd") or os.getcwd()))
         kw["cwd"] = self._workdir
         # The kernel's only way out: unix sockets of its own, beside its connection file.
@@ -166,8 +167,7 @@ class SandboxedKernelManager(CappedKernelManager):
     def _copy_working_folder(self, source):
         """The regular files of ``source`` (no notebooks) into the private working copy."""
         contents = read_regular_files(source, max_total_bytes=self.settings.scratch_size)
-        write_files(self._workdir, {name: data for name, data in contents.files.items()
-                                    if not name.endswith(".ipynb")})
+        write_files(self._workdir, {name: data for name, data in contents.files.items() if not name.endswith(".ipynb")})
         for refused in contents.refused:
             self.log.warning("not copied into the kernel's working folder: %s", refused)
 
@@ -224,25 +224,54 @@ class SandboxedKernelManager(CappedKernelManager):
 
     def _limits(self):
         return [
-            "setpriv", f"--reuid={self._uid}", f"--regid={self._uid}", "--clear-groups",
-            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all",
-            "prlimit", f"--as={self.settings.memory_limit}", f"--cpu={self.settings.cpu_seconds}",
-            f"--nproc={self.settings.max_processes}", f"--fsize={self.settings.max_file_size}", "--nofile=1024",
-            "--core=0", "--",
+            "setpriv",
+            f"--reuid={self._uid}",
+            f"--regid={self._uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "prlimit",
+            f"--as={self.settings.memory_limit}",
+            f"--cpu={self.settings.cpu_seconds}",
+            f"--nproc={self.settings.max_processes}",
+            f"--fsize={self.settings.max_file_size}",
+            "--nofile=1024",
+            "--core=0",
+            "--",
         ]
 
     def _bwrap_arguments(self):
-        args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
-                "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
-        systems = [path for path in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64")
-                   if os.path.exists(path)]
+        args = [
+            "bwrap",
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            "sandbox",
+        ]
+        systems = [path for path in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64") if os.path.exists(path)]
         pythons = sorted({os.path.realpath(sys.base_prefix), os.path.abspath(sys.prefix)})
         for system in systems:
             args += ["--ro-bind", system, system]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 # The private /tmp comes before every other bind: the Python environment
-                 # and the working directory may themselves live under /tmp.
-                 "--perms", "1777", "--size", str(self.settings.tmp_size), "--tmpfs", "/tmp"]
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            # The private /tmp comes before every other bind: the Python environment
+            # and the working directory may themselves live under /tmp.
+            "--perms",
+            "1777",
+            "--size",
+            str(self.settings.tmp_size),
+            "--tmpfs",
+            "/tmp",
+        ]
         args += _readable_parents(pythons + [self._workdir, self._kernel_dir], existing=systems + ["/tmp"])
         for python in pythons:
             args += ["--ro-bind", python, python]
@@ -260,8 +289,13 @@ class SandboxedKernelManager(CappedKernelManager):
             "MKL_NUM_THREADS": "1",
         }
         # How nbgrader runs the notebook (autograde, validate), and the machine's BLAS settings, unchanged.
-        for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                     "OPENBLAS_NUM_THREADS"):
+        for name in (
+            "NBGRADER_EXECUTION",
+            "NBGRADER_VALIDATING",
+            "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE",
+            "OPENBLAS_NUM_THREADS",
+        ):
             if name in os.environ:
                 environment[name] = os.environ[name]
         for name, value in environment.items():

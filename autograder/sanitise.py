@@ -27,15 +27,72 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from pygments.token import STANDARD_TYPES
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
-    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "wbr",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 }
 CELL_ATTRIBUTES = {"colspan", "rowspan", "align"}
 ATTRIBUTES = {
-    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "td": CELL_ATTRIBUTES,
-    "th": CELL_ATTRIBUTES, "ol": {"start"}, "abbr": {"title"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": CELL_ATTRIBUTES,
+    "th": CELL_ATTRIBUTES,
+    "ol": {"start"},
+    "abbr": {"title"},
 }
 # Only the classes of nbconvert's code highlighting (Pygments), so code blocks keep their
 # colours; no class can make student text look like formgrader's own controls.
@@ -72,8 +129,14 @@ def _allowed_value(tag, attribute, value):
     return value if scheme in SAFE_SCHEMES else None
 
 
-CLEANER = nh3.Cleaner(tags=TAGS, attributes=ATTRIBUTES, allowed_classes=CLASSES, url_schemes=URL_SCHEMES,
-                      attribute_filter=_allowed_value, strip_comments=True)
+CLEANER = nh3.Cleaner(
+    tags=TAGS,
+    attributes=ATTRIBUTES,
+    allowed_classes=CLASSES,
+    url_schemes=URL_SCHEMES,
+    attribute_filter=_allowed_value,
+    strip_comments=True,
+)
 
 
 def clean_html(text):
@@ -102,8 +165,11 @@ def _image_attachments(attachments):
     kept = {}
     for name, bundle in (attachments or {}).items() if isinstance(attachments, dict) else ():
         if isinstance(bundle, dict):
-            images = {kind: data for kind, data in bundle.items()
-                      if kind in ("image/png", "image/jpeg", "image/gif") and isinstance(data, str)}
+            images = {
+                kind: data
+                for kind, data in bundle.items()
+                if kind in ("image/png", "image/jpeg", "image/gif") and isinstance(data, str)
+            }
             kept[name] = images or {"image/png": ""}  # a reference to it renders as an empty image
     return kept
 

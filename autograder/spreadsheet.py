@@ -15,8 +15,19 @@ from nbgrader.plugins import CsvExportPlugin
 
 from .files import FORMULA_PREFIXES
 
-COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-           "raw_score", "late_submission_penalty", "score", "max_score"]
+COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
 
 
 def spreadsheet_cell(value):
@@ -51,17 +62,27 @@ class SafeCsvExportPlugin(CsvExportPlugin):
             for student in gradebook.students:
                 if students and student.id not in students:
                     continue
-                row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
-                       "last_name": student.last_name, "first_name": student.first_name,
-                       "email": student.email, "max_score": assignment.max_score}
+                row = {
+                    "assignment": assignment.name,
+                    "duedate": assignment.duedate,
+                    "student_id": student.id,
+                    "last_name": student.last_name,
+                    "first_name": student.first_name,
+                    "email": student.email,
+                    "max_score": assignment.max_score,
+                }
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
                     row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
                 else:
                     penalty = submission.late_submission_penalty
-                    row.update(timestamp=submission.timestamp, raw_score=submission.score,
-                               late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+                    row.update(
+                        timestamp=submission.timestamp,
+                        raw_score=submission.score,
+                        late_submission_penalty=penalty,
+                        score=max(0.0, submission.score - penalty),
+                    )
                 yield row
 
     def export(self, gradebook):

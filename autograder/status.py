@@ -68,8 +68,10 @@ def label(kind, message=None, hand_points=0.0):
     shown = word(kind, hand_points)
     if shown == AWAITING_HAND_GRADING:
         qualifier = kind.partition(" (")[2].rstrip(")")
-        return (f"{AWAITING_HAND_GRADING} ({hand_points:g} point{'' if hand_points == 1 else 's'}"
-                f"{'; ' + qualifier if qualifier else ''})")
+        return (
+            f"{AWAITING_HAND_GRADING} ({hand_points:g} point{'' if hand_points == 1 else 's'}"
+            f"{'; ' + qualifier if qualifier else ''})"
+        )
     if shown == GRADED:
         return kind
     if shown in (NOT_GRADED, NOT_COLLECTED) and message is not None:

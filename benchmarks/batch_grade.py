@@ -46,8 +46,13 @@ def make_course(target, count):
     """A course copy with ``count`` submissions, released (so the gradebook knows the cells)."""
     copy_instructor_files(str(REPO_ROOT), str(target))
     env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
-    subprocess.run([sys.executable, "-m", "autograder", "release", ASSIGNMENT], cwd=target, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "autograder", "release", ASSIGNMENT],
+        cwd=target,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     source = nbformat.read(target / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     released = nbformat.read(target / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     notebooks, _ = sample_class(source, released, load_library(Course(target), ASSIGNMENT))
@@ -148,9 +153,11 @@ def cpu_ratio(root, cpu, count):
     cells = [cell_seconds(path) for path in (root / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.ipynb")]
     mean_cells = sum(cells) / len(cells)
     per_submission, kernels = cpu.total / count, cpu.kernels / count
-    print(f"grading CPU per submission: {per_submission:.2f} s (kernels {kernels:.2f} s, writer and workers "
-          f"{per_submission - kernels:.2f} s); notebook's own cell time: {mean_cells:.2f} s; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"grading CPU per submission: {per_submission:.2f} s (kernels {kernels:.2f} s, writer and workers "
+        f"{per_submission - kernels:.2f} s); notebook's own cell time: {mean_cells:.2f} s; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     return per_submission / mean_cells
 
 
@@ -158,15 +165,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--only-ours", action="store_true",
-                        help="run `autograder grade` alone and print its CPU ratio (a quicker run)")
+    parser.add_argument(
+        "--only-ours", action="store_true", help="run `autograder grade` alone and print its CPU ratio (a quicker run)"
+    )
     args = parser.parse_args(argv)
     if args.only_ours:
         with tempfile.TemporaryDirectory(prefix="batch-grade-") as scratch:
             root = Path(scratch) / "ours"
             env = make_course(root, args.submissions)
-            seconds, cpu, result = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
-                                          "--workers", str(args.workers), "--json"], root, env)
+            seconds, cpu, result = timed(
+                [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", str(args.workers), "--json"],
+                root,
+                env,
+            )
             print(f"{args.submissions} submissions; {os.cpu_count()} cores; {args.workers} workers; {seconds:.1f} s")
             record_seconds = json.loads(result.stdout)["record_seconds"]
             print(f"recording in the one writer: {1000 * record_seconds / args.submissions:.1f} ms per submission")
@@ -182,21 +193,40 @@ def main(argv=None):
         make_course(unconfined_root, args.submissions)
         print(f"{args.submissions} submissions; {os.cpu_count()} cores; ours with {args.workers} workers")
 
-        plain_seconds, _, _ = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
-                                 plain_root, env)
-        print(f"nbgrader autograde (serial): {plain_seconds:7.1f} s "
-              f"({plain_seconds / args.submissions:.2f} s per submission)")
+        plain_seconds, _, _ = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], plain_root, env)
+        print(
+            f"nbgrader autograde (serial): {plain_seconds:7.1f} s "
+            f"({plain_seconds / args.submissions:.2f} s per submission)"
+        )
 
-        ours_seconds, ours_cpu, result = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
-                                      "--workers", str(args.workers), "--json"], ours_root, env)
-        print(f"autograder grade:            {ours_seconds:7.1f} s "
-              f"({ours_seconds / args.submissions:.2f} s per submission)")
+        ours_seconds, ours_cpu, result = timed(
+            [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", str(args.workers), "--json"],
+            ours_root,
+            env,
+        )
+        print(
+            f"autograder grade:            {ours_seconds:7.1f} s "
+            f"({ours_seconds / args.submissions:.2f} s per submission)"
+        )
 
-        unconfined_seconds, _, _ = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
-                                       "--workers", str(args.workers), "--unsafe-no-sandbox"],
-                                      unconfined_root, env)
-        print(f"autograder grade, no sandbox:{unconfined_seconds:7.1f} s "
-              f"(sandbox overhead {100 * (ours_seconds / unconfined_seconds - 1):+.1f}%)")
+        unconfined_seconds, _, _ = timed(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "grade",
+                ASSIGNMENT,
+                "--workers",
+                str(args.workers),
+                "--unsafe-no-sandbox",
+            ],
+            unconfined_root,
+            env,
+        )
+        print(
+            f"autograder grade, no sandbox:{unconfined_seconds:7.1f} s "
+            f"(sandbox overhead {100 * (ours_seconds / unconfined_seconds - 1):+.1f}%)"
+        )
 
         report = json.loads(result.stdout)
         students = report["students"]
@@ -206,10 +236,14 @@ def main(argv=None):
                 for key in breakdown:
                     breakdown[key] += (timing or {}).get(key, 0.0)
         total = sum(breakdown.values())
-        print("where our worker time goes (summed over workers): " + ", ".join(
-            f"{key} {value:.1f} s ({100 * value / total:.0f}%)" for key, value in breakdown.items()))
-        print(f"recording in the one writer: {report['record_seconds']:.1f} s "
-              f"({report['record_seconds'] / args.submissions:.2f} s per submission, while workers run)")
+        print(
+            "where our worker time goes (summed over workers): "
+            + ", ".join(f"{key} {value:.1f} s ({100 * value / total:.0f}%)" for key, value in breakdown.items())
+        )
+        print(
+            f"recording in the one writer: {report['record_seconds']:.1f} s "
+            f"({report['record_seconds'] / args.submissions:.2f} s per submission, while workers run)"
+        )
         print(f"grading CPU over the notebook's own cell time: {cpu_ratio(ours_root, ours_cpu, args.submissions):.2f}x")
         print(f"graded: {sum(s['status'].startswith('graded') for s in students)} / {len(students)}")
 

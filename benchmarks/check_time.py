@@ -64,11 +64,18 @@ def _stamp(text):
 def cell_seconds(path):
     """First cell started to last cell finished, from nbclient's timestamps."""
     nb = nbformat.read(path, 4)
-    NotebookClient(nb, kernel_name="python3", allow_errors=True, record_timing=True, extra_arguments=QUIET_KERNEL,
-                   resources={"metadata": {"path": str(path.parent)}}, **student_kernel_manager(),
-                   ).execute(env=kernel_environment())
-    timings = [cell.metadata.execution for cell in nb.cells
-               if cell.cell_type == "code" and "execution" in cell.metadata]
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        allow_errors=True,
+        record_timing=True,
+        extra_arguments=QUIET_KERNEL,
+        resources={"metadata": {"path": str(path.parent)}},
+        **student_kernel_manager(),
+    ).execute(env=kernel_environment())
+    timings = [
+        cell.metadata.execution for cell in nb.cells if cell.cell_type == "code" and "execution" in cell.metadata
+    ]
     return (_stamp(timings[-1]["shell.execute_reply"]) - _stamp(timings[0]["iopub.execute_input"])).total_seconds()
 
 
@@ -90,11 +97,19 @@ class ExtensionServer:
             self.port = s.getsockname()[1]
         self.token = secrets.token_hex(16)
         self.log = open(Path(root).parent / "server.log", "wb")
-        command = [str(Path(sys.executable).with_name("jupyter")), "server", "--no-browser", "--allow-root",
-                   "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
-                   "--ServerApp.jpserver_extensions={'autograder.server': True}"]
-        self.process = subprocess.Popen(command, cwd=root, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        command = [
+            str(Path(sys.executable).with_name("jupyter")),
+            "server",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.jpserver_extensions={'autograder.server': True}",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=root, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -106,9 +121,12 @@ class ExtensionServer:
                 time.sleep(0.25)
 
     def call(self, method, path, body=None):
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}"},
+        )
         with urllib.request.urlopen(request, timeout=900) as response:
             return json.loads(response.read() or b"null")
 
@@ -133,8 +151,9 @@ class ExtensionServer:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--think", type=float, default=10.0,
-                        help="seconds between opening the notebook and pressing Check (default 10)")
+    parser.add_argument(
+        "--think", type=float, default=10.0, help="seconds between opening the notebook and pressing Check (default 10)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="check-time-") as scratch:
         notebook = student_copy(Path(scratch) / "work")
@@ -156,11 +175,15 @@ def main(argv=None):
     print(f"{args.repeat} runs each; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     print(f"autograder check (student): {check_s:.2f} s median ({min(checks):.2f} to {max(checks):.2f})")
     print(f"the notebook's own cells:   {cells_s:.2f} s median ({min(cells):.2f} to {max(cells):.2f})")
-    print(f"extension's Check (warm):   {extension_s:.2f} s median ({min(extension):.2f} to {max(extension):.2f}), "
-          f"{extension_s / cells_s:.2f}x the cells, {extension_s / check_s:.2f}x autograder check")
+    print(
+        f"extension's Check (warm):   {extension_s:.2f} s median ({min(extension):.2f} to {max(extension):.2f}), "
+        f"{extension_s / cells_s:.2f}x the cells, {extension_s / check_s:.2f}x autograder check"
+    )
     print(f"autograder --help:          {help_s:.2f} s median")
-    print(f"check_s: {check_s:.2f} cells_s: {cells_s:.2f} overhead_s: {check_s - cells_s:.2f} help_s: {help_s:.2f} "
-          f"extension_s: {extension_s:.2f} extension_overhead_s: {extension_s - cells_s:.2f}")
+    print(
+        f"check_s: {check_s:.2f} cells_s: {cells_s:.2f} overhead_s: {check_s - cells_s:.2f} help_s: {help_s:.2f} "
+        f"extension_s: {extension_s:.2f} extension_overhead_s: {extension_s - cells_s:.2f}"
+    )
 
 
 if __name__ == "__main__":

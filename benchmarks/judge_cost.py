@@ -92,14 +92,18 @@ def main(argv=None):
         peak = peak_mib(service._process.pid)
         service.close()
     a, b, start = statistics.median(in_process), statistics.median(confined), statistics.median(starts)
-    print(f"{len(notebooks)} notebooks x {args.rounds} rounds; {os.cpu_count()} cores; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{len(notebooks)} notebooks x {args.rounds} rounds; {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"judging one notebook in this process: {a:.1f} ms median")
     print(f"judging one notebook confined:        {b:.1f} ms median (max {max(confined):.0f} ms)")
     print(f"service start-up to first answer:     {start:.2f} s median of 5 (once per worker process)")
     print(f"service peak memory (RSS):            {peak:.0f} MiB")
-    print(f"in_process_ms: {a:.1f} confined_ms: {b:.1f} overhead_ms: {b - a:.1f} start_s: {start:.2f} "
-          f"peak_mib: {peak:.0f}")
+    print(
+        f"in_process_ms: {a:.1f} confined_ms: {b:.1f} overhead_ms: {b - a:.1f} start_s: {start:.2f} "
+        f"peak_mib: {peak:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ from autograder.notebook_limits import LimitedNotebookClient  # noqa: E402
 from autograder.sandbox import SandboxedKernelManager  # noqa: E402
 
 WORK = "total = 0\nfor i in range(4_000_000):\n    total += i * i"
-BOMB = ("import os\nfor _ in range(8):\n    if os.fork() == 0:\n        while True:\n            pass\n"
-        "while True:\n    pass")
+BOMB = (
+    "import os\nfor _ in range(8):\n    if os.fork() == 0:\n        while True:\n            pass\n"
+    "while True:\n    pass"
+)
 
 
 def run(cells, budget, cell_timeout):
@@ -41,9 +43,16 @@ def run(cells, budget, cell_timeout):
     nb = new_notebook(cells=[new_code_cell(source) for source in cells])
     config = Config({"Autograder": {"process_tree_budget": budget, "notebook_timeout": 600}})
     with tempfile.TemporaryDirectory(prefix="kernel-budget-") as folder:
-        LimitedNotebookClient(nb, kernel_name="python3", timeout=cell_timeout, allow_errors=True, record_timing=True,
-                              config=config, kernel_manager_class=SandboxedKernelManager,
-                              resources={"metadata": {"path": folder}}).execute()
+        LimitedNotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=cell_timeout,
+            allow_errors=True,
+            record_timing=True,
+            config=config,
+            kernel_manager_class=SandboxedKernelManager,
+            resources={"metadata": {"path": folder}},
+        ).execute()
     return nb
 
 
@@ -91,8 +100,10 @@ def main(argv=None):
     print(f"alone:                          {alone:.2f} s median")
     print(f"beside a CPU bomb, cgroups:     {budget:.2f} s median ({', '.join(f'{s:.2f}' for s in budget_all)})")
     print(f"beside a CPU bomb, no cgroups:  {no_budget:.2f} s median ({', '.join(f'{s:.2f}' for s in no_budget_all)})")
-    print(f"alone_s: {alone:.2f} budget_s: {budget:.2f} no_budget_s: {no_budget:.2f} "
-          f"slowdown_budget: {budget / alone:.2f} slowdown_no_budget: {no_budget / alone:.2f}")
+    print(
+        f"alone_s: {alone:.2f} budget_s: {budget:.2f} no_budget_s: {no_budget:.2f} "
+        f"slowdown_budget: {budget / alone:.2f} slowdown_no_budget: {no_budget / alone:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ class ServerCPU:
             return 0.0
         for process in psutil.process_iter(["name", "cmdline"]):
             if process.info["name"] == "postgres" and any(
-                    self.folder in part for part in process.info["cmdline"] or []):
+                self.folder in part for part in process.info["cmdline"] or []
+            ):
                 times = process.cpu_times()
                 total = times.user + times.system + times.children_user + times.children_system
                 return total + sum(sum(child.cpu_times()[:2]) for child in process.children(recursive=True))
@@ -67,8 +68,9 @@ def feed(synthetic, writer, count, group):
     """Give the writer ``count`` results, ``group`` at a time; (wall, CPU) seconds spent in the writer."""
     wall = cpu = 0.0
     for first in range(0, count, group):
-        results = [(synthetic.job(f"student{n:05d}"), synthetic.run(n))
-                   for n in range(first, min(count, first + group))]
+        results = [
+            (synthetic.job(f"student{n:05d}"), synthetic.run(n)) for n in range(first, min(count, first + group))
+        ]
         started, started_cpu = time.perf_counter(), time.process_time()
         for job, run in results:
             writer.add(job, run)
@@ -86,8 +88,11 @@ def check_gradebook(course, synthetic, count):
         expected[f"student{number:05d}"] = sum(score or 0 for score in run.grades.values())
     with Gradebook(course.db_url, course.course_id) as gb:
         found = {s["student"]: s["score"] for s in gb.submission_dicts(ASSIGNMENT)}
-    wrong = [s for s, score in expected.items() if abs(found.get(s, -1) - score) > 1e-9
-             and synthetic.run(int(s[7:])).notebooks[NOTEBOOK].notebook is not None]
+    wrong = [
+        s
+        for s, score in expected.items()
+        if abs(found.get(s, -1) - score) > 1e-9 and synthetic.run(int(s[7:])).notebooks[NOTEBOOK].notebook is not None
+    ]
     if len(found) != count or wrong:
         raise SystemExit(f"gradebook does not hold what was judged: {len(found)} submissions, wrong: {wrong[:5]}")
 
@@ -106,16 +111,21 @@ def change_tolerances(course, cells):
 
 def gradebook_bytes(course):
     if course.db_url.startswith("sqlite:///"):
-        return os.path.getsize(course.db_url[len("sqlite:///"):])
+        return os.path.getsize(course.db_url[len("sqlite:///") :])
     with Gradebook(course.db_url, course.course_id) as gb:
         return gb.db.execute(text("select pg_database_size(current_database())")).scalar()
 
 
 def kept_bytes_per_submission(root):
     """Median bytes a graded submission keeps: its records file and its autograded notebooks."""
-    sizes = [sum(path.stat().st_size for path in folder.iterdir()
-                 if path.name == ".autograder-records.json" or path.suffix == ".ipynb")
-             for folder in root.glob(f"autograded/*/{ASSIGNMENT}")]
+    sizes = [
+        sum(
+            path.stat().st_size
+            for path in folder.iterdir()
+            if path.name == ".autograder-records.json" or path.suffix == ".ipynb"
+        )
+        for folder in root.glob(f"autograded/*/{ASSIGNMENT}")
+    ]
     return statistics.median(sizes) if sizes else 0
 
 
@@ -154,8 +164,10 @@ def main(argv=None):
                 os.environ["AUTOGRADER_DB_URL"] = postgres.create_database("scale")
             make_course(root, 0)
             course = Course(root)
-            print(f"{args.submissions} submissions into {course.db_url.split('?')[0].split(':')[0]}; "
-                  f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+            print(
+                f"{args.submissions} submissions into {course.db_url.split('?')[0].split(':')[0]}; "
+                f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
+            )
             synthetic = SyntheticClass(course)
             for number in range(40):
                 synthetic.run(number)  # every profile judged once, outside the timings
@@ -167,22 +179,30 @@ def main(argv=None):
             writer.close()
             check_gradebook(course, synthetic, args.submissions)
             writer_ms = 1000 * cpu / args.submissions
-            print(f"writer: {args.submissions / wall:.0f} submissions/s, {1000 * wall / args.submissions:.1f} ms "
-                  f"wall and {writer_ms:.1f} ms CPU per submission (groups of {args.group})")
+            print(
+                f"writer: {args.submissions / wall:.0f} submissions/s, {1000 * wall / args.submissions:.1f} ms "
+                f"wall and {writer_ms:.1f} ms CPU per submission (groups of {args.group})"
+            )
 
             change_tolerances(course, {"test_fc_net_scores"})
             seconds, rescore_cpu, rescored = timed_rescore(course, server)
             per_1000 = 1000 * seconds / rescored
-            print(f"rescore after one tolerance change: {rescored} submissions in {seconds:.1f} s "
-                  f"({per_1000:.1f} s per 1000, {1000 * rescore_cpu / rescored:.1f} ms CPU each)")
+            print(
+                f"rescore after one tolerance change: {rescored} submissions in {seconds:.1f} s "
+                f"({per_1000:.1f} s per 1000, {1000 * rescore_cpu / rescored:.1f} ms CPU each)"
+            )
             change_tolerances(course, None)
             all_seconds, all_cpu, _ = timed_rescore(course, server)
-            print(f"rescore after every tolerance changed: {all_seconds:.1f} s "
-                  f"({1000 * all_seconds / rescored:.1f} s per 1000, {1000 * all_cpu / rescored:.1f} ms CPU each)")
+            print(
+                f"rescore after every tolerance changed: {all_seconds:.1f} s "
+                f"({1000 * all_seconds / rescored:.1f} s per 1000, {1000 * all_cpu / rescored:.1f} ms CPU each)"
+            )
             records = sum(p.stat().st_size for p in root.glob("autograded/*/*/.autograder-records.json"))
             print(f"gradebook: {gradebook_bytes(course) / MiB:.1f} MiB; records kept: {records / MiB:.0f} MiB")
-            print(f"storage per submission (records + autograded notebook, median): "
-                  f"{kept_bytes_per_submission(root) / 1e6:.2f} MB")
+            print(
+                f"storage per submission (records + autograded notebook, median): "
+                f"{kept_bytes_per_submission(root) / 1e6:.2f} MB"
+            )
             print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             print(f"writer_ms_per_submission: {writer_ms:.1f} rescore_1000_s: {per_1000:.1f}")
 

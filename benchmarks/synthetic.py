@@ -121,8 +121,12 @@ class SyntheticClass:
         self.pasted = paste_reference(self.released, source)
         self.hidden_tests = {_grade_id(c): c.source for c in source.cells if _grade_id(c) in self.bundle_cells}
         # The examples every accuracy record's network is fitted to (the held-out ones).
-        self.accuracy_inputs = next(spec["inputs"] for specs in self.bundle_cells.values() for spec in specs
-                                    if spec["kind"] == "accuracy" and "inputs" in spec)
+        self.accuracy_inputs = next(
+            spec["inputs"]
+            for specs in self.bundle_cells.values()
+            for spec in specs
+            if spec["kind"] == "accuracy" and "inputs" in spec
+        )
 
     @cached_property
     def _fitted_network(self):
@@ -143,8 +147,14 @@ class SyntheticClass:
 
     def job(self, student):
         """The job a worker would have been given for ``student`` (files, timestamp, digest)."""
-        return self.pipeline.job(student, {"timestamp.txt": TIMESTAMP, f"{NOTEBOOK}.ipynb": b""},
-                                 self.snapshots, self.restored, digest=f"synthetic-{student}", bundles=self.bundles)
+        return self.pipeline.job(
+            student,
+            {"timestamp.txt": TIMESTAMP, f"{NOTEBOOK}.ipynb": b""},
+            self.snapshots,
+            self.restored,
+            digest=f"synthetic-{student}",
+            bundles=self.bundles,
+        )
 
     def run(self, number):
         """The worker's SubmissionRun for the ``number``-th submission (profile ``number % PROFILES``)."""
@@ -159,9 +169,17 @@ class SyntheticClass:
             notebook = NotebookRun(status, message)
         else:
             nb = self._executed(profile, rng, stopped_at=int(rng.integers(10, 20)) if status != "ok" else None)
-            notebook = judge_run(nb, NOTEBOOK, self.job("synthetic"), self.config,
-                                 NotebookRun(status, "stopped" if status != "ok" else "",
-                                             seconds={"sanitize": 0.03, "kernel_start": 0.5, "execute": 2.5}))
+            notebook = judge_run(
+                nb,
+                NOTEBOOK,
+                self.job("synthetic"),
+                self.config,
+                NotebookRun(
+                    status,
+                    "stopped" if status != "ok" else "",
+                    seconds={"sanitize": 0.03, "kernel_start": 0.5, "execute": 2.5},
+                ),
+            )
         return SubmissionRun("synthetic", {NOTEBOOK: notebook}, 3.0, "synthetic:0")
 
     def _outcome(self, spec, profile, rng):
@@ -183,29 +201,45 @@ class SyntheticClass:
             cell.outputs = []
             if stopped_at is not None and index >= stopped_at:
                 if index == stopped_at:
-                    cell.outputs.append(new_output("error", ename="GradingStopped", evalue="time limit",
-                                                   traceback=["GradingStopped: time limit"]))
+                    cell.outputs.append(
+                        new_output(
+                            "error",
+                            ename="GradingStopped",
+                            evalue="time limit",
+                            traceback=["GradingStopped: time limit"],
+                        )
+                    )
                 continue
             grade_id = _grade_id(cell)
             if grade_id in self.hidden_tests:
                 cell.source = self.hidden_tests[grade_id]
                 if profile == UNTOUCHED:
-                    cell.outputs.append(new_output("error", ename="NotImplementedError", evalue="",
-                                                   traceback=["NotImplementedError"]))
+                    cell.outputs.append(
+                        new_output("error", ename="NotImplementedError", evalue="", traceback=["NotImplementedError"])
+                    )
                 for spec in self.bundle_cells[grade_id]:
                     outcome = self._outcome(spec, profile, rng)
                     if outcome == "missing":
                         continue
-                    value = (self._accuracy_value(outcome) if spec["kind"] == "accuracy"
-                             else _init_value(spec, outcome, rng) if spec["kind"] == "init"
-                             else _close_value(spec, outcome))
+                    value = (
+                        self._accuracy_value(outcome)
+                        if spec["kind"] == "accuracy"
+                        else _init_value(spec, outcome, rng)
+                        if spec["kind"] == "init"
+                        else _close_value(spec, outcome)
+                    )
                     for _ in range(2 if outcome == "twice" else 1):
                         record = _record(spec, value, self.accuracy_inputs)
                         cell.outputs.append(new_output("display_data", data={MIME_TYPE: record}))
                     cell.outputs.append(new_output("stream", name="stdout", text=f"{spec['name']}: {outcome}\n"))
             elif grade_id == "best_model":
-                cell.outputs.append(new_output("stream", name="stdout", text="".join(
-                    f"(Iteration {i} / 1500) loss: {2.3 - i / 1000:.6f}\n" for i in range(1500))))
+                cell.outputs.append(
+                    new_output(
+                        "stream",
+                        name="stdout",
+                        text="".join(f"(Iteration {i} / 1500) loss: {2.3 - i / 1000:.6f}\n" for i in range(1500)),
+                    )
+                )
             elif grade_id == "overfit_hyperparameters":
                 png = base64.b64encode(rng.bytes(30000)).decode("ascii")
                 cell.outputs.append(new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}))

@@ -308,16 +308,22 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats (default 7)")
     parser.add_argument("--steps", type=int, default=50, help="steps per repeat (default 50)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
-    parser.add_argument("--preroll", type=float, default=0.2,
-                        help="seconds of untimed steps before each timed block, so the other "
-                             "library's spinning BLAS/OpenMP threads are asleep (default 0.2)")
+    parser.add_argument(
+        "--preroll",
+        type=float,
+        default=0.2,
+        help="seconds of untimed steps before each timed block, so the other "
+        "library's spinning BLAS/OpenMP threads are asleep (default 0.2)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.steps < 1 or args.warmup < 0 or args.preroll < 0:
         parser.error("--repeats and --steps must be >= 1, --warmup and --preroll >= 0")
 
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, batch {BATCH}, MLP {INPUT_DIM}-"
-          f"{'-'.join(map(str, HIDDEN_DIMS))}-{NUM_CLASSES}, float32, Adam lr {LEARNING_RATE}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, batch {BATCH}, MLP {INPUT_DIM}-"
+        f"{'-'.join(map(str, HIDDEN_DIMS))}-{NUM_CLASSES}, float32, Adam lr {LEARNING_RATE}"
+    )
 
     # numpy's BLAS, read before torch loads its own OpenMP/BLAS runtimes.
     blas = blas_info()
@@ -330,9 +336,11 @@ def main(argv=None):
     else:
         for info in blas:
             library = os.path.basename(info.get("filepath", ""))
-            print(f"numpy BLAS: {info.get('internal_api')} {info.get('version')} "
-                  f"({info.get('architecture')}, {info.get('threading_layer')}), "
-                  f"{info.get('num_threads')} threads, {library}")
+            print(
+                f"numpy BLAS: {info.get('internal_api')} {info.get('version')} "
+                f"({info.get('architecture')}, {info.get('threading_layer')}), "
+                f"{info.get('num_threads')} threads, {library}"
+            )
         threads = blas[0]["num_threads"]
 
     X, y = make_data(seed=0)
@@ -356,14 +364,12 @@ def main(argv=None):
         import torch
     except (ImportError, OSError) as exc:  # OSError: a torch whose shared libraries fail to load
         torch = None
-        print(f"torch: absent ({exc.__class__.__name__}: {exc}); to compare, install it: "
-              f"{TORCH_INSTALL_HINT}")
+        print(f"torch: absent ({exc.__class__.__name__}: {exc}); to compare, install it: {TORCH_INSTALL_HINT}")
 
     theirs = None
     if torch is not None:
         torch.set_num_threads(threads)
-        print(f"torch {torch.__version__}: {torch.get_num_threads()} threads "
-              f"(set to match numpy's BLAS)")
+        print(f"torch {torch.__version__}: {torch.get_num_threads()} threads (set to match numpy's BLAS)")
         torch_model, _ = make_numpy_model()
         theirs = make_torch_step(torch, torch_model, X, y)
         for _ in range(args.warmup):
@@ -384,30 +390,38 @@ def main(argv=None):
     flops = step_flops()  # the reference computes layer 1's dX too
     torch_flops = step_flops(input_grad=False)
     ours_med = statistics.median(ours_ms)
-    print(f"repeats {args.repeats} x {args.steps} steps after {args.warmup} warm-up steps, "
-          f"interleaved, each after {args.preroll:g} s of untimed steps; median ms per step")
+    print(
+        f"repeats {args.repeats} x {args.steps} steps after {args.warmup} warm-up steps, "
+        f"interleaved, each after {args.preroll:g} s of untimed steps; median ms per step"
+    )
     print(f"numpy ms/step: {ours_med:.3f}  (repeats: {', '.join(f'{t:.3f}' for t in ours_ms)})")
-    print(f"numpy GFLOP/s: {flops / (ours_med * 1e-3) / 1e9:.2f}  "
-          f"({flops / 1e6:.2f} MFLOP of matmuls per step, layer 1's unused dX included)")
-    print(f"numpy step peak memory: {(peak - base) / 2**20:.2f} MiB allocated at once "
-          f"during one step (tracemalloc, numpy buffers included)")
+    print(
+        f"numpy GFLOP/s: {flops / (ours_med * 1e-3) / 1e9:.2f}  "
+        f"({flops / 1e6:.2f} MFLOP of matmuls per step, layer 1's unused dX included)"
+    )
+    print(
+        f"numpy step peak memory: {(peak - base) / 2**20:.2f} MiB allocated at once "
+        f"during one step (tracemalloc, numpy buffers included)"
+    )
     print(f"max RSS before torch: {rss_numpy:.1f} MiB")
     if load is not None:
         # BLAS and OpenMP threads spin and wait for each other: on a machine whose
         # cores other processes keep busy, a step can take 10-50x longer.
-        print(f"other processes' CPU load during timing: {load:.2f} of {os.cpu_count()} CPUs"
-              + ("  WARNING: the machine was busy, timings are unreliable; rerun when idle"
-                 if load > 0.1 else ""))
+        print(
+            f"other processes' CPU load during timing: {load:.2f} of {os.cpu_count()} CPUs"
+            + ("  WARNING: the machine was busy, timings are unreliable; rerun when idle" if load > 0.1 else "")
+        )
     if theirs is None:
         print(f"max RSS: {max_rss_mib():.1f} MiB")
         print("ratio_vs_torch: n/a")
         return 0
 
     theirs_med = statistics.median(theirs_ms)
-    print(f"torch ms/step: {theirs_med:.3f}  "
-          f"(repeats: {', '.join(f'{t:.3f}' for t in theirs_ms)})")
-    print(f"torch GFLOP/s: {torch_flops / (theirs_med * 1e-3) / 1e9:.2f}  "
-          f"({torch_flops / 1e6:.2f} MFLOP of matmuls per step: no dX for layer 1)")
+    print(f"torch ms/step: {theirs_med:.3f}  (repeats: {', '.join(f'{t:.3f}' for t in theirs_ms)})")
+    print(
+        f"torch GFLOP/s: {torch_flops / (theirs_med * 1e-3) / 1e9:.2f}  "
+        f"({torch_flops / 1e6:.2f} MFLOP of matmuls per step: no dX for layer 1)"
+    )
     print(f"max RSS (with torch): {max_rss_mib():.1f} MiB")
     print(f"ratio_vs_torch: {ours_med / theirs_med:.2f}")
     return 0

@@ -29,20 +29,33 @@ class DaskCluster:
 
     def _start(self, args, log, env=None):
         with open(self.folder / log, "ab") as out:
-            return subprocess.Popen([DASK, *args], stdout=out, stderr=subprocess.STDOUT, env=env,
-                                    start_new_session=True)
+            return subprocess.Popen(
+                [DASK, *args], stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
 
     def start_scheduler(self, port=0, **config):
         """Start the scheduler; ``config``: Dask settings for it, e.g. work_stealing=False."""
         self.scheduler_file.unlink(missing_ok=True)
-        env = dict(os.environ, **{f"DASK_DISTRIBUTED__SCHEDULER__{key.upper()}": str(value)
-                                  for key, value in config.items()})
-        self.scheduler = self._start(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard",
-                                      "--scheduler-file", str(self.scheduler_file)], "scheduler.log", env)
+        env = dict(
+            os.environ, **{f"DASK_DISTRIBUTED__SCHEDULER__{key.upper()}": str(value) for key, value in config.items()}
+        )
+        self.scheduler = self._start(
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+                "--scheduler-file",
+                str(self.scheduler_file),
+            ],
+            "scheduler.log",
+            env,
+        )
         deadline = time.time() + 60
         while not self._listening():
-            assert self.scheduler.poll() is None and time.time() < deadline, \
-                (self.folder / "scheduler.log").read_text()
+            assert self.scheduler.poll() is None and time.time() < deadline, (self.folder / "scheduler.log").read_text()
             time.sleep(0.1)
         return self.address
 
@@ -65,9 +78,22 @@ class DaskCluster:
         if pythonpath:
             env["PYTHONPATH"] = str(pythonpath)
         for _ in range(count):
-            self.workers.append(self._start(
-                ["worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                 "--name", f"worker{len(self.workers)}"], f"worker{len(self.workers)}.log", env))
+            self.workers.append(
+                self._start(
+                    [
+                        "worker",
+                        self.address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        f"worker{len(self.workers)}",
+                    ],
+                    f"worker{len(self.workers)}.log",
+                    env,
+                )
+            )
         self.wait_for_workers(len([w for w in self.workers if w.poll() is None]))
 
     def wait_for_workers(self, count):

@@ -32,12 +32,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT, NOTEBOOK = "fc_nets", "FullyConnectedNets"
 HEDGE = "consistent with"
 
-ADAM_T_USES = [('    config["t"] += 1\n', '    t = config["t"] + 1\n'),
-               ('(1 - beta1 ** config["t"])', "(1 - beta1 ** t)"), ('(1 - beta2 ** config["t"])', "(1 - beta2 ** t)")]
-ADAGRAD_STEP = ('    config["cache"] = config["cache"] + dw**2\n'
-                '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')
-RMSPROP_STEP = ('    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
-                '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')
+ADAM_T_USES = [
+    ('    config["t"] += 1\n', '    t = config["t"] + 1\n'),
+    ('(1 - beta1 ** config["t"])', "(1 - beta1 ** t)"),
+    ('(1 - beta2 ** config["t"])', "(1 - beta2 ** t)"),
+]
+ADAGRAD_STEP = (
+    '    config["cache"] = config["cache"] + dw**2\n'
+    '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
+)
+RMSPROP_STEP = (
+    '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+    '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
+)
 L2_LOSS = "            loss += 0.5 * self.reg * np.sum(W * W)\n"
 L2_GRAD = '            grads[f"W{i}"] += self.reg * W\n'
 
@@ -54,80 +61,226 @@ class Entry:
 
 WRONG = [
     # Adagrad: the step uses the cache before this step's gradient is added to it.
-    Entry("adagrad_stale_cache", "optim", "test_adagrad", ((ADAGRAD_STEP, (
-        '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
-        '    config["cache"] = config["cache"] + dw**2\n')),), false=("divides by the cache itself",)),
-    Entry("adagrad_eps_wrong_term", "optim", "test_adagrad", ((ADAGRAD_STEP, (
-        '    config["cache"] = config["cache"] + dw**2\n'
-        '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n')),),
-        false=("epsilon is inside the square root",)),
+    Entry(
+        "adagrad_stale_cache",
+        "optim",
+        "test_adagrad",
+        (
+            (
+                ADAGRAD_STEP,
+                (
+                    '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
+                    '    config["cache"] = config["cache"] + dw**2\n'
+                ),
+            ),
+        ),
+        false=("divides by the cache itself",),
+    ),
+    Entry(
+        "adagrad_eps_wrong_term",
+        "optim",
+        "test_adagrad",
+        (
+            (
+                ADAGRAD_STEP,
+                (
+                    '    config["cache"] = config["cache"] + dw**2\n'
+                    '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n'
+                ),
+            ),
+        ),
+        false=("epsilon is inside the square root",),
+    ),
     # Too-narrow normal initialisations: not uniform, not ignoring weight_scale.
-    Entry("init_narrow_normal", "fc_net", "test_fc_net_init",
-          (("weight_scale * rng.standard_normal", "0.3 * weight_scale * rng.standard_normal"),),
-          false=("uniform distribution", "He or Xavier")),
-    Entry("init_half_scale", "fc_net", "test_fc_net_init",
-          (("weight_scale * rng.standard_normal", "0.5 * weight_scale * rng.standard_normal"),),
-          false=("uniform distribution", "He or Xavier")),
-    Entry("init_uniform_centred", "fc_net", "test_fc_net_init",
-          (("weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
-            "weight_scale * rng.uniform(-1, 1, (dims[i - 1], dims[i]))"),), false=("[0, 1)",)),
+    Entry(
+        "init_narrow_normal",
+        "fc_net",
+        "test_fc_net_init",
+        (("weight_scale * rng.standard_normal", "0.3 * weight_scale * rng.standard_normal"),),
+        false=("uniform distribution", "He or Xavier"),
+    ),
+    Entry(
+        "init_half_scale",
+        "fc_net",
+        "test_fc_net_init",
+        (("weight_scale * rng.standard_normal", "0.5 * weight_scale * rng.standard_normal"),),
+        false=("uniform distribution", "He or Xavier"),
+    ),
+    Entry(
+        "init_uniform_centred",
+        "fc_net",
+        "test_fc_net_init",
+        (
+            (
+                "weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
+                "weight_scale * rng.uniform(-1, 1, (dims[i - 1], dims[i]))",
+            ),
+        ),
+        false=("[0, 1)",),
+    ),
     # Adam: the step counter is computed but never stored; epsilon in the wrong place.
-    Entry("adam_t_not_stored", "optim", "test_adam", tuple(ADAM_T_USES),
-          false=("divides by 1 - beta instead of 1 - beta ** t", "t never grows")),
-    Entry("adam_eps_added_twice", "optim", "test_adam",
-          (('(np.sqrt(v_hat) + config["epsilon"])', '(np.sqrt(v_hat) + config["epsilon"] + 1e-8)'),),
-          false=("same factor", "inside the square root")),
-    Entry("adam_eps_wrong_term", "optim", "test_adam",
-          (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', '(m_hat / np.sqrt(v_hat) + config["epsilon"])'),),
-          false=("same factor", "inside the square root")),
-    Entry("adam_eps_in_bias_correction", "optim", "test_adam",
-          (('(1 - beta2 ** config["t"])', '(1 - beta2 ** config["t"] + config["epsilon"])'),),
-          false=("inside the square root", "without bias correction")),
-    Entry("adam_eps_squared_inside_sqrt", "optim", "test_adam",
-          (('np.sqrt(v_hat) + config["epsilon"]', 'np.sqrt(v_hat + config["epsilon"] ** 2)'),),
-          false=("same factor",)),
-    Entry("rmsprop_eps_wrong_term", "optim", "test_rmsprop", ((RMSPROP_STEP, (
-        '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
-        '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n')),),
-        false=("same factor", "inside the square root")),
-    Entry("rmsprop_eps_added_to_cache", "optim", "test_rmsprop",
-          (("(1 - decay) * dw**2\n", '(1 - decay) * dw**2 + config["epsilon"]\n'),), false=("same factor",)),
-    Entry("rmsprop_eps_inside_sqrt", "optim", "test_rmsprop", ((RMSPROP_STEP, (
-        '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
-        '    next_w = w - config["learning_rate"] * dw / np.sqrt(config["cache"] + config["epsilon"])\n')),),
-        true=("rmsprop_eps_inside_sqrt",)),
+    Entry(
+        "adam_t_not_stored",
+        "optim",
+        "test_adam",
+        tuple(ADAM_T_USES),
+        false=("divides by 1 - beta instead of 1 - beta ** t", "t never grows"),
+    ),
+    Entry(
+        "adam_eps_added_twice",
+        "optim",
+        "test_adam",
+        (('(np.sqrt(v_hat) + config["epsilon"])', '(np.sqrt(v_hat) + config["epsilon"] + 1e-8)'),),
+        false=("same factor", "inside the square root"),
+    ),
+    Entry(
+        "adam_eps_wrong_term",
+        "optim",
+        "test_adam",
+        (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', '(m_hat / np.sqrt(v_hat) + config["epsilon"])'),),
+        false=("same factor", "inside the square root"),
+    ),
+    Entry(
+        "adam_eps_in_bias_correction",
+        "optim",
+        "test_adam",
+        (('(1 - beta2 ** config["t"])', '(1 - beta2 ** config["t"] + config["epsilon"])'),),
+        false=("inside the square root", "without bias correction"),
+    ),
+    Entry(
+        "adam_eps_squared_inside_sqrt",
+        "optim",
+        "test_adam",
+        (('np.sqrt(v_hat) + config["epsilon"]', 'np.sqrt(v_hat + config["epsilon"] ** 2)'),),
+        false=("same factor",),
+    ),
+    Entry(
+        "rmsprop_eps_wrong_term",
+        "optim",
+        "test_rmsprop",
+        (
+            (
+                RMSPROP_STEP,
+                (
+                    '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+                    '    next_w = w - config["learning_rate"] * (dw / np.sqrt(config["cache"]) + config["epsilon"])\n'
+                ),
+            ),
+        ),
+        false=("same factor", "inside the square root"),
+    ),
+    Entry(
+        "rmsprop_eps_added_to_cache",
+        "optim",
+        "test_rmsprop",
+        (("(1 - decay) * dw**2\n", '(1 - decay) * dw**2 + config["epsilon"]\n'),),
+        false=("same factor",),
+    ),
+    Entry(
+        "rmsprop_eps_inside_sqrt",
+        "optim",
+        "test_rmsprop",
+        (
+            (
+                RMSPROP_STEP,
+                (
+                    '    config["cache"] = decay * config["cache"] + (1 - decay) * dw**2\n'
+                    '    next_w = w - config["learning_rate"] * dw / np.sqrt(config["cache"] + config["epsilon"])\n'
+                ),
+            ),
+        ),
+        true=("rmsprop_eps_inside_sqrt",),
+    ),
     # L2 variants.
     Entry("l2_loss_missing", "fc_net", "test_fc_net_loss_grads", ((L2_LOSS, ""),)),
-    Entry("l2_reg_without_half_both", "fc_net", "test_fc_net_loss_grads",
-          ((L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),
-           (L2_GRAD, '            grads[f"W{i}"] += 2 * self.reg * W\n'))),
-    Entry("l2_last_layer_only", "fc_net", "test_fc_net_loss_grads",
-          (("        for i in range(1, L + 1):\n            W = ",
-            "        for i in range(L, L + 1):\n            W = "),)),
+    Entry(
+        "l2_reg_without_half_both",
+        "fc_net",
+        "test_fc_net_loss_grads",
+        (
+            (L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),
+            (L2_GRAD, '            grads[f"W{i}"] += 2 * self.reg * W\n'),
+        ),
+    ),
+    Entry(
+        "l2_last_layer_only",
+        "fc_net",
+        "test_fc_net_loss_grads",
+        (
+            (
+                "        for i in range(1, L + 1):\n            W = ",
+                "        for i in range(L, L + 1):\n            W = ",
+            ),
+        ),
+    ),
     Entry("l2_sum_then_square", "fc_net", "test_fc_net_loss_grads", (("np.sum(W * W)", "np.sum(W) ** 2"),)),
-    Entry("l2_missing_half_library", "fc_net", "test_fc_net_loss_grads",
-          ((L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),), true=("l2_missing_half",)),
+    Entry(
+        "l2_missing_half_library",
+        "fc_net",
+        "test_fc_net_loss_grads",
+        ((L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),),
+        true=("l2_missing_half",),
+    ),
 ]
 
 CORRECT = [
-    Entry("adam_np_divide", "optim", "test_adam",
-          (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', 'np.divide(m_hat, np.sqrt(v_hat) + config["epsilon"])'),)),
-    Entry("adam_kingma_step_size", "optim", "test_adam", ((
-        '    m_hat = config["m"] / (1 - beta1 ** config["t"])\n    v_hat = config["v"] / (1 - beta2 ** config["t"])\n'
-        '    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])\n',
-        '    step = config["learning_rate"] * np.sqrt(1 - beta2 ** config["t"]) / (1 - beta1 ** config["t"])\n'
-        '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])\n'),)),
-    Entry("rmsprop_in_place", "optim", "test_rmsprop", ((RMSPROP_STEP, (
-        '    config["cache"] *= decay\n    config["cache"] += (1 - decay) * dw * dw\n'
-        '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n')),)),
-    Entry("adagrad_in_place", "optim", "test_adagrad",
-          (('config["cache"] = config["cache"] + dw**2', 'config["cache"] += dw * dw'),)),
-    Entry("l2_two_halves", "fc_net", "test_fc_net_loss_grads",
-          ((L2_GRAD, '            grads[f"W{i}"] += 2 * 0.5 * self.reg * W\n'),)),
+    Entry(
+        "adam_np_divide",
+        "optim",
+        "test_adam",
+        (('m_hat / (np.sqrt(v_hat) + config["epsilon"])', 'np.divide(m_hat, np.sqrt(v_hat) + config["epsilon"])'),),
+    ),
+    Entry(
+        "adam_kingma_step_size",
+        "optim",
+        "test_adam",
+        (
+            (
+                '    m_hat = config["m"] / (1 - beta1 ** config["t"])\n    v_hat = config["v"] / (1 - beta2 ** config["t"])\n'
+                '    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])\n',
+                '    step = config["learning_rate"] * np.sqrt(1 - beta2 ** config["t"]) / (1 - beta1 ** config["t"])\n'
+                '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])\n',
+            ),
+        ),
+    ),
+    Entry(
+        "rmsprop_in_place",
+        "optim",
+        "test_rmsprop",
+        (
+            (
+                RMSPROP_STEP,
+                (
+                    '    config["cache"] *= decay\n    config["cache"] += (1 - decay) * dw * dw\n'
+                    '    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])\n'
+                ),
+            ),
+        ),
+    ),
+    Entry(
+        "adagrad_in_place",
+        "optim",
+        "test_adagrad",
+        (('config["cache"] = config["cache"] + dw**2', 'config["cache"] += dw * dw'),),
+    ),
+    Entry(
+        "l2_two_halves",
+        "fc_net",
+        "test_fc_net_loss_grads",
+        ((L2_GRAD, '            grads[f"W{i}"] += 2 * 0.5 * self.reg * W\n'),),
+    ),
     Entry("l2_squares", "fc_net", "test_fc_net_loss_grads", (("np.sum(W * W)", "np.sum(W ** 2)"),)),
-    Entry("init_normal", "fc_net", "test_fc_net_init",
-          (("weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
-            "rng.normal(0.0, weight_scale, (dims[i - 1], dims[i]))"),)),
+    Entry(
+        "init_normal",
+        "fc_net",
+        "test_fc_net_init",
+        (
+            (
+                "weight_scale * rng.standard_normal((dims[i - 1], dims[i]))",
+                "rng.normal(0.0, weight_scale, (dims[i - 1], dims[i]))",
+            ),
+        ),
+    ),
 ]
 
 
@@ -174,8 +327,9 @@ def run_entry(entry, root, judge_cell, encode_value):
     def rel_error(x, y):
         return np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
 
-    namespace.update(expect_close=expect_close, expect_init=expect_init, rel_error=rel_error,
-                     print=lambda *args, **kwargs: None)
+    namespace.update(
+        expect_close=expect_close, expect_init=expect_init, rel_error=rel_error, print=lambda *args, **kwargs: None
+    )
     np.random.seed(0)
     exec(compile(test_cell_source(root, entry.cell), entry.cell, "exec"), namespace)
     bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
@@ -185,8 +339,12 @@ def run_entry(entry, root, judge_cell, encode_value):
 def library_diagnoses(root):
     """mistake name -> diagnosis, from the grading bundle's fingerprints."""
     bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
-    return {fingerprint["mistake"]: fingerprint["diagnosis"] for specs in bundle["cells"].values()
-            for spec in specs for fingerprint in spec.get("fingerprints", [])}
+    return {
+        fingerprint["mistake"]: fingerprint["diagnosis"]
+        for specs in bundle["cells"].values()
+        for spec in specs
+        for fingerprint in spec.get("fingerprints", [])
+    }
 
 
 def classify(entry, verdicts, diagnoses):

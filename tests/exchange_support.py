@@ -41,8 +41,20 @@ class StudentAccounts:
             for role in roles:
                 name = f"ag{token}-{role}"
                 home = self.public / "home" / name
-                subprocess.run(["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/usr/sbin/nologin",
-                                "--user-group", name], check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        "useradd",
+                        "--no-create-home",
+                        "--home-dir",
+                        str(home),
+                        "--shell",
+                        "/usr/sbin/nologin",
+                        "--user-group",
+                        name,
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
                 self.names[role] = name
                 home.mkdir(parents=True)
                 shutil.chown(home, name, name)
@@ -68,9 +80,18 @@ class StudentAccounts:
         """``args`` as the student: their uid, gid and home, no other group, a plain environment."""
         name = self.names[role]
         environment = {"HOME": str(self.home(role)), "PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
-        return ["setpriv", f"--reuid={name}", f"--regid={name}", "--clear-groups",
-                "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", "env", "-i",
-                *[f"{key}={value}" for key, value in environment.items()], *args]
+        return [
+            "setpriv",
+            f"--reuid={name}",
+            f"--regid={name}",
+            "--clear-groups",
+            "--inh-caps=+dac_read_search",
+            "--ambient-caps=+dac_read_search",
+            "env",
+            "-i",
+            *[f"{key}={value}" for key, value in environment.items()],
+            *args,
+        ]
 
     def run(self, role, args):
         return subprocess.run(self.command(role, args), cwd=self.home(role), capture_output=True, text=True)
@@ -92,19 +113,27 @@ class StudentAccounts:
 
     def submit(self, role, exchange, *options):
         """``nbgrader submit`` as the student (``options`` e.g. ``--student=someone-else``)."""
-        return self.run(role, nbgrader_args("submit", exchange, f"--Exchange.cache={self.home(role) / 'cache'}",
-                                            *options))
+        return self.run(
+            role, nbgrader_args("submit", exchange, f"--Exchange.cache={self.home(role) / 'cache'}", *options)
+        )
 
 
 def nbgrader_args(command, exchange, *options):
-    return [sys.executable, "-m", "nbgrader", command, ASSIGNMENT, f"--Exchange.root={exchange}",
-            f"--CourseDirectory.course_id={COURSE_ID}", *options]
+    return [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        command,
+        ASSIGNMENT,
+        f"--Exchange.root={exchange}",
+        f"--CourseDirectory.course_id={COURSE_ID}",
+        *options,
+    ]
 
 
 def run_instructor(course_root, command, exchange, *options):
     """An nbgrader exchange command as the instructor (root), in the course directory."""
-    return subprocess.run(nbgrader_args(command, exchange, *options), cwd=course_root, capture_output=True,
-                          text=True)
+    return subprocess.run(nbgrader_args(command, exchange, *options), cwd=course_root, capture_output=True, text=True)
 
 
 def inbound(exchange):

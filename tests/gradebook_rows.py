@@ -48,8 +48,10 @@ def gradebook_rows(db_url):
     engine = create_engine(db_url)
     try:
         with engine.connect() as connection:
-            return {table: sorted((tuple(_plain(v) for v in row) for row in connection.execute(text(query))), key=repr)
-                    for table, query in QUERIES.items()}
+            return {
+                table: sorted((tuple(_plain(v) for v in row) for row in connection.execute(text(query))), key=repr)
+                for table, query in QUERIES.items()
+            }
     finally:
         engine.dispose()
 

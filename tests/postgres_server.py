@@ -28,8 +28,16 @@ class PostgresServer:
         self.folder, self.binaries = folder, binaries
 
     def _run(self, tool, *args):
-        return subprocess.run([os.path.join(self.binaries, tool), *args], user=USER, group=USER, extra_groups=[],
-                              check=True, capture_output=True, text=True, cwd=self.folder)
+        return subprocess.run(
+            [os.path.join(self.binaries, tool), *args],
+            user=USER,
+            group=USER,
+            extra_groups=[],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=self.folder,
+        )
 
     def url(self, database):
         """The SQLAlchemy URL of ``database`` (over the unix socket)."""
@@ -58,6 +66,12 @@ def postgres_server(durable=False):
     try:
         yield server
     finally:
-        subprocess.run([os.path.join(binaries, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"],
-                       user=USER, group=USER, extra_groups=[], capture_output=True, cwd=folder)
+        subprocess.run(
+            [os.path.join(binaries, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"],
+            user=USER,
+            group=USER,
+            extra_groups=[],
+            capture_output=True,
+            cwd=folder,
+        )
         shutil.rmtree(folder, ignore_errors=True)

@@ -32,8 +32,11 @@ def copy_course(target):
 
 def clone(released_course, target):
     """An independent copy of a released course (gradebook included), without grades."""
-    shutil.copytree(released_course, target, ignore=shutil.ignore_patterns(
-        "submitted", "autograded", "feedback", "reports", "__pycache__"))
+    shutil.copytree(
+        released_course,
+        target,
+        ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "reports", "__pycache__"),
+    )
     return target
 
 
@@ -47,9 +50,7 @@ def run_autograder(course_root, *args, check=True):
 
 
 def run_nbgrader(course_root, *args):
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course_root, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_root, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

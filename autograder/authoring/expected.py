@@ -69,9 +69,14 @@ def _fill(array):
 
 def _init_spec(record):
     params = decode_value(record["value"])
-    return {"weight_scale": float(record["weight_scale"]), "tol": float(record["tol"]),
-            "params": {name: {"shape": list(value.shape), "dtype": value.dtype.name, "fill": _fill(value)}
-                       for name, value in params.items()}}
+    return {
+        "weight_scale": float(record["weight_scale"]),
+        "tol": float(record["tol"]),
+        "params": {
+            name: {"shape": list(value.shape), "dtype": value.dtype.name, "fill": _fill(value)}
+            for name, value in params.items()
+        },
+    }
 
 
 def _accuracy_spec(record, heldout, notebook_path):
@@ -84,7 +89,8 @@ def _accuracy_spec(record, heldout, notebook_path):
             raise ReleaseError(
                 f"{notebook_path}: accuracy check {record['name']!r} records no examples, so it is "
                 "measured on held-out ones, but heldout.py in its grading bundle folder makes none "
-                f"for it (HELDOUT has: {', '.join(sorted(heldout)) or 'nothing'}).")
+                f"for it (HELDOUT has: {', '.join(sorted(heldout)) or 'nothing'})."
+            )
         X, y = heldout[record["name"]]()
         spec["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
     spec["expected"] = encode_value(mlp_accuracy(params, X, y))
@@ -102,7 +108,8 @@ def _spec_from_record(record, public, heldout, notebook_path):
             raise ReleaseError(
                 f"{notebook_path}: hidden accuracy check {record['name']!r} passes its examples from "
                 "the notebook, so the student's kernel chooses what it is measured on. Record it "
-                "without X and y (held-out examples from heldout.py), or make it visible.")
+                "without X and y (held-out examples from heldout.py), or make it visible."
+            )
         spec.update(_accuracy_spec(record, heldout, notebook_path))
         spec["public"] = "inputs" not in spec
     return spec
@@ -145,8 +152,7 @@ def checks_from_executed(nb, notebook_path, heldout=None):
         if fraction < 1 or not all(v.passed for v in verdicts):
             failed = [f"{v.name}: {v.message}" for v in verdicts if not v.passed]
             raise ReleaseError(
-                f"{notebook_path}: the reference fails its own checks in {grade_id!r}: "
-                + "; ".join(failed)
+                f"{notebook_path}: the reference fails its own checks in {grade_id!r}: " + "; ".join(failed)
             )
         cells[grade_id] = specs
     return cells
@@ -167,8 +173,11 @@ def public_expectations(bundle_cells):
         shown = [spec for spec in specs if spec["public"]]
         for position, spec in enumerate(shown, start=1):
             public[spec["name"]] = {
-                "kind": spec["kind"], "public": True, "cell": grade_id,
-                "first_in_cell": position == 1, "last_in_cell": position == len(shown),
+                "kind": spec["kind"],
+                "public": True,
+                "cell": grade_id,
+                "first_in_cell": position == 1,
+                "last_in_cell": position == len(shown),
                 **{key: spec[key] for key in _PUBLIC_FIELDS[spec["kind"]] if key in spec},
             }
     return public

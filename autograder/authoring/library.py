@@ -55,13 +55,20 @@ def _changes(entries, kind, path, required):
     for number, entry in enumerate(entries):
         missing = [key for key in ("name", "cell", "edits", *required) if not entry.get(key)]
         if missing:
-            raise ReleaseError(f"{path}: {kind} #{number + 1} ({entry.get('name', 'no name')}) lacks "
-                               f"{', '.join(missing)}.")
+            raise ReleaseError(
+                f"{path}: {kind} #{number + 1} ({entry.get('name', 'no name')}) lacks {', '.join(missing)}."
+            )
         if entry["name"] in changes:
             raise ReleaseError(f"{path}: two {kind} are named {entry['name']!r}; names must be unique.")
         edits = tuple((old, new) for old, new in entry["edits"])
-        changes[entry["name"]] = Change(entry["name"], entry["cell"], edits, entry.get("diagnosis", ""),
-                                        entry.get("caught_by", ""), entry.get("accepted", ""))
+        changes[entry["name"]] = Change(
+            entry["name"],
+            entry["cell"],
+            edits,
+            entry.get("diagnosis", ""),
+            entry.get("caught_by", ""),
+            entry.get("accepted", ""),
+        )
     return changes
 
 
@@ -69,8 +76,10 @@ def load_library(course, assignment):
     """The assignment's Library, validated; ReleaseError naming the file on a bad entry."""
     path = material_path(course, assignment, LIBRARY_FILE)
     namespace = run_material(course, assignment, LIBRARY_FILE)
-    return Library(_changes(namespace.get("MISTAKES", []), "mistakes", path, ("diagnosis", "caught_by")),
-                   _changes(namespace.get("ALTERNATIVES", []), "alternatives", path, ()))
+    return Library(
+        _changes(namespace.get("MISTAKES", []), "mistakes", path, ("diagnosis", "caught_by")),
+        _changes(namespace.get("ALTERNATIVES", []), "alternatives", path, ()),
+    )
 
 
 def _solution_regions(source_nb):

@@ -27,8 +27,10 @@ def run_material(course, assignment, filename):
     """The namespace of ``grading_bundle/<assignment>/<filename>``; ReleaseError if it is missing."""
     path = material_path(course, assignment, filename)
     if not os.path.isfile(path):
-        raise ReleaseError(f"{path} does not exist: {assignment} needs it to release (see "
-                           "autograder/authoring/material.py for what it holds).")
+        raise ReleaseError(
+            f"{path} does not exist: {assignment} needs it to release (see "
+            "autograder/authoring/material.py for what it holds)."
+        )
     sys.path.insert(0, course.root)
     try:
         return runpy.run_path(path, run_name=f"grading_material_{assignment}")

@@ -37,6 +37,8 @@ LAST_RELEASE_DIRECTORY = ".last-release"
 
 def last_release(course, assignment):
     return os.path.join(course.root, LAST_RELEASE_DIRECTORY, assignment)
+
+
 HELDOUT_FILE = "heldout.py"
 
 
@@ -59,8 +61,7 @@ def record_bundles(course, assignment, log=print):
         name = os.path.splitext(os.path.basename(path))[0]
         log(f"recording expected values from {os.path.relpath(path, course.root)}")
         executed = execute_in_scratch_copy(path, timeout=course.settings.notebook_timeout)
-        bundle = {"assignment": assignment, "notebook": name,
-                  "cells": checks_from_executed(executed, path, heldout)}
+        bundle = {"assignment": assignment, "notebook": name, "cells": checks_from_executed(executed, path, heldout)}
         write_json(bundle_path(course.bundle_dir, assignment, name), bundle)
         bundles.append(bundle)
     write_public_checks(course, assignment, bundles)
@@ -70,16 +71,19 @@ def record_bundles(course, assignment, log=print):
 def generate_with_nbgrader(course, assignment, release_directory):
     """nbgrader's own generate_assignment, configured by the course's nbgrader_config.py."""
     command = [
-        sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "generate_assignment",
+        assignment,
+        "--force",
         f"--CourseDirectory.release_directory={release_directory}",
     ]
     result = subprocess.run(
         command, cwd=course.root, capture_output=True, text=True, env={**tool_environment(), RELEASING_ENV: "1"}
     )
     if result.returncode != 0:
-        raise ReleaseError(
-            f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}{result.stderr}"
-        )
+        raise ReleaseError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}{result.stderr}")
 
 
 def _all_cells(bundles):
@@ -89,8 +93,7 @@ def _all_cells(bundles):
 def _refuse_leaks(course, assignment, staged, bundles):
     leaks = find_leaks(staged, course.source_notebooks(assignment), course.reference_dir, _all_cells(bundles))
     if leaks:
-        raise ReleaseError(
-            f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  " + "\n  ".join(leaks))
+        raise ReleaseError(f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  " + "\n  ".join(leaks))
 
 
 def release(course, assignment, log=print, verify=None):

@@ -36,8 +36,11 @@ def run_demo(course, target, workers, log=print):
     release_proven(demo, ASSIGNMENT, log=log)
     kinds, roster = write_sample_class(
         os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
-        demo.release(ASSIGNMENT), os.path.join(demo.root, "submitted"), ASSIGNMENT,
-        load_library(demo, ASSIGNMENT))
+        demo.release(ASSIGNMENT),
+        os.path.join(demo.root, "submitted"),
+        ASSIGNMENT,
+        load_library(demo, ASSIGNMENT),
+    )
     with Gradebook(demo.db_url, demo.course_id) as gb:
         gb.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
         for student, (first, last, _) in roster.items():
@@ -55,13 +58,19 @@ def run_demo(course, target, workers, log=print):
     log(f"\n{'student':<{width}}  {'score':>9}  {'late':<22} {'status':<22} submission")
     for outcome in sorted(report.outcomes, key=lambda o: o.student):
         score = "-" if outcome.score is None else f"{outcome.score:.2f}/{outcome.max_score:g}"
-        log(f"{outcome.student:<{width}}  {score:>9}  {lateness.get(outcome.student, ''):<22} {outcome.status:<22} "
-            f"{kinds.get(outcome.student, '')}")
-    log(f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
+        log(
+            f"{outcome.student:<{width}}  {score:>9}  {lateness.get(outcome.student, ''):<22} {outcome.status:<22} "
+            f"{kinds.get(outcome.student, '')}"
+        )
+    log(
+        f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
         f"{len(report.outcomes) - len(report.failed)} graded, {len(report.failed)} could not be "
-        "graded (on purpose: broken JSON, empty and misplaced folders)")
-    log(f"late policy: {demo.config.LateSubmissionPlugin.get('penalty_method', 'none')!r} (nbgrader's "
-        "LateSubmissionPlugin); the CSV's late_submission_penalty and score columns apply it")
+        "graded (on purpose: broken JSON, empty and misplaced folders)"
+    )
+    log(
+        f"late policy: {demo.config.LateSubmissionPlugin.get('penalty_method', 'none')!r} (nbgrader's "
+        "LateSubmissionPlugin); the CSV's late_submission_penalty and score columns apply it"
+    )
     log(f"grades: {os.path.relpath(csv_path)}")
     log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{ASSIGNMENT}/")
     log(f"class report: {os.path.relpath(report_path)}")

@@ -38,24 +38,87 @@ STYLES = {
 }
 
 # Style combinations of the correct submissions.
-CORRECT = [[], ["dot"], ["mask"], ["logsumexp"], ["probabilities"], ["named"], ["randn"], ["cs231n"],
-           ["dot", "mask", "named", "transpose"], ["loops", "randn"], ["warnings"]]
+CORRECT = [
+    [],
+    ["dot"],
+    ["mask"],
+    ["logsumexp"],
+    ["probabilities"],
+    ["named"],
+    ["randn"],
+    ["cs231n"],
+    ["dot", "mask", "named", "transpose"],
+    ["loops", "randn"],
+    ["warnings"],
+]
 
 # The library's mistakes that appear in the class, one submission each.
-MISTAKES = ["relu_on_scores", "l2_without_last_layer", "init_random_biases", "init_ignores_weight_scale",
-            "softmax_sum_not_mean", "softmax_no_max_shift", "affine_backward_db_not_summed",
-            "relu_backward_mask_on_dout", "momentum_sign", "nesterov_as_momentum", "adagrad_forgets",
-            "rmsprop_eps_inside_sqrt", "adam_bias_correction_without_t", "adam_t_after_use",
-            "best_model_not_trained"]
+MISTAKES = [
+    "relu_on_scores",
+    "l2_without_last_layer",
+    "init_random_biases",
+    "init_ignores_weight_scale",
+    "softmax_sum_not_mean",
+    "softmax_no_max_shift",
+    "affine_backward_db_not_summed",
+    "relu_backward_mask_on_dout",
+    "momentum_sign",
+    "nesterov_as_momentum",
+    "adagrad_forgets",
+    "rmsprop_eps_inside_sqrt",
+    "adam_bias_correction_without_t",
+    "adam_t_after_use",
+    "best_model_not_trained",
+]
 
 # The due date of the demo course (naive UTC, nbgrader's convention), and who handed in late, by how much.
 DUE = datetime.datetime(2027, 3, 1, 23, 59)
-LATE = {"correct03": datetime.timedelta(minutes=45), "adam_t_after_use": datetime.timedelta(days=2, hours=3),
-        "untouched": datetime.timedelta(hours=5)}
-FIRST_NAMES = ["Ada", "Alan", "Grace", "Claude", "Katherine", "John", "Hedy", "Edsger", "Barbara", "Donald", "Frances",
-               "Tim", "Radia", "Ken", "Margaret", "Dennis", "Sophie", "Niklaus"]
-LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Shannon", "Johnson", "Backus", "Lamarr", "Dijkstra", "Liskov", "Knuth",
-              "Allen", "Berners-Lee", "Perlman", "Thompson", "Hamilton", "Ritchie", "Wilson", "Wirth", "Noether"]
+LATE = {
+    "correct03": datetime.timedelta(minutes=45),
+    "adam_t_after_use": datetime.timedelta(days=2, hours=3),
+    "untouched": datetime.timedelta(hours=5),
+}
+FIRST_NAMES = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Claude",
+    "Katherine",
+    "John",
+    "Hedy",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Tim",
+    "Radia",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Sophie",
+    "Niklaus",
+]
+LAST_NAMES = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Shannon",
+    "Johnson",
+    "Backus",
+    "Lamarr",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Berners-Lee",
+    "Perlman",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Wilson",
+    "Wirth",
+    "Noether",
+]
 
 # An infinite loop where a student meant to write ReLU.
 INFINITE_LOOP = ("relu_forward", "out = np.maximum(x, 0)", "while True:\n        pass")
@@ -81,13 +144,15 @@ def sample_class(source_nb, released_nb, library):
     kinds["untouched"] = "the release, unchanged"
     notebooks["infinite_loop"] = edit_solution(pasted, *INFINITE_LOOP)
     kinds["infinite_loop"] = "an infinite loop in relu_forward"
-    notebooks["syntax_error"] = edit_solution(pasted, "affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b",
-                                              "out = x.reshape(x.shape[0], -1 @ w + b")
+    notebooks["syntax_error"] = edit_solution(
+        pasted, "affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b", "out = x.reshape(x.shape[0], -1 @ w + b"
+    )
     kinds["syntax_error"] = "a syntax error in affine_forward"
     deleted = nbformat.from_dict(pasted)
     deleted.cells = [c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_adam"]
-    notebooks["deleted_test_cell"] = edit_solution(deleted, "adam", 'next_w = w - config["learning_rate"]',
-                                                   'next_w = w - 2 * config["learning_rate"]')
+    notebooks["deleted_test_cell"] = edit_solution(
+        deleted, "adam", 'next_w = w - config["learning_rate"]', 'next_w = w - 2 * config["learning_rate"]'
+    )
     kinds["deleted_test_cell"] = "a wrong adam and its test cell deleted"
     notebooks["broken_json"] = '{"cells": [ this is not JSON'
     kinds["broken_json"] = "a notebook file that is not valid JSON"
@@ -110,8 +175,9 @@ def write_sample_class(source_path, released_dir, submitted_dir, assignment, lib
     collector writes; returns (student -> kind, roster)."""
     source_path, released_dir, submitted_dir = Path(source_path), Path(released_dir), Path(submitted_dir)
     released_path = released_dir / source_path.name
-    notebooks, kinds = sample_class(nbformat.read(source_path, as_version=4),
-                                    nbformat.read(released_path, as_version=4), library)
+    notebooks, kinds = sample_class(
+        nbformat.read(source_path, as_version=4), nbformat.read(released_path, as_version=4), library
+    )
     for student, nb in notebooks.items():
         folder = submitted_dir / student / assignment
         shutil.copytree(released_dir, folder, dirs_exist_ok=True)  # students hand in the folder

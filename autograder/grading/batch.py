@@ -62,8 +62,9 @@ class LocalPool:
         self._pool = self._start()
 
     def _start(self):
-        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                      initializer=_leave_interrupts_to_the_grader)
+        return concurrent.futures.ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_interrupts_to_the_grader
+        )
 
     def submit(self, function, job):
         try:
@@ -133,8 +134,7 @@ def windowed(pool, jobs):
 
     fill()
     while running:
-        done, _ = concurrent.futures.wait(running, timeout=WAIT_SECONDS,
-                                          return_when=concurrent.futures.FIRST_COMPLETED)
+        done, _ = concurrent.futures.wait(running, timeout=WAIT_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED)
         if not done:
             pool.check()
             continue
@@ -151,8 +151,13 @@ def windowed(pool, jobs):
 
 def _collect(course, assignment, options, staging, duedate):
     if options.submissions and options.submissions.endswith(".zip"):
-        return collect_zip(options.submissions, assignment, staging, duedate=duedate,
-                           **({"pattern": options.zip_pattern} if options.zip_pattern else {}))
+        return collect_zip(
+            options.submissions,
+            assignment,
+            staging,
+            duedate=duedate,
+            **({"pattern": options.zip_pattern} if options.zip_pattern else {}),
+        )
     return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment)
 
 
@@ -216,8 +221,15 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
         if not options.force and state and state.content_hash == digest:
             report.skipped.append(state)
         elif submission.problem or timestamp_problem:
-            _timed(report, writer.add_problem, submission.student, submission.problem or timestamp_problem,
-                   submission.status or "invalid", digest, submission.notes)
+            _timed(
+                report,
+                writer.add_problem,
+                submission.student,
+                submission.problem or timestamp_problem,
+                submission.status or "invalid",
+                digest,
+                submission.notes,
+            )
         else:
             pending.append((submission, timestamp))
     report.outcomes += _timed(report, writer.flush)
@@ -225,8 +237,15 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
     def jobs():
         for submission, timestamp in pending:  # read again here, so that only queued jobs sit in memory
             files, _ = submission.read()
-            job = pipeline.job(submission.student, files, snapshots, restored, digest=content_hash(files, version),
-                               unsafe_no_sandbox=options.unsafe_no_sandbox, bundles=writer.bundles)
+            job = pipeline.job(
+                submission.student,
+                files,
+                snapshots,
+                restored,
+                digest=content_hash(files, version),
+                unsafe_no_sandbox=options.unsafe_no_sandbox,
+                bundles=writer.bundles,
+            )
             intake[job.student] = (timestamp, submission.notes)
             yield job
 

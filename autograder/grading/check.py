@@ -56,7 +56,8 @@ def _assignment_of(course, path, assignment):
     if assignment not in course.assignments():
         raise CourseError(
             f"Cannot tell which assignment {path} belongs to: {assignment!r} is not one of this course's "
-            f"({', '.join(course.assignments()) or 'none'}). Pass --assignment.")
+            f"({', '.join(course.assignments()) or 'none'}). Pass --assignment."
+        )
     return assignment
 
 
@@ -77,8 +78,9 @@ def check_as_instructor(course, path, assignment=None):
     pipeline = GradingPipeline(course, assignment)
     snapshots = pipeline.snapshots()
     if name not in snapshots:
-        raise CourseError(f"{path}: {assignment} has no notebook named {name}.ipynb "
-                          f"(its notebooks: {', '.join(sorted(snapshots))}).")
+        raise CourseError(
+            f"{path}: {assignment} has no notebook named {name}.ipynb (its notebooks: {', '.join(sorted(snapshots))})."
+        )
     files = {f"{name}.ipynb": _read_notebook_file(path)}
     start_judge(course.settings)
     run = execute_submission(pipeline.job("check", files, {name: snapshots[name]}, pipeline.restored_files()))
@@ -108,9 +110,17 @@ def student_kernel_manager():
 def student_client(nb, folder, km=None):
     """The student's notebook under grading's limits; a cell may take the whole notebook's time
     (a student's training cell may take minutes). ``km``: a kernel already started for it, or None."""
-    return LimitedNotebookClient(nb, km=km, timeout=Autograder().notebook_timeout, kernel_name="python3",
-                                 allow_errors=True, extra_arguments=QUIET_KERNEL, shutdown_kernel="immediate",
-                                 resources={"metadata": {"path": folder}}, **student_kernel_manager())
+    return LimitedNotebookClient(
+        nb,
+        km=km,
+        timeout=Autograder().notebook_timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        extra_arguments=QUIET_KERNEL,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": folder}},
+        **student_kernel_manager(),
+    )
 
 
 def check_as_student(path, km=None):
@@ -126,7 +136,8 @@ def check_as_student(path, km=None):
     except KeyError:
         raise CourseError(
             f"No readable {PUBLIC_CHECKS_FILE} next to {path}: run check on the notebook inside the "
-            "assignment folder you were given.") from None
+            "assignment folder you were given."
+        ) from None
     except ValueError as error:
         raise CourseError(f"{path} or its {PUBLIC_CHECKS_FILE} is not valid: {error}") from None
     start_judge(Autograder())
@@ -140,8 +151,14 @@ def check_as_student(path, km=None):
     except ConfinementError as error:
         return STUDENT_MODE, Outcome("check", "invalid", f"{os.path.basename(path)} could not be judged: {error}")
     status = submission_status({"notebook": NotebookRun(executor.status)})
-    return STUDENT_MODE, Outcome("check", status, executor.message, score=sum(v.passed for v in verdicts),
-                                 max_score=len(verdicts), checks=[v.to_dict() for v in verdicts])
+    return STUDENT_MODE, Outcome(
+        "check",
+        status,
+        executor.message,
+        score=sum(v.passed for v in verdicts),
+        max_score=len(verdicts),
+        checks=[v.to_dict() for v in verdicts],
+    )
 
 
 def check(path, course=None, assignment=None):
@@ -163,8 +180,11 @@ def format_check(mode, outcome):
     unsupported type's name): each is printed as visible text, one line each."""
     unit = "checks passed" if mode == STUDENT_MODE else "points"
     failed = [c for c in outcome.checks if not c["passed"]]
-    lines = [f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}, {len(failed)} failed check(s)"
-             if outcome.max_score is not None else f"{mode}: {visible(outcome.status)}"]
+    lines = [
+        f"{mode}: {outcome.score:g} / {outcome.max_score:g} {unit}, {len(failed)} failed check(s)"
+        if outcome.max_score is not None
+        else f"{mode}: {visible(outcome.status)}"
+    ]
     if outcome.message:
         lines.append(visible(outcome.message))
     for c in failed + [c for c in outcome.checks if c["passed"]]:
@@ -217,20 +237,22 @@ def notebook_ordered(checks, nb):
         if found < 0:
             found = source.find(f"'{check['name']}'")
         return position, found if found >= 0 else len(source), check["name"]
+
     return sorted(checks, key=key)
 
 
 def _same_assignment(path, nb):
     """CourseError unless some test cell of ``nb`` is one the public checks beside it belong to."""
     try:
-        public = json.loads(read_regular_file(os.path.join(os.path.dirname(os.path.abspath(path)),
-                                                           PUBLIC_CHECKS_FILE)))
+        public = json.loads(read_regular_file(os.path.join(os.path.dirname(os.path.abspath(path)), PUBLIC_CHECKS_FILE)))
         cells = {spec.get("cell") for spec in public.values() if isinstance(spec, dict)}
     except (OSError, ValueError, AttributeError):
         return  # check_as_student says what is wrong with the public checks
     if not cells & set(_test_cells(nb)):
-        raise CourseError(f"{path} is not a notebook of the assignment in its folder: none of its test cells "
-                          f"has checks in {PUBLIC_CHECKS_FILE}. Check the notebook this folder was released with.")
+        raise CourseError(
+            f"{path} is not a notebook of the assignment in its folder: none of its test cells "
+            f"has checks in {PUBLIC_CHECKS_FILE}. Check the notebook this folder was released with."
+        )
 
 
 def check_contract(path, course=None, assignment=None, km=None):
@@ -246,8 +268,9 @@ def check_contract(path, course=None, assignment=None, km=None):
     try:
         nb = nbformat.reads(_read_notebook_file(path).decode("utf-8", "replace"), as_version=4)
     except ValueError as error:
-        raise CourseError(f"{path} is not a valid notebook ({str(error).splitlines()[0][:120]}): open it in "
-                          "Jupyter and save it again") from None
+        raise CourseError(
+            f"{path} is not a valid notebook ({str(error).splitlines()[0][:120]}): open it in Jupyter and save it again"
+        ) from None
     if course:
         mode, outcome = check_as_instructor(course, path, assignment)
     else:
@@ -259,16 +282,22 @@ def check_contract(path, course=None, assignment=None, km=None):
     checks = []
     for verdict in outcome.checks:
         spec = specs.get(verdict["name"], {})
-        checks.append({
-            "cell": verdict.get("cell") or spec.get("cell") or "",
-            "name": verdict["name"],
-            "passed": bool(verdict["passed"]),
-            "error": verdict.get("error"),
-            "tolerance": _tolerance(spec),
-            "diagnosis": verdict.get("diagnosis") or None,
-            "message": verdict.get("message", ""),
-        })
+        checks.append(
+            {
+                "cell": verdict.get("cell") or spec.get("cell") or "",
+                "name": verdict["name"],
+                "passed": bool(verdict["passed"]),
+                "error": verdict.get("error"),
+                "tolerance": _tolerance(spec),
+                "diagnosis": verdict.get("diagnosis") or None,
+                "message": verdict.get("message", ""),
+            }
+        )
     checks = notebook_ordered(checks, nb)
     passed = sum(check["passed"] for check in checks)
-    return {"passed": passed, "failed": len(checks) - passed, "seconds": round(time.monotonic() - started, 3),
-            "checks": checks}
+    return {
+        "passed": passed,
+        "failed": len(checks) - passed,
+        "seconds": round(time.monotonic() - started, 3),
+        "checks": checks,
+    }

@@ -133,24 +133,32 @@ def check_workers(client, address):
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except TimeoutError:
-        raise ClusterError(f"no Dask worker is alive at {address} (waited {WORKER_WAIT} s): start workers "
-                           f"with `dask worker {address}` on machines with this project installed.") from None
+        raise ClusterError(
+            f"no Dask worker is alive at {address} (waited {WORKER_WAIT} s): start workers "
+            f"with `dask worker {address}` on machines with this project installed."
+        ) from None
     try:
         client.get_versions(check=True)
     except ValueError as error:
-        raise ClusterError(f"the Dask workers at {address} run other versions than this grader: "
-                           f"{_first_line(error)}") from None
+        raise ClusterError(
+            f"the Dask workers at {address} run other versions than this grader: {_first_line(error)}"
+        ) from None
     mine = grading_fingerprint()
     for worker, theirs in sorted(client.run(grading_fingerprint, on_error="return").items()):
         if isinstance(theirs, BaseException):
-            raise ClusterError(f"Dask worker {worker} cannot run the autograder ({type(theirs).__name__}: "
-                               f"{_first_line(theirs)}): install this project on every worker (README: "
-                               "grading on a Dask cluster).")
-        differing = [f"{name} {theirs.get(name)} (here {value})" for name, value in mine.items()
-                     if theirs.get(name) != value]
+            raise ClusterError(
+                f"Dask worker {worker} cannot run the autograder ({type(theirs).__name__}: "
+                f"{_first_line(theirs)}): install this project on every worker (README: "
+                "grading on a Dask cluster)."
+            )
+        differing = [
+            f"{name} {theirs.get(name)} (here {value})" for name, value in mine.items() if theirs.get(name) != value
+        ]
         if differing:
-            raise ClusterError(f"Dask worker {worker} differs from this grader: {', '.join(differing)}; "
-                               "install the same version of the project on every worker.")
+            raise ClusterError(
+                f"Dask worker {worker} differs from this grader: {', '.join(differing)}; "
+                "install the same version of the project on every worker."
+            )
 
 
 def connect(address):
@@ -161,8 +169,10 @@ def connect(address):
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
-        raise ClusterError(f"cannot reach a Dask scheduler at {address} within {CONNECT_TIMEOUT} s "
-                           f"({_first_line(error)}): is `dask scheduler` running there?") from None
+        raise ClusterError(
+            f"cannot reach a Dask scheduler at {address} within {CONNECT_TIMEOUT} s "
+            f"({_first_line(error)}): is `dask scheduler` running there?"
+        ) from None
     try:
         with scheduler_calls(client, address):
             check_workers(client, address)
@@ -205,8 +215,10 @@ class ClusterPool:
             return threads
         self._alone_since = self._alone_since or time.monotonic()
         if time.monotonic() - self._alone_since > LOST_GRACE:
-            raise ClusterLost(f"no Dask worker has been alive at {self.address} for {LOST_GRACE} s; every "
-                              "submission graded so far is recorded: start workers and run the command again.")
+            raise ClusterLost(
+                f"no Dask worker has been alive at {self.address} for {LOST_GRACE} s; every "
+                "submission graded so far is recorded: start workers and run the command again."
+            )
         return 0
 
     def describe_failure(self, error):

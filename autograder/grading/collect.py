@@ -88,13 +88,18 @@ def collect_folder(submitted_dir, assignment):
             continue
         folder = os.path.join(student_dir, assignment)
         if os.path.islink(folder):
-            submissions.append(Submission(name, problem=f"{assignment} is a symbolic link, not a folder: refused",
-                                          status="invalid"))
+            submissions.append(
+                Submission(name, problem=f"{assignment} is a symbolic link, not a folder: refused", status="invalid")
+            )
         elif not _is_folder(folder):
             found = ", ".join(shown(n) for n in sorted(os.listdir(student_dir)))
-            submissions.append(Submission(
-                name, problem=f"no {assignment} folder in {name}/ (found: {found or 'nothing'})",
-                status="not collected"))
+            submissions.append(
+                Submission(
+                    name,
+                    problem=f"no {assignment} folder in {name}/ (found: {found or 'nothing'})",
+                    status="not collected",
+                )
+            )
         elif not any(files for _, _, files in os.walk(folder)):
             submissions.append(Submission(name, folder, problem="empty submission folder", status="empty"))
         else:
@@ -118,8 +123,9 @@ def _zip_entries(archive, names):
         if reason is None and os.path.basename(said.file_id) == TIMESTAMP_FILE:
             reason = f"{TIMESTAMP_FILE} is the grader's own file"
         if reason is not None:
-            unattributed.append(Submission(
-                shown(entry.filename), problem=f"cannot tell whose it is: {reason}", status="not collected"))
+            unattributed.append(
+                Submission(shown(entry.filename), problem=f"cannot tell whose it is: {reason}", status="not collected")
+            )
             continue
         file_name = os.path.basename(said.file_id)
         match = RESUBMISSION.fullmatch(file_name)
@@ -164,12 +170,16 @@ def _check_usable(zip_path, names, attributed, unattributed):
     if attributed:
         return
     if not unattributed:
-        raise SubmissionsError(f"{zip_path} holds no files: download the LMS's submissions export again, "
-                               "or pass --submissions with the folder or zip that holds them.")
+        raise SubmissionsError(
+            f"{zip_path} holds no files: download the LMS's submissions export again, "
+            "or pass --submissions with the folder or zip that holds them."
+        )
     first = unattributed[0].problem.removeprefix("cannot tell whose it is: ")
-    raise SubmissionsError(f"none of the {len(unattributed)} file(s) in {zip_path} can be read as a submission "
-                           f"(the first, {unattributed[0].student!r}: {first}): pass the --zip-pattern of the "
-                           "LMS that exported it (canvas, blackboard, or a regular expression).")
+    raise SubmissionsError(
+        f"none of the {len(unattributed)} file(s) in {zip_path} can be read as a submission "
+        f"(the first, {unattributed[0].student!r}: {first}): pass the --zip-pattern of the "
+        "LMS that exported it (canvas, blackboard, or a regular expression)."
+    )
 
 
 def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, duedate=None):
@@ -196,11 +206,14 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, dueda
         for (student, file_name, attempt), entry, said in sorted(attributed, key=lambda item: item[0]):
             key = (student, file_name)
             if key in chosen and chosen[key][0] == attempt:
-                problems[student] = (f"two files for {file_name} in the export ({chosen[key][1].filename!r} and "
-                                     f"{entry.filename!r}): cannot tell which to grade")
+                problems[student] = (
+                    f"two files for {file_name} in the export ({chosen[key][1].filename!r} and "
+                    f"{entry.filename!r}): cannot tell which to grade"
+                )
             elif key in chosen:
                 notes.setdefault(student, []).append(
-                    f"graded {entry.filename!r}, the latest attempt; ignored {chosen[key][1].filename!r}")
+                    f"graded {entry.filename!r}, the latest attempt; ignored {chosen[key][1].filename!r}"
+                )
             chosen[key] = (attempt, entry, said)
         extracted, said_by_student = {}, {}
         for (student, file_name), (_, entry, said) in chosen.items():
@@ -210,8 +223,12 @@ def collect_zip(zip_path, assignment, staging_dir, pattern=DEFAULT_FORMAT, dueda
             try:
                 if size > MAX_SUBMISSION_BYTES:
                     raise SubmissionsError(f"{entry.filename}: the student's files exceed {MAX_SUBMISSION_BYTES} bytes")
-                _extract(archive, entry, inside(staging_dir, os.path.join(student, assignment, file_name)),
-                         MAX_SUBMISSION_BYTES - extracted.get(student, 0))
+                _extract(
+                    archive,
+                    entry,
+                    inside(staging_dir, os.path.join(student, assignment, file_name)),
+                    MAX_SUBMISSION_BYTES - extracted.get(student, 0),
+                )
                 extracted[student] = size
                 said_by_student.setdefault(student, []).append(said)
             except (SubmissionsError, zipfile.BadZipFile, OSError, ValueError) as error:

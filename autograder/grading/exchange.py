@@ -63,8 +63,13 @@ def _make_sticky(path, report, why):
         os.chmod(path, stat.S_IMODE(mode) | stat.S_ISVTX)
     except PermissionError:
         return False
-    report("%s was not sticky (mode %o): %s. Made it sticky (mode %o).", path, stat.S_IMODE(mode), why,
-           stat.S_IMODE(mode) | stat.S_ISVTX)
+    report(
+        "%s was not sticky (mode %o): %s. Made it sticky (mode %o).",
+        path,
+        stat.S_IMODE(mode),
+        why,
+        stat.S_IMODE(mode) | stat.S_ISVTX,
+    )
     return True
 
 
@@ -74,8 +79,9 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
     def ensure_root(self):
         super().ensure_root()
         if not _make_sticky(self.root, self.log.info, OPEN_ROOT):
-            self.log.warning("Could not make the exchange root %s sticky: ask its owner to run chmod +t on it.",
-                             self.root)
+            self.log.warning(
+                "Could not make the exchange root %s sticky: ask its owner to run chmod +t on it.", self.root
+            )
 
     def init_dest(self):
         super().init_dest()
@@ -102,17 +108,19 @@ class SafeExchangeCollect(ExchangeCollect):
     """nbgrader's collect: each submission from its owner's account, at a time the system recorded."""
 
     student_accounts = Dict(
-        value_trait=Union([Unicode(), Int()]), key_trait=Unicode(), default_value={},
+        value_trait=Union([Unicode(), Int()]),
+        key_trait=Unicode(),
+        default_value={},
         help="Student id -> the account (name or uid) that hands in that student's work, for courses "
-             "whose student ids are not account names. Empty (the default): nbgrader's model, the student "
-             "id is the name of the account that owns the submission folder. When set, only the ids listed "
-             "are collected.",
+        "whose student ids are not account names. Empty (the default): nbgrader's model, the student "
+        "id is the name of the account that owns the submission folder. When set, only the ids listed "
+        "are collected.",
     ).tag(config=True)
 
     timestamp_tolerance = Float(
         TIMESTAMP_TOLERANCE,
         help="Seconds by which a submission's timestamp.txt may differ from its folder's last change "
-             "before the difference is reported (the later of the two always counts).",
+        "before the difference is reported (the later of the two always counts).",
     ).tag(config=True)
 
     check_owner = Bool(False, help="Not used: ownership is always enforced, not only logged.").tag(config=True)
@@ -128,16 +136,25 @@ class SafeExchangeCollect(ExchangeCollect):
             if not stat.S_ISDIR(info.st_mode):
                 self.fail(f"{path} is not a folder (a link?): refusing to collect from it.")
             if not self.coursedir.groupshared and info.st_uid not in (0, os.geteuid()):
-                self.fail(f"{path} is owned by uid {info.st_uid}, neither you nor root: a student may have "
-                          "replaced it. Check the exchange, then release the assignment again.")
-        if not _make_sticky(self.inbound_path, self.log.error, f"until now {OPEN_INBOUND} (those removed cannot "
-                            "be collected; those renamed are refused below)"):
-            self.fail(f"{self.inbound_path} is not sticky: students can rename or remove each other's "
-                      f"submissions. Run `chmod +t {self.inbound_path}` as its owner, then collect again.")
+                self.fail(
+                    f"{path} is owned by uid {info.st_uid}, neither you nor root: a student may have "
+                    "replaced it. Check the exchange, then release the assignment again."
+                )
+        if not _make_sticky(
+            self.inbound_path,
+            self.log.error,
+            f"until now {OPEN_INBOUND} (those removed cannot be collected; those renamed are refused below)",
+        ):
+            self.fail(
+                f"{self.inbound_path} is not sticky: students can rename or remove each other's "
+                f"submissions. Run `chmod +t {self.inbound_path}` as its owner, then collect again."
+            )
         root = os.lstat(self.root)
         if root.st_mode & stat.S_IWOTH and not _make_sticky(self.root, self.log.error, OPEN_ROOT):
-            self.log.error("The exchange root %s is writable by everyone and not sticky: ask its owner to run "
-                           "chmod +t on it.", self.root)
+            self.log.error(
+                "The exchange root %s is writable by everyone and not sticky: ask its owner to run chmod +t on it.",
+                self.root,
+            )
 
     def _duedate(self):
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -211,16 +228,25 @@ class SafeExchangeCollect(ExchangeCollect):
         owner = self._accounts.shown(owner_uid) if owner_uid is not None else "unknown"
         student = name.split("+", 1)[0]
         self._refused[owner].append((name, reason))
-        self._report[name] = {"folder": name, "student": student, "owner": owner, "outcome": "refused",
-                              "reason": reason}
+        self._report[name] = {
+            "folder": name,
+            "student": student,
+            "owner": owner,
+            "outcome": "refused",
+            "reason": reason,
+        }
 
     def _log_refused(self):
         for owner, folders in sorted(self._refused.items()):
             for name, reason in folders[:REPORTED_PER_ACCOUNT]:
                 self.log.error("Not collected: %s (owner: %s): %s", shown(name), owner, reason)
             if len(folders) > REPORTED_PER_ACCOUNT:
-                self.log.error("Not collected: %d more folders handed in by %s (all are listed in %s)",
-                               len(folders) - REPORTED_PER_ACCOUNT, owner, self._report_path())
+                self.log.error(
+                    "Not collected: %d more folders handed in by %s (all are listed in %s)",
+                    len(folders) - REPORTED_PER_ACCOUNT,
+                    owner,
+                    self._report_path(),
+                )
 
     # --- copying ----------------------------------------------------------------------------
     def _wanted(self, relative):
@@ -246,12 +272,20 @@ class SafeExchangeCollect(ExchangeCollect):
             shutil.rmtree(dest, ignore_errors=True)
             self.log.error("Not collected: %s (%s): %s", record["username"], shown(record["filename"]), error)
             self._report[record["filename"]] = {
-                "folder": record["filename"], "student": record["username"],
-                "owner": self._accounts.shown(record["owner"]), "outcome": "failed", "reason": str(error)}
+                "folder": record["filename"],
+                "student": record["username"],
+                "owner": self._accounts.shown(record["owner"]),
+                "outcome": "failed",
+                "reason": str(error),
+            }
 
     def _copy(self, record, src, dest):
-        contents = read_regular_files(src, max_file_bytes=int(1000 * self.coursedir.max_file_size),
-                                      max_total_bytes=int(1000 * self.coursedir.max_dir_size), owner=record["owner"])
+        contents = read_regular_files(
+            src,
+            max_file_bytes=int(1000 * self.coursedir.max_file_size),
+            max_total_bytes=int(1000 * self.coursedir.max_dir_size),
+            owner=record["owner"],
+        )
         for refused in contents.refused:
             self.log.warning("Not collected from %s: %s", shown(os.path.basename(src)), refused)
         # Dated after the copy: any change that reached what was copied happened before this.
@@ -265,9 +299,14 @@ class SafeExchangeCollect(ExchangeCollect):
         write_files(dest, files)
         write_files(dest, {TIMESTAMP_FILE: text_utc(handed_in).encode()})  # the instructor's from now on
         self._report[record["filename"]] = {
-            "folder": record["filename"], "student": record["username"], "owner": self._accounts.shown(record["owner"]),
-            "outcome": "collected", "handed_in": text_utc(handed_in),
-            "timestamp_txt": text_utc(claimed) if claimed else "", "reason": mismatch or ""}
+            "folder": record["filename"],
+            "student": record["username"],
+            "owner": self._accounts.shown(record["owner"]),
+            "outcome": "collected",
+            "handed_in": text_utc(handed_in),
+            "timestamp_txt": text_utc(claimed) if claimed else "",
+            "reason": mismatch or "",
+        }
 
     def copy_files(self):
         try:
@@ -281,13 +320,20 @@ class SafeExchangeCollect(ExchangeCollect):
     def _write_report(self):
         """Every folder this collect looked at, what became of it and why, for the instructor."""
         for record in self.src_records:
-            self._report.setdefault(record["filename"], {
-                "folder": record["filename"], "student": record["username"],
-                "owner": self._accounts.shown(record["owner"]), "outcome": "not copied (already collected)",
-                "handed_in": text_utc(record["timestamp"])})
+            self._report.setdefault(
+                record["filename"],
+                {
+                    "folder": record["filename"],
+                    "student": record["username"],
+                    "owner": self._accounts.shown(record["owner"]),
+                    "outcome": "not copied (already collected)",
+                    "handed_in": text_utc(record["timestamp"]),
+                },
+            )
         path = self._report_path()
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_csv(path, REPORT_COLUMNS, [self._report[name] for name in sorted(self._report)])
         refused = sum(1 for row in self._report.values() if row["outcome"] == "refused")
-        self.log.info("Collect report: %s (%d collected or already there, %d refused)", path,
-                      len(self._report) - refused, refused)
+        self.log.info(
+            "Collect report: %s (%d collected or already there, %d refused)", path, len(self._report) - refused, refused
+        )

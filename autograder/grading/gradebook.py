@@ -92,8 +92,9 @@ def _structure(gradebook, assignment):
     try:
         found = gradebook.find_assignment(assignment)
     except MissingEntry:
-        raise CourseError(f"Assignment {assignment!r} is not in the gradebook: run "
-                          f"`autograder release {assignment}` first.") from None
+        raise CourseError(
+            f"Assignment {assignment!r} is not in the gradebook: run `autograder release {assignment}` first."
+        ) from None
     notebooks = {
         nb.name: NotebookCells(
             nb.id,
@@ -153,7 +154,8 @@ class BulkGradebook:
         """Cells a graded notebook reports that the gradebook does not know (nbgrader fails those)."""
         cells = self.notebooks[name]
         return sorted(set(rows.grades) - set(cells.grade)) + sorted(
-            set(rows.comments) - set(cells.solution) - set(cells.task))
+            set(rows.comments) - set(cells.solution) - set(cells.task)
+        )
 
     # --- writing ------------------------------------------------------------------------
     def record(self, batch):
@@ -166,18 +168,35 @@ class BulkGradebook:
                 for name, rows in entry.notebooks.items():
                     self._grade_updates(tree, entry.student, name, rows, graded, forced, comments)
             self._update_grades(session, graded, forced)
-            flagged = [{"b_id": tree.notebooks[(entry.student, name)]}
-                       for entry in batch for name, rows in entry.notebooks.items() if rows.problem]
+            flagged = [
+                {"b_id": tree.notebooks[(entry.student, name)]}
+                for entry in batch
+                for name, rows in entry.notebooks.items()
+                if rows.problem
+            ]
             if flagged:
-                session.execute(update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id")).values(flagged=True),
-                                flagged)
+                session.execute(
+                    update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id")).values(flagged=True), flagged
+                )
             if comments:
-                session.execute(update(COMMENT).where(COMMENT.c.id == bindparam("b_id"))
-                                .values(auto_comment=bindparam("b_comment")), comments)
+                session.execute(
+                    update(COMMENT)
+                    .where(COMMENT.c.id == bindparam("b_id"))
+                    .values(auto_comment=bindparam("b_comment")),
+                    comments,
+                )
             scores = self._notebook_scores(session, tree)
-            self._assign_late_penalties(session, tree, [
-                (entry.student, name) for entry in batch for name, rows in entry.notebooks.items()
-                if rows.state != "missing"], scores)
+            self._assign_late_penalties(
+                session,
+                tree,
+                [
+                    (entry.student, name)
+                    for entry in batch
+                    for name, rows in entry.notebooks.items()
+                    if rows.state != "missing"
+                ],
+                scores,
+            )
             return self._scores(tree, scores)
 
     def update_auto_scores(self, updates):
@@ -185,10 +204,15 @@ class BulkGradebook:
         penalties of those submissions' notebooks, in one transaction; returns student -> score."""
         with Session(self.engine) as session, session.begin():
             tree = self._tree(session, list(updates), comments=False)
-            graded = [{"b_id": tree.grades[(tree.notebooks[(student, name)], self.notebooks[name].grade[cell][0])],
-                       "b_auto": score}
-                      for student, notebooks in updates.items()
-                      for name, scores in notebooks.items() for cell, score in scores.items()]
+            graded = [
+                {
+                    "b_id": tree.grades[(tree.notebooks[(student, name)], self.notebooks[name].grade[cell][0])],
+                    "b_auto": score,
+                }
+                for student, notebooks in updates.items()
+                for name, scores in notebooks.items()
+                for cell, score in scores.items()
+            ]
             self._update_grades(session, graded, [])
             scores = self._notebook_scores(session, tree)
             self._assign_late_penalties(session, tree, [(s, name) for s in updates for name in self.notebooks], scores)
@@ -203,42 +227,76 @@ class BulkGradebook:
 
     def _ensure_tree(self, session, batch):
         """The batch's submission trees, created as ``add_submission`` creates them where missing."""
-        found = dict(session.execute(
-            select(SUBMISSION.c.student_id, SUBMISSION.c.id).where(
-                SUBMISSION.c.assignment_id == self.assignment_id,
-                SUBMISSION.c.student_id.in_([entry.student for entry in batch]))).all())
-        new = [{"id": new_uuid(), "assignment_id": self.assignment_id, "student_id": entry.student,
-                "timestamp": entry.timestamp, "extension": None}
-               for entry in batch if entry.student not in found]
+        found = dict(
+            session.execute(
+                select(SUBMISSION.c.student_id, SUBMISSION.c.id).where(
+                    SUBMISSION.c.assignment_id == self.assignment_id,
+                    SUBMISSION.c.student_id.in_([entry.student for entry in batch]),
+                )
+            ).all()
+        )
+        new = [
+            {
+                "id": new_uuid(),
+                "assignment_id": self.assignment_id,
+                "student_id": entry.student,
+                "timestamp": entry.timestamp,
+                "extension": None,
+            }
+            for entry in batch
+            if entry.student not in found
+        ]
         if new:
             session.execute(insert(SUBMISSION), new)
-        stamped = [{"b_id": found[entry.student], "b_timestamp": entry.timestamp}
-                   for entry in batch if entry.student in found and entry.timestamp is not None]
+        stamped = [
+            {"b_id": found[entry.student], "b_timestamp": entry.timestamp}
+            for entry in batch
+            if entry.student in found and entry.timestamp is not None
+        ]
         if stamped:
-            session.execute(update(SUBMISSION).where(SUBMISSION.c.id == bindparam("b_id"))
-                            .values(timestamp=bindparam("b_timestamp")), stamped)
+            session.execute(
+                update(SUBMISSION)
+                .where(SUBMISSION.c.id == bindparam("b_id"))
+                .values(timestamp=bindparam("b_timestamp")),
+                stamped,
+            )
         tree = self._tree(session, [entry.student for entry in batch])
         self._fill_tree(session, tree)
         return tree
 
     def _tree(self, session, students, comments=True):
-        submissions = dict(session.execute(
-            select(SUBMISSION.c.student_id, SUBMISSION.c.id).where(
-                SUBMISSION.c.assignment_id == self.assignment_id, SUBMISSION.c.student_id.in_(students))).all())
+        submissions = dict(
+            session.execute(
+                select(SUBMISSION.c.student_id, SUBMISSION.c.id).where(
+                    SUBMISSION.c.assignment_id == self.assignment_id, SUBMISSION.c.student_id.in_(students)
+                )
+            ).all()
+        )
         owner = {submission: student for student, submission in submissions.items()}
         names = {cells.id: name for name, cells in self.notebooks.items()}
-        notebooks = {(owner[assignment_id], names[notebook_id]): row_id
-                     for row_id, assignment_id, notebook_id in session.execute(
-                         select(NOTEBOOK.c.id, NOTEBOOK.c.assignment_id, NOTEBOOK.c.notebook_id)
-                         .where(NOTEBOOK.c.assignment_id.in_(list(owner)))).all()
-                     if notebook_id in names}
+        notebooks = {
+            (owner[assignment_id], names[notebook_id]): row_id
+            for row_id, assignment_id, notebook_id in session.execute(
+                select(NOTEBOOK.c.id, NOTEBOOK.c.assignment_id, NOTEBOOK.c.notebook_id).where(
+                    NOTEBOOK.c.assignment_id.in_(list(owner))
+                )
+            ).all()
+            if notebook_id in names
+        }
         ids = list(notebooks.values())
-        grades = {(nb, cell): row for row, nb, cell in session.execute(
-            select(GRADE.c.id, GRADE.c.notebook_id, GRADE.c.cell_id).where(GRADE.c.notebook_id.in_(ids))).all()}
+        grades = {
+            (nb, cell): row
+            for row, nb, cell in session.execute(
+                select(GRADE.c.id, GRADE.c.notebook_id, GRADE.c.cell_id).where(GRADE.c.notebook_id.in_(ids))
+            ).all()
+        }
         if comments:
-            comments = {(nb, cell): row for row, nb, cell in session.execute(
-                select(COMMENT.c.id, COMMENT.c.notebook_id, COMMENT.c.cell_id)
-                .where(COMMENT.c.notebook_id.in_(ids))).all()}
+            comments = {
+                (nb, cell): row
+                for row, nb, cell in session.execute(
+                    select(COMMENT.c.id, COMMENT.c.notebook_id, COMMENT.c.cell_id).where(COMMENT.c.notebook_id.in_(ids))
+                ).all()
+            }
         return _Tree(submissions, notebooks, grades, comments or {})
 
     def _fill_tree(self, session, tree):
@@ -248,21 +306,42 @@ class BulkGradebook:
             for name, cells in self.notebooks.items():
                 if (student, name) not in tree.notebooks:
                     tree.notebooks[(student, name)] = new_uuid()
-                    new_notebooks.append({"id": tree.notebooks[(student, name)], "assignment_id": submission,
-                                          "notebook_id": cells.id, "flagged": False,
-                                          "late_submission_penalty": None})
+                    new_notebooks.append(
+                        {
+                            "id": tree.notebooks[(student, name)],
+                            "assignment_id": submission,
+                            "notebook_id": cells.id,
+                            "flagged": False,
+                            "late_submission_penalty": None,
+                        }
+                    )
                 notebook = tree.notebooks[(student, name)]
                 for cell_id, _ in list(cells.grade.values()) + list(cells.task.values()):
                     if (notebook, cell_id) not in tree.grades:
                         tree.grades[(notebook, cell_id)] = new_uuid()
-                        new_grades.append({"id": tree.grades[(notebook, cell_id)], "notebook_id": notebook,
-                                           "cell_id": cell_id, "auto_score": None, "manual_score": None,
-                                           "extra_credit": None, "needs_manual_grade": True})
+                        new_grades.append(
+                            {
+                                "id": tree.grades[(notebook, cell_id)],
+                                "notebook_id": notebook,
+                                "cell_id": cell_id,
+                                "auto_score": None,
+                                "manual_score": None,
+                                "extra_credit": None,
+                                "needs_manual_grade": True,
+                            }
+                        )
                 for cell_id in list(cells.solution.values()) + [cell_id for cell_id, _ in cells.task.values()]:
                     if (notebook, cell_id) not in tree.comments:
                         tree.comments[(notebook, cell_id)] = new_uuid()
-                        new_comments.append({"id": tree.comments[(notebook, cell_id)], "notebook_id": notebook,
-                                             "cell_id": cell_id, "auto_comment": None, "manual_comment": None})
+                        new_comments.append(
+                            {
+                                "id": tree.comments[(notebook, cell_id)],
+                                "notebook_id": notebook,
+                                "cell_id": cell_id,
+                                "auto_comment": None,
+                                "manual_comment": None,
+                            }
+                        )
         for table, rows in ((NOTEBOOK, new_notebooks), (GRADE, new_grades), (COMMENT, new_comments)):
             if rows:
                 session.execute(insert(table), rows)
@@ -274,8 +353,10 @@ class BulkGradebook:
         if rows.state == "graded":
             if not self.saves_grades:
                 return
-            graded += [{"b_id": tree.grades[(notebook, cells.grade[cell][0])], "b_auto": score}
-                       for cell, score in rows.grades.items()]
+            graded += [
+                {"b_id": tree.grades[(notebook, cells.grade[cell][0])], "b_auto": score}
+                for cell, score in rows.grades.items()
+            ]
             for cell, comment in rows.comments.items():
                 cell_id = cells.solution[cell] if cell in cells.solution else cells.task[cell][0]
                 comments.append({"b_id": tree.comments[(notebook, cell_id)], "b_comment": comment})
@@ -286,30 +367,49 @@ class BulkGradebook:
             forced.append({"b_id": tree.grades[(notebook, cell_id)], "b_auto": score, "b_review": review})
         if rows.state == "ungraded" or rows.problem:
             comment = f"Not graded automatically: {rows.problem}"[:COMMENT_CHARS] if rows.problem else None
-            comments += [{"b_id": tree.comments[(notebook, cell_id)], "b_comment": comment}
-                         for cell_id in cells.solution.values()]
-            comments += [{"b_id": tree.comments[(notebook, cell_id)], "b_comment": None}
-                         for cell_id, _ in cells.task.values()]
+            comments += [
+                {"b_id": tree.comments[(notebook, cell_id)], "b_comment": comment}
+                for cell_id in cells.solution.values()
+            ]
+            comments += [
+                {"b_id": tree.comments[(notebook, cell_id)], "b_comment": None} for cell_id, _ in cells.task.values()
+            ]
 
     def _update_grades(self, session, graded, forced):
         if graded:
             auto = bindparam("b_auto", type_=Float)
-            session.execute(update(GRADE).where(GRADE.c.id == bindparam("b_id")).values(
-                auto_score=auto, needs_manual_grade=or_(GRADE.c.manual_score.isnot(None), auto.is_(None))), graded)
+            session.execute(
+                update(GRADE)
+                .where(GRADE.c.id == bindparam("b_id"))
+                .values(auto_score=auto, needs_manual_grade=or_(GRADE.c.manual_score.isnot(None), auto.is_(None))),
+                graded,
+            )
         if forced:
-            session.execute(update(GRADE).where(GRADE.c.id == bindparam("b_id")).values(
-                auto_score=bindparam("b_auto", type_=Float), needs_manual_grade=bindparam("b_review")), forced)
+            session.execute(
+                update(GRADE)
+                .where(GRADE.c.id == bindparam("b_id"))
+                .values(auto_score=bindparam("b_auto", type_=Float), needs_manual_grade=bindparam("b_review")),
+                forced,
+            )
 
     def _assign_late_penalties(self, session, tree, converted, scores):
         """AssignLatePenalties for each converted (student, notebook): reset, then the plugin's penalty."""
         if self._penalties is None or not converted:
             return
         ids = [tree.notebooks[key] for key in converted]
-        current = dict(session.execute(select(NOTEBOOK.c.id, NOTEBOOK.c.late_submission_penalty)
-                                       .where(NOTEBOOK.c.id.in_(ids))).all())
-        late = {student: self._seconds_late(timestamp, extension) for student, timestamp, extension in session.execute(
-            select(SUBMISSION.c.student_id, SUBMISSION.c.timestamp, SUBMISSION.c.extension)
-            .where(SUBMISSION.c.id.in_([tree.submissions[student] for student, _ in converted]))).all()}
+        current = dict(
+            session.execute(
+                select(NOTEBOOK.c.id, NOTEBOOK.c.late_submission_penalty).where(NOTEBOOK.c.id.in_(ids))
+            ).all()
+        )
+        late = {
+            student: self._seconds_late(timestamp, extension)
+            for student, timestamp, extension in session.execute(
+                select(SUBMISSION.c.student_id, SUBMISSION.c.timestamp, SUBMISSION.c.extension).where(
+                    SUBMISSION.c.id.in_([tree.submissions[student] for student, _ in converted])
+                )
+            ).all()
+        }
         rows = []
         for student, name in converted:
             notebook, penalty = tree.notebooks[(student, name)], None
@@ -320,8 +420,12 @@ class BulkGradebook:
             if penalty != current[notebook]:
                 rows.append({"b_id": notebook, "b_penalty": penalty})
         if rows:
-            session.execute(update(NOTEBOOK).where(NOTEBOOK.c.id == bindparam("b_id"))
-                            .values(late_submission_penalty=bindparam("b_penalty", type_=Float)), rows)
+            session.execute(
+                update(NOTEBOOK)
+                .where(NOTEBOOK.c.id == bindparam("b_id"))
+                .values(late_submission_penalty=bindparam("b_penalty", type_=Float)),
+                rows,
+            )
 
     def _seconds_late(self, timestamp, extension):
         """nbgrader's ``SubmittedAssignment.total_seconds_late``, from the row's columns."""
@@ -334,8 +438,13 @@ class BulkGradebook:
     def _notebook_scores(session, tree):
         """submitted notebook id -> score: nbgrader's ``Grade.score`` summed, as ``SubmittedNotebook.score``."""
         scores = dict.fromkeys(tree.notebooks.values(), 0.0)
-        scores.update(session.execute(select(Grade.notebook_id, func.sum(Grade.score))
-                                      .where(Grade.notebook_id.in_(list(scores))).group_by(Grade.notebook_id)).all())
+        scores.update(
+            session.execute(
+                select(Grade.notebook_id, func.sum(Grade.score))
+                .where(Grade.notebook_id.in_(list(scores)))
+                .group_by(Grade.notebook_id)
+            ).all()
+        )
         return scores
 
     @staticmethod

@@ -92,8 +92,10 @@ class Accounts:
         for student, account in self.mapping.items():
             uid, problem = self._resolve(account)
             if problem is None and uid in owners:
-                raise ValueError(f"students {owners[uid]!r} and {student!r} are both mapped to the account "
-                                 f"{self.name(uid)!r}: one account hands in one student's work")
+                raise ValueError(
+                    f"students {owners[uid]!r} and {student!r} are both mapped to the account "
+                    f"{self.name(uid)!r}: one account hands in one student's work"
+                )
             owners[uid] = student
 
     @staticmethod
@@ -145,6 +147,8 @@ def decide_time(changed, claimed, tolerance=TIMESTAMP_TOLERANCE):
     gap = (claimed - changed).total_seconds()
     problem = None
     if abs(gap) > tolerance:
-        problem = (f"its timestamp.txt says {text_utc(claimed)} but the folder last changed at {text_utc(changed)} "
-                   f"({abs(gap):.0f} s {'earlier' if gap < 0 else 'later'}): the later time counts")
+        problem = (
+            f"its timestamp.txt says {text_utc(claimed)} but the folder last changed at {text_utc(changed)} "
+            f"({abs(gap):.0f} s {'earlier' if gap < 0 else 'later'}): the later time counts"
+        )
     return max(changed, claimed), problem

@@ -106,5 +106,8 @@ def _remember(course, notebooks):
             submission = gb.find_submission(assignment_id, student_id)
             score, max_score = submission.score, submission.max_score
         digest = content_hash(read_regular_files(folder).files, GradingPipeline(course, assignment_id).version())
-        write_state(course, assignment_id, Outcome(student_id, "graded", "graded by nbgrader autograde", score,
-                                                   max_score, checks, digest))
+        write_state(
+            course,
+            assignment_id,
+            Outcome(student_id, "graded", "graded by nbgrader autograde", score, max_score, checks, digest),
+        )

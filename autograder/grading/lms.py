@@ -40,10 +40,14 @@ from ..errors import SubmissionsError
 from .handin import parse_time
 
 # Canvas downcases the person's name, so an upper-case LATE can only be Canvas's own marker.
-_CANVAS = (r"^(?:(?P<name>[^A-Z/]{free})_){opt}(?:(?P<late>LATE)_)?(?P<student_id>\d+|anon_[0-9A-Za-z]+)"
-           r"_(?P<file_number>\d+)_(?P<file_id>[^/]+)$")
-_BLACKBOARD = (r"^(?P<assignment_name>[^/]{free})_(?P<student_id>[^_/]+)_attempt_"
-               r"(?P<timestamp>\d{{4}}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)$")
+_CANVAS = (
+    r"^(?:(?P<name>[^A-Z/]{free})_){opt}(?:(?P<late>LATE)_)?(?P<student_id>\d+|anon_[0-9A-Za-z]+)"
+    r"_(?P<file_number>\d+)_(?P<file_id>[^/]+)$"
+)
+_BLACKBOARD = (
+    r"^(?P<assignment_name>[^/]{free})_(?P<student_id>[^_/]+)_attempt_"
+    r"(?P<timestamp>\d{{4}}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>[^/]+)$"
+)
 BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
 DEFAULT_FORMAT = "canvas"
 
@@ -81,16 +85,19 @@ class ExportNames:
                 try:
                     self.zone = zoneinfo.ZoneInfo(zone)
                 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    raise SubmissionsError(f"--zip-pattern {pattern}: unknown time zone {zone!r} "
-                                           "(an IANA name such as Europe/London)") from None
+                    raise SubmissionsError(
+                        f"--zip-pattern {pattern}: unknown time zone {zone!r} (an IANA name such as Europe/London)"
+                    ) from None
         else:
             try:
                 compiled = re.compile(pattern)
             except re.error as error:
                 raise SubmissionsError(f"--zip-pattern {pattern!r} is not a regular expression ({error})") from None
             if not {"student_id", "file_id"} <= set(compiled.groupindex):
-                raise SubmissionsError(f"--zip-pattern {pattern!r} needs the groups (?P<student_id>...) and "
-                                       "(?P<file_id>...), or one of the formats canvas, blackboard")
+                raise SubmissionsError(
+                    f"--zip-pattern {pattern!r} needs the groups (?P<student_id>...) and "
+                    "(?P<file_id>...), or one of the formats canvas, blackboard"
+                )
             regexps = [pattern]
         self.pattern = pattern
         self._readings = [_Reading(named_regexp=regexp) for regexp in regexps]

@@ -70,7 +70,8 @@ def _exact_gradebook_writers(preprocessors):
                 f"c.Autograde.autograde_preprocessors lists {preprocessor.__name__}, a subclass of nbgrader's "
                 f"{preprocessor.__mro__[1].__name__}: autograder grade stores exactly the rows nbgrader's own "
                 "SaveAutoGrades and AssignLatePenalties write (late penalties follow "
-                "c.AssignLatePenalties.plugin_class); list those, or grade with `nbgrader autograde`.")
+                "c.AssignLatePenalties.plugin_class); list those, or grade with `nbgrader autograde`."
+            )
     return preprocessors
 
 
@@ -111,9 +112,10 @@ class GradingPipeline:
             self.config.Autograder.notebook_timeout = notebook_timeout
         autograde = _configured(self.config, "autograde_preprocessors")
         execute_at = next(i for i, p in enumerate(autograde) if issubclass(p, Execute))
-        self.sanitize_preprocessors = [snapshot_substitute(p)
-                                       for p in _configured(self.config, "sanitize_preprocessors")]
-        after = autograde[execute_at + 1:]
+        self.sanitize_preprocessors = [
+            snapshot_substitute(p) for p in _configured(self.config, "sanitize_preprocessors")
+        ]
+        after = autograde[execute_at + 1 :]
         self.judge_preprocessors = [p for p in after if not issubclass(p, GRADEBOOK_WRITERS)]
         self.gradebook_preprocessors = _exact_gradebook_writers([p for p in after if issubclass(p, GRADEBOOK_WRITERS)])
 
@@ -147,8 +149,11 @@ class GradingPipeline:
     def version(self):
         """Hash of everything that decides a grade besides the submission itself."""
         digest = hashlib.sha256()
-        folders = (self.course.source(self.assignment), self.course.release(self.assignment),
-                   os.path.join(self.course.bundle_dir, self.assignment))
+        folders = (
+            self.course.source(self.assignment),
+            self.course.release(self.assignment),
+            os.path.join(self.course.bundle_dir, self.assignment),
+        )
         for folder in folders:
             for relative, data in sorted(read_regular_files(folder).files.items()):
                 digest.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
@@ -156,10 +161,19 @@ class GradingPipeline:
 
     def job(self, student, files, snapshots, restored_files, digest="", unsafe_no_sandbox=False, bundles=None):
         """One submission's job; with ``bundles`` (name -> bundle) the worker judges it too."""
-        return Job(student=student, assignment=self.assignment, files=files, restored_files=restored_files,
-                   snapshots=snapshots, config=self.worker_config, sanitize_preprocessors=self.sanitize_preprocessors,
-                   digest=digest, unsafe_no_sandbox=unsafe_no_sandbox, bundles=bundles,
-                   judge_preprocessors=[bundle_substitute(p) for p in self.judge_preprocessors])
+        return Job(
+            student=student,
+            assignment=self.assignment,
+            files=files,
+            restored_files=restored_files,
+            snapshots=snapshots,
+            config=self.worker_config,
+            sanitize_preprocessors=self.sanitize_preprocessors,
+            digest=digest,
+            unsafe_no_sandbox=unsafe_no_sandbox,
+            bundles=bundles,
+            judge_preprocessors=[bundle_substitute(p) for p in self.judge_preprocessors],
+        )
 
     # --- after execution ----------------------------------------------------------------
     def judge_executed(self, notebook_text, student, name):
@@ -170,8 +184,11 @@ class GradingPipeline:
 
 def release_files(release_dir):
     """A release's own files (all but its notebooks): what is restored over a submission."""
-    return {relative: data for relative, data in read_regular_files(release_dir).files.items()
-            if not relative.endswith(".ipynb")}
+    return {
+        relative: data
+        for relative, data in read_regular_files(release_dir).files.items()
+        if not relative.endswith(".ipynb")
+    }
 
 
 def beside_the_release(files, restored):

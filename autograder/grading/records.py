@@ -104,8 +104,9 @@ def decompress_records(segment: bytes, max_bytes: int | None = None) -> Any:
 def store_bytes(notebook_records: Mapping[str, bytes]) -> bytes:
     """The store's bytes from notebook name -> that notebook's compressed records (not compressed again)."""
     names = sorted(notebook_records)
-    header = json.dumps({"format": FORMAT, "notebooks": {name: len(notebook_records[name]) for name in names}},
-                        separators=(",", ":"))
+    header = json.dumps(
+        {"format": FORMAT, "notebooks": {name: len(notebook_records[name]) for name in names}}, separators=(",", ":")
+    )
     return b"".join([MAGIC, header.encode("utf-8"), b"\n", *(notebook_records[name] for name in names)])
 
 
@@ -115,17 +116,18 @@ def write_store(path: str, notebook_records: Mapping[str, bytes]) -> None:
 
 def _segments(data: bytes) -> dict[str, bytes] | None:
     """notebook name -> compressed segment of a format 2 store, or None when its layout is broken."""
-    header_line, _, body = data[len(MAGIC):].partition(b"\n")
+    header_line, _, body = data[len(MAGIC) :].partition(b"\n")
     header = json.loads(header_line)
     lengths = header.get("notebooks") if isinstance(header, dict) and header.get("format") == FORMAT else None
     if not isinstance(lengths, dict) or not all(
-            isinstance(length, int) and not isinstance(length, bool) and length >= 0 for length in lengths.values()):
+        isinstance(length, int) and not isinstance(length, bool) and length >= 0 for length in lengths.values()
+    ):
         return None
     if sum(lengths.values()) != len(body):
         return None
     segments, start = {}, 0
     for name in sorted(lengths):
-        segments[name], start = body[start:start + lengths[name]], start + lengths[name]
+        segments[name], start = body[start : start + lengths[name]], start + lengths[name]
     return segments
 
 
@@ -140,15 +142,17 @@ def read_store(path: str) -> dict[str, CellRecords] | None:
         data = read_regular_file(path, max_bytes=MAX_GRADER_FILE_BYTES)
         if data.startswith(MAGIC):
             segments = _segments(data)
-            notebooks = None if segments is None else {
-                name: decompress_records(segment) for name, segment in segments.items()}
+            notebooks = (
+                None if segments is None else {name: decompress_records(segment) for name, segment in segments.items()}
+            )
         else:
             notebooks = _plain_store(data)
     except (OSError, ValueError):
         return None
     if not isinstance(notebooks, dict) or not all(
-            isinstance(cells, dict) and all(isinstance(outputs, list) for outputs in cells.values())
-            for cells in notebooks.values()):
+        isinstance(cells, dict) and all(isinstance(outputs, list) for outputs in cells.values())
+        for cells in notebooks.values()
+    ):
         return None
     return notebooks
 
@@ -167,13 +171,18 @@ def verdict_keys(bundle_cells: Mapping[str, list[dict[str, Any]]], points: Mappi
     code = judge_code_digest()
     return {
         grade_id: hashlib.sha256(
-            f"{code}\0{float(points[grade_id])!r}\0{json.dumps(specs, sort_keys=True)}".encode()).hexdigest()
-        for grade_id, specs in bundle_cells.items() if grade_id in points
+            f"{code}\0{float(points[grade_id])!r}\0{json.dumps(specs, sort_keys=True)}".encode()
+        ).hexdigest()
+        for grade_id, specs in bundle_cells.items()
+        if grade_id in points
     }
 
 
-def rejudge(records: Mapping[str, list[dict[str, Any]]], bundle_cells: Mapping[str, list[dict[str, Any]]],
-            points: Mapping[str, float]) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
+def rejudge(
+    records: Mapping[str, list[dict[str, Any]]],
+    bundle_cells: Mapping[str, list[dict[str, Any]]],
+    points: Mapping[str, float],
+) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], float | None]]:
     """Judge stored records as the judge would judge their cells in the notebook.
 
     Returns grade_id -> (verdict output, its check dicts, auto_score): the same judge on
@@ -181,17 +190,34 @@ def rejudge(records: Mapping[str, list[dict[str, Any]]], bundle_cells: Mapping[s
     is the verdict, as in the autograded notebook. The records stay plain dicts: the
     judge reads them with ``get``, and ``determine_grade`` stops at the verdict.
     """
-    nb = NotebookNode(metadata=NotebookNode(), nbformat=4, nbformat_minor=5, cells=[
-        NotebookNode(cell_type="code", source="", execution_count=None, outputs=list(outputs),
-                     metadata=NotebookNode(nbgrader=NotebookNode(grade=True, solution=False, locked=True,
-                                                                 grade_id=grade_id, points=points[grade_id])))
-        for grade_id, outputs in records.items()])
+    nb = NotebookNode(
+        metadata=NotebookNode(),
+        nbformat=4,
+        nbformat_minor=5,
+        cells=[
+            NotebookNode(
+                cell_type="code",
+                source="",
+                execution_count=None,
+                outputs=list(outputs),
+                metadata=NotebookNode(
+                    nbgrader=NotebookNode(
+                        grade=True, solution=False, locked=True, grade_id=grade_id, points=points[grade_id]
+                    )
+                ),
+            )
+            for grade_id, outputs in records.items()
+        ],
+    )
     judge_notebook(nb, bundle_cells)
     judged = {}
     for cell in nb.cells:
         if cell.outputs and is_verdict_output(cell.outputs[0]):
             judged[cell.metadata.nbgrader.grade_id] = (
-                cell.outputs[0], verdicts_in_notebook(NotebookNode(cells=[cell])), utils.determine_grade(cell)[0])
+                cell.outputs[0],
+                verdicts_in_notebook(NotebookNode(cells=[cell])),
+                utils.determine_grade(cell)[0],
+            )
     return judged
 
 

@@ -80,8 +80,9 @@ class _Change:
 class Rescorer:
     """Rescoring one assignment: the current bundle, points and verdict keys, read once."""
 
-    def __init__(self, course: "Course", assignment: str, gradebook: BulkGradebook,
-                 bundles: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, course: "Course", assignment: str, gradebook: BulkGradebook, bundles: dict[str, dict[str, Any]]
+    ) -> None:
         self.course, self.assignment = course, assignment
         self.bundles = bundles
         self.points = {name: gradebook.points(name) for name in bundles}
@@ -95,23 +96,31 @@ class Rescorer:
         for name, keys in self.keys.items():
             recorded = state.verdict_keys.get(name, {})
             if not plain_nbgrader and set(recorded) != set(keys):
-                raise RescoreProblem(f"the test cells of {name}.ipynb in the grading bundle changed since it was "
-                                     "graded: run `autograder grade --force`")
+                raise RescoreProblem(
+                    f"the test cells of {name}.ipynb in the grading bundle changed since it was "
+                    "graded: run `autograder grade --force`"
+                )
             stale = [cell for cell, key in keys.items() if plain_nbgrader or recorded[cell] != key]
             if not stale:
                 continue
             if plain_nbgrader:
                 records = self._records_from_notebook(name, change)
             else:
-                store = store if store is not None else read_store(
-                    records_path(self.course, state.student, self.assignment)) or {}
+                store = (
+                    store
+                    if store is not None
+                    else read_store(records_path(self.course, state.student, self.assignment)) or {}
+                )
                 if name not in store:
-                    raise RescoreProblem(f"the recorded values of {name}.ipynb were not kept (too large) or "
-                                         "cannot be read: run `autograder grade --force`")
+                    raise RescoreProblem(
+                        f"the recorded values of {name}.ipynb were not kept (too large) or "
+                        "cannot be read: run `autograder grade --force`"
+                    )
                 records = store[name]
             try:
-                judged = rejudge({cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"],
-                                 self.points[name])
+                judged = rejudge(
+                    {cell: records.get(cell, []) for cell in stale}, self.bundles[name]["cells"], self.points[name]
+                )
             except ConfinementError as error:
                 raise RescoreProblem(f"{name}.ipynb could not be judged: {error}") from None
             for cell, (output, checks, auto_score) in judged.items():
@@ -128,8 +137,9 @@ class Rescorer:
         try:
             return read_regular_file(self._notebook_path(student, name), max_bytes=MAX_GRADER_FILE_BYTES)
         except OSError as error:
-            raise RescoreProblem(f"{name}.ipynb cannot be read ({error.strerror or error}): "
-                                 "run `autograder grade --force`") from None
+            raise RescoreProblem(
+                f"{name}.ipynb cannot be read ({error.strerror or error}): run `autograder grade --force`"
+            ) from None
 
     def _records_from_notebook(self, name: str, change: _Change) -> dict[str, list[dict[str, Any]]]:
         try:
@@ -164,14 +174,14 @@ class Rescorer:
         student = change.state.student
         for name, verdicts in change.verdicts.items():
             nb = json.loads(self._read_notebook(student, name))
-            write_atomically(self._notebook_path(student, name),
-                             json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False))
+            write_atomically(
+                self._notebook_path(student, name), json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False)
+            )
         if change.records:
             write_store(records_path(self.course, student, self.assignment), change.records)
 
 
-def _merged_checks(old: list[dict[str, Any]],
-                   new: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _merged_checks(old: list[dict[str, Any]], new: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The old verdict dicts with those of each rejudged cell replaced, in place."""
     merged, placed = [], set()
     for check in old:
@@ -192,8 +202,9 @@ def graded_states(course: "Course", assignment: str) -> tuple[list[Outcome], lis
     for student in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         state = read_state(course, student, assignment)
         if state is None and os.path.isdir(course.autograded(student, assignment)):
-            problems.append((student, f"no readable {STATE_FILE} (an interrupted run, or not a plain file): "
-                                      "run `autograder grade`"))
+            problems.append(
+                (student, f"no readable {STATE_FILE} (an interrupted run, or not a plain file): run `autograder grade`")
+            )
         elif state is not None and state.graded:
             states.append(state)
     return states, problems
@@ -237,16 +248,25 @@ def rescore(course: "Course", assignment: str, workers: int = 1) -> RescoreRepor
     course.source_notebooks(assignment)  # a clear error for an unknown assignment
     pipeline = GradingPipeline(course, assignment)
     report = RescoreReport()
-    with BulkGradebook(course.db_url, course.course_id, assignment, pipeline.config, pipeline.saves_grades,
-                       pipeline.assigns_late_penalties) as gradebook:
+    with BulkGradebook(
+        course.db_url,
+        course.course_id,
+        assignment,
+        pipeline.config,
+        pipeline.saves_grades,
+        pipeline.assigns_late_penalties,
+    ) as gradebook:
         _RESCORER = Rescorer(course, assignment, gradebook, pipeline.bundles(gradebook.notebooks))
         states, report.problems = graded_states(course, assignment)
         try:
             with _mapper(min(workers, max(1, len(states) // BATCH_SIZE + 1))) as mapped:
                 for first in range(0, len(states), BATCH_SIZE):
                     changes = []
-                    for state, change in zip(states[first:first + BATCH_SIZE],
-                                             mapped(_change, states[first:first + BATCH_SIZE]), strict=True):
+                    for state, change in zip(
+                        states[first : first + BATCH_SIZE],
+                        mapped(_change, states[first : first + BATCH_SIZE]),
+                        strict=True,
+                    ):
                         if isinstance(change, RescoreProblem):
                             report.problems.append((state.student, str(change)))
                         else:

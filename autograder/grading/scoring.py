@@ -26,6 +26,5 @@ def autograde_values(nb):
             grades[cell.metadata.nbgrader.grade_id] = utils.determine_grade(cell)[0]
         if utils.is_solution(cell) or utils.is_task(cell):
             unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
-            comments[cell.metadata.nbgrader.grade_id] = (
-                NO_RESPONSE if unchanged and not utils.is_task(cell) else None)
+            comments[cell.metadata.nbgrader.grade_id] = NO_RESPONSE if unchanged and not utils.is_task(cell) else None
     return grades, comments

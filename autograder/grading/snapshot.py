@@ -24,8 +24,7 @@ def take_snapshot(gradebook, notebook_id, assignment_id):
         "name": notebook.name,
         "kernelspec": notebook.kernelspec,
         "source_cells": [
-            {"name": c.name, "cell_type": c.cell_type, "locked": c.locked,
-             "checksum": c.checksum, "source": c.source}
+            {"name": c.name, "cell_type": c.cell_type, "locked": c.locked, "checksum": c.checksum, "source": c.source}
             for c in notebook.source_cells
         ],
         "grade_cells": [{"name": c.name, "max_score": c.max_score} for c in notebook.grade_cells],

@@ -113,8 +113,9 @@ def write_atomically(path: str, text: str | bytes) -> None:
 
 
 def write_state(course: "Course", assignment: str, outcome: Outcome) -> None:
-    write_atomically(state_path(course, outcome.student, assignment),
-                     json.dumps(outcome.to_dict(), separators=(",", ":")))
+    write_atomically(
+        state_path(course, outcome.student, assignment), json.dumps(outcome.to_dict(), separators=(",", ":"))
+    )
 
 
 def forget_state(course: "Course", student: str, assignment: str) -> None:
@@ -128,4 +129,3 @@ def forget_state(course: "Course", student: str, assignment: str) -> None:
             os.unlink(path)
     except FileNotFoundError:
         pass
-

@@ -64,8 +64,10 @@ def _capped_notebook(nb, limit):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [output for output in cell.outputs if is_verdict_output(output)]
-    return nbformat.writes(nb), (f"outputs removed from the graded notebook: {_size(len(text))} "
-                                 f"is over the {_size(limit)} limit (grades are unaffected)")
+    return nbformat.writes(nb), (
+        f"outputs removed from the graded notebook: {_size(len(text))} "
+        f"is over the {_size(limit)} limit (grades are unaffected)"
+    )
 
 
 def judge_run(nb, name, job, config, run):
@@ -83,8 +85,16 @@ def judge_run(nb, name, job, config, run):
     if len(records) <= limit:
         run.records = records
     else:
-        note = "; ".join(filter(None, [note, f"recorded values ({_size(len(records))}) not kept "
-                                             "for rescoring: regrade with --force after a bundle change"]))
+        note = "; ".join(
+            filter(
+                None,
+                [
+                    note,
+                    f"recorded values ({_size(len(records))}) not kept "
+                    "for rescoring: regrade with --force after a bundle change",
+                ],
+            )
+        )
     run.message = "; ".join(filter(None, [run.message, note]))
     return run
 
@@ -100,9 +110,11 @@ def _foreign_notebook(nb, snapshot):
     theirs = [grade_id for grade_id in theirs if grade_id]
     if ours and not ours.intersection(theirs):
         if theirs:
-            return (f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
-                    f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; "
-                    "was another assignment's notebook submitted?")
+            return (
+                f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
+                f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; "
+                "was another assignment's notebook submitted?"
+            )
         return "has none of the assignment's cells: start from the notebook you were given"
     return None
 
@@ -137,8 +149,11 @@ def execute_notebook(folder, name, job):
     executor.preprocess(nb, resources)
     finished = time.perf_counter()
     kernel_ready = (executor.first_cell_started or finished) - sanitized
-    seconds = {"sanitize": sanitized - started, "kernel_start": kernel_ready,
-               "execute": finished - sanitized - kernel_ready}
+    seconds = {
+        "sanitize": sanitized - started,
+        "kernel_start": kernel_ready,
+        "execute": finished - sanitized - kernel_ready,
+    }
     notes = resources.get("autograder_notes", [])  # e.g. a duplicated graded cell, graded once
     run = NotebookRun(executor.status, "; ".join(filter(None, [executor.message, *notes])), seconds=seconds)
     if job.bundles is None:
@@ -168,5 +183,4 @@ def execute_submission(job):
         write_files(folder, beside_the_release(job.files, job.restored_files))
         write_files(folder, job.restored_files)  # the instructor's copies win
         notebooks = {name: execute_notebook(folder, name, job) for name in job.snapshots}
-    return SubmissionRun(job.student, notebooks, time.perf_counter() - started,
-                         f"{os.uname().nodename}:{os.getpid()}")
+    return SubmissionRun(job.student, notebooks, time.perf_counter() - started, f"{os.uname().nodename}:{os.getpid()}")

@@ -51,15 +51,22 @@ class GradebookWriter:
     def __init__(self, pipeline, batch_size=BATCH_SIZE):
         self.course = pipeline.course
         self.assignment = pipeline.assignment
-        self.gradebook = BulkGradebook(self.course.db_url, self.course.course_id, self.assignment,
-                                       pipeline.config, pipeline.saves_grades, pipeline.assigns_late_penalties)
+        self.gradebook = BulkGradebook(
+            self.course.db_url,
+            self.course.course_id,
+            self.assignment,
+            pipeline.config,
+            pipeline.saves_grades,
+            pipeline.assigns_late_penalties,
+        )
         try:
             self.bundles = pipeline.bundles(self.gradebook.notebooks)  # name -> bundle, for the workers too
         except BaseException:
             self.close()
             raise
-        self.keys = {name: verdict_keys(bundle["cells"], self.gradebook.points(name))
-                     for name, bundle in self.bundles.items()}
+        self.keys = {
+            name: verdict_keys(bundle["cells"], self.gradebook.points(name)) for name, bundle in self.bundles.items()
+        }
         self.batch_size = batch_size
         self._pending, self._done = [], []
 
@@ -79,16 +86,19 @@ class GradebookWriter:
             raise
         except Exception as error:  # noqa: BLE001 - one student's problem; the batch goes on
             _raise_if_machine_error(error)
-            entry = _Entry(Outcome(job.student, "invalid", f"could not record this submission: {error}",
-                                   content_hash=job.digest), None)
+            entry = _Entry(
+                Outcome(job.student, "invalid", f"could not record this submission: {error}", content_hash=job.digest),
+                None,
+            )
         self._queue(entry)
 
     def add_problem(self, student, problem, status, content_hash, notes=()):
         """Queue a submission that cannot be executed (e.g. an empty folder): left ungraded, as
         nbgrader leaves a submission with none of its notebooks."""
         self._clear_folder(student)
-        rows = SubmissionRows(student, None, {name: NotebookRows("ungraded", problem=problem)
-                                              for name in self.gradebook.notebooks})
+        rows = SubmissionRows(
+            student, None, {name: NotebookRows("ungraded", problem=problem) for name in self.gradebook.notebooks}
+        )
         self._queue(_Entry(Outcome(student, status, "; ".join([problem, *notes]), content_hash=content_hash), rows))
 
     def _queue(self, entry):
@@ -101,17 +111,25 @@ class GradebookWriter:
         for name, rows in notebooks.items():
             unknown = self.gradebook.unknown_cells(name, rows) if rows.state == "graded" else []
             if unknown:
-                problems.append(f"{name}.ipynb has graded cells the assignment does not have: "
-                                f"{', '.join(unknown)[:200]}")
+                problems.append(
+                    f"{name}.ipynb has graded cells the assignment does not have: {', '.join(unknown)[:200]}"
+                )
                 notebooks[name] = NotebookRows("ungraded", problem=problems[-1])
         self._write_folder(job, run)
         outcome = Outcome(
-            student=job.student, status="invalid" if problems else submission_status(run.notebooks),
+            student=job.student,
+            status="invalid" if problems else submission_status(run.notebooks),
             message="; ".join([r.message for r in run.notebooks.values() if r.message] + problems + list(notes)),
-            checks=[check for r in run.notebooks.values() for check in r.checks], content_hash=job.digest,
-            seconds=run.seconds, timings={name: r.seconds for name, r in run.notebooks.items()}, worker=run.worker,
-            verdict_keys={name: {cell: self.keys[name][cell] for cell in r.judged if cell in self.keys.get(name, {})}
-                          for name, r in run.notebooks.items() if r.notebook is not None},
+            checks=[check for r in run.notebooks.values() for check in r.checks],
+            content_hash=job.digest,
+            seconds=run.seconds,
+            timings={name: r.seconds for name, r in run.notebooks.items()},
+            worker=run.worker,
+            verdict_keys={
+                name: {cell: self.keys[name][cell] for cell in r.judged if cell in self.keys.get(name, {})}
+                for name, r in run.notebooks.items()
+                if r.notebook is not None
+            },
         )
         return _Entry(outcome, SubmissionRows(job.student, timestamp, notebooks))
 
@@ -142,8 +160,14 @@ class GradebookWriter:
         os.makedirs(target)
         ours = RESERVED_NAMES | {f"{name}.ipynb" for name in run.notebooks}  # also as folders of the submission
         kept = beside_the_release(job.files, job.restored_files)
-        write_files(target, {relative: data for relative, data in kept.items()
-                             if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours})
+        write_files(
+            target,
+            {
+                relative: data
+                for relative, data in kept.items()
+                if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours
+            },
+        )
         write_files(target, job.restored_files)
         records = {}
         for name, notebook_run in run.notebooks.items():
@@ -189,20 +213,27 @@ class GradebookWriter:
                 scores.update(self._store([entry.rows]))
             except SQLAlchemyError as error:
                 entry.rows = None
-                entry.outcome = Outcome(entry.outcome.student, "invalid",
-                                        f"the gradebook refused this submission: {first_line(error)}",
-                                        content_hash=entry.outcome.content_hash)
+                entry.outcome = Outcome(
+                    entry.outcome.student,
+                    "invalid",
+                    f"the gradebook refused this submission: {first_line(error)}",
+                    content_hash=entry.outcome.content_hash,
+                )
         return scores
 
     def _store(self, rows):
         try:
             return self.gradebook.record(rows)
         except OperationalError as error:  # the database itself, not one submission
-            raise RecordingError(f"cannot write the gradebook {shown_url(self.course.db_url)}: {first_line(error)}; "
-                                 "every submission recorded so far is kept: run the command again") from None
+            raise RecordingError(
+                f"cannot write the gradebook {shown_url(self.course.db_url)}: {first_line(error)}; "
+                "every submission recorded so far is kept: run the command again"
+            ) from None
 
 
 def _raise_if_machine_error(error):
     if isinstance(error, OSError) and error.errno in MACHINE_ERRNOS:
-        raise RecordingError(f"cannot write the course folder: {error}; every submission recorded so far "
-                             "is kept: run the command again once it is fixed") from None
+        raise RecordingError(
+            f"cannot write the course folder: {error}; every submission recorded so far "
+            "is kept: run the command again once it is fixed"
+        ) from None

@@ -38,9 +38,17 @@ def _margin_text(verdict, spec, strength):
 
 def assess_mistake(mistake, result, specs):
     """The mistake's entry in the quality report."""
-    entry = {"name": mistake.name, "cell": mistake.cell, "caught_by": mistake.caught_by,
-             "accepted": mistake.accepted, "caught": False, "points_lost": 0.0, "cell_points": 0.0,
-             "weakest_margin": "", "problem": result.problem}
+    entry = {
+        "name": mistake.name,
+        "cell": mistake.cell,
+        "caught_by": mistake.caught_by,
+        "accepted": mistake.accepted,
+        "caught": False,
+        "points_lost": 0.0,
+        "cell_points": 0.0,
+        "weakest_margin": "",
+        "problem": result.problem,
+    }
     cell = result.cells.get(mistake.caught_by)
     if cell is None:
         entry["weakest_margin"] = f"test cell {mistake.caught_by} was not judged ({result.problem or 'missing'})"
@@ -50,11 +58,15 @@ def assess_mistake(mistake, result, specs):
     strengths = sorted(((_strength(v, by_name[v.name]), v) for v in scored), key=lambda p: p[0], reverse=True)
     needed = max(1, math.ceil(len(scored) / 4))
     strength, verdict = strengths[needed - 1] if len(strengths) >= needed else (0.0, None)
-    entry.update(points_lost=round(cell.max_score - cell.score, 6), cell_points=cell.max_score,
-                 caught=strength >= 1 and cell.max_score - cell.score >= cell.max_score / 4 - 1e-9)
+    entry.update(
+        points_lost=round(cell.max_score - cell.score, 6),
+        cell_points=cell.max_score,
+        caught=strength >= 1 and cell.max_score - cell.score >= cell.max_score / 4 - 1e-9,
+    )
     if verdict is not None:
-        entry["weakest_margin"] = (_margin_text(verdict, by_name[verdict.name], strength) if strength > 0
-                                   else f"{verdict.name} passes")
+        entry["weakest_margin"] = (
+            _margin_text(verdict, by_name[verdict.name], strength) if strength > 0 else f"{verdict.name} passes"
+        )
     return entry
 
 
@@ -77,9 +89,13 @@ def closest_check(alternative, result, dependencies, specs):
 
 def public_failures(alternative, result, dependencies):
     """The public (feedback-only) checks an alternative fails: what Validate would show it."""
-    return sorted(verdict.name for grade_id, cell in result.cells.items()
-                  if alternative.cell in dependencies.get(grade_id, ()) for verdict in cell.verdicts
-                  if verdict.public and not verdict.passed)
+    return sorted(
+        verdict.name
+        for grade_id, cell in result.cells.items()
+        if alternative.cell in dependencies.get(grade_id, ())
+        for verdict in cell.verdicts
+        if verdict.public and not verdict.passed
+    )
 
 
 def fingerprints_of(mistake, result, dependencies, specs):
@@ -106,6 +122,7 @@ def fingerprints_of(mistake, result, dependencies, specs):
 
 
 def failed_checks(result):
-    failed = [f"{v.name} ({v.message})" for cell in result.cells.values() for v in cell.verdicts
-              if v.scored and not v.passed]
+    failed = [
+        f"{v.name} ({v.message})" for cell in result.cells.values() for v in cell.verdicts if v.scored and not v.passed
+    ]
     return result.problem or "; ".join(failed[:3])

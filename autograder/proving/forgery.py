@@ -47,16 +47,22 @@ from . import shortcuts
 FORGED_PREFIX = "forged."  # records of the forgers' shortcuts: forged.<origin>.<shortcut>
 EXAMPLES = "examples"  # forged.<origin>.examples: what the shortcuts were fitted to
 LIBRARY_NETWORK = "library_network"  # forged.graded.library_network: trained by scikit-learn's code
-KNOWN_LIMITS = {**shortcuts.KNOWN_LIMITS, LIBRARY_NETWORK: (
-    "a network trained in the kernel by code that is not the submission's (here scikit-learn's "
-    "MLPClassifier, installed with the course): a submission that takes over training can install it, "
-    "and only a verdict that does not trust the kernel's training would tell")}
-ORIGINS = {"public": "the public data set its test cell names",
-           "graded": "the examples the test cell trains on (inside the Solver)"}
+KNOWN_LIMITS = {
+    **shortcuts.KNOWN_LIMITS,
+    LIBRARY_NETWORK: (
+        "a network trained in the kernel by code that is not the submission's (here scikit-learn's "
+        "MLPClassifier, installed with the course): a submission that takes over training can install it, "
+        "and only a verdict that does not trust the kernel's training would tell"
+    ),
+}
+ORIGINS = {
+    "public": "the public data set its test cell names",
+    "graded": "the examples the test cell trains on (inside the Solver)",
+}
 
 # Fits every shortcut to a data set in the kernel, records each (and the examples), and
 # returns the parameters of the one that does best on the data set's validation examples.
-_FORGE_ACCURACY = '''import types as _types
+_FORGE_ACCURACY = """import types as _types
 import numpy as _np
 from IPython import get_ipython as _ipython
 from IPython.display import display as _display
@@ -81,7 +87,7 @@ def _forge_accuracy(origin, data, num_classes=None):
     _record(f"{prefix}{{origin}}.{examples}", {{"X": X.astype(_np.float32), "y": y,
                                               "X_val": X_val.astype(_np.float32), "y_val": y_val}})
     return max((found[name] for name in _shortcuts.FORGERIES), key=lambda fit: fit[1])[0]
-'''
+"""
 
 _FORGER = '''# Forge everything: no implementation. Every check name (each feedback page lists them) gets,
 # before each test cell runs, a value derived without computing anything.
@@ -194,8 +200,7 @@ _ipython().events.register("pre_run_cell", _before)
 
 
 def _preamble():
-    return _FORGE_ACCURACY.format(shortcuts=inspect.getsource(shortcuts), prefix=FORGED_PREFIX,
-                                  examples=EXAMPLES)
+    return _FORGE_ACCURACY.format(shortcuts=inspect.getsource(shortcuts), prefix=FORGED_PREFIX, examples=EXAMPLES)
 
 
 def _with_cell_after_setup(released_nb, source):
@@ -213,8 +218,9 @@ def forger_notebook(released_nb, bundle_cells):
 
 def solver_forger_notebook(released_nb):
     """The released notebook (nothing implemented) with the Solver-patching cell after its setup cell."""
-    return _with_cell_after_setup(released_nb, _SOLVER_FORGER.format(preamble=_preamble(), prefix=FORGED_PREFIX,
-                                                                      library=LIBRARY_NETWORK))
+    return _with_cell_after_setup(
+        released_nb, _SOLVER_FORGER.format(preamble=_preamble(), prefix=FORGED_PREFIX, library=LIBRARY_NETWORK)
+    )
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?")
@@ -228,13 +234,21 @@ def _numbers(source):
 def _blanket_values(expected, numbers):
     """Values anyone can write down for an expected array or dict of arrays."""
     if isinstance(expected, dict):
-        return [{key: np.zeros_like(value) for key, value in expected.items()},
-                {key: np.ones_like(value) for key, value in expected.items()}]
-    values = [np.zeros_like(expected), np.ones_like(expected), np.array(expected.shape),
-              np.arange(expected.size).reshape(expected.shape)]
+        return [
+            {key: np.zeros_like(value) for key, value in expected.items()},
+            {key: np.ones_like(value) for key, value in expected.items()},
+        ]
+    values = [
+        np.zeros_like(expected),
+        np.ones_like(expected),
+        np.array(expected.shape),
+        np.arange(expected.size).reshape(expected.shape),
+    ]
     if expected.size <= _READABLE_SIZE:  # a shape, a count, a scale read off the test cell
-        values += [np.array(combination, expected.dtype).reshape(expected.shape)
-                   for combination in itertools.product(numbers, repeat=expected.size)]
+        values += [
+            np.array(combination, expected.dtype).reshape(expected.shape)
+            for combination in itertools.product(numbers, repeat=expected.size)
+        ]
     return values
 
 
@@ -251,16 +265,23 @@ def blanket_forgeries(bundle_cells, forged_records, sources=None):
     ``forged_records`` are the records the concrete forger emitted (name -> record);
     ``sources`` the test cells' code (grade_id -> source), hidden tests included.
     """
-    public_values = [spec["expected"] for specs in bundle_cells.values() for spec in specs
-                     if spec["public"] and "expected" in spec and spec["kind"] == "close"]
+    public_values = [
+        spec["expected"]
+        for specs in bundle_cells.values()
+        for spec in specs
+        if spec["public"] and "expected" in spec and spec["kind"] == "close"
+    ]
     forgeable = {}
     for grade_id, specs in bundle_cells.items():
         numbers = _numbers((sources or {}).get(grade_id, ""))
         for spec in specs:
             if not is_scored(spec):
                 continue
-            candidates = [("the forger's record", forged_records[spec["name"]]["value"])] \
-                if spec["name"] in forged_records else []
+            candidates = (
+                [("the forger's record", forged_records[spec["name"]]["value"])]
+                if spec["name"] in forged_records
+                else []
+            )
             candidates += [("a public expected value", value) for value in public_values]
             if spec["kind"] == "close":
                 blanket = _blanket_values(decode_value(spec["expected"]), numbers)
@@ -268,8 +289,10 @@ def blanket_forgeries(bundle_cells, forged_records, sources=None):
                 blanket = _init_values(spec)
             else:
                 blanket = []
-            candidates += [("a constant (zeros, ones, a shape, a count or a number in the test cell)",
-                            encode_value(v)) for v in blanket]
+            candidates += [
+                ("a constant (zeros, ones, a shape, a count or a number in the test cell)", encode_value(v))
+                for v in blanket
+            ]
             for label, value in candidates:
                 if judge_check(spec, [{"name": spec["name"], "kind": spec["kind"], "value": value}]).passed:
                     forgeable[spec["name"]] = label
@@ -306,8 +329,9 @@ def _forgery_accuracies(shortcut, value, X, y):
         return [(shortcut, mlp_accuracy(decoded, X, y))]
     train_y, val_y = decoded["y"].astype(np.int64), decoded["y_val"].astype(np.int64)
     num_classes = int(max(train_y.max(), val_y.max(), np.max(y))) + 1
-    return list(shortcuts.neighbours_accuracies(decoded["X"], train_y, decoded["X_val"], val_y, X, y,
-                                                num_classes).items())
+    return list(
+        shortcuts.neighbours_accuracies(decoded["X"], train_y, decoded["X_val"], val_y, X, y, num_classes).items()
+    )
 
 
 def forgery_measures(specs, forger_results):
@@ -326,16 +350,26 @@ def forgery_measures(specs, forger_results):
             forgeries = []
             for result in forger_results:
                 cell = result.cells.get(grade_id)
-                for origin, shortcut, record in (_forged_records(cell) if cell else ()):
+                for origin, shortcut, record in _forged_records(cell) if cell else ():
                     try:
                         scores = _forgery_accuracies(shortcut, record.get("value"), X, y)
                     except (ValueError, KeyError, AttributeError, TypeError):
                         continue  # not measurable: it passes nothing either
-                    forgeries += [{"shortcut": name, "fitted_on": origin, "accuracy": round(score, 4),
-                                   "known_limit": KNOWN_LIMITS.get(name, "")} for name, score in scores]
-            measures[spec["name"]] = {"threshold": spec["threshold"], "examples": len(y),
-                                      "reference": round(float(decode_value(spec["expected"])), 4),
-                                      "forgeries": forgeries}
+                    forgeries += [
+                        {
+                            "shortcut": name,
+                            "fitted_on": origin,
+                            "accuracy": round(score, 4),
+                            "known_limit": KNOWN_LIMITS.get(name, ""),
+                        }
+                        for name, score in scores
+                    ]
+            measures[spec["name"]] = {
+                "threshold": spec["threshold"],
+                "examples": len(y),
+                "reference": round(float(decode_value(spec["expected"])), 4),
+                "forgeries": forgeries,
+            }
     return measures
 
 
@@ -347,7 +381,9 @@ def forgery_offenders(measures):
             lines.append(f"accuracy check {check} is unproven: no forger recorded a shortcut in its test cell")
         for forgery in measure["forgeries"]:
             if forgery["accuracy"] >= measure["threshold"] and not forgery["known_limit"]:
-                lines.append(f"accuracy check {check} is passed without training: {forgery['shortcut']} fitted "
-                             f"to {ORIGINS[forgery['fitted_on']]} scores {forgery['accuracy']:.4f} "
-                             f"(threshold {measure['threshold']})")
+                lines.append(
+                    f"accuracy check {check} is passed without training: {forgery['shortcut']} fitted "
+                    f"to {ORIGINS[forgery['fitted_on']]} scores {forgery['accuracy']:.4f} "
+                    f"(threshold {measure['threshold']})"
+                )
     return lines

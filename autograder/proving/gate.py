@@ -78,8 +78,12 @@ def _independent(mistake, run, pasted):
         return False
     dependencies = solution_dependencies(_changed(pasted, [*run, mistake]))
     members = [*run, mistake]
-    return all(other.cell not in dependencies.get(judged.caught_by, ())
-               for judged in members for other in members if other is not judged)
+    return all(
+        other.cell not in dependencies.get(judged.caught_by, ())
+        for judged in members
+        for other in members
+        if other is not judged
+    )
 
 
 def _different_cells(change, run, pasted):
@@ -108,15 +112,18 @@ def _check_changes_apply(assignment, pasted, changes):
         raise ReleaseError(
             f"Refusing to release {assignment}: these entries of grading_bundle/{assignment}/mistakes.py no "
             "longer apply to the reference (each edit must match its solution cell's text exactly once; "
-            "update them after changing course/):\n  " + "\n  ".join(broken))
+            "update them after changing course/):\n  " + "\n  ".join(broken)
+        )
 
 
 def _packed_run_is_sound(result, dependencies):
     """A shared run counts only if every test cell none of its mistakes reaches kept full marks."""
     cells = {change.cell for change in result.trial.changes}
     return not result.problem and all(
-        cell.score == cell.max_score for grade_id, cell in result.cells.items()
-        if not dependencies.get(grade_id, set()) & cells)
+        cell.score == cell.max_score
+        for grade_id, cell in result.cells.items()
+        if not dependencies.get(grade_id, set()) & cells
+    )
 
 
 def _offenders(quality):
@@ -126,9 +133,11 @@ def _offenders(quality):
             lines.append(f"alternative {entry['name']} ({entry['cell']}) loses points: {entry['failed']}")
     for entry in quality["mistakes"]:
         if not entry["caught"] and not entry["accepted"]:
-            lines.append(f"mistake {entry['name']} ({entry['cell']}) is not caught by {entry['caught_by']}: "
-                         f"loses {entry['points_lost']:g} of {entry['cell_points']:g} points; weakest: "
-                         f"{entry['weakest_margin']}")
+            lines.append(
+                f"mistake {entry['name']} ({entry['cell']}) is not caught by {entry['caught_by']}: "
+                f"loses {entry['points_lost']:g} of {entry['cell_points']:g} points; weakest: "
+                f"{entry['weakest_margin']}"
+            )
     forge = quality["forge"]
     if forge["points"] > 0:
         lines.append(f"the forge-everything submission earns {forge['points']:g} points")
@@ -148,20 +157,33 @@ def _grade(pipeline, name, staged_dir, workers, pasted, forgers, mistakes, alter
     trials = [Trial("reference", pasted)] + [Trial(label, nb) for label, nb in forgers.items()]
     trials += _trials("alternatives", alternative_runs, pasted) + _trials("mistakes", mistake_runs, pasted, True)
     restored = release_files(staged_dir)
-    log(f"proving the checks of {name}: {len(mistakes)} mistakes and {len(alternatives)} alternatives "
-        f"in {len(trials)} notebooks, {workers} at a time")
+    log(
+        f"proving the checks of {name}: {len(mistakes)} mistakes and {len(alternatives)} alternatives "
+        f"in {len(trials)} notebooks, {workers} at a time"
+    )
     results = run_trials(pipeline, name, trials, restored, workers)
     dependencies = {label: solution_dependencies(result.trial.notebook) for label, result in results.items()}
-    alternatives_again = [change for label, result in results.items() if label.startswith("alternatives")
-                          and (result.problem or result.score < result.max_score) and len(result.trial.changes) > 1
-                          for change in result.trial.changes]
-    mistakes_again = [change for label, result in results.items() if label.startswith("mistakes")
-                      and len(result.trial.changes) > 1 and not _packed_run_is_sound(result, dependencies[label])
-                      for change in result.trial.changes]
+    alternatives_again = [
+        change
+        for label, result in results.items()
+        if label.startswith("alternatives")
+        and (result.problem or result.score < result.max_score)
+        and len(result.trial.changes) > 1
+        for change in result.trial.changes
+    ]
+    mistakes_again = [
+        change
+        for label, result in results.items()
+        if label.startswith("mistakes")
+        and len(result.trial.changes) > 1
+        and not _packed_run_is_sound(result, dependencies[label])
+        for change in result.trial.changes
+    ]
     if alternatives_again or mistakes_again:
         log(f"grading {len(alternatives_again) + len(mistakes_again)} changes again one at a time")
-        retrials = (_trials("single-alternative-", [[change] for change in alternatives_again], pasted)
-                    + _trials("single-mistake-", [[change] for change in mistakes_again], pasted, True))
+        retrials = _trials("single-alternative-", [[change] for change in alternatives_again], pasted) + _trials(
+            "single-mistake-", [[change] for change in mistakes_again], pasted, True
+        )
         single = run_trials(pipeline, name, retrials, restored, workers)
         results.update(single)
         dependencies.update({label: solution_dependencies(r.trial.notebook) for label, r in single.items()})
@@ -182,8 +204,9 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
     _check_changes_apply(assignment, pasted, mistakes + alternatives)
 
     forgers = {"forger": forger_notebook(released, specs), "forger-solver": solver_forger_notebook(released)}
-    results, dependencies = _grade(pipeline, name, staged_dir, course.settings.worker_count,
-                                   pasted, forgers, mistakes, alternatives, log)
+    results, dependencies = _grade(
+        pipeline, name, staged_dir, course.settings.worker_count, pasted, forgers, mistakes, alternatives, log
+    )
     final = {}  # change name -> (label, result): the last run that judged it
     for label, result in results.items():
         for change in result.trial.changes:
@@ -191,8 +214,10 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
 
     reference = results["reference"]
     if reference.problem or reference.score < reference.max_score:
-        raise ReleaseError(f"Refusing to release {assignment}: the reference pasted into the released "
-                           f"stubs of {name} loses points: {failed_checks(reference)}")
+        raise ReleaseError(
+            f"Refusing to release {assignment}: the reference pasted into the released "
+            f"stubs of {name} loses points: {failed_checks(reference)}"
+        )
     entries = {"mistakes": [], "alternatives": []}
     fingerprints = []
     for mistake in mistakes:
@@ -201,25 +226,39 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
         fingerprints += fingerprints_of(mistake, result, dependencies[label], specs)
     for alternative in alternatives:
         label, result = final[alternative.name]
-        entries["alternatives"].append({
-            "name": alternative.name, "cell": alternative.cell, "points": round(result.score, 6),
-            "max_points": reference.max_score,
-            "closest_check": closest_check(alternative, result, dependencies[label], specs),
-            "public_failed": public_failures(alternative, result, dependencies[label]),
-            "failed": failed_checks(result) if result.score < reference.max_score else ""})
+        entries["alternatives"].append(
+            {
+                "name": alternative.name,
+                "cell": alternative.cell,
+                "points": round(result.score, 6),
+                "max_points": reference.max_score,
+                "closest_check": closest_check(alternative, result, dependencies[label], specs),
+                "public_failed": public_failures(alternative, result, dependencies[label]),
+                "failed": failed_checks(result) if result.score < reference.max_score else "",
+            }
+        )
     forger = results["forger"]
     forged = {record["name"]: record for cell in forger.cells.values() for record in cell.records.values()}
     if not forged:
-        raise ReleaseError(f"Refusing to release {assignment}: the forge-everything submission recorded nothing, "
-                           f"so forgery is unproven ({forger.problem or 'no records in any test cell'}).")
-    sources = {cell.metadata.nbgrader.grade_id: cell.source for cell in source.cells
-               if cell.metadata.get("nbgrader", {}).get("grade_id") in specs}
+        raise ReleaseError(
+            f"Refusing to release {assignment}: the forge-everything submission recorded nothing, "
+            f"so forgery is unproven ({forger.problem or 'no records in any test cell'})."
+        )
+    sources = {
+        cell.metadata.nbgrader.grade_id: cell.source
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in specs
+    }
     forgeable = blanket_forgeries(specs, forged, sources)
     trainer = results["forger-solver"]
-    forge = {"points": round(forger.score, 6), "max_points": forger.max_score,
-             "training_points": round(trainer.score, 6), "forgeable": forgeable,
-             "forgeable_points": round(forgeable_points(pasted, specs, forgeable), 6),
-             "heldout": forgery_measures(specs, [forger, trainer])}
+    forge = {
+        "points": round(forger.score, 6),
+        "max_points": forger.max_score,
+        "training_points": round(trainer.score, 6),
+        "forgeable": forgeable,
+        "forgeable_points": round(forgeable_points(pasted, specs, forgeable), 6),
+        "heldout": forgery_measures(specs, [forger, trainer]),
+    }
     return entries, fingerprints, forge
 
 
@@ -236,9 +275,19 @@ def prove(course, assignment, staged_dir, log=print):
     """Prove the checks of the staged release of ``assignment``; see the module docstring."""
     check_sandbox_available()
     library = load_library(course, assignment)
-    quality = {"assignment": assignment, "mistakes": [], "alternatives": [],
-               "forge": {"points": 0.0, "max_points": 0.0, "training_points": 0.0, "forgeable": {},
-                         "forgeable_points": 0.0, "heldout": {}}}
+    quality = {
+        "assignment": assignment,
+        "mistakes": [],
+        "alternatives": [],
+        "forge": {
+            "points": 0.0,
+            "max_points": 0.0,
+            "training_points": 0.0,
+            "forgeable": {},
+            "forgeable_points": 0.0,
+            "heldout": {},
+        },
+    }
     bundles = []
     for name in course.notebook_names(assignment):
         entries, found, forge = _prove_notebook(course, assignment, name, staged_dir, library, log)
@@ -258,13 +307,16 @@ def prove(course, assignment, staged_dir, log=print):
     log(quality["summary"])
     offenders = _offenders(quality)
     if offenders:
-        raise ReleaseError(f"Refusing to release {assignment}: its checks are not proven "
-                           f"(see grading_bundle/{assignment}/check_quality.md):\n  " + "\n  ".join(offenders))
+        raise ReleaseError(
+            f"Refusing to release {assignment}: its checks are not proven "
+            f"(see grading_bundle/{assignment}/check_quality.md):\n  " + "\n  ".join(offenders)
+        )
     for bundle in bundles:
         write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
     write_public_checks(course, assignment, bundles)
-    shutil.copy(os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE),
-                os.path.join(staged_dir, PUBLIC_CHECKS_FILE))
+    shutil.copy(
+        os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE)
+    )
 
 
 def release_proven(course, assignment, log=print):

@@ -65,5 +65,4 @@ def _withdraw_if_refused(course, assignment):
         shutil.rmtree(course.release(assignment), ignore_errors=True)
         if os.path.isdir(last_release(course, assignment)):
             shutil.copytree(last_release(course, assignment), course.release(assignment))
-        get_logger().error("Withdrew release/%s (the last release published, if any, is back): %s",
-                           assignment, problem)
+        get_logger().error("Withdrew release/%s (the last release published, if any, is back): %s", assignment, problem)

@@ -14,10 +14,12 @@ def summary_line(quality):
     forge = quality["forge"]
     full = [a for a in quality["alternatives"] if a["points"] >= a["max_points"]]
     accepted = [m for m in quality["mistakes"] if not m["caught"] and m["accepted"]]
-    line = (f"mistakes caught: {len(_caught(quality))}/{len(quality['mistakes'])}, "
-            f"alternatives at full marks: {len(full)}/{len(quality['alternatives'])}, "
-            f"forge-everything: {forge['points']:g}/{forge['max_points']:g} points, "
-            f"forged training: {forge['training_points']:g}/{forge['max_points']:g} points")
+    line = (
+        f"mistakes caught: {len(_caught(quality))}/{len(quality['mistakes'])}, "
+        f"alternatives at full marks: {len(full)}/{len(quality['alternatives'])}, "
+        f"forge-everything: {forge['points']:g}/{forge['max_points']:g} points, "
+        f"forged training: {forge['training_points']:g}/{forge['max_points']:g} points"
+    )
     return line + (f" ({len(accepted)} accepted uncaught: see check_quality.md)" if accepted else "")
 
 
@@ -30,70 +32,101 @@ def _table(header, rows):
 def quality_report(quality):
     """The Markdown report."""
     forge = quality["forge"]
-    mistakes = [(m["name"], m["cell"], m["caught_by"], f"{m['points_lost']:g} / {m['cell_points']:g}",
-                 m["weakest_margin"], "yes" if m["caught"] else f"no: {m['accepted'] or 'REFUSED'}")
-                for m in quality["mistakes"]]
-    alternatives = [(a["name"], a["cell"], f"{a['points']:g} / {a['max_points']:g}", a["closest_check"] or "-",
-                     ", ".join(a["public_failed"]) or "-") for a in quality["alternatives"]]
+    mistakes = [
+        (
+            m["name"],
+            m["cell"],
+            m["caught_by"],
+            f"{m['points_lost']:g} / {m['cell_points']:g}",
+            m["weakest_margin"],
+            "yes" if m["caught"] else f"no: {m['accepted'] or 'REFUSED'}",
+        )
+        for m in quality["mistakes"]
+    ]
+    alternatives = [
+        (
+            a["name"],
+            a["cell"],
+            f"{a['points']:g} / {a['max_points']:g}",
+            a["closest_check"] or "-",
+            ", ".join(a["public_failed"]) or "-",
+        )
+        for a in quality["alternatives"]
+    ]
     heldout = [(name, m["examples"], m["threshold"], m["reference"]) for name, m in forge["heldout"].items()]
-    forgeries = [(name, f["shortcut"].replace("_", " "), _FITTED_ON[f["fitted_on"]], f"{f['accuracy']:.4f}",
-                  m["threshold"], m["reference"], _verdict(f, m["threshold"]))
-                 for name, m in forge["heldout"].items() for f in m["forgeries"]]
+    forgeries = [
+        (
+            name,
+            f["shortcut"].replace("_", " "),
+            _FITTED_ON[f["fitted_on"]],
+            f"{f['accuracy']:.4f}",
+            m["threshold"],
+            m["reference"],
+            _verdict(f, m["threshold"]),
+        )
+        for name, m in forge["heldout"].items()
+        for f in m["forgeries"]
+    ]
     forgeable = ", ".join(f"{check} ({label})" for check, label in forge["forgeable"].items()) or "none"
-    return "\n".join([
-        f"# Check quality: {quality['assignment']}",
-        "",
-        "Written by `autograder release` (see `autograder/proving/`): the library of mistakes and",
-        "correct alternatives in `mistakes.py`, run through the grading path. A mistake is caught",
-        "when it loses at least a quarter of its test cell's points with failing scored checks whose",
-        "error is at least 100x their tolerance (or that fail on shape, dtype, structure, NaN or a",
-        "property of the parameters; on an accuracy check, an error rate at least twice the allowed",
-        "one). The weakest margin is the failing check that completes that quarter.",
-        "",
-        f"**{summary_line(quality)}**",
-        "",
-        "## Mistakes",
-        "",
-        _table(("mistake", "solution cell", "test cell", "points lost", "weakest margin", "caught"), mistakes),
-        "",
-        "## Correct alternatives",
-        "",
-        "Public checks are feedback only (their expected values ship with the release): an alternative",
-        "may fail one, e.g. by returning float64 for float32 inputs, which the notebook advises against.",
-        "",
-        _table(("alternative", "solution cell", "points", "closest passing check", "public checks it fails"),
-               alternatives),
-        "",
-        "## Forge everything",
-        "",
-        "A submission that implements nothing and emits, for every check name, its public expected value,",
-        "for an accuracy check the best classifier that is not a trained network (below), or zero:",
-        f"**{forge['points']:g} / {forge['max_points']:g} points**. Scored checks that a blanket value (zeros, ones,",
-        f"a shape, a count, any public expected value) passes: {forgeable} ({forge['forgeable_points']:g} points).",
-        "",
-        "A second forger implements nothing either but takes over the course's `Solver`: its `train()`",
-        "installs the best classifier that is not a trained network, fitted to the examples it is handed,",
-        "and `FullyConnectedNet` only holds parameters: "
-        f"**{forge['training_points']:g} / {forge['max_points']:g} points**.",
-        "",
-        "### Accuracy checks on held-out examples",
-        "",
-        "Examples only in the grading bundle; the reference's accuracy on them is the expected value.",
-        "",
-        _table(("check", "examples", "threshold", "reference"), heldout),
-        "",
-        "What classifiers that are not trained networks score on them (`autograder/proving/shortcuts.py`),",
-        "each with the setting that did best on the validation examples of the data it was fitted to:",
-        "fitted by the first forger to the public data set the test cell names, and by the second to the",
-        "very examples the test cell trains on (the second also records a network that scikit-learn",
-        "trains on them). The release is refused if any reaches the threshold, except a known limit,",
-        "which is reported with its reason.",
-        "",
-        _table(("check", "classifier", "fitted to", "accuracy", "threshold", "reference", "verdict"), forgeries),
-        "",
-        *[f"- Known limit ({', '.join(names)}): {reason}." for reason, names in _known_limits(forge)],
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# Check quality: {quality['assignment']}",
+            "",
+            "Written by `autograder release` (see `autograder/proving/`): the library of mistakes and",
+            "correct alternatives in `mistakes.py`, run through the grading path. A mistake is caught",
+            "when it loses at least a quarter of its test cell's points with failing scored checks whose",
+            "error is at least 100x their tolerance (or that fail on shape, dtype, structure, NaN or a",
+            "property of the parameters; on an accuracy check, an error rate at least twice the allowed",
+            "one). The weakest margin is the failing check that completes that quarter.",
+            "",
+            f"**{summary_line(quality)}**",
+            "",
+            "## Mistakes",
+            "",
+            _table(("mistake", "solution cell", "test cell", "points lost", "weakest margin", "caught"), mistakes),
+            "",
+            "## Correct alternatives",
+            "",
+            "Public checks are feedback only (their expected values ship with the release): an alternative",
+            "may fail one, e.g. by returning float64 for float32 inputs, which the notebook advises against.",
+            "",
+            _table(
+                ("alternative", "solution cell", "points", "closest passing check", "public checks it fails"),
+                alternatives,
+            ),
+            "",
+            "## Forge everything",
+            "",
+            "A submission that implements nothing and emits, for every check name, its public expected value,",
+            "for an accuracy check the best classifier that is not a trained network (below), or zero:",
+            f"**{forge['points']:g} / {forge['max_points']:g} points**. "
+            "Scored checks that a blanket value (zeros, ones,",
+            f"a shape, a count, any public expected value) passes: {forgeable} ({forge['forgeable_points']:g} points).",
+            "",
+            "A second forger implements nothing either but takes over the course's `Solver`: its `train()`",
+            "installs the best classifier that is not a trained network, fitted to the examples it is handed,",
+            "and `FullyConnectedNet` only holds parameters: "
+            f"**{forge['training_points']:g} / {forge['max_points']:g} points**.",
+            "",
+            "### Accuracy checks on held-out examples",
+            "",
+            "Examples only in the grading bundle; the reference's accuracy on them is the expected value.",
+            "",
+            _table(("check", "examples", "threshold", "reference"), heldout),
+            "",
+            "What classifiers that are not trained networks score on them (`autograder/proving/shortcuts.py`),",
+            "each with the setting that did best on the validation examples of the data it was fitted to:",
+            "fitted by the first forger to the public data set the test cell names, and by the second to the",
+            "very examples the test cell trains on (the second also records a network that scikit-learn",
+            "trains on them). The release is refused if any reaches the threshold, except a known limit,",
+            "which is reported with its reason.",
+            "",
+            _table(("check", "classifier", "fitted to", "accuracy", "threshold", "reference", "verdict"), forgeries),
+            "",
+            *[f"- Known limit ({', '.join(names)}): {reason}." for reason, names in _known_limits(forge)],
+            "",
+        ]
+    )
 
 
 _FITTED_ON = {"public": "public data", "graded": "graded training examples"}

@@ -33,22 +33,21 @@ SETTINGS = {  # what an attacker would try; each is tuned on validation examples
     "least_squares": [0.0],
     "ridge_least_squares": [1.0, 10.0, 100.0],
     "memorising_network": [("cosine", t) for t in (0.0, 0.25, 0.5, 0.75)]
-                          + [("distance", q) for q in (-0.5, -0.25, 0.0, 0.25)],
+    + [("distance", q) for q in (-0.5, -0.25, 0.0, 0.25)],
     "projected_memorising_network": [("cosine", t) for t in (0.0, 0.25, 0.5, 0.75)]
-                                    + [("distance", q) for q in (-0.5, -0.25, 0.0, 0.25)],
+    + [("distance", q) for q in (-0.5, -0.25, 0.0, 0.25)],
     "random_relu_features": [(width, ridge) for width in (500, 2000) for ridge in (0.1, 10.0)],
     "nearest_neighbours": [1, 5, 15, 45],
 }
 
 
-FORGERIES = ("least_squares", "ridge_least_squares", "nearest_centroid", "memorising_network",
-             "random_relu_features")
+FORGERIES = ("least_squares", "ridge_least_squares", "nearest_centroid", "memorising_network", "random_relu_features")
 _PROJECTION_LIMIT = (
     "the class means reveal the subspace that holds the task (LDA), and in it stored examples classify "
     "well; where that subspace is the grader's secret, only a submission that takes over training in the "
-    "kernel gets the examples to find it, and it could as well train a network with code of its own")
-KNOWN_LIMITS = {"projected_memorising_network": _PROJECTION_LIMIT,
-                "projected_nearest_neighbours": _PROJECTION_LIMIT}
+    "kernel gets the examples to find it, and it could as well train a network with code of its own"
+)
+KNOWN_LIMITS = {"projected_memorising_network": _PROJECTION_LIMIT, "projected_nearest_neighbours": _PROJECTION_LIMIT}
 
 
 def flat(X):
@@ -88,8 +87,7 @@ def least_squares(X, y, num_classes, ridge=0.0):
 def nearest_centroid(X, y, num_classes):
     """score_k = x . mu_k - |mu_k|^2 / 2, largest for the nearest class mean mu_k."""
     X, y = flat(X), np.asarray(y)
-    means = np.stack([X[y == k].mean(axis=0) if np.any(y == k) else np.zeros(X.shape[1])
-                      for k in range(num_classes)])
+    means = np.stack([X[y == k].mean(axis=0) if np.any(y == k) else np.zeros(X.shape[1]) for k in range(num_classes)])
     return {"W1": means.T, "b1": -0.5 * np.sum(means * means, axis=1)}
 
 
@@ -104,8 +102,12 @@ def _memorise(stored, y, num_classes, setting, project=None):
     else:
         directions, bias = stored, -0.5 * norms**2 - level * float(np.median(norms**2))
     W1 = directions.T if project is None else project @ directions.T
-    return {"W1": W1, "b1": np.broadcast_to(bias, (len(stored),)).astype(np.float64),
-            "W2": one_hot(y, num_classes), "b2": np.zeros(num_classes)}
+    return {
+        "W1": W1,
+        "b1": np.broadcast_to(bias, (len(stored),)).astype(np.float64),
+        "W2": one_hot(y, num_classes),
+        "b2": np.zeros(num_classes),
+    }
 
 
 def memorising_network(X, y, num_classes, setting):
@@ -146,7 +148,7 @@ def nearest_neighbours(X, y, Z, k, num_classes):
     X, Z, y = flat(X), flat(Z), np.asarray(y)
     labels = []
     for start in range(0, len(Z), 500):  # bounded memory: 500 rows of distances at a time
-        chunk = Z[start:start + 500]
+        chunk = Z[start : start + 500]
         distances = np.sum(chunk**2, axis=1)[:, None] - 2 * chunk @ X.T + np.sum(X**2, axis=1)[None]
         nearest = y[np.argsort(distances, axis=1)[:, :k]]
         labels.append(np.argmax(np.stack([np.sum(nearest == c, axis=1) for c in range(num_classes)], 1), 1))
@@ -184,7 +186,9 @@ def neighbours_accuracies(X, y, X_val, y_val, Z, z, num_classes):
     transforms = {"nearest_neighbours": flat, "projected_nearest_neighbours": lambda A: flat(A) @ project}
     for name, transform in transforms.items():
         train, val = transform(X), transform(X_val)
-        k = max(SETTINGS["nearest_neighbours"],
-                key=lambda k: np.mean(nearest_neighbours(train, y, val, k, num_classes) == np.asarray(y_val)))
+        k = max(
+            SETTINGS["nearest_neighbours"],
+            key=lambda k: np.mean(nearest_neighbours(train, y, val, k, num_classes) == np.asarray(y_val)),
+        )
         found[name] = float(np.mean(nearest_neighbours(train, y, transform(Z), k, num_classes) == np.asarray(z)))
     return found

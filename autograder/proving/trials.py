@@ -59,8 +59,11 @@ def _result(pipeline, trial, name, run):
         judged = pipeline.judge_executed(notebook_run.notebook, trial.label, name)
     except ConfinementError as error:
         return TrialResult(trial, f"could not be judged: {error}")
-    outputs = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.get("outputs", [])
-               for cell in judged.notebook.cells if cell.cell_type == "code"}
+    outputs = {
+        cell.metadata.get("nbgrader", {}).get("grade_id"): cell.get("outputs", [])
+        for cell in judged.notebook.cells
+        if cell.cell_type == "code"
+    }
     cells = {}
     for judgement in judged.judgements:
         records = {}
@@ -75,8 +78,10 @@ def run_trials(pipeline, name, trials, restored, workers):
     """label -> TrialResult for notebook ``name`` of each trial, graded in ``workers`` processes."""
     snapshots = {name: pipeline.snapshots()[name]}
     by_label = {trial.label: trial for trial in trials}
-    jobs = (pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()},
-                         snapshots, restored) for trial in trials)
+    jobs = (
+        pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()}, snapshots, restored)
+        for trial in trials
+    )
     results = {}
     start_judge(pipeline.course.settings)
     pool = LocalPool(workers)

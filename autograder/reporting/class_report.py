@@ -74,19 +74,39 @@ def _submission_entry(course, gb, assignment, student):
         return None
     state = read_state(course, student, assignment)
     kind = state.status if state else "graded"  # graded by plain nbgrader: no state file
-    awaiting = sum(g.max_score for nb in submission.notebooks for g in nb.grades
-                   if g.needs_manual_grade and g.max_score)
-    lost = sorted({g.name for nb in submission.notebooks for g in nb.grades
-                   if g.max_score and not g.needs_manual_grade and (g.score or 0) < g.max_score})
-    return {"student": student, "status": status.label(kind, None, awaiting), "kind": kind,
-            "graded": status.counts_as_graded(kind), "score": submission.score, "max_score": submission.max_score,
-            "late": bool(submission.total_seconds_late and submission.total_seconds_late > 0),
-            "flagged": any(nb.flagged for nb in submission.notebooks), "awaiting_points": awaiting,
-            "lost_points_on": lost, "seconds": state.seconds if state else None,
-            "message": state.message if state else "", "feedback": _feedback_pages(course, student, assignment),
-            "checks": state.checks if state else [], "grades": [
-                (g.name, g.score, g.max_score) for nb in submission.notebooks for g in nb.grades
-                if g.max_score and not g.needs_manual_grade]}
+    awaiting = sum(
+        g.max_score for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score
+    )
+    lost = sorted(
+        {
+            g.name
+            for nb in submission.notebooks
+            for g in nb.grades
+            if g.max_score and not g.needs_manual_grade and (g.score or 0) < g.max_score
+        }
+    )
+    return {
+        "student": student,
+        "status": status.label(kind, None, awaiting),
+        "kind": kind,
+        "graded": status.counts_as_graded(kind),
+        "score": submission.score,
+        "max_score": submission.max_score,
+        "late": bool(submission.total_seconds_late and submission.total_seconds_late > 0),
+        "flagged": any(nb.flagged for nb in submission.notebooks),
+        "awaiting_points": awaiting,
+        "lost_points_on": lost,
+        "seconds": state.seconds if state else None,
+        "message": state.message if state else "",
+        "feedback": _feedback_pages(course, student, assignment),
+        "checks": state.checks if state else [],
+        "grades": [
+            (g.name, g.score, g.max_score)
+            for nb in submission.notebooks
+            for g in nb.grades
+            if g.max_score and not g.needs_manual_grade
+        ],
+    }
 
 
 def class_numbers(course, assignment):
@@ -121,19 +141,31 @@ def class_numbers(course, assignment):
                 label = _mistake_label(check["diagnosis"])
                 mistakes[label].add(s["student"])
                 shown_in[label].add(question)
-    questions = sorted(({"question": name, "mean_credit": sum(v) / len(v), "full": sum(c >= 1 for c in v),
-                         "partial": sum(0 < c < 1 for c in v), "none": sum(c <= 0 for c in v),
-                         "stopped": len(stopped.get(name, ()))}
-                        for name, v in credits.items()), key=lambda q: (q["mean_credit"], q["question"]))
+    questions = sorted(
+        (
+            {
+                "question": name,
+                "mean_credit": sum(v) / len(v),
+                "full": sum(c >= 1 for c in v),
+                "partial": sum(0 < c < 1 for c in v),
+                "none": sum(c <= 0 for c in v),
+                "stopped": len(stopped.get(name, ())),
+            }
+            for name, v in credits.items()
+        ),
+        key=lambda q: (q["mean_credit"], q["question"]),
+    )
     return {
         "assignment": assignment,
-        "counts": {"submissions": len(submissions) + len(uncollected),
-                   "graded": len(graded),
-                   "awaiting_hand_grading": sum(1 for s in graded if s["awaiting_points"]),
-                   "awaiting_points": sum(s["awaiting_points"] for s in graded),
-                   "could_not_be_graded": len(not_graded) - len(uncollected),
-                   "not_collected": len(uncollected),
-                   "late": sum(1 for s in submissions if s["late"])},
+        "counts": {
+            "submissions": len(submissions) + len(uncollected),
+            "graded": len(graded),
+            "awaiting_hand_grading": sum(1 for s in graded if s["awaiting_points"]),
+            "awaiting_points": sum(s["awaiting_points"] for s in graded),
+            "could_not_be_graded": len(not_graded) - len(uncollected),
+            "not_collected": len(uncollected),
+            "late": sum(1 for s in submissions if s["late"]),
+        },
         "needs_help": _needs_help(graded, not_graded),
         "submissions": [{k: v for k, v in s.items() if k not in ("checks", "grades")} for s in submissions],
         "graded": len(graded),
@@ -141,33 +173,48 @@ def class_numbers(course, assignment):
         "scores": [s["score"] for s in graded],
         "max_score": max((s["max_score"] for s in submissions), default=0),
         "questions": questions,
-        "question_mean_credit": {q["question"]: q["mean_credit"]
-                                 for q in sorted(questions, key=lambda q: q["question"])},
+        "question_mean_credit": {
+            q["question"]: q["mean_credit"] for q in sorted(questions, key=lambda q: q["question"])
+        },
         "check_failure_rate": {name: check_failures[name] / runs for name, runs in sorted(check_runs.items())},
-        "common_mistakes": [{"mistake": label, "students": len(students), "questions": sorted(shown_in[label])}
-                            for label, students in sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))],
+        "common_mistakes": [
+            {"mistake": label, "students": len(students), "questions": sorted(shown_in[label])}
+            for label, students in sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0]))
+        ],
         "seconds": [s["seconds"] for s in graded if s["seconds"] is not None],
     }
 
 
 def _needs_help(graded, not_graded):
     """Could not be graded first, then flagged, then graded below NEEDS_HELP_SCORE, lowest first."""
+
     def reason(s):
         return status.NOT_COLLECTED if s["kind"] == status.NOT_COLLECTED else status.NOT_GRADED
+
     rows = [{**_brief(s), "why": f"{reason(s)}: {s.get('message') or s['kind']}"} for s in not_graded]
     flagged = [s for s in graded if s["flagged"]]
-    low = sorted((s for s in graded if not s["flagged"] and s["max_score"]
-                  and (s["score"] or 0) < NEEDS_HELP_SCORE * s["max_score"]),
-                 key=lambda s: ((s["score"] or 0) / s["max_score"], s["student"]))
+    low = sorted(
+        (
+            s
+            for s in graded
+            if not s["flagged"] and s["max_score"] and (s["score"] or 0) < NEEDS_HELP_SCORE * s["max_score"]
+        ),
+        key=lambda s: ((s["score"] or 0) / s["max_score"], s["student"]),
+    )
     rows += [{**_brief(s), "why": "flagged by a grader"} for s in flagged]
     rows += [{**_brief(s), "why": f"{s['score']:g} / {s['max_score']:g}"} for s in low]
     return rows
 
 
 def _brief(s):
-    return {"student": s["student"], "score": s.get("score"), "max_score": s.get("max_score"),
-            "late": s.get("late", False), "lost_points_on": s.get("lost_points_on", []),
-            "feedback": s.get("feedback", [])}
+    return {
+        "student": s["student"],
+        "score": s.get("score"),
+        "max_score": s.get("max_score"),
+        "late": s.get("late", False),
+        "lost_points_on": s.get("lost_points_on", []),
+        "feedback": s.get("feedback", []),
+    }
 
 
 def _uncollected(course, assignment):
@@ -176,9 +223,18 @@ def _uncollected(course, assignment):
     if not os.path.exists(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
-        return [{"student": row["student_id"], "status": status.NOT_COLLECTED, "kind": status.NOT_COLLECTED,
-                 "graded": False, "score": None, "message": row["status"].partition(": ")[2]}
-                for row in csv.DictReader(f) if row.get("status", "").startswith(status.NOT_COLLECTED)]
+        return [
+            {
+                "student": row["student_id"],
+                "status": status.NOT_COLLECTED,
+                "kind": status.NOT_COLLECTED,
+                "graded": False,
+                "score": None,
+                "message": row["status"].partition(": ")[2],
+            }
+            for row in csv.DictReader(f)
+            if row.get("status", "").startswith(status.NOT_COLLECTED)
+        ]
 
 
 def _figure(draw, title):
@@ -204,6 +260,7 @@ def _histogram(values, xlabel):
         axes.hist(values, bins=min(20, max(5, len(values) // 2)))
         axes.set_xlabel(xlabel)
         axes.set_ylabel("submissions")
+
     return draw
 
 
@@ -213,16 +270,22 @@ def _bar(fraction, width_rem=8):
 
 def _table(header, rows):
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    return f"<table><tr>{head}</tr>" + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
-                                                for row in rows) + "</table>"
+    return (
+        f"<table><tr>{head}</tr>"
+        + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+        + "</table>"
+    )
 
 
 def _counts_line(c):
     parts = [f"{c['submissions']} submissions", f"{c['graded']} graded"]
     if c["awaiting_hand_grading"]:
         parts.append(f"{c['awaiting_hand_grading']} {status.AWAITING_HAND_GRADING} ({c['awaiting_points']:g} points)")
-    parts += [f"{c['could_not_be_graded']} {status.NOT_GRADED}", f"{c['not_collected']} {status.NOT_COLLECTED}",
-              f"{c['late']} late"]
+    parts += [
+        f"{c['could_not_be_graded']} {status.NOT_GRADED}",
+        f"{c['not_collected']} {status.NOT_COLLECTED}",
+        f"{c['late']} late",
+    ]
     return ", ".join(parts)
 
 
@@ -231,8 +294,12 @@ def _help_rows(rows):
         links = " ".join(f'<a href="{html.escape(link)}">feedback</a>' for link in row["feedback"]) or "&ndash;"
         lost = ", ".join(html.escape(name) for name in row["lost_points_on"][:6])
         lost += " &hellip;" if len(row["lost_points_on"]) > 6 else ""
-        yield [html.escape(row["student"]), html.escape(row["why"]) + (" (late)" if row["late"] else ""),
-               lost or "&ndash;", links]
+        yield [
+            html.escape(row["student"]),
+            html.escape(row["why"]) + (" (late)" if row["late"] else ""),
+            lost or "&ndash;",
+            links,
+        ]
 
 
 def report_html(numbers):
@@ -249,25 +316,51 @@ def report_html(numbers):
         parts.append(f"<p>Nobody: every submission was graded at {NEEDS_HELP_SCORE:.0%} of the points or more.</p>")
     if n["questions"]:
         parts.append("<h2>Questions, hardest first</h2>")
-        parts.append("<p><em>stopped</em>: students whose test cell stopped (an error in their code) before "
-                     "its checks ran.</p>")
-        parts.append(_table(["question", "mean credit", "full", "partial", "none", "stopped"], (
-            [html.escape(q["question"]), f"{_bar(q['mean_credit'])}{q['mean_credit']:.0%}", q["full"], q["partial"],
-             q["none"], q["stopped"]] for q in n["questions"])))
+        parts.append(
+            "<p><em>stopped</em>: students whose test cell stopped (an error in their code) before its checks ran.</p>"
+        )
+        parts.append(
+            _table(
+                ["question", "mean credit", "full", "partial", "none", "stopped"],
+                (
+                    [
+                        html.escape(q["question"]),
+                        f"{_bar(q['mean_credit'])}{q['mean_credit']:.0%}",
+                        q["full"],
+                        q["partial"],
+                        q["none"],
+                        q["stopped"],
+                    ]
+                    for q in n["questions"]
+                ),
+            )
+        )
     if n["common_mistakes"]:
         top = n["common_mistakes"][:MOST_SHOWN]
         most = max(m["students"] for m in top)
         parts.append("<h2>Mistakes the diagnoses name</h2><p>Each counted once per student.</p>")
-        parts.append(_table(["students", "mistake", "shown in"], (
-            [f"{_bar(m['students'] / most)}{m['students']}", html.escape(m["mistake"]),
-             html.escape(", ".join(m["questions"]))] for m in top)))
+        parts.append(
+            _table(
+                ["students", "mistake", "shown in"],
+                (
+                    [
+                        f"{_bar(m['students'] / most)}{m['students']}",
+                        html.escape(m["mistake"]),
+                        html.escape(", ".join(m["questions"])),
+                    ]
+                    for m in top
+                ),
+            )
+        )
     if n["scores"]:
         parts.append(_figure(_histogram(n["scores"], f"score (out of {n['max_score']:g})"), "Grade distribution"))
     if n["seconds"]:
         parts.append(_figure(_histogram(n["seconds"], "seconds"), "Time to run one submission"))
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{title}</title>'
-            f"<style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{title}</title>'
+        f"<style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>"
+    )
 
 
 def summary_lines(numbers, most=5):
@@ -291,8 +384,11 @@ def write_class_report(course, assignment):
     os.makedirs(os.path.dirname(course.report(assignment, "report.html")), exist_ok=True)
     with open(course.report(assignment, "report.json"), "w") as f:
         json.dump(numbers, f, indent=1)
-    write_csv(course.report(assignment, "checks.csv"), ["check", "failure_rate"],
-              [{"check": name, "failure_rate": f"{rate:.4f}"} for name, rate in numbers["check_failure_rate"].items()])
+    write_csv(
+        course.report(assignment, "checks.csv"),
+        ["check", "failure_rate"],
+        [{"check": name, "failure_rate": f"{rate:.4f}"} for name, rate in numbers["check_failure_rate"].items()],
+    )
     path = course.report(assignment, "report.html")
     with open(path, "w") as f:
         f.write(report_html(numbers))

@@ -19,12 +19,15 @@ def hand_grading_points(course, assignment):
     Only meaningful for a graded submission: one that could not be graded has every cell
     waiting (it is recorded as a fresh submission), and reads as could not be graded."""
     with Gradebook(course.db_url, course.course_id) as gb:
-        rows = (gb.db.query(SubmittedAssignment.student_id, func.sum(Grade.max_score))
-                .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-                .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                .filter(Assignment.name == assignment, Grade.needs_manual_grade.is_(True))
-                .group_by(SubmittedAssignment.student_id).all())
+        rows = (
+            gb.db.query(SubmittedAssignment.student_id, func.sum(Grade.max_score))
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .filter(Assignment.name == assignment, Grade.needs_manual_grade.is_(True))
+            .group_by(SubmittedAssignment.student_id)
+            .all()
+        )
     return {student: float(points or 0.0) for student, points in rows if points}
 
 
@@ -39,10 +42,24 @@ def summary_table(report, hand_points=None):
     skipped, in status.py's words (what a submission chose, its id and messages, as visible
     text), then one line counting each status."""
     hand_points = hand_points or {}
-    rows = [(visible(o.student), status.label(o.status, None, hand_points.get(o.student, 0.0)),
-             _score(o), visible(o.message or "")) for o in report.outcomes]
-    rows += [(visible(s.student), status.label(s.status, None, hand_points.get(s.student, 0.0)),
-              _score(s), "unchanged since the last run: not graded again") for s in report.skipped]
+    rows = [
+        (
+            visible(o.student),
+            status.label(o.status, None, hand_points.get(o.student, 0.0)),
+            _score(o),
+            visible(o.message or ""),
+        )
+        for o in report.outcomes
+    ]
+    rows += [
+        (
+            visible(s.student),
+            status.label(s.status, None, hand_points.get(s.student, 0.0)),
+            _score(s),
+            "unchanged since the last run: not graded again",
+        )
+        for s in report.skipped
+    ]
     rows.sort()
     width = max([len("student")] + [len(r[0]) for r in rows])
     lines = [f"{'student':<{width}}  {'status':<32} {'score':>13}  message"]
@@ -65,14 +82,21 @@ def json_report(report, hand_points=None):
     hand_points = hand_points or {}
     entries = [(o, o.status) for o in report.outcomes] + [(s, "unchanged") for s in report.skipped]
     students = [
-        {"student": outcome.student, "status": kind,
-         "state": status.word(outcome.status, hand_points.get(outcome.student, 0.0)),
-         "hand_grading_points": hand_points.get(outcome.student, 0.0) if outcome.graded else None,
-         "score": outcome.score, "max_score": outcome.max_score, "message": outcome.message, "checks": outcome.checks}
+        {
+            "student": outcome.student,
+            "status": kind,
+            "state": status.word(outcome.status, hand_points.get(outcome.student, 0.0)),
+            "hand_grading_points": hand_points.get(outcome.student, 0.0) if outcome.graded else None,
+            "score": outcome.score,
+            "max_score": outcome.max_score,
+            "message": outcome.message,
+            "checks": outcome.checks,
+        }
         for outcome, kind in sorted(entries, key=lambda entry: entry[0].student)
     ]
-    return json.dumps({"students": students, "seconds": report.seconds,
-                       "record_seconds": report.record_seconds}, indent=1)
+    return json.dumps(
+        {"students": students, "seconds": report.seconds, "record_seconds": report.record_seconds}, indent=1
+    )
 
 
 def _earlier_rows(path, known):
@@ -107,8 +131,14 @@ def export_csv(course, assignment, uncollected=(), hand_points=None):
             row["status"] = status.label("interrupted", status.INTERRUPTED)
         else:
             row["status"] = status.NO_SUBMISSION
-    new = [{"assignment": assignment, "student_id": outcome.student,
-            "status": status.label(outcome.status, outcome.message)} for outcome in uncollected]
+    new = [
+        {
+            "assignment": assignment,
+            "student_id": outcome.student,
+            "status": status.label(outcome.status, outcome.message),
+        }
+        for outcome in uncollected
+    ]
     known = {row["student_id"] for row in rows}
     rows += [row for row in new if row["student_id"] not in known]
     path = course.report(assignment, "grades.csv")

@@ -45,8 +45,10 @@ from ..preprocessors import neutralise_cell
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 MAX_STREAM_CHARS = 4000
 MAX_IMAGE_CHARS = 150_000  # base64 characters, about 110 KB
-AFTER_THE_TESTS = ("[output not shown: from the first test cell on, the grader's hidden tests ran in this "
-                   "kernel and an output could quote them; your own notebook has it]")
+AFTER_THE_TESTS = (
+    "[output not shown: from the first test cell on, the grader's hidden tests ran in this "
+    "kernel and an output could quote them; your own notebook has it]"
+)
 NOT_RELEASED = "# (this test cell is not in the released notebook)"
 MAX_NOTEBOOK_BYTES = 2**30  # an autograded notebook (bounded by the output cap long before this)
 # Files nbgrader's release_feedback needs beside each page; nothing else a student handed in.
@@ -95,20 +97,33 @@ def verdict_table(judgement):
     rows = []
     for v in [v for v in judgement["verdicts"] if isinstance(v, dict)]:
         error = v.get("error")
-        cells = (str(v.get("name", "")), "public" if v.get("public") else "hidden",
-                 "scored" if v.get("scored") else "feedback only", "pass" if v.get("passed") else "FAIL",
-                 f"{error:.2e}" if isinstance(error, (int, float)) else "", _said(v))
-        rows.append(f'<tr class="{"pass" if v.get("passed") else "fail"}">'
-                    + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>")
+        cells = (
+            str(v.get("name", "")),
+            "public" if v.get("public") else "hidden",
+            "scored" if v.get("scored") else "feedback only",
+            "pass" if v.get("passed") else "FAIL",
+            f"{error:.2e}" if isinstance(error, (int, float)) else "",
+            _said(v),
+        )
+        rows.append(
+            f'<tr class="{"pass" if v.get("passed") else "fail"}">'
+            + "".join(f"<td>{html.escape(text)}</td>" for text in cells)
+            + "</tr>"
+        )
     score, max_score = judgement.get("score"), judgement.get("max_score")
-    return (f"<p><b>Score {_points(score)} / {_points(max_score)}</b></p><table><tr><th>check</th><th>shown</th>"
-            "<th>counts</th><th>verdict</th><th>error</th><th>what to look at</th></tr>" + "".join(rows) + "</table>")
+    return (
+        f"<p><b>Score {_points(score)} / {_points(max_score)}</b></p><table><tr><th>check</th><th>shown</th>"
+        "<th>counts</th><th>verdict</th><th>error</th><th>what to look at</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def verdict_output(judgement):
     """The output a test cell shows on the page: our table of the judge's verdicts."""
-    return new_output("display_data", data={"text/html": verdict_table(judgement), "text/plain": ""},
-                      metadata={VERDICT_METADATA_KEY: judgement})
+    return new_output(
+        "display_data",
+        data={"text/html": verdict_table(judgement), "text/plain": ""},
+        metadata={VERDICT_METADATA_KEY: judgement},
+    )
 
 
 def _points(value):
@@ -157,13 +172,18 @@ def summary_html(nb, resources):
     total = f"{_points(info.get('score'))} / {_points(info.get('max_score'))}"
     penalty = info.get("late_penalty") or 0
     problems = [problem for problem in [grader_stop_message(nb)] if problem]
-    parts = [f"<h1>{html.escape(info['assignment'])}: {html.escape(info['notebook'])}</h1>",
-             f'<p class="total">Total: <b>{total}</b>'
-             + (f" (after a late penalty of {_points(penalty)})" if penalty else "") + "</p>"]
+    parts = [
+        f"<h1>{html.escape(info['assignment'])}: {html.escape(info['notebook'])}</h1>",
+        f'<p class="total">Total: <b>{total}</b>'
+        + (f" (after a late penalty of {_points(penalty)})" if penalty else "")
+        + "</p>",
+    ]
     parts += [f'<p class="problem">{html.escape(problem)}; the cells after it did not run.</p>' for problem in problems]
     parts.append("<table><tr><th>question</th><th>points</th><th>result</th></tr>")
-    parts += [f'<tr class="{kind}"><td>{html.escape(name)}</td><td>{points}</td><td>{html.escape(said)}</td></tr>'
-              for kind, name, points, said in rows]
+    parts += [
+        f'<tr class="{kind}"><td>{html.escape(name)}</td><td>{points}</td><td>{html.escape(said)}</td></tr>'
+        for kind, name, points, said in rows
+    ]
     parts.append("</table>")
     return "\n".join(parts)
 
@@ -187,8 +207,9 @@ class GetGradesForFeedback(GetGrades):
 
     def _get_score(self, cell, resources):
         super()._get_score(cell, resources)
-        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
-                                          self.assignment_id, self.student_id)
+        grade = self.gradebook.find_grade(
+            cell.metadata["nbgrader"]["grade_id"], self.notebook_id, self.assignment_id, self.student_id
+        )
         cell.metadata.nbgrader["needs_manual_grade"] = bool(grade.needs_manual_grade)
 
 
@@ -239,7 +260,9 @@ class FeedbackView(Preprocessor):
                     cell.outputs = [_trimmed(output) for output in cell.outputs]
         resources["autograder_feedback"] = {
             "title": f"Feedback: {info['assignment']} / {info['notebook']} ({info['student']})",
-            "css": CSS, "summary_html": summary_html(nb, resources)}
+            "css": CSS,
+            "summary_html": summary_html(nb, resources),
+        }
         return nb, resources
 
 
@@ -250,8 +273,12 @@ class FeedbackExporter(HTMLExporter):
         # GenerateFeedback (and formgrader's button) configure HTMLExporter.template_name =
         # 'feedback', nbgrader's template, which shows hidden tests and runs student HTML;
         # keyword arguments win over configuration.
-        kwargs.update(template_name="nnfeedback", extra_template_basedirs=[TEMPLATES],
-                      exclude_input_prompt=True, exclude_output_prompt=True)
+        kwargs.update(
+            template_name="nnfeedback",
+            extra_template_basedirs=[TEMPLATES],
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
         super().__init__(**kwargs)
 
 
@@ -259,8 +286,9 @@ def _autograded_notebooks(course, assignment, student):
     """The assignment's notebooks in the student's autograded folder (another notebook a
     student handed in has no grades to show)."""
     source = course.autograded(student, assignment)
-    return [name for name in course.notebook_names(assignment)
-            if os.path.lexists(os.path.join(source, f"{name}.ipynb"))]
+    return [
+        name for name in course.notebook_names(assignment) if os.path.lexists(os.path.join(source, f"{name}.ipynb"))
+    ]
 
 
 def _unusable_entry(course, assignment, student, notebooks):
@@ -276,8 +304,10 @@ def _unusable_entry(course, assignment, student, notebooks):
             continue
         if stat.S_ISDIR(mode) or (use == "reads" and not stat.S_ISREG(mode)):
             kind = "a folder" if stat.S_ISDIR(mode) else "a link or a special file"
-            return (f"{os.path.relpath(path, course.root)} is {kind} where the grader {use} a file: "
-                    "remove it, or regrade with `autograder grade --force`")
+            return (
+                f"{os.path.relpath(path, course.root)} is {kind} where the grader {use} a file: "
+                "remove it, or regrade with `autograder grade --force`"
+            )
     return None
 
 
@@ -286,10 +316,13 @@ def render_feedback(course, assignment, student):
     source, target = course.autograded(student, assignment), course.feedback(student, assignment)
     written = []
     for notebook in _autograded_notebooks(course, assignment, student):
-        nb = nbformat.reads(read_regular_file(os.path.join(source, f"{notebook}.ipynb"), MAX_NOTEBOOK_BYTES)
-                            .decode("utf-8"), as_version=4)
-        resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": notebook,
-                                  "db_url": course.db_url}}
+        nb = nbformat.reads(
+            read_regular_file(os.path.join(source, f"{notebook}.ipynb"), MAX_NOTEBOOK_BYTES).decode("utf-8"),
+            as_version=4,
+        )
+        resources = {
+            "nbgrader": {"student": student, "assignment": assignment, "notebook": notebook, "db_url": course.db_url}
+        }
         for step in (GetGradesForFeedback, FeedbackView):
             nb, resources = step(config=course.config)(nb, resources)
         page, _ = FeedbackExporter(config=course.config).from_notebook_node(nb, resources)

@@ -42,7 +42,10 @@ def _load_jupyter_server_extension(serverapp):
                 run_sync(services.jobs.stop_all)()
         except Exception:  # noqa: BLE001 - at exit the loop may be gone; children die with us anyway
             pass
+
     atexit.register(stop)
-    serverapp.log.info("nn-autograder: %s server, checks and %s under /autograder/api/",
-                       "an instructor's" if course_root else "a student's",
-                       "instructor jobs" if course_root else "no instructor endpoints")
+    serverapp.log.info(
+        "nn-autograder: %s server, checks and %s under /autograder/api/",
+        "an instructor's" if course_root else "a student's",
+        "instructor jobs" if course_root else "no instructor endpoints",
+    )

@@ -55,8 +55,14 @@ class Checker:
         command += ["--course", course_root] if course_root else []
         command += ["--now"] if now else []
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=cwd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, preexec_fn=die_with_parent, limit=2**24)
+            *command,
+            cwd=cwd,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=die_with_parent,
+            limit=2**24,
+        )
         return cls(process, notebook)
 
     @property
@@ -68,8 +74,9 @@ class Checker:
             line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
             if not line:
                 stderr = (await self.process.stderr.read()).decode("utf-8", "replace").strip().splitlines()
-                raise CheckFailed(500, "the check stopped before answering" +
-                                  (f": {stderr[-1][:300]}" if stderr else ""))
+                raise CheckFailed(
+                    500, "the check stopped before answering" + (f": {stderr[-1][:300]}" if stderr else "")
+                )
             try:
                 return json.loads(line)
             except ValueError:
@@ -120,8 +127,9 @@ class CheckService:
         current = self.warm.get(notebook)
         if notebook in self.running or (current is not None and current.alive):
             return False
-        self.warm[notebook] = await Checker.start(_relative(notebook, self.root), self.course_root, self.root,
-                                                  keep=self.keep)
+        self.warm[notebook] = await Checker.start(
+            _relative(notebook, self.root), self.course_root, self.root, keep=self.keep
+        )
         return True
 
     async def release(self, notebook):

@@ -23,8 +23,10 @@ from .paths import PathRefused, notebook_in_root
 
 AUTH_RESOURCE = "autograder"
 # The class report holds figures as data: images and inline styles, never a script.
-REPORT_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; "
-              "base-uri 'none'; form-action 'none'")
+REPORT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 class AutograderHandler(APIHandler):
@@ -129,8 +131,7 @@ class AssignmentsHandler(AutograderHandler):
             return
         from .overview import course_overview
 
-        assignments = await tornado.ioloop.IOLoop.current().run_in_executor(None, course_overview,
-                                                                            self.autograder.root)
+        assignments = await tornado.ioloop.IOLoop.current().run_in_executor(None, course_overview, self.autograder.root)
         jobs = self.autograder.jobs
         for entry in assignments:
             running = jobs.running(entry["assignment"])
@@ -198,8 +199,9 @@ class ReportHandler(AutograderHandler):
         try:
             page = read_regular_file(path)
         except FileNotFoundError:
-            return self.fail(404, f"no class report for {assignment} yet: run the report job (autograder report "
-                                  f"{assignment})")
+            return self.fail(
+                404, f"no class report for {assignment} yet: run the report job (autograder report {assignment})"
+            )
         except OSError as error:
             return self.fail(403, f"reports/{os.path.basename(path)} cannot be read: {error.strerror or error}")
         self.set_header("Content-Type", "text/html; charset=utf-8")

@@ -58,11 +58,22 @@ class Job:
     def to_dict(self):
         done, total = self.progress.get("done"), self.progress.get("total")
         eta = self.progress.get("eta") if self.state == "running" else 0
-        return {"id": self.id, "command": self.command, "assignment": self.assignment, "state": self.state,
-                "started": self.started, "finished": self.finished, "exit_status": self.exit_status,
-                "step": self.progress.get("desc"), "done": done, "total": total, "eta": eta,
-                "elapsed": round((self.finished or time.time()) - self.started, 1),
-                "summary": list(self.summary), "log": list(self.log)}
+        return {
+            "id": self.id,
+            "command": self.command,
+            "assignment": self.assignment,
+            "state": self.state,
+            "started": self.started,
+            "finished": self.finished,
+            "exit_status": self.exit_status,
+            "step": self.progress.get("desc"),
+            "done": done,
+            "total": total,
+            "eta": eta,
+            "elapsed": round((self.finished or time.time()) - self.started, 1),
+            "summary": list(self.summary),
+            "log": list(self.log),
+        }
 
 
 class JobService:
@@ -75,8 +86,9 @@ class JobService:
         self._ids = itertools.count(1)
 
     def running(self, assignment):
-        return next((job for job in self.jobs.values() if job.assignment == assignment and job.state == "running"),
-                    None)
+        return next(
+            (job for job in self.jobs.values() if job.assignment == assignment and job.state == "running"), None
+        )
 
     async def start(self, command, assignment):
         if command not in COMMANDS:
@@ -91,9 +103,21 @@ class JobService:
         job = Job(str(next(self._ids)), command, assignment)
         env = dict(os.environ, **{PROGRESS_ENV: "json", "PYTHONUNBUFFERED": "1"})
         job.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "autograder", "--course-dir", self.course_root, command, assignment,
-            cwd=self.course_root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, preexec_fn=die_with_parent, limit=2**24)
+            sys.executable,
+            "-m",
+            "autograder",
+            "--course-dir",
+            self.course_root,
+            command,
+            assignment,
+            cwd=self.course_root,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=die_with_parent,
+            limit=2**24,
+        )
         self.jobs[job.id] = job
         while len(self.jobs) > self.keep:
             oldest = next(iter(self.jobs))

@@ -38,7 +38,7 @@ def _folders(parent):
 
 def _needs_hand_grading(course, assignment):
     """Students whose graded submission waits for a person (nbgrader's needs_manual_grade)."""
-    if course.db_url.startswith("sqlite:///") and not os.path.isfile(course.db_url[len("sqlite:///"):]):
+    if course.db_url.startswith("sqlite:///") and not os.path.isfile(course.db_url[len("sqlite:///") :]):
         return set()  # no gradebook yet: do not create one by looking
     from nbgrader.api import Gradebook
 
@@ -50,13 +50,22 @@ def _needs_hand_grading(course, assignment):
 
 
 def assignment_overview(course, assignment):
-    submitted = [s for s in _folders(os.path.join(course.root, "submitted"))
-                 if os.path.isdir(os.path.join(course.root, "submitted", s, assignment))]
-    states = {s: read_state(course, s, assignment) for s in _folders(os.path.join(course.root, "autograded"))
-              if os.path.isfile(os.path.join(course.autograded(s, assignment), STATE_FILE))}
+    submitted = [
+        s
+        for s in _folders(os.path.join(course.root, "submitted"))
+        if os.path.isdir(os.path.join(course.root, "submitted", s, assignment))
+    ]
+    states = {
+        s: read_state(course, s, assignment)
+        for s in _folders(os.path.join(course.root, "autograded"))
+        if os.path.isfile(os.path.join(course.autograded(s, assignment), STATE_FILE))
+    }
     graded = {s for s, state in states.items() if state is not None and state.status in GRADED_STATUSES}
-    failed = {s: state.message or state.status for s, state in states.items()
-              if state is not None and state.status not in GRADED_STATUSES}
+    failed = {
+        s: state.message or state.status
+        for s, state in states.items()
+        if state is not None and state.status not in GRADED_STATUSES
+    }
     release = course.release(assignment)
     notebooks = sorted(n for n in os.listdir(release) if n.endswith(".ipynb")) if os.path.isdir(release) else []
     awaiting = _needs_hand_grading(course, assignment) & graded

@@ -44,11 +44,14 @@ def notebook_in_root(root, relative):
         except OSError as error:
             raise PathRefused(403, f"{relative} cannot be read: {error.strerror}") from None
         if stat.S_ISLNK(info.st_mode):
-            raise PathRefused(403, f"{relative} goes through a symbolic link ({'/'.join(parts[:index + 1])}), "
-                                   "which is never followed: open the notebook where it really is")
+            raise PathRefused(
+                403,
+                f"{relative} goes through a symbolic link ({'/'.join(parts[: index + 1])}), "
+                "which is never followed: open the notebook where it really is",
+            )
         last = index == len(parts) - 1
         if not last and not stat.S_ISDIR(info.st_mode):
-            raise PathRefused(404, f"{relative} does not exist: {'/'.join(parts[:index + 1])} is not a folder")
+            raise PathRefused(404, f"{relative} does not exist: {'/'.join(parts[: index + 1])} is not a folder")
         if last and not stat.S_ISREG(info.st_mode):
             raise PathRefused(400, f"{relative} is not a notebook file (it is not a regular file)")
     if not parts[-1].endswith(".ipynb"):

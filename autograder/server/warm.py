@@ -59,8 +59,7 @@ class WarmKernel:
         write_files(self._scratch.name, read_regular_files(self.folder).files)
         manager_class = student_kernel_manager().get("kernel_manager_class", AsyncKernelManager)
         self.km = manager_class(kernel_name="python3")
-        run_sync(self.km.start_kernel)(extra_arguments=QUIET_KERNEL, cwd=self._scratch.name,
-                                       env=kernel_environment())
+        run_sync(self.km.start_kernel)(extra_arguments=QUIET_KERNEL, cwd=self._scratch.name, env=kernel_environment())
         client = self.km.client()
         client.start_channels()
         try:

@@ -38,8 +38,9 @@ def test_plain_nbgrader_releases_and_grades_a_clean_clone(tmp_path):
     source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     folder = root / "submitted" / "ada" / ASSIGNMENT
     shutil.copytree(released, folder)
-    nbformat.write(paste_reference(nbformat.read(released / f"{NOTEBOOK}.ipynb", 4), source),
-                   folder / f"{NOTEBOOK}.ipynb")
+    nbformat.write(
+        paste_reference(nbformat.read(released / f"{NOTEBOOK}.ipynb", 4), source), folder / f"{NOTEBOOK}.ipynb"
+    )
     run_nbgrader(root, "autograde", ASSIGNMENT)
     scores = grades(root)["ada"]
     assert sum(score for name, score in scores.items() if name.startswith("test_")) == 32

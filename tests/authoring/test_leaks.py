@@ -18,8 +18,9 @@ def bundle_cells():
 
 
 def test_committed_release_has_no_leaks():
-    leaks = find_leaks(str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"),
-                       bundle_cells())
+    leaks = find_leaks(
+        str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"), bundle_cells()
+    )
     assert leaks == []
 
 
@@ -49,8 +50,10 @@ def test_leak_check_finds_each_kind_of_leak(tmp_path):
     nbformat.write(nb, release / f"{NOTEBOOK}.ipynb")
 
     found = find_leaks(str(release), [str(SOURCE)], str(REPO_ROOT / "course"), cells)
-    assert any(leak.startswith(f"{ASSIGNMENT}/nnsupport/optim.py:") and "solution code in nesterov_momentum" in leak
-               for leak in found)
+    assert any(
+        leak.startswith(f"{ASSIGNMENT}/nnsupport/optim.py:") and "solution code in nesterov_momentum" in leak
+        for leak in found
+    )
     leaks = "\n".join(found)
     assert "hidden tests in test_adam" in leaks
     assert f"expected value of hidden check {hidden['name']}" in leaks

@@ -36,7 +36,8 @@ def test_release_refuses_a_leak_and_keeps_the_previous_release(tmp_path):
     root = copy_course(tmp_path)
     # A file next to the source notebook is released verbatim: here it quotes a solution.
     (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
-        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
+        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n"
+    )
     before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
     result = run_autograder(root, "release", ASSIGNMENT, check=False)
     assert result.returncode == 1
@@ -59,7 +60,8 @@ def test_released_notebook_runs_up_to_the_first_solution_with_only_the_release(t
     nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", 4)
     first_solution = next(i for i, c in enumerate(nb.cells) if is_solution(c))
     probe = nbformat.v4.new_code_cell(
-        "import importlib.util\nprint('course importable:', importlib.util.find_spec('course') is not None)")
+        "import importlib.util\nprint('course importable:', importlib.util.find_spec('course') is not None)"
+    )
     nb.cells = nb.cells[:first_solution] + [probe]
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
     assert any("X_train: (1197, 1, 8, 8)" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
@@ -87,9 +89,14 @@ def test_plain_generate_assignment_releases_only_what_autograder_release_would(t
     run_autograder(root, "release", ASSIGNMENT)  # the last release published, which must stay
     before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
     (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
-        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
-                            cwd=root, capture_output=True, text=True)
+        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert "Refusing to release fc_nets" in result.stderr and "notes.txt" in result.stderr
     assert "Withdrew release/fc_nets" in result.stderr
     assert (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes() == before

@@ -16,8 +16,16 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Playwright's defaults (30 s per action, 5 s per expectation) are for a quiet machine; CI's
 # two cores are shared with kernels and other test workers.
 ACTION_TIMEOUT = 90_000

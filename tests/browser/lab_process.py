@@ -47,20 +47,40 @@ class JupyterLab:
 
     def environment(self):
         """The environment of the server and of ``jupyter`` commands that configure it."""
-        return dict(os.environ, JUPYTER_CONFIG_DIR=str(self.home / "config"),
-                    JUPYTER_RUNTIME_DIR=str(self.home / "runtime"), OMP_NUM_THREADS="1")
+        return dict(
+            os.environ,
+            JUPYTER_CONFIG_DIR=str(self.home / "config"),
+            JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
+            OMP_NUM_THREADS="1",
+        )
 
     def jupyter(self, *args):
         """Run a ``jupyter`` subcommand against this server's config folder."""
-        return subprocess.run([JUPYTER, *args], cwd=self.cwd, env=self.environment(), check=True,
-                              capture_output=True, text=True)
+        return subprocess.run(
+            [JUPYTER, *args], cwd=self.cwd, env=self.environment(), check=True, capture_output=True, text=True
+        )
 
     def start(self):
-        command = [JUPYTER, "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={self.port}",
-                   f"--IdentityProvider.token={self.token}", *self.args]
+        command = [
+            JUPYTER,
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            f"--IdentityProvider.token={self.token}",
+            *self.args,
+        ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.cwd, env=self.environment(), stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.cwd,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -42,6 +42,7 @@ def adam_sources():
 
     def adam(nb):
         return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "adam")
+
     return adam(apply_edits(finished_notebook(), mistake.as_edits())), adam(finished_notebook())
 
 
@@ -94,7 +95,8 @@ def student_flow(browser, lab, url_path):
         cells = panel.locator(".nn-autograder-cells > .nn-autograder-cell")
         assert cells.count() >= 14
         assert panel.locator(".nn-autograder-cells > .nn-autograder-cell.nn-autograder-fail").evaluate_all(
-            "items => items.map(i => i.dataset.cell)") == ["test_adam"]
+            "items => items.map(i => i.dataset.cell)"
+        ) == ["test_adam"]
         badge = page.locator(".jp-CodeCell", has_text='expect_close("adam.next_w"').locator(".nn-autograder-badge")
         expect(badge).to_have_class("nn-autograder-badge nn-autograder-fail")
         # A click on the failing check makes the Adam test cell the active one.
@@ -125,15 +127,26 @@ def test_the_student_flow_in_notebook_7(browser, extension_lab):
 def test_the_panel_renders_50_test_cells_in_under_100_ms(browser, extension_lab):
     """The check's answer is replaced by one of 50 test cells (two checks each, one failing),
     so that only the panel is measured."""
-    checks = [{"cell": f"test_{i:02d}", "name": f"cell_{i:02d}.{part}", "passed": part == "a",
-               "error": 1e-9 if part == "a" else 0.5, "tolerance": 1e-8, "diagnosis": None if part == "a" else
-               "the values are about 2x too large, by the same factor everywhere", "message": "relative error"}
-              for i in range(50) for part in "ab"]
+    checks = [
+        {
+            "cell": f"test_{i:02d}",
+            "name": f"cell_{i:02d}.{part}",
+            "passed": part == "a",
+            "error": 1e-9 if part == "a" else 0.5,
+            "tolerance": 1e-8,
+            "diagnosis": None if part == "a" else "the values are about 2x too large, by the same factor everywhere",
+            "message": "relative error",
+        }
+        for i in range(50)
+        for part in "ab"
+    ]
     answer = {"passed": 50, "failed": 50, "seconds": 1.0, "checks": checks}
     context, page = open_notebook(browser, extension_lab, f"/lab/tree/{NOTEBOOK_PATH}", finished_notebook())
     try:
-        page.route(lambda url: urllib.parse.urlsplit(url).path.endswith("/autograder/api/check"),
-                   lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)))
+        page.route(
+            lambda url: urllib.parse.urlsplit(url).path.endswith("/autograder/api/check"),
+            lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
+        )
         panel = press_check(page)
         expect(panel).to_have_attribute("data-checks", "100")
         assert panel.locator(".nn-autograder-cells > .nn-autograder-cell").count() >= 50
@@ -162,8 +175,11 @@ def test_requests_without_token_or_xsrf_and_instructor_requests_are_refused(brow
         assert page.request.post(url, data={"path": NOTEBOOK_PATH}, headers={"X-XSRFToken": xsrf}).status == 200
         # A student's server has no instructor endpoints, and JupyterLab shows no Autograder panel.
         assert page.request.get(f"{lab.url}/autograder/api/assignments").status == 404
-        denied = page.request.post(f"{lab.url}/autograder/api/jobs", headers={"X-XSRFToken": xsrf},
-                                   data={"command": "grade", "assignment": ASSIGNMENT})
+        denied = page.request.post(
+            f"{lab.url}/autograder/api/jobs",
+            headers={"X-XSRFToken": xsrf},
+            data={"command": "grade", "assignment": ASSIGNMENT},
+        )
         assert denied.status == 404
         page.goto(f"{lab.url}/lab?reset")  # a fresh workspace: the launcher, not the notebook
         expect(page.locator(".jp-Launcher")).to_be_visible()
@@ -210,7 +226,8 @@ def test_the_instructor_flow_release_grade_and_report_in_the_panel(browser, cour
         assert int(bar.get_attribute("max")) > 10  # the proof's trials (37 for fc_nets), counted as they finish
         expect(release).to_have_attribute("data-state", "succeeded", timeout=JOB_TIMEOUT)
         expect(release.locator(".nn-autograder-job-summary, .nn-autograder-job-log")).to_contain_text(
-            "mistakes caught:")
+            "mistakes caught:"
+        )
 
         grade = run_job(page, ASSIGNMENT, "grade")
         expect(grade).to_have_attribute("data-state", "succeeded", timeout=JOB_TIMEOUT)
@@ -221,7 +238,10 @@ def test_the_instructor_flow_release_grade_and_report_in_the_panel(browser, cour
         frame = page.locator("iframe.nn-autograder-report-frame")
         expect(frame).to_be_visible()
         assert frame.get_attribute("sandbox") == ""  # no script, no access to JupyterLab
-        expect(page.frame_locator("iframe.nn-autograder-report-frame").get_by_role(
-            "heading", name=f"Class report: {ASSIGNMENT}")).to_be_visible()
+        expect(
+            page.frame_locator("iframe.nn-autograder-report-frame").get_by_role(
+                "heading", name=f"Class report: {ASSIGNMENT}"
+            )
+        ).to_be_visible()
     finally:
         context.close()

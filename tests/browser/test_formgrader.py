@@ -54,10 +54,13 @@ def graded_by_hand(instructor, formgrader):
     page.wait_for_url("**/formgrader/submissions/**")
     # Typing before formgrader has loaded the grades would change fields that nothing saves.
     page.wait_for_function("window.formgrader?.grades?.loaded && window.formgrader?.comments?.loaded")
-    for field, value, kind in ((page.locator(f"input#{QUESTION}"), f"{POINTS_BY_HAND}", "grade"),
-                               (page.locator(f"textarea#{QUESTION}-comment"), COMMENT, "comment")):
+    for field, value, kind in (
+        (page.locator(f"input#{QUESTION}"), f"{POINTS_BY_HAND}", "grade"),
+        (page.locator(f"textarea#{QUESTION}-comment"), COMMENT, "comment"),
+    ):
         with page.expect_response(
-                lambda r, kind=kind: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT") as saved:
+            lambda r, kind=kind: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT"
+        ) as saved:
             field.fill(value)
             field.press("Tab")  # formgrader saves a field when it changes
         assert saved.value.ok, saved.value.text()
@@ -86,8 +89,9 @@ def test_a_grade_entered_by_hand_changes_the_total(graded_by_hand, instructor_pa
         assert (grade.manual_score, grade.needs_manual_grade) == (POINTS_BY_HAND, False)
 
 
-def test_generate_feedback_writes_our_safe_page_with_the_grade_by_hand(graded_by_hand, instructor_page, formgrader,
-                                                                        graded_course):
+def test_generate_feedback_writes_our_safe_page_with_the_grade_by_hand(
+    graded_by_hand, instructor_page, formgrader, graded_course
+):
     root, graded = graded_course
     page = instructor_page
     page.goto(submissions_url(formgrader))

@@ -28,10 +28,12 @@ def student_lab(tmp_path_factory):
     other tests share, so the same switch is given on this server's command line."""
     home = tmp_path_factory.mktemp("student")
     shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, home / "work" / ASSIGNMENT)
-    lab = JupyterLab(home / "work", home,
-                     ["--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False"])
-    lab.jupyter("labextension", "disable", "--level=user", "@jupyter/nbgrader:formgrader",
-                "@jupyter/nbgrader:create-assignment")
+    lab = JupyterLab(
+        home / "work", home, ["--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False"]
+    )
+    lab.jupyter(
+        "labextension", "disable", "--level=user", "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"
+    )
     with lab:
         yield lab
 

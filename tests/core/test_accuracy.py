@@ -34,12 +34,15 @@ def test_a_network_too_large_to_evaluate_is_refused_before_any_computation():
     assert f"the grader evaluates networks of at most {MAX_NETWORK_PARAMETERS}" in comparison.message
 
 
-@pytest.mark.parametrize("params, problem", [
-    ({"W1": np.zeros((5, 3)), "b1": np.zeros(3), "gamma1": np.ones(3)}, "not those of a plain network"),
-    ({"W1": np.zeros((4, 3)), "b1": np.zeros(3)}, "do not fit inputs of width 5"),
-    ({"W1": np.zeros((5, 3)), "b1": np.zeros(2)}, "do not fit inputs of width 5"),
-    ({}, "not those of a plain network"),
-])
+@pytest.mark.parametrize(
+    "params, problem",
+    [
+        ({"W1": np.zeros((5, 3)), "b1": np.zeros(3), "gamma1": np.ones(3)}, "not those of a plain network"),
+        ({"W1": np.zeros((4, 3)), "b1": np.zeros(3)}, "do not fit inputs of width 5"),
+        ({"W1": np.zeros((5, 3)), "b1": np.zeros(2)}, "do not fit inputs of width 5"),
+        ({}, "not those of a plain network"),
+    ],
+)
 def test_parameters_that_are_not_a_plain_network_fail_saying_why(params, problem):
     comparison = compare_accuracy({"threshold": 0.5}, params, np.zeros((3, 5)), np.zeros(3, int))
     assert not comparison.passed and problem in comparison.message

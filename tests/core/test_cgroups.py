@@ -17,25 +17,37 @@ def write(path, text):
 
 
 def fake_machine(tmp_path, mounts, own):
-    mountinfo = write(tmp_path / "mountinfo", "".join(
-        f"{i} 1 0:{i} {root} {tmp_path / point} rw,relatime - {kind} {kind} rw{options}\n"
-        for i, (point, root, kind, options) in enumerate(mounts, start=30)))
+    mountinfo = write(
+        tmp_path / "mountinfo",
+        "".join(
+            f"{i} 1 0:{i} {root} {tmp_path / point} rw,relatime - {kind} {kind} rw{options}\n"
+            for i, (point, root, kind, options) in enumerate(mounts, start=30)
+        ),
+    )
     proc = write(tmp_path / "cgroup", "".join(f"{line}\n" for line in own))
     return str(mountinfo), str(proc)
 
 
 def test_cgroup_v1_budgets_go_below_the_process_own_cgroup_of_each_controller(tmp_path):
-    mounts = [("fs/memory", "/", "cgroup", ",memory"), ("fs/cpu", "/", "cgroup", ",cpu,cpuacct"),
-              ("fs/pids", "/", "cgroup", ",pids"), ("fs/unified", "/", "cgroup2", "")]
+    mounts = [
+        ("fs/memory", "/", "cgroup", ",memory"),
+        ("fs/cpu", "/", "cgroup", ",cpu,cpuacct"),
+        ("fs/pids", "/", "cgroup", ",pids"),
+        ("fs/unified", "/", "cgroup2", ""),
+    ]
     (tmp_path / "fs/memory/session/abc").mkdir(parents=True)
     for folder in ("fs/cpu", "fs/pids", "fs/unified"):
         (tmp_path / folder).mkdir(parents=True)
     write(tmp_path / "fs/unified/cgroup.controllers", "")  # a cgroup2 without controllers is not used
-    hierarchy, why = cgroups.find_hierarchy(*fake_machine(
-        tmp_path, mounts, ["4:memory:/session/abc", "2:cpu,cpuacct:/", "8:pids:/", "0::/"]))
+    hierarchy, why = cgroups.find_hierarchy(
+        *fake_machine(tmp_path, mounts, ["4:memory:/session/abc", "2:cpu,cpuacct:/", "8:pids:/", "0::/"])
+    )
     assert why == "" and hierarchy.version == 1
-    assert hierarchy.bases == {"memory": str(tmp_path / "fs/memory/session/abc"), "cpu": str(tmp_path / "fs/cpu"),
-                               "pids": str(tmp_path / "fs/pids")}
+    assert hierarchy.bases == {
+        "memory": str(tmp_path / "fs/memory/session/abc"),
+        "cpu": str(tmp_path / "fs/cpu"),
+        "pids": str(tmp_path / "fs/pids"),
+    }
 
 
 def test_cgroup_v2_uses_the_own_cgroup_when_it_delegates_the_controllers_else_the_root(tmp_path):
@@ -57,8 +69,9 @@ def test_cgroup_v2_uses_the_own_cgroup_when_it_delegates_the_controllers_else_th
 
 def test_no_usable_hierarchy_says_which_controller_is_missing(tmp_path):
     (tmp_path / "fs/memory").mkdir(parents=True)
-    hierarchy, why = cgroups.find_hierarchy(*fake_machine(tmp_path, [("fs/memory", "/", "cgroup", ",memory")],
-                                                          ["4:memory:/"]))
+    hierarchy, why = cgroups.find_hierarchy(
+        *fake_machine(tmp_path, [("fs/memory", "/", "cgroup", ",memory")], ["4:memory:/"])
+    )
     assert hierarchy is None and "pids" in why and "cpu" in why
 
 
@@ -74,9 +87,10 @@ def test_a_v2_budget_bounds_memory_without_swap_tasks_and_cores(tmp_path, monkey
     hierarchy = cgroups.Hierarchy(2, {c: str(tmp_path) for c in cgroups.CONTROLLERS})
     budget = cgroups.ProcessTreeBudget.create(3 * 2**30, 128, cpus=1.0, hierarchy=hierarchy)
     folder = budget.folders["memory"]
-    assert {name: open(os.path.join(folder, name)).read() for name in ("memory.max", "memory.swap.max", "pids.max",
-                                                                        "cpu.max")} == {
-        "memory.max": str(3 * 2**30), "memory.swap.max": "0", "pids.max": "128", "cpu.max": "100000 100000"}
+    assert {
+        name: open(os.path.join(folder, name)).read()
+        for name in ("memory.max", "memory.swap.max", "pids.max", "cpu.max")
+    } == {"memory.max": str(3 * 2**30), "memory.swap.max": "0", "pids.max": "128", "cpu.max": "100000 100000"}
     assert budget.wrap(["bwrap", "x"])[-3:] == ["--", "bwrap", "x"]
     for name in os.listdir(folder):
         os.unlink(os.path.join(folder, name))

@@ -16,13 +16,27 @@ def public_checks(tmp_path, monkeypatch):
     """A folder holding public_checks.json for two public checks of one test cell."""
     wrong = np.array([1.0, 2.5])
     public = {
-        "adam.next_w": {"kind": "close", "public": True, "tol": 1e-7, "check_dtype": False,
-                        "expected": encode_value(np.array([1.0, 2.0])), "cell": "test_adam",
-                        "first_in_cell": True, "last_in_cell": False,
-                        "fingerprints": [{"mistake": "m", "diagnosis": DIAGNOSIS, "value": encode_value(wrong)}]},
-        "adam.m": {"kind": "close", "public": True, "tol": 1e-7, "check_dtype": False,
-                   "expected": encode_value(np.array([3.0])), "cell": "test_adam",
-                   "first_in_cell": False, "last_in_cell": True},
+        "adam.next_w": {
+            "kind": "close",
+            "public": True,
+            "tol": 1e-7,
+            "check_dtype": False,
+            "expected": encode_value(np.array([1.0, 2.0])),
+            "cell": "test_adam",
+            "first_in_cell": True,
+            "last_in_cell": False,
+            "fingerprints": [{"mistake": "m", "diagnosis": DIAGNOSIS, "value": encode_value(wrong)}],
+        },
+        "adam.m": {
+            "kind": "close",
+            "public": True,
+            "tol": 1e-7,
+            "check_dtype": False,
+            "expected": encode_value(np.array([3.0])),
+            "cell": "test_adam",
+            "first_in_cell": False,
+            "last_in_cell": True,
+        },
     }
     (tmp_path / checks.PUBLIC_CHECKS_FILE).write_text(json.dumps(public))
     monkeypatch.chdir(tmp_path)
@@ -36,7 +50,9 @@ def test_public_checks_print_cs231n_lines_with_a_diagnosis(public_checks, capsys
     checks.expect_close("adam.m", np.array([3.0]), tol=1e-7)
     checks.expect_close("adam.hidden", np.array([5.0]), tol=1e-7)  # hidden: recorded, never printed
     assert capsys.readouterr().out.splitlines() == [
-        "adam.next_w error: 0.00e+00 (tolerance 1e-07): ok", "adam.m error: 0.00e+00 (tolerance 1e-07): ok"]
+        "adam.next_w error: 0.00e+00 (tolerance 1e-07): ok",
+        "adam.m error: 0.00e+00 (tolerance 1e-07): ok",
+    ]
     checks.expect_close("adam.next_w", public_checks, tol=1e-7)
     printed = capsys.readouterr().out
     assert "adam.next_w error: 1.11e-01 (tolerance 1e-07): too large" in printed and DIAGNOSIS in printed

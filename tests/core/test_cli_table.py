@@ -28,10 +28,18 @@ LOCKS = ".autograder-locks"  # the course lock's folder: taking a lock is not a 
 def course(tmp_path_factory):
     """A course whose gradebook knows the assignment, with a few inputs beside it."""
     root = copy_course(tmp_path_factory.mktemp("cli") / "course")
-    env = {**os.environ, "AUTOGRADER_RELEASING": "1",
-           "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"], cwd=root,
-                   env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "AUTOGRADER_RELEASING": "1",
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     for folder in ("reports", "feedback", "autograded", "inputs/a_folder", "submitted/cat/other_assignment"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     zipfile.ZipFile(root / "inputs/empty.zip", "w").close()
@@ -65,8 +73,9 @@ def autograder(cwd, *args, read_only=(), popen=False):
         binds = [arg for folder in read_only for arg in ("--ro-bind", str(folder), str(folder))]
         command = ["bwrap", "--dev-bind", "/", "/", *binds, "--chdir", str(cwd), *command]
     if popen:
-        return subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
@@ -124,12 +133,21 @@ IN_A_COURSE = [
     (("check", "inputs/notes.txt"), (), "is not a notebook file"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/empty.zip"), (), "holds no files"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip"), (), "pass the --zip-pattern"),
-    (("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", r"(\w+)_(\w+)\.ipynb"), (),
-     "needs the groups (?P<student_id>...) and (?P<file_id>...)"),
-    (("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", "(?P<student_id>"), (),
-     "is not a regular expression"),
-    (("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", "blackboard:Mars/Base"), (),
-     "unknown time zone 'Mars/Base'"),
+    (
+        ("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", r"(\w+)_(\w+)\.ipynb"),
+        (),
+        "needs the groups (?P<student_id>...) and (?P<file_id>...)",
+    ),
+    (
+        ("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", "(?P<student_id>"),
+        (),
+        "is not a regular expression",
+    ),
+    (
+        ("grade", ASSIGNMENT, "--submissions", "inputs/plain.zip", "--zip-pattern", "blackboard:Mars/Base"),
+        (),
+        "unknown time zone 'Mars/Base'",
+    ),
     (("grade", ASSIGNMENT, "--zip-pattern", "canvas"), (), "pass the export with --submissions <export>.zip"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/not_a.zip"), (), "is not a readable zip file"),
     (("grade", ASSIGNMENT, "--submissions", "inputs/missing.zip"), (), "is not a readable zip file"),
@@ -145,8 +163,11 @@ IN_A_COURSE = [
 ]
 
 
-@pytest.mark.parametrize("args, read_only, said", IN_A_COURSE,
-                         ids=[" ".join(args) + "".join(f" ({f} read-only)" for f in ro) for args, ro, _ in IN_A_COURSE])
+@pytest.mark.parametrize(
+    "args, read_only, said",
+    IN_A_COURSE,
+    ids=[" ".join(args) + "".join(f" ({f} read-only)" for f in ro) for args, ro, _ in IN_A_COURSE],
+)
 def test_bad_input_in_a_course_is_one_line_and_exit_status_1(course, args, read_only, said):
     before = fingerprint(course)
     result = autograder(course, *args, read_only=[course / folder for folder in read_only])
@@ -174,10 +195,13 @@ def test_a_folder_that_was_not_collected_alone_is_reported_not_a_failed_run(cour
     assert "cat,,,,,,,,not collected: no fc_nets folder in cat/" in (root / "reports/fc_nets_grades.csv").read_text()
 
 
-@pytest.mark.parametrize("signum, exit_status, said", [
-    (signal.SIGINT, status.EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
-    (signal.SIGTERM, 128 + signal.SIGTERM, "stopped (SIGTERM)"),
-])
+@pytest.mark.parametrize(
+    "signum, exit_status, said",
+    [
+        (signal.SIGINT, status.EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+        (signal.SIGTERM, 128 + signal.SIGTERM, "stopped (SIGTERM)"),
+    ],
+)
 def test_an_interrupted_run_keeps_what_it_recorded_and_says_run_it_again(course, tmp_path, signum, exit_status, said):
     root = grading_course(course, tmp_path / "course", {"ada": "released", "bob": "released"})
     process = autograder(root, "grade", ASSIGNMENT, "--workers", "1", popen=True)

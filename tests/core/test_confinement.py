@@ -20,20 +20,36 @@ MiB = 2**20
 
 
 def close_spec(name, expected):
-    return {"name": name, "kind": "close", "tol": 1e-6, "check_dtype": False, "expected": encode_value(expected),
-            "public": False}
+    return {
+        "name": name,
+        "kind": "close",
+        "tol": 1e-6,
+        "check_dtype": False,
+        "expected": encode_value(expected),
+        "public": False,
+    }
 
 
 def accuracy_spec(name, examples):
     X = np.random.default_rng(2).standard_normal((examples, 64))
-    return {"name": name, "kind": "accuracy", "threshold": 0.5, "public": False, "expected": None,
-            "inputs": {"X": encode_value(X), "y": encode_value(np.zeros(examples, int))}}
+    return {
+        "name": name,
+        "kind": "accuracy",
+        "threshold": 0.5,
+        "public": False,
+        "expected": None,
+        "inputs": {"X": encode_value(X), "y": encode_value(np.zeros(examples, int))},
+    }
 
 
 def network(width, seed=0):
     rng = np.random.default_rng(seed)
-    return {"W1": rng.standard_normal((64, width)), "b1": np.zeros(width),
-            "W2": rng.standard_normal((width, 10)), "b2": np.zeros(10)}
+    return {
+        "W1": rng.standard_normal((64, width)),
+        "b1": np.zeros(width),
+        "W2": rng.standard_normal((width, 10)),
+        "b2": np.zeros(10),
+    }
 
 
 @pytest.fixture
@@ -47,8 +63,9 @@ def judge(request):
 
 def answers_a_small_request(judge):
     small = np.arange(3.0)
-    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}],
-                                 judge)[0].passed
+    return judge_checks_confined([close_spec("a", small)], [{"name": "a", "value": encode_value(small)}], judge)[
+        0
+    ].passed
 
 
 def status(pid):
@@ -82,16 +99,20 @@ def test_a_record_claiming_too_many_numbers_is_refused_before_decoding():
     verdict = judge_check(spec, [claimed])
     assert not verdict.passed and verdict.message.startswith("too large to judge")
     # Many entries, each under the limit, count together.
-    entries = {"entries": {f"W{i}": {"dtype": "float64", "shape": [MAX_RECORD_ELEMENTS // 2], "data": ""}
-                           for i in range(3)}}
+    entries = {
+        "entries": {f"W{i}": {"dtype": "float64", "shape": [MAX_RECORD_ELEMENTS // 2], "data": ""} for i in range(3)}
+    }
     assert judge_check(spec, [{"name": "a", "value": entries}]).message.startswith("too large to judge")
 
 
 def test_recorded_examples_count_towards_the_record():
     """A public accuracy check evaluates the examples the notebook recorded: they are bounded too."""
     spec = {"name": "acc", "kind": "accuracy", "threshold": 0.5, "public": True, "expected": None}
-    record = {"name": "acc", "value": encode_value(network(10)),
-              "inputs": {"X": {"dtype": "uint8", "shape": [40_000, 64], "data": ""}, "y": encode_value(np.zeros(3))}}
+    record = {
+        "name": "acc",
+        "value": encode_value(network(10)),
+        "inputs": {"X": {"dtype": "uint8", "shape": [40_000, 64], "data": ""}, "y": encode_value(np.zeros(3))},
+    }
     verdict = judge_check(spec, [record])
     assert verdict.message.startswith("too large to judge") and "numbers recorded" in verdict.message
 
@@ -139,8 +160,11 @@ def test_a_bundle_is_sent_once_and_a_flood_of_other_names_never_leaves_this_proc
 
     def notebook():
         outputs = [new_output("display_data", data={MIME_TYPE: record}) for record in [honest] + flood]
-        cell = new_code_cell("", outputs=outputs, metadata={"nbgrader": {
-            "grade": True, "solution": False, "grade_id": "test_a", "points": 2}})
+        cell = new_code_cell(
+            "",
+            outputs=outputs,
+            metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "test_a", "points": 2}},
+        )
         return new_notebook(cells=[cell])
 
     import autograder.judge as judging

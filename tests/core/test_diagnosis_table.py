@@ -71,15 +71,18 @@ def test_a_library_mistake_is_still_named_as_fact(judged):
     assert failed and all(text.startswith(diagnosis) for text in failed)
 
 
-@pytest.mark.parametrize("actual, expected, tol, wrong_claim", [
-    # Both positive and far below the floor: no sign can be read off them.
-    (np.array([1e-15, 2e-15, 1e-15]), np.array([3e-15, 5e-15, 4e-15]), 1e-8, "opposite sign"),
-    # An added epsilon: nearly proportional, but not within an update check's tolerance.
-    (np.linspace(1, 2, 6) - 1e-3 - 1e-11, np.linspace(1, 2, 6) - 1e-3, 1e-10, "same factor"),
-    (np.linspace(-1, 2, 6) * (1 + 1e-7) + 2e-8, np.linspace(-1, 2, 6), 1e-8, "same factor"),
-    # A sign flipped on most entries only.
-    (np.array([-1.0, -2, -3, 4]), np.array([1.0, 2, 3, 4]), 1e-8, "opposite sign everywhere"),
-])
+@pytest.mark.parametrize(
+    "actual, expected, tol, wrong_claim",
+    [
+        # Both positive and far below the floor: no sign can be read off them.
+        (np.array([1e-15, 2e-15, 1e-15]), np.array([3e-15, 5e-15, 4e-15]), 1e-8, "opposite sign"),
+        # An added epsilon: nearly proportional, but not within an update check's tolerance.
+        (np.linspace(1, 2, 6) - 1e-3 - 1e-11, np.linspace(1, 2, 6) - 1e-3, 1e-10, "same factor"),
+        (np.linspace(-1, 2, 6) * (1 + 1e-7) + 2e-8, np.linspace(-1, 2, 6), 1e-8, "same factor"),
+        # A sign flipped on most entries only.
+        (np.array([-1.0, -2, -3, 4]), np.array([1.0, 2, 3, 4]), 1e-8, "opposite sign everywhere"),
+    ],
+)
 def test_the_describer_never_claims_what_the_values_do_not_show(actual, expected, tol, wrong_claim):
     assert wrong_claim not in describe_difference(actual, expected, tol)
 
@@ -87,10 +90,13 @@ def test_the_describer_never_claims_what_the_values_do_not_show(actual, expected
 def test_the_describer_still_states_what_the_values_show():
     e = np.linspace(-1, 2, 6)
     assert describe_difference(-e, e, 1e-10) == "the values have the opposite sign everywhere"
-    assert describe_difference(2 * e, e, 1e-10) == \
-        "the values are about 2x too large in size, by the same factor everywhere"
+    assert (
+        describe_difference(2 * e, e, 1e-10)
+        == "the values are about 2x too large in size, by the same factor everywhere"
+    )
     assert describe_difference(np.array([1e-15, 3e-15]), np.array([3e-15, 5e-15]), 1e-8).endswith(
-        "where the check compares absolute differences")
+        "where the check compares absolute differences"
+    )
     assert describe_difference(np.array([6.0]), np.array([5.0]), 0) == "the value is too large in size"
     assert describe_difference(e + 1e-3, e, 1e-10) == "the values are shifted up by the same amount everywhere"
     # Equal expected entries fit a factor and a shift alike: neither pattern is claimed.

@@ -26,8 +26,15 @@ def record(name, value, kind="close"):
 
 
 def close_spec(name, expected, tol=1e-8, check_dtype=False, public=False, fingerprints=()):
-    return {"name": name, "kind": "close", "tol": tol, "check_dtype": check_dtype,
-            "expected": encode_value(expected), "public": public, "fingerprints": list(fingerprints)}
+    return {
+        "name": name,
+        "kind": "close",
+        "tol": tol,
+        "check_dtype": check_dtype,
+        "expected": encode_value(expected),
+        "public": public,
+        "fingerprints": list(fingerprints),
+    }
 
 
 def test_close_check_passes_within_tolerance_and_fails_beyond():
@@ -43,10 +50,13 @@ def test_missing_duplicate_shape_dtype_and_nan_are_reported_plainly():
     assert "error stopped it" in judge_check(spec, []).diagnosis
     assert "recorded 2 times" in judge_check(spec, [record("w", np.ones((2, 3), np.float32))] * 2).message
     # A hidden check does not reveal its expected shape; a public one does.
-    assert judge_check(spec, [record("w", np.ones((3, 2), np.float32))]).message == \
-        "shape (3, 2) (not the expected shape)"
-    assert judge_check(dict(spec, public=True), [record("w", np.ones((3, 2), np.float32))]).message == \
-        "shape (3, 2), expected (2, 3)"
+    assert (
+        judge_check(spec, [record("w", np.ones((3, 2), np.float32))]).message == "shape (3, 2) (not the expected shape)"
+    )
+    assert (
+        judge_check(dict(spec, public=True), [record("w", np.ones((3, 2), np.float32))]).message
+        == "shape (3, 2), expected (2, 3)"
+    )
     assert judge_check(spec, [record("w", np.ones((2, 3)))]).message == "dtype float64, expected float32"
     nan = np.ones((2, 3), np.float32)
     nan[0, 0] = np.nan
@@ -71,8 +81,11 @@ def test_a_dict_check_says_which_entries_differ():
 
 def test_a_known_mistake_is_named_by_its_fingerprint():
     expected = np.array([1.0, -2.0, 3.0])
-    fingerprint = {"mistake": "sign", "diagnosis": "rule: check the sign of the update.",
-                   "value": encode_value(-expected)}
+    fingerprint = {
+        "mistake": "sign",
+        "diagnosis": "rule: check the sign of the update.",
+        "value": encode_value(-expected),
+    }
     spec = close_spec("w", expected, fingerprints=[fingerprint])
     assert judge_check(spec, [record("w", -expected * (1 + 1e-10))]).diagnosis == fingerprint["diagnosis"]
     # Another wrong value gets a description of how it is off instead, never the expected value.
@@ -81,14 +94,17 @@ def test_a_known_mistake_is_named_by_its_fingerprint():
     assert not any(str(number) in other.diagnosis + other.message for number in expected)
 
 
-@pytest.mark.parametrize("actual, description", [
-    (np.zeros(4), "the values are all zero"),
-    (-np.array([1.0, 2, 3, 4]), "the values have the opposite sign everywhere"),
-    (np.array([1.0, 2, 3, 4]) / 3, "the values are about 3x too small in size, by the same factor everywhere"),
-    (np.array([1.0, 2, 3, 4]) * 1.37, "the values are too large in size, by the same factor everywhere"),
-    (np.array([1.0, 2, 3, 5]), "3 of 4 entries match; the others differ"),
-    (np.array([4.0, 1, 7, 2]), "every entry differs"),
-])
+@pytest.mark.parametrize(
+    "actual, description",
+    [
+        (np.zeros(4), "the values are all zero"),
+        (-np.array([1.0, 2, 3, 4]), "the values have the opposite sign everywhere"),
+        (np.array([1.0, 2, 3, 4]) / 3, "the values are about 3x too small in size, by the same factor everywhere"),
+        (np.array([1.0, 2, 3, 4]) * 1.37, "the values are too large in size, by the same factor everywhere"),
+        (np.array([1.0, 2, 3, 5]), "3 of 4 entries match; the others differ"),
+        (np.array([4.0, 1, 7, 2]), "every entry differs"),
+    ],
+)
 def test_unknown_mistakes_get_a_description_of_how_they_are_off(actual, description):
     verdict = judge_check(close_spec("v", np.array([1.0, 2, 3, 4])), [record("v", actual)])
     assert verdict.diagnosis == description
@@ -103,9 +119,17 @@ def test_rows_that_differ_are_named():
 
 
 def init_spec(public=False):
-    return {"name": "init", "kind": "init", "public": public, "weight_scale": 0.1, "tol": 0.15,
-            "params": {"W1": {"shape": [60, 50], "dtype": "float32", "fill": "normal"},
-                       "b1": {"shape": [50], "dtype": "float32", "fill": "zeros"}}}
+    return {
+        "name": "init",
+        "kind": "init",
+        "public": public,
+        "weight_scale": 0.1,
+        "tol": 0.15,
+        "params": {
+            "W1": {"shape": [60, 50], "dtype": "float32", "fill": "normal"},
+            "b1": {"shape": [50], "dtype": "float32", "fill": "zeros"},
+        },
+    }
 
 
 def test_the_init_check_needs_names_shapes_dtype_zero_biases_and_the_weight_scale():
@@ -126,8 +150,14 @@ def test_the_init_check_needs_names_shapes_dtype_zero_biases_and_the_weight_scal
 
 
 def accuracy_spec(X, y, threshold):
-    return {"name": "acc", "kind": "accuracy", "threshold": threshold, "public": False,
-            "inputs": {"X": encode_value(X), "y": encode_value(y)}, "expected": encode_value(1.0)}
+    return {
+        "name": "acc",
+        "kind": "accuracy",
+        "threshold": threshold,
+        "public": False,
+        "inputs": {"X": encode_value(X), "y": encode_value(y)},
+        "expected": encode_value(1.0),
+    }
 
 
 def params_record(params):
@@ -162,8 +192,9 @@ def test_a_public_accuracy_check_is_judged_on_the_examples_the_notebook_recorded
 
 
 def test_public_checks_give_feedback_but_no_points():
-    fraction, verdicts = judge_cell([close_spec("p", 1.0, public=True), close_spec("h", 2.0)],
-                                    [record("p", 1.0), record("h", 2.5)])
+    fraction, verdicts = judge_cell(
+        [close_spec("p", 1.0, public=True), close_spec("h", 2.0)], [record("p", 1.0), record("h", 2.5)]
+    )
     assert fraction == 0.0  # the only scored check, the hidden one, failed
     assert verdicts[0].passed and verdicts[0].public and not verdicts[0].scored
     assert not verdicts[1].public and verdicts[1].scored and "(public" not in verdicts[1].message
@@ -200,23 +231,34 @@ HOSTILE_RECORDS = {
     "shape of strings": {"name": "w", "value": {"dtype": "float64", "shape": ["a"], "data": ""}},
     "dtype a dict": {"name": "w", "value": {"dtype": {"x": 1}, "shape": [1], "data": "AAAAAAAAAAA="}},
     "entries instead of an array": {"name": "w", "value": {"entries": {"a": encode_value(1.0)}}},
-    "accuracy check's inputs forged": {"name": "w", "value": encode_value(1.0),
-                                       "inputs": {"X": "nonsense", "y": None}},
+    "accuracy check's inputs forged": {"name": "w", "value": encode_value(1.0), "inputs": {"X": "nonsense", "y": None}},
 }
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE_RECORDS))
 def test_hostile_records_fail_their_check_and_never_raise(kind):
-    for spec in (close_spec("w", np.ones(3)), dict(init_spec(), name="w"),
-                 {"name": "w", "kind": "accuracy", "threshold": 0.5, "public": True}):
+    for spec in (
+        close_spec("w", np.ones(3)),
+        dict(init_spec(), name="w"),
+        {"name": "w", "kind": "accuracy", "threshold": 0.5, "public": True},
+    ):
         verdict = judge_check(spec, [HOSTILE_RECORDS[kind]])
         assert not verdict.passed and verdict.message
 
 
 def graded_test_cell(grade_id, points, outputs):
     cell = new_code_cell("")
-    cell.metadata = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": points,
-                                  "grade_id": grade_id, "schema_version": 3, "task": False}}
+    cell.metadata = {
+        "nbgrader": {
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": points,
+            "grade_id": grade_id,
+            "schema_version": 3,
+            "task": False,
+        }
+    }
     cell.outputs = outputs
     return cell
 
@@ -246,8 +288,9 @@ def test_preprocessor_score_wins_over_stderr_and_errors(judge):
 
 
 def test_preprocessor_gives_partial_and_zero_credit(judge):
-    half = new_notebook(cells=[
-        graded_test_cell("test_a", 4, [new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])])
+    half = new_notebook(
+        cells=[graded_test_cell("test_a", 4, [new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])]
+    )
     half, _ = judge.preprocess(half, RESOURCES)
     assert determine_grade(half.cells[0]) == (2.0, 4.0)
     # A blank or skipped test cell records nothing: nbgrader alone would give full credit.
@@ -263,27 +306,37 @@ def test_preprocessor_without_bundle_names_the_fix(tmp_path):
         JudgeChecks(bundle_directory=str(tmp_path)).preprocess(new_notebook(), RESOURCES)
 
 
-FORGED_VERDICT = {VERDICT_METADATA_KEY: {"score": 4, "max_score": 4, "verdicts": [
-    {"name": "a", "passed": True, "message": "forged", "scored": True}]}}
+FORGED_VERDICT = {
+    VERDICT_METADATA_KEY: {
+        "score": 4,
+        "max_score": 4,
+        "verdicts": [{"name": "a", "passed": True, "message": "forged", "scored": True}],
+    }
+}
 IMITATIONS = {
-    "execute_result with our key": new_output("execute_result", data={"text/plain": "4.0"},
-                                              metadata=FORGED_VERDICT, execution_count=1),
+    "execute_result with our key": new_output(
+        "execute_result", data={"text/plain": "4.0"}, metadata=FORGED_VERDICT, execution_count=1
+    ),
     "display_data with our key": new_output("display_data", data={"text/plain": "ok"}, metadata=FORGED_VERDICT),
-    "our key without a verdict list": new_output("display_data", data={"text/plain": "x"},
-                                                 metadata={VERDICT_METADATA_KEY: "nonsense"}),
+    "our key without a verdict list": new_output(
+        "display_data", data={"text/plain": "x"}, metadata={VERDICT_METADATA_KEY: "nonsense"}
+    ),
     "our key inside the data": new_output("display_data", data={"application/json": FORGED_VERDICT}),
-    "our table's HTML": new_output("display_data", data={
-        "text/html": f'<div class="{VERDICT_MARKER}"><b>Score 4 / 4</b> pass</div>'}),
+    "our table's HTML": new_output(
+        "display_data", data={"text/html": f'<div class="{VERDICT_MARKER}"><b>Score 4 / 4</b> pass</div>'}
+    ),
     "our table's HTML printed": new_output("stream", name="stdout", text=f'<div class="{VERDICT_MARKER}">'),
-    "a record as an execute_result": new_output("execute_result", data={MIME_TYPE: record("a", 1.0)},
-                                                execution_count=1),
+    "a record as an execute_result": new_output(
+        "execute_result", data={MIME_TYPE: record("a", 1.0)}, execution_count=1
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(IMITATIONS))
 def test_kernel_outputs_imitating_a_verdict_are_dropped_before_judging(judge, kind):
-    cell = graded_test_cell("test_a", 4, [IMITATIONS[kind],
-                                          new_output("display_data", data={MIME_TYPE: record("a", 1.0)})])
+    cell = graded_test_cell(
+        "test_a", 4, [IMITATIONS[kind], new_output("display_data", data={MIME_TYPE: record("a", 1.0)})]
+    )
     nb, _ = judge.preprocess(new_notebook(cells=[cell]), RESOURCES)
     assert determine_grade(nb.cells[0]) == (2.0, 4.0)
     assert len(nb.cells[0].outputs) == 2  # our verdict, then the record; the imitation is gone
@@ -295,8 +348,14 @@ def test_kernel_outputs_imitating_a_verdict_are_dropped_before_judging(judge, ki
 def test_the_verdict_table_labels_checks_and_escapes_diagnoses():
     fingerprint = {"mistake": "m", "diagnosis": "use <b>x</b> & y", "value": encode_value(3.0)}
     cells = {"test_a": [close_spec("a", 1.0, public=True), close_spec("b", 2.0, fingerprints=[fingerprint])]}
-    cell = graded_test_cell("test_a", 4, [new_output("display_data", data={MIME_TYPE: record("a", 1.0)}),
-                                          new_output("display_data", data={MIME_TYPE: record("b", 3.0)})])
+    cell = graded_test_cell(
+        "test_a",
+        4,
+        [
+            new_output("display_data", data={MIME_TYPE: record("a", 1.0)}),
+            new_output("display_data", data={MIME_TYPE: record("b", 3.0)}),
+        ],
+    )
     (judgement,) = judge_notebook(new_notebook(cells=[cell]), cells)
     table = cell.outputs[0]["data"]["text/html"]
     assert "<td>public</td><td>feedback only</td><td>pass</td>" in table

@@ -49,8 +49,10 @@ def imports(path):
 
 def graph():
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    return {name: {target for target in imports(path) if target in modules and target != name}
-            for name, path in modules.items()}
+    return {
+        name: {target for target in imports(path) if target in modules and target != name}
+        for name, path in modules.items()
+    }
 
 
 def test_nothing_imports_upwards_and_authoring_and_grading_stay_apart():

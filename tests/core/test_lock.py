@@ -26,8 +26,7 @@ lock.release()
 
 
 def holder(root, seconds=60):
-    process = subprocess.Popen([sys.executable, "-c", HOLD, str(root), str(seconds)], stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(root), str(seconds)], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "held"
     return process
 
@@ -69,8 +68,10 @@ def test_a_holder_killed_with_kill_9_is_taken_over_saying_so(tmp_path):
     said = []
     with AssignmentLock(tmp_path, "fc_nets", "autograder grade fc_nets", said.append) as lock:
         assert lock.taken_over.pid == process.pid
-        assert said == [f"took over the lock on fc_nets from autograder grade fc_nets (pid {process.pid} on "
-                        f"{lock.taken_over.host}), which stopped without releasing it"]
+        assert said == [
+            f"took over the lock on fc_nets from autograder grade fc_nets (pid {process.pid} on "
+            f"{lock.taken_over.host}), which stopped without releasing it"
+        ]
 
 
 def test_lock_names_are_assignment_names_and_a_read_only_course_says_so(tmp_path):

@@ -24,17 +24,35 @@ class Active(html.parser.HTMLParser):
         self.found = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "iframe", "object", "embed", "svg", "math", "form", "input", "base", "meta",
-                   "link", "frame", "frameset", "template", "textarea"):
+        if tag in (
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "svg",
+            "math",
+            "form",
+            "input",
+            "base",
+            "meta",
+            "link",
+            "frame",
+            "frameset",
+            "template",
+            "textarea",
+        ):
             self.found.append(tag)
         for name, value in attrs:
             squeezed = "".join((value or "").split()).lower()
             if name.startswith("on") or name in ("style", "id", "name", "srcdoc", "formaction", "action"):
                 self.found.append(f"{tag} {name}")
-            if name in ("href", "src") and not (squeezed.startswith(("http://", "https://", "mailto:", "#"))
-                                                or ":" not in squeezed.split("/")[0]
-                                                or (tag, name) == ("img", "src") and
-                                                squeezed.startswith(("data:image/png;", "data:image/jpeg;")) ):
+            if name in ("href", "src") and not (
+                squeezed.startswith(("http://", "https://", "mailto:", "#"))
+                or ":" not in squeezed.split("/")[0]
+                or (tag, name) == ("img", "src")
+                and squeezed.startswith(("data:image/png;", "data:image/jpeg;"))
+            ):
                 self.found.append(f"{tag} {name}={squeezed[:40]}")
 
 
@@ -57,12 +75,12 @@ HOSTILE_MARKDOWN = {
     "link reference split over lines": "- a\n\n  [z]:\n  <javascript:alert(3)>\n  'title'\n\n  [go][z] ![i][z]\n",
     "autolink": "<javascript:alert(1)> <JaVaScRiPt:alert(1)>",
     "entity-encoded scheme": "[e](&#106;avascript:alert(1)) [f](&#x6A;avascript&colon;alert(1))",
-    "tab and newline in the scheme": "[t](java\tscript:alert(1)) <a href=\"java&#x0A;script:alert(1)\">n</a>",
+    "tab and newline in the scheme": '[t](java\tscript:alert(1)) <a href="java&#x0A;script:alert(1)">n</a>',
     "data: URLs": "[d](data:text/html;base64,PHNjcmlwdD4=) <a href=' data:text/html,x'>s</a> "
-                  "<img src=\"data:image/svg+xml;base64," + SVG_WITH_SCRIPT + "\">",
+    '<img src="data:image/svg+xml;base64,' + SVG_WITH_SCRIPT + '">',
     "raw HTML": "<img src=x onerror=alert(1)> <script>alert(2)</script> <svg onload=alert(3)></svg>"
-                "<iframe srcdoc='<script>alert(4)</script>'></iframe><style>*{}</style>"
-                "<form action='javascript:alert(5)'><input formaction=javascript:alert(6)></form>",
+    "<iframe srcdoc='<script>alert(4)</script>'></iframe><style>*{}</style>"
+    "<form action='javascript:alert(5)'><input formaction=javascript:alert(6)></form>",
     "table cells": "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | [x](javascript:alert(2)) |\n",
     "base and meta": "<base href='https://evil.example/'><meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
     "clobbering ids": "<a id=base_url name=formgrader href=#x>x</a>",
@@ -70,8 +88,8 @@ HOSTILE_MARKDOWN = {
     "math": "$\\href{javascript:alert(1)}{x}$ and $$a<b$$ <span>$x$</span>",
     # nbconvert's strip_files_prefix (formgrader's template) turns files/javascript:... into javascript:...
     "files/ prefix": "[x](files/javascript:alert(1)) [y](/files/data:text/html,x) "
-                     "<a href='files/ javascript:alert(2)'>z</a>"
-                     "<img src=\"files/javascript:alert(3)\"> [ok](files/notes.md)",
+    "<a href='files/ javascript:alert(2)'>z</a>"
+    '<img src="files/javascript:alert(3)"> [ok](files/notes.md)',
 }
 
 
@@ -85,23 +103,40 @@ def test_hostile_markdown_renders_to_nothing_active(case):
 
 
 def test_what_a_student_writes_still_reads_the_same():
-    source = ("# Answer\n\nAdaGrad's *cache* only grows, see [notes](https://cs231n.github.io) and [below](#end) "
-              "or [a file](notes.md).\n\n1. first\n   - nested `code`\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n"
-              "$$\\frac{dw}{\\sqrt{cache}}$$ and $a < b$\n\n```python\nx = 1\n\n\ny = 2\n```\n\n"
-              "<details><summary>more</summary>text</details>\n")
+    source = (
+        "# Answer\n\nAdaGrad's *cache* only grows, see [notes](https://cs231n.github.io) and [below](#end) "
+        "or [a file](notes.md).\n\n1. first\n   - nested `code`\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n"
+        "$$\\frac{dw}{\\sqrt{cache}}$$ and $a < b$\n\n```python\nx = 1\n\n\ny = 2\n```\n\n"
+        "<details><summary>more</summary>text</details>\n"
+    )
     stored = markdown_html(source)
     assert renders_as_itself(stored) and markdown_html(stored) == stored  # a fixed point, stable when repeated
-    for kept in ("<h1>Answer</h1>", "<em>cache</em>", 'href="https://cs231n.github.io"', 'href="#end"',
-                 'href="notes.md"', "<ol>", "<ul>", "nested <code>code</code>", "<table>", "<td>1</td>",
-                 "$$\\frac{dw}{\\sqrt{cache}}$$", "$a &lt; b$", '<span class="n">x</span>', "<details>"):
+    for kept in (
+        "<h1>Answer</h1>",
+        "<em>cache</em>",
+        'href="https://cs231n.github.io"',
+        'href="#end"',
+        'href="notes.md"',
+        "<ol>",
+        "<ul>",
+        "nested <code>code</code>",
+        "<table>",
+        "<td>1</td>",
+        "$$\\frac{dw}{\\sqrt{cache}}$$",
+        "$a &lt; b$",
+        '<span class="n">x</span>',
+        "<details>",
+    ):
         assert kept in stored, kept
     assert 'href="files/notes.md"' in markdown_html("[n](files/notes.md)")  # a file beside the notebook
     assert "\n" not in stored and "&#10;&#10;&#10;" in stored  # the code block's blank lines survive, as references
 
 
 def test_attachments_are_embedded_as_bitmaps_only():
-    stored = markdown_html("![plot](attachment:plot.png) ![evil](attachment:evil.svg)",
-                           {"plot.png": {"image/png": PNG}, "evil.svg": {"image/svg+xml": SVG_WITH_SCRIPT}})
+    stored = markdown_html(
+        "![plot](attachment:plot.png) ![evil](attachment:evil.svg)",
+        {"plot.png": {"image/png": PNG}, "evil.svg": {"image/svg+xml": SVG_WITH_SCRIPT}},
+    )
     assert f'src="data:image/png;base64,{PNG}"' in stored
     assert "svg" not in stored and active(render_markdown(stored)) == []
 
@@ -116,8 +151,9 @@ def test_what_cannot_be_rendered_is_shown_as_text():
 def test_markdown_and_raw_cells_are_stored_sanitised():
     raw = new_raw_cell('<a href="javascript:alert(1)">x</a><img src=x onerror=alert(2)>')
     raw.metadata["raw_mimetype"] = "text/html"  # nbconvert puts such a cell into the page as it is
-    markdown = new_markdown_cell("![p](attachment:p.png) [x](javascript:alert(1))",
-                                 attachments={"p.png": {"image/png": PNG}})
+    markdown = new_markdown_cell(
+        "![p](attachment:p.png) [x](javascript:alert(1))", attachments={"p.png": {"image/png": PNG}}
+    )
     nb = neutralised(markdown, raw, widgets={"state": {}})
     assert "widgets" not in nb.metadata and "attachments" not in nb.cells[0]
     assert active(nb.cells[0].source) == [] and "data:image/png" in nb.cells[0].source
@@ -129,8 +165,14 @@ def test_an_unanswered_answer_cell_stays_the_releases_so_nbgrader_reads_no_respo
 
     def answer(source):
         cell = new_markdown_cell(source)
-        cell.metadata["nbgrader"] = {"grade_id": "q1", "grade": True, "solution": True, "locked": False,
-                                     "points": 2, "schema_version": 3}
+        cell.metadata["nbgrader"] = {
+            "grade_id": "q1",
+            "grade": True,
+            "solution": True,
+            "locked": False,
+            "points": 2,
+            "schema_version": 3,
+        }
         return cell
 
     released = answer("YOUR ANSWER HERE")
@@ -140,7 +182,7 @@ def test_an_unanswered_answer_cell_stays_the_releases_so_nbgrader_reads_no_respo
         cell.metadata["nbgrader"]["checksum"] = checksum
     nb = neutralised(unanswered, answered)
     assert nb.cells[0].source == "YOUR ANSWER HERE" and determine_grade(nb.cells[0]) == (0, 2.0)
-    assert nb.cells[1].source == "<p>Because <b>cache</b> grows. <a rel=\"noopener noreferrer\">x</a></p>"
+    assert nb.cells[1].source == '<p>Because <b>cache</b> grows. <a rel="noopener noreferrer">x</a></p>'
     assert determine_grade(nb.cells[1]) == (None, 2.0)  # a grader reads it
 
 
@@ -168,14 +210,21 @@ def test_outputs_keep_text_bitmaps_and_sanitised_html():
 
 def test_the_judges_verdict_keeps_its_table():
     cell = new_code_cell("x")
-    cell.outputs = [new_output("execute_result", data={"text/html": "<table></table>", "text/plain": "1.0"},
-                               metadata={VERDICT_METADATA_KEY: {"score": 1}}, execution_count=None)]
+    cell.outputs = [
+        new_output(
+            "execute_result",
+            data={"text/html": "<table></table>", "text/plain": "1.0"},
+            metadata={VERDICT_METADATA_KEY: {"score": 1}},
+            execution_count=None,
+        )
+    ]
     assert neutralised(cell).cells[0].outputs[0]["data"]["text/html"] == "<table></table>"
 
 
 def test_the_sanitiser_keeps_links_and_images_it_allows():
     assert clean_html('<a href="mailto:ta@example.org" title="t">m</a>') == (
-        '<a href="mailto:ta@example.org" title="t" rel="noopener noreferrer">m</a>')
+        '<a href="mailto:ta@example.org" title="t" rel="noopener noreferrer">m</a>'
+    )
     image = f'<img src="data:image/png;base64,{PNG}" alt="p">'
     assert clean_html(image) == image
     assert clean_html('<img src="data:image/png;base64,AA AA">') == "<img>"  # not plain base64
@@ -184,8 +233,14 @@ def test_the_sanitiser_keeps_links_and_images_it_allows():
 def test_a_duplicated_graded_cell_is_graded_once():
     def graded(grade_id):
         cell = new_code_cell("pass")
-        cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": True, "solution": False, "locked": True,
-                                     "points": 1, "schema_version": 3}
+        cell.metadata["nbgrader"] = {
+            "grade_id": grade_id,
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": 1,
+            "schema_version": 3,
+        }
         return cell
 
     nb = new_notebook(cells=[graded("test_a"), graded("test_b"), graded("test_a")])

@@ -78,9 +78,15 @@ def test_a_kernel_s_processes_share_one_memory_limit(tmp_path, monkeypatch):
     monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
     nb = new_notebook(cells=[new_code_cell(FOUR_PROCESSES), new_code_cell("print('the kernel goes on')")])
     config = Config({"Autograder": {"memory_limit": 2**30}})
-    client = LimitedNotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True, config=config,
-                                   kernel_manager_class=sandbox.SandboxedKernelManager,
-                                   resources={"metadata": {"path": str(tmp_path)}})
+    client = LimitedNotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=True,
+        config=config,
+        kernel_manager_class=sandbox.SandboxedKernelManager,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     client.execute()
     printed = "".join(output.get("text", "") for cell in nb.cells for output in cell.outputs)
     assert "the kernel goes on" in printed
@@ -112,8 +118,9 @@ def test_a_later_cell_cannot_rewrite_an_earlier_cells_output(tmp_path):
     from autograder.notebook_limits import LimitedNotebookClient
 
     nb = new_notebook(cells=[new_code_cell(LEAK_INTO_AN_EARLIER_OUTPUT), new_code_cell(FROM_A_LATER_CELL)])
-    LimitedNotebookClient(nb, kernel_name="python3", timeout=60, allow_errors=True,
-                          resources={"metadata": {"path": str(tmp_path)}}).execute()
+    LimitedNotebookClient(
+        nb, kernel_name="python3", timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     first = [output.get("data", {}).get("text/plain") for output in nb.cells[0].outputs]
     assert first == ["placeholder"]
     later = [output.get("data", {}).get("text/plain") for output in nb.cells[1].outputs]

@@ -29,9 +29,14 @@ def autograder(cwd, *args):
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("args", [["grade", "fc_nets", "--workers", "0"],
-                                  ["grade", "fc_nets", "--cell-timeout", "-1"],
-                                  ["grade", "fc_nets", "--notebook-timeout", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grade", "fc_nets", "--workers", "0"],
+        ["grade", "fc_nets", "--cell-timeout", "-1"],
+        ["grade", "fc_nets", "--notebook-timeout", "0"],
+    ],
+)
 def test_bad_numbers_on_the_command_line_are_one_line_errors(tmp_path, args):
     result = autograder(copy_course(tmp_path), *args)
     assert result.returncode == 2 and "must be positive" in result.stderr

@@ -34,8 +34,14 @@ def test_every_control_and_format_character_is_shown_as_an_escape():
 
 @pytest.mark.parametrize("mode", [STUDENT_MODE, "instructor"])
 def test_check_prints_what_the_notebook_recorded_as_visible_text(mode):
-    checks = [{"name": "adam.next_w" + CLIPBOARD, "passed": False, "message": f"missing m; unexpected {FAKE_PASS}",
-               "diagnosis": "some entries are missing " + HOSTILE}]
+    checks = [
+        {
+            "name": "adam.next_w" + CLIPBOARD,
+            "passed": False,
+            "message": f"missing m; unexpected {FAKE_PASS}",
+            "diagnosis": "some entries are missing " + HOSTILE,
+        }
+    ]
     printed = format_check(mode, Outcome("check", "graded", "kernel died in cell 3" + FAKE_PASS, 0, 1, checks))
     assert raw_controls(printed) == []
     assert len(printed.splitlines()) == 3  # the summary, the message, one line per check: no forged line
@@ -80,8 +86,14 @@ def test_our_commands_make_the_last_resort_handler_visible(capsys):
 def test_nbgraders_preprocessors_we_extend_log_grade_ids_visibly(caplog):
     def graded(grade_id):
         cell = new_code_cell("pass")
-        cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": True, "solution": False, "locked": True,
-                                     "points": 1, "schema_version": 3}
+        cell.metadata["nbgrader"] = {
+            "grade_id": grade_id,
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": 1,
+            "schema_version": 3,
+        }
         return cell
 
     hostile_id = "test" + FAKE_PASS

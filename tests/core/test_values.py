@@ -10,8 +10,14 @@ from autograder.values import MAX_ELEMENTS, decode_value, encode_value, relative
 
 
 def test_encoding_round_trips_every_bit():
-    for value in [np.linspace(-1, 1, 12).reshape(3, 4), np.float32(1.5), 3, [True, False],
-                  np.array([np.nan, np.inf, -0.0]), np.arange(6, dtype=">i4").reshape(2, 3)]:
+    for value in [
+        np.linspace(-1, 1, 12).reshape(3, 4),
+        np.float32(1.5),
+        3,
+        [True, False],
+        np.array([np.nan, np.inf, -0.0]),
+        np.arange(6, dtype=">i4").reshape(2, 3),
+    ]:
         decoded = decode_value(encode_value(value))
         assert np.array_equal(decoded, np.asarray(value), equal_nan=True)
         assert decoded.dtype == np.asarray(value).dtype.newbyteorder("=")
@@ -62,8 +68,9 @@ HOSTILE = {
     "too many entries": {"entries": {str(i): encode_value(0.0) for i in range(300)}},
     "a nested dict": {"entries": {"a": {"entries": {"b": encode_value(1.0)}}}},
     "an entry name too long": {"entries": {"x" * 200: encode_value(1.0)}},
-    "entries adding up past the cap": {"entries": {str(i): {"dtype": "uint8", "shape": [MAX_ELEMENTS // 2 + 1],
-                                                              "data": ""} for i in range(2)}},
+    "entries adding up past the cap": {
+        "entries": {str(i): {"dtype": "uint8", "shape": [MAX_ELEMENTS // 2 + 1], "data": ""} for i in range(2)}
+    },
 }
 
 

@@ -26,8 +26,13 @@ def released_on_postgres(released_course, postgres, tmp_path_factory):
     root = clone(released_course, tmp_path_factory.mktemp("pg") / "course")
     (root / "gradebook.db").unlink()  # nothing may silently fall back to SQLite
     url = postgres.create_database("released")
-    result = subprocess.run([sys.executable, "-m", "autograder", "release", ASSIGNMENT], cwd=root,
-                            capture_output=True, text=True, env=dict(os.environ, AUTOGRADER_DB_URL=url))
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "release", ASSIGNMENT],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUTOGRADER_DB_URL=url),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return root, "released"
 

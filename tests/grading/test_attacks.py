@@ -122,13 +122,21 @@ def write_class(root, secret, port):
     released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     pasted = paste_reference(released, source)
     submitted = root / "submitted"
-    context = {"root": str(root), "victim": submitted / "honest_reference" / ASSIGNMENT, "secret": str(secret),
-               "port": str(port), "marker": MARKER, "slash": "/", "reference": str(root / "course"),
-               "bundle": str(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"),
-               "source_notebook": str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"),
-               "source_folder": str(root / "source_assignments" / ASSIGNMENT)}
-    setup_index = next(i for i, c in enumerate(released.cells)
-                       if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    context = {
+        "root": str(root),
+        "victim": submitted / "honest_reference" / ASSIGNMENT,
+        "secret": str(secret),
+        "port": str(port),
+        "marker": MARKER,
+        "slash": "/",
+        "reference": str(root / "course"),
+        "bundle": str(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json"),
+        "source_notebook": str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"),
+        "source_folder": str(root / "source_assignments" / ASSIGNMENT),
+    }
+    setup_index = next(
+        i for i, c in enumerate(released.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup"
+    )
 
     def fill(text):
         for key, value in context.items():
@@ -200,8 +208,13 @@ def grade_class(released_course, tmp_path_factory, secret, name, command):
 
 @pytest.fixture(scope="module")
 def attacked(released_course, tmp_path_factory, secret):
-    run = grade_class(released_course, tmp_path_factory, secret, "attacks", lambda root: run_autograder(
-        root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False))
+    run = grade_class(
+        released_course,
+        tmp_path_factory,
+        secret,
+        "attacks",
+        lambda root: run_autograder(root, "grade", ASSIGNMENT, "--workers", "2", "--json", *LIMITS, check=False),
+    )
     run["report"] = {s["student"]: s for s in json.loads(run["result"].stdout)["students"]}
     run["feedback"] = run_autograder(run["root"], "feedback", ASSIGNMENT)
     run["class_report"] = run_autograder(run["root"], "report", ASSIGNMENT)
@@ -271,8 +284,11 @@ def test_course_directory_gradebook_and_host_are_intact(attacked):
     root = attacked["root"]
     assert tree_digest(root) == attacked["before"]
     assert marker_files() == []
-    graded = {shown(s) for s in attacked["students"].values()
-              if attacked["report"][shown(s)]["status"] not in ("not collected",)}
+    graded = {
+        shown(s)
+        for s in attacked["students"].values()
+        if attacked["report"][shown(s)]["status"] not in ("not collected",)
+    }
     assert set(grades(root)) == graded
 
 
@@ -290,8 +306,13 @@ def test_secrets_are_out_of_reach(attacked):
     assert printed.count("DENIED") == 7 and "READ" not in printed
     assert "DENIED course" in cell_text(root, "import_reference_course", "from course.layers")
     assert "course found: False" in cell_text(root, "shadow_support_modules", "shutil.rmtree")
-    for attack in ("link_to_the_bundle", "hard_link_to_the_bundle", "link_to_a_root_only_file",
-                   "hard_link_to_a_root_only_file", "link_to_the_host_root"):
+    for attack in (
+        "link_to_the_bundle",
+        "hard_link_to_the_bundle",
+        "link_to_a_root_only_file",
+        "hard_link_to_a_root_only_file",
+        "link_to_the_host_root",
+    ):
         assert "DENIED" in cell_text(root, attack, "except OSError"), attack
     environment = cell_text(root, "read_environment", "os.environ")
     assert "AUTOGRADER" not in environment and "gradebook" not in environment
@@ -450,8 +471,12 @@ def test_plain_nbgrader_leaves_course_and_host_intact(attacked_plain):
 
 def forged_grader_files(root):
     """The grader's files under autograded/ and feedback/ that carry a student's forged content."""
-    return [path for folder in ("autograded", "feedback") for path in (root / folder).rglob(".autograder*.json")
-            if MARKER.encode() in path.read_bytes()]
+    return [
+        path
+        for folder in ("autograded", "feedback")
+        for path in (root / folder).rglob(".autograder*.json")
+        if MARKER.encode() in path.read_bytes()
+    ]
 
 
 def test_handed_in_grader_files_are_never_taken_for_the_graders(attacked, attacked_plain):
@@ -470,12 +495,27 @@ def test_plain_nbgrader_pages_and_exports_are_safe(attacked_plain):
 # --- formgrader's grading view, rendered as formgrader renders it -------------------------------
 # Attacks on what a page shows, which both grading paths grade (plain nbgrader autograde stops
 # at the first student folder whose name its pattern cannot match, such as id_newline's).
-PAGE_ATTACKS = ("markdown_html", "markdown_link_reference_in_a_list", "markdown_encoded_schemes",
-                "markdown_files_prefix_scheme", "markdown_attachment_svg", "html_and_script_outputs",
-                "html_output_tricks")
-FORMGRADER_RESOURCES = {"assignment_id": ASSIGNMENT, "notebook_id": NOTEBOOK, "submission_id": "a-submission",
-                        "index": 0, "total": 1, "base_url": "", "student": "a-student", "last_name": None,
-                        "first_name": None, "notebook_path": "/notebooks/a-notebook.ipynb"}
+PAGE_ATTACKS = (
+    "markdown_html",
+    "markdown_link_reference_in_a_list",
+    "markdown_encoded_schemes",
+    "markdown_files_prefix_scheme",
+    "markdown_attachment_svg",
+    "html_and_script_outputs",
+    "html_output_tricks",
+)
+FORMGRADER_RESOURCES = {
+    "assignment_id": ASSIGNMENT,
+    "notebook_id": NOTEBOOK,
+    "submission_id": "a-submission",
+    "index": 0,
+    "total": 1,
+    "base_url": "",
+    "student": "a-student",
+    "last_name": None,
+    "first_name": None,
+    "notebook_path": "/notebooks/a-notebook.ipynb",
+}
 
 
 URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
@@ -498,9 +538,20 @@ class Executable(html.parser.HTMLParser):
             squeezed = "".join((value or "").split()).lower()
             if name.startswith("on"):
                 self.found.append((tag, name, value))
-            elif name in ("href", "src", "action", "formaction") and URL_SCHEME.match(squeezed) \
-                    and not squeezed.startswith(("http:", "https:", "mailto:", "data:image/png;base64,",
-                                                 "data:image/jpeg;base64,", "data:image/gif;base64,")):
+            elif (
+                name in ("href", "src", "action", "formaction")
+                and URL_SCHEME.match(squeezed)
+                and not squeezed.startswith(
+                    (
+                        "http:",
+                        "https:",
+                        "mailto:",
+                        "data:image/png;base64,",
+                        "data:image/jpeg;base64,",
+                        "data:image/gif;base64,",
+                    )
+                )
+            ):
                 self.found.append((tag, name, squeezed[:60]))
             elif name in ("href", "action", "formaction") and squeezed.startswith("data:"):
                 self.found.append((tag, name, squeezed[:60]))
@@ -588,8 +639,10 @@ def test_nothing_printed_to_the_terminal_carries_a_control_character(attacked):
 
 def test_check_prints_hostile_record_names_as_visible_text(attacked):
     root = attacked["root"]
-    for attack, summary in (("terminal_escapes_in_record_names", "instructor: 0 / "),
-                            ("terminal_escapes_in_grade_ids", "instructor: 0 / ")):
+    for attack, summary in (
+        ("terminal_escapes_in_record_names", "instructor: 0 / "),
+        ("terminal_escapes_in_grade_ids", "instructor: 0 / "),
+    ):
         notebook = root / "submitted" / attacked["students"][attack] / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
         result = run_autograder(root, "check", str(notebook), check=False)
         assert result.returncode == 1 and summary in result.stdout, result.stdout[-2000:]

@@ -99,21 +99,27 @@ def test_dask_cluster_gives_the_same_gradebook(graded_class, tmp_path):
     root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = run_autograder(root, "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address,
-                                "--json", *LIMITS, check=False)
+        result = run_autograder(
+            root, "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address, "--json", *LIMITS, check=False
+        )
     assert result.returncode == 2
     assert grades(root) == grades(graded_class[0])
     dask_rows, pool_rows = csv_rows(root), csv_rows(graded_class[0])
     assert {s: (r["score"], r["status"]) for s, r in dask_rows.items()} == {
-        s: (r["score"], r["status"]) for s, r in pool_rows.items()}
+        s: (r["score"], r["status"]) for s, r in pool_rows.items()
+    }
 
 
 def test_kill_minus_nine_then_rerun_finishes_consistently(graded_class, tmp_path):
     root = clone(graded_class[0], tmp_path / "course")
     write_class(root)
-    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", "2",
-                                *LIMITS], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", "2", *LIMITS],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     states = root / "autograded"
     deadline = time.time() + 300
     while time.time() < deadline and len(list(states.glob(f"*/{ASSIGNMENT}/.autograder.json"))) < 3:
@@ -144,8 +150,7 @@ def test_zip_export_with_a_bad_file_name(graded_class, tmp_path):
         z.write(ada, f"bob_1002_5003_{NOTEBOOK}-1.ipynb")  # ... and a resubmission, the one to grade
         z.write(ada, f"cy_1003_5004_{NOTEBOOK}.ipynb")
         z.write(ben, f"cy_1003_5005_{NOTEBOOK}.ipynb")  # two files for one notebook: cannot tell which
-    result = run_autograder(root, "grade", ASSIGNMENT, "--submissions", str(archive), "--json", *LIMITS,
-                            check=False)
+    result = run_autograder(root, "grade", ASSIGNMENT, "--submissions", str(archive), "--json", *LIMITS, check=False)
     students = by_student(result)
     assert students["1001"]["status"] == "graded" and students["1001"]["score"] == 32
     assert students["1002"]["score"] == 32 and "the latest attempt" in students["1002"]["message"]
@@ -158,16 +163,21 @@ def test_check_command_for_students_and_instructors(graded_class, tmp_path):
     root, _ = graded_class
     student_copy = tmp_path / "my_work"
     shutil.copytree(root / "submitted" / "cai" / ASSIGNMENT, student_copy)
-    student = subprocess.run([sys.executable, "-m", "autograder", "check", str(student_copy / f"{NOTEBOOK}.ipynb"),
-                              "--json"], cwd=tmp_path, capture_output=True, text=True)
+    student = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", str(student_copy / f"{NOTEBOOK}.ipynb"), "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     result = json.loads(student.stdout)
     assert result["mode"].startswith("student")
     names = {c["name"]: c["passed"] for c in result["checks"]}
     assert names["fc_net_scores.scores"] is False and names["sgd_momentum.next_w"] is True
     assert not any("hidden" in name for name in names)
 
-    instructor = run_autograder(root, "check", str(root / "submitted" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"),
-                                "--json", check=False)
+    instructor = run_autograder(
+        root, "check", str(root / "submitted" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), "--json", check=False
+    )
     assert instructor.returncode == 1  # some checks fail
     result = json.loads(instructor.stdout)
     assert result["mode"] == "instructor" and result["max_score"] == 32

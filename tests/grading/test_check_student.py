@@ -19,8 +19,12 @@ def check(tmp_path, nb):
     folder = tmp_path / "my_work"
     shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
     nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    return subprocess.run([sys.executable, "-m", "autograder", "check", str(folder / f"{NOTEBOOK}.ipynb"), "--json"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "check", str(folder / f"{NOTEBOOK}.ipynb"), "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
 
 
 def pasted():
@@ -50,11 +54,27 @@ def check_measured(tmp_path, code):
     folder = tmp_path / "my_work"
     shutil.copytree(REPO_ROOT / "release" / ASSIGNMENT, folder)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), folder / f"{NOTEBOOK}.ipynb")
-    measured = ("import resource, subprocess, sys; "
-                "result = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-                "print(result.stdout); print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    result = subprocess.run([sys.executable, "-c", measured, sys.executable, "-m", "autograder", "check",
-                             str(folder / f"{NOTEBOOK}.ipynb"), "--json"], cwd=tmp_path, capture_output=True, text=True)
+    measured = (
+        "import resource, subprocess, sys; "
+        "result = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(result.stdout); print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            measured,
+            sys.executable,
+            "-m",
+            "autograder",
+            "check",
+            str(folder / f"{NOTEBOOK}.ipynb"),
+            "--json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     report, maxrss = result.stdout.rsplit("maxrss_kib", 1)
     return json.loads(report), int(maxrss)
 
@@ -65,4 +85,3 @@ def test_a_flood_of_output_stops_at_the_grading_cap(tmp_path):
     outcome, maxrss = check_measured(tmp_path, "for _ in range(400):\n    print('x' * 2**20, flush=True)")
     assert outcome["status"] == "graded (output limit)" and "output limit" in outcome["message"]
     assert maxrss < 400 * 1024
-

@@ -36,8 +36,18 @@ def cluster(tmp_path):
 
 
 def grade_on(root, address, *extra):
-    return [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--scheduler", address, "--json",
-            *GRADING_LIMITS, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        ASSIGNMENT,
+        "--scheduler",
+        address,
+        "--json",
+        *GRADING_LIMITS,
+        *extra,
+    ]
 
 
 def one_line_error(result, *words):
@@ -71,8 +81,9 @@ def test_an_unreachable_scheduler_is_one_line_within_seconds(released_course, tm
     root = clone(released_course, tmp_path / "course")
     write_class(root)
     started = time.time()
-    result = subprocess.run(grade_on(root, f"tcp://127.0.0.1:{free_port()}"), cwd=root, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        grade_on(root, f"tcp://127.0.0.1:{free_port()}"), cwd=root, capture_output=True, text=True, timeout=120
+    )
     one_line_error(result, "cannot reach a Dask scheduler")
     assert time.time() - started < 40
     assert not (root / "autograded").exists()
@@ -124,18 +135,20 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(graded_cl
         out.seek(0)
         err.seek(0)
         result = subprocess.CompletedProcess(process.args, 1, out.read(), err.read())
-    assert all(line.startswith(("autograder: could not be graded: ", "autograder: not collected: "))
-               for line in result.stderr.splitlines()), result.stderr
+    assert all(
+        line.startswith(("autograder: could not be graded: ", "autograder: not collected: "))
+        for line in result.stderr.splitlines()
+    ), result.stderr
     students = students_once(result)
     assert {s: o["status"] for s, o in students.items()} == {
-        s: o["status"] for s, o in by_student(graded_class[1]).items()}
+        s: o["status"] for s, o in by_student(graded_class[1]).items()
+    }
     assert grades(root) == grades(graded_class[0])
     workers = {json.loads(p.read_text())["worker"] for p in root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json")}
     assert len(workers - {""}) >= 1
 
 
-def test_a_submission_whose_worker_dies_for_good_is_reported_and_the_batch_goes_on(graded_class, tmp_path,
-                                                                                     cluster):
+def test_a_submission_whose_worker_dies_for_good_is_reported_and_the_batch_goes_on(graded_class, tmp_path, cluster):
     """With retries switched off on the scheduler, the submission on a killed worker fails at
     once: it is reported, the others are graded, and the next run grades it."""
     root = clone(graded_class[0], tmp_path / "course")
@@ -155,12 +168,14 @@ def test_a_submission_whose_worker_dies_for_good_is_reported_and_the_batch_goes_
     assert "the Dask workers running this submission died" in students[lost.pop()]["message"]
     reference = by_student(graded_class[1])
     assert {s: o["status"] for s, o in students.items() if o["status"] != "error"} == {
-        s: o["status"] for s, o in reference.items() if students[s]["status"] != "error"}
+        s: o["status"] for s, o in reference.items() if students[s]["status"] != "error"
+    }
 
     cluster.start_workers(1)
     again = subprocess.run(grade_on(root, address), cwd=root, capture_output=True, text=True, timeout=600)
     assert {s: o["status"] for s, o in students_once(again).items() if o["status"] != "unchanged"} == {
-        s: reference[s]["status"] for s, o in students.items() if o["status"] in ("error", "not collected")}
+        s: reference[s]["status"] for s, o in students.items() if o["status"] in ("error", "not collected")
+    }
     assert grades(root) == grades(graded_class[0])
 
 
@@ -199,13 +214,18 @@ kill_at(*{"before the first result": (ClusterPool, "submit", 1, False),
           "while a result is recorded": (GradebookWriter, "add", 1, True)}[moment])
 sys.exit(cli.main(argv))
 """
-MOMENTS = ["before the first result", "in a request to the scheduler", "while a result is recorded",
-           "while results are awaited"]
+MOMENTS = [
+    "before the first result",
+    "in a request to the scheduler",
+    "while a result is recorded",
+    "while results are awaited",
+]
 
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_a_scheduler_killed_at_any_moment_ends_in_one_line_then_a_rerun_finishes_the_batch(
-        graded_class, tmp_path, cluster, moment):
+    graded_class, tmp_path, cluster, moment
+):
     """Whenever the scheduler dies, the run stops within seconds, its only line on stderr (nothing of
     Dask's before or after it) says so, the exit status is 75, what arrived is recorded, and the
     rerun on a new cluster grades the rest: nothing lost, nothing twice."""
@@ -230,7 +250,8 @@ def test_a_scheduler_killed_at_any_moment_ends_in_one_line_then_a_rerun_finishes
         lines = err.read().strip().splitlines()
     assert len(lines) == 1 and lines[0] == (
         f"autograder: lost the connection to the Dask scheduler at {address}; every submission graded so far is "
-        "recorded: run the command again once the scheduler is back."), lines
+        "recorded: run the command again once the scheduler is back."
+    ), lines
     recorded = {p.parent.parent.name for p in root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json")}
     reference = by_student(graded_class[1])
     assert len(recorded) < len(reference) - 1  # mid-batch (one is never recorded)
@@ -244,7 +265,8 @@ def test_a_scheduler_killed_at_any_moment_ends_in_one_line_then_a_rerun_finishes
     students = students_once(result)
     assert {s for s, o in students.items() if o["status"] == "unchanged"} == recorded
     assert {s: o["status"] for s, o in students.items() if s not in recorded} == {
-        s: o["status"] for s, o in reference.items() if s not in recorded}
+        s: o["status"] for s, o in reference.items() if s not in recorded
+    }
     assert grades(root) == grades(graded_class[0])
 
 
@@ -263,8 +285,10 @@ def test_a_cluster_left_without_workers_stops_the_run_in_one_line(graded_class, 
         assert process.wait(timeout=180) == 75, (tmp_path / "err.txt").read_text()
         err.seek(0)
         lines = err.read().strip().splitlines()
-    assert lines == [f"autograder: no Dask worker has been alive at {address} for {LOST_GRACE} s; every submission "
-                     "graded so far is recorded: start workers and run the command again."]
+    assert lines == [
+        f"autograder: no Dask worker has been alive at {address} for {LOST_GRACE} s; every submission "
+        "graded so far is recorded: start workers and run the command again."
+    ]
     assert recorded <= set(root.glob(f"autograded/*/{ASSIGNMENT}/.autograder.json"))
 
 
@@ -284,11 +308,18 @@ def test_long_submissions_go_to_idle_workers_instead_of_queueing(released_course
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     address = cluster.start_scheduler(work_stealing=False)
     cluster.start_workers(2)
-    result = subprocess.run(grade_on(root, address, "--cell-timeout", "120", "--notebook-timeout", "300"),
-                            cwd=root, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        grade_on(root, address, "--cell-timeout", "120", "--notebook-timeout", "300"),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert all(entry["score"] == 32 for entry in students_once(result).values())
-    state = {student: json.loads((root / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
-             for student in ("a_long", "c_long")}
+    state = {
+        student: json.loads((root / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
+        for student in ("a_long", "c_long")
+    }
     assert state["a_long"]["worker"] != state["c_long"]["worker"]
     assert min(s["timings"][NOTEBOOK]["execute"] for s in state.values()) > 15  # they were long

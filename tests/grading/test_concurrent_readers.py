@@ -95,8 +95,10 @@ def test_readers_see_whole_submissions_while_the_writer_writes(course, tmp_path)
         scores = [score for score in run.grades.values() if score is not None]
         expected[f"student{number:05d}"] = [rows, len(scores), sum(scores)]
     out, stop = tmp_path / "reader.json", tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, course.db_url, COURSE_ID, ASSIGNMENT, str(out),
-                               str(stop)], env=dict(os.environ, AUTOGRADER_DB_URL=course.db_url))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, course.db_url, COURSE_ID, ASSIGNMENT, str(out), str(stop)],
+        env=dict(os.environ, AUTOGRADER_DB_URL=course.db_url),
+    )
     try:
         wait_for_looks(reader, out, 1)
         writer = GradebookWriter(synthetic.pipeline)

@@ -99,22 +99,35 @@ def collected_class(accounts, tmp_path_factory):
         accounts.give_release(role, course, marked(release, role))
     for role, options in (("alice", [OUR_SUBMIT]), ("bob", []), ("carol", [OUR_SUBMIT]), ("mallory", [])):
         assert accounts.submit(role, exchange, *options).returncode == 0
-    claims = [accounts.submit("mallory", exchange, f"--student={accounts['alice']}"),  # nbgrader's own option
-              accounts.submit("alice", exchange, OUR_SUBMIT, "--student=s0001"),
-              accounts.submit("mallory", exchange, "--student=s0002")]
+    claims = [
+        accounts.submit("mallory", exchange, f"--student={accounts['alice']}"),  # nbgrader's own option
+        accounts.submit("alice", exchange, OUR_SUBMIT, "--student=s0001"),
+        accounts.submit("mallory", exchange, "--student=s0002"),
+    ]
     assert all(result.returncode == 0 for result in claims), [result.stderr for result in claims]
 
     before_tries = now_utc()
-    alice = [name for name in os.listdir(inbound(exchange)) if name.startswith(accounts["alice"] + "+")
-             and (inbound(exchange) / name).stat().st_uid == accounts.uid("alice")]
-    tries = accounts.python("mallory", MALLORY_TRIES.replace("MALLORY", accounts["mallory"]), str(inbound(exchange)),
-                            alice[0], _folder_of(exchange, accounts["bob"]), str(accounts.home("alice") / ASSIGNMENT))
+    alice = [
+        name
+        for name in os.listdir(inbound(exchange))
+        if name.startswith(accounts["alice"] + "+")
+        and (inbound(exchange) / name).stat().st_uid == accounts.uid("alice")
+    ]
+    tries = accounts.python(
+        "mallory",
+        MALLORY_TRIES.replace("MALLORY", accounts["mallory"]),
+        str(inbound(exchange)),
+        alice[0],
+        _folder_of(exchange, accounts["bob"]),
+        str(accounts.home("alice") / ASSIGNMENT),
+    )
     # An exchange that plain nbgrader released (or someone chmod-ed): inbound/ is not sticky.
     inbound(exchange).chmod(0o2733)
     carol = _folder_of(exchange, accounts["carol"])
     renamed = carol.replace(accounts["carol"], accounts["mallory"], 1) + "-renamed"
     tries["rename_when_not_sticky"] = accounts.python(
-        "mallory", RENAME, str(inbound(exchange) / carol), str(inbound(exchange) / renamed))
+        "mallory", RENAME, str(inbound(exchange) / carol), str(inbound(exchange) / renamed)
+    )
 
     result = run_instructor(course, "collect", exchange)
     mapped_course = copy_course(base / "mapped")
@@ -213,8 +226,9 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     for role in ("alice", "mallory"):
         home = accounts.home(role) / ASSIGNMENT
         if home.exists():
-            accounts.python(role, "import json, shutil, sys; shutil.rmtree(sys.argv[1]); print(json.dumps(0))",
-                            str(home))
+            accounts.python(
+                role, "import json, shutil, sys; shutil.rmtree(sys.argv[1]); print(json.dumps(0))", str(home)
+            )
         accounts.give_release(role, course, marked(full_marks, role))
     assert accounts.submit("alice", exchange).returncode == 0
     due = now_utc() + datetime.timedelta(seconds=1)
@@ -225,14 +239,22 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     folder = inbound(exchange) / _folder_of(exchange, accounts["mallory"])
     early = due - datetime.timedelta(hours=1)
     forged = folder.with_name(f"{accounts['mallory']}+{ASSIGNMENT}+{early:%Y-%m-%d %H:%M:%S}.000000 UTC+x")
-    accounts.python("mallory", BACKDATE, str(folder), str(forged), f"{early:%Y-%m-%d %H:%M:%S}.000000 UTC",
-                    str(early.replace(tzinfo=datetime.UTC).timestamp()))
+    accounts.python(
+        "mallory",
+        BACKDATE,
+        str(folder),
+        str(forged),
+        f"{early:%Y-%m-%d %H:%M:%S}.000000 UTC",
+        str(early.replace(tzinfo=datetime.UTC).timestamp()),
+    )
 
     collected = run_instructor(course, "collect", exchange)
     assert collected.returncode == 0, collected.stderr
     assert "the later time counts" in collected.stderr
-    stamp = {role: parse_time((course / "submitted" / accounts[role] / ASSIGNMENT / "timestamp.txt").read_text())[0]
-             for role in ("alice", "mallory")}
+    stamp = {
+        role: parse_time((course / "submitted" / accounts[role] / ASSIGNMENT / "timestamp.txt").read_text())[0]
+        for role in ("alice", "mallory")
+    }
     assert stamp["alice"] <= due < stamp["mallory"]
 
     run_autograder(course, "grade", ASSIGNMENT, "--json")

@@ -70,8 +70,12 @@ def test_the_later_of_the_change_time_and_timestamp_txt_counts():
 
 def test_dates_from_a_submission_never_name_a_file():
     assert parse_time("2027-03-01 23:59:00 UTC")[0] == datetime.datetime(2027, 3, 1, 23, 59)
-    for hostile in ("2027-03-01 00:00:00 /dev/zero", "2027-03-01 00:00:00 ../../etc/passwd", "not a time",
-                    "2027-03-01\n00:00"):
+    for hostile in (
+        "2027-03-01 00:00:00 /dev/zero",
+        "2027-03-01 00:00:00 ../../etc/passwd",
+        "not a time",
+        "2027-03-01\n00:00",
+    ):
         moment, problem = parse_time(hostile)
         assert moment is None and "not a date" in problem
 

@@ -139,8 +139,11 @@ def test_release_in_the_repository_is_what_the_command_regenerates(graded):
     root, _ = graded
     for folder in ("release", "grading_bundle", f"source_assignments/{ASSIGNMENT}"):
         committed = tracked(folder)
-        regenerated = sorted(p.relative_to(root / folder) for p in (root / folder).rglob("*")
-                             if p.is_file() and "__pycache__" not in p.parts)
+        regenerated = sorted(
+            p.relative_to(root / folder)
+            for p in (root / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        )
         if folder.startswith("source_assignments"):
             regenerated = [p for p in regenerated if p.suffix == ".ipynb"]
         assert regenerated == committed, folder
@@ -157,6 +160,7 @@ def test_plain_nbgrader_leaves_the_outcome_autograder_grade_would(graded):
     assert any(check["name"] == "adam.next_w" and check["passed"] for check in state["checks"])
     result = run_autograder(root, "grade", ASSIGNMENT, "--json", check=False)
     statuses = {s["student"]: s["status"] for s in json.loads(result.stdout)["students"]}
-    assert statuses == {student: "unchanged" for student in ("source", "untouched", "pasted", "relu_on_scores",
-                                                              "l2_without_last")}
+    assert statuses == {
+        student: "unchanged" for student in ("source", "untouched", "pasted", "relu_on_scores", "l2_without_last")
+    }
     assert not list((root / "autograded").rglob(".kernel-*"))

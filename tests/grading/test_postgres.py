@@ -21,8 +21,13 @@ pytestmark = pytest.mark.slow
 
 
 def run(root, database, *args, tool="autograder"):
-    result = subprocess.run([sys.executable, "-m", tool, *args], cwd=root, capture_output=True, text=True,
-                            env=dict(os.environ, AUTOGRADER_DB_URL=database))
+    result = subprocess.run(
+        [sys.executable, "-m", tool, *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, AUTOGRADER_DB_URL=database),
+    )
     assert result.returncode in (0, 1), result.stderr[-3000:]
     return result
 
@@ -41,9 +46,9 @@ def test_grading_on_postgres_writes_the_rows_it_writes_on_sqlite(graded_on_postg
     root, database, result = graded_on_postgres
     assert not (root / "gradebook.db").exists()
     assert {s: (o["status"], o["score"]) for s, o in by_student(result).items()} == {
-        s: (o["status"], o["score"]) for s, o in by_student(graded_class[1]).items()}
-    assert differences(gradebook_rows(f"sqlite:///{graded_class[0] / 'gradebook.db'}"),
-                       gradebook_rows(database)) == []
+        s: (o["status"], o["score"]) for s, o in by_student(graded_class[1]).items()
+    }
+    assert differences(gradebook_rows(f"sqlite:///{graded_class[0] / 'gradebook.db'}"), gradebook_rows(database)) == []
 
 
 def test_formgrader_and_export_read_the_postgres_gradebook(graded_on_postgres):
@@ -90,6 +95,9 @@ def test_rescore_on_postgres(graded_on_postgres):
     assert rescored.returncode == 0, rescored.stderr
     scores = dict(line.split(": ") for line in rescored.stdout.splitlines() if line.count(": ") == 1)
     assert scores["cai"] == f"{by_student(result)['cai']['score'] + 2:g} / 34"
-    rows = {(student, cell): auto for student, _, cell, kind, auto, *_ in gradebook_rows(database)["grade"]
-            if kind == "GradeCell"}
+    rows = {
+        (student, cell): auto
+        for student, _, cell, kind, auto, *_ in gradebook_rows(database)["grade"]
+        if kind == "GradeCell"
+    }
     assert rows[("cai", "test_fc_net_scores")] == 2

@@ -16,20 +16,28 @@ from autograder.values import encode_value
 
 
 def recorded(name, value):
-    return {"output_type": "display_data", "metadata": {},
-            "data": {MIME_TYPE: {"name": name, "kind": "close", "tol": 1e-7, "value": encode_value(value)},
-                     "text/plain": name}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            MIME_TYPE: {"name": name, "kind": "close", "tol": 1e-7, "value": encode_value(value)},
+            "text/plain": name,
+        },
+    }
 
 
 @pytest.fixture
 def records():
     rng = np.random.default_rng(20)
     weights = {"W1": (0.05 * rng.standard_normal((300, 200))).astype(np.float32), "b1": np.zeros(200, np.float32)}
-    return {"FullyConnectedNets": {"test_fc_net_init": [recorded("init", weights)],
-                                   "test_adam": [recorded("adam.next_w", rng.standard_normal((4, 5))),
-                                                 recorded("adam.note", "ünïcode")],
-                                   "test_blank": []},
-            "Other": {"test_one": [recorded("one", np.arange(6.0).reshape(2, 3))]}}
+    return {
+        "FullyConnectedNets": {
+            "test_fc_net_init": [recorded("init", weights)],
+            "test_adam": [recorded("adam.next_w", rng.standard_normal((4, 5))), recorded("adam.note", "ünïcode")],
+            "test_blank": [],
+        },
+        "Other": {"test_one": [recorded("one", np.arange(6.0).reshape(2, 3))]},
+    }
 
 
 def test_the_store_gives_back_exactly_the_records_kept(tmp_path, records):
@@ -63,18 +71,18 @@ def test_a_damaged_store_reads_as_no_store(tmp_path, records, damage, monkeypatc
     if damage == "truncated":
         data = data[:-10]
     elif damage == "flipped":
-        data = data[:header_end + 40] + bytes([data[header_end + 40] ^ 0xFF]) + data[header_end + 41:]
+        data = data[: header_end + 40] + bytes([data[header_end + 40] ^ 0xFF]) + data[header_end + 41 :]
     elif damage == "lengths":
         data = data.replace(str(len(segments["Other"])).encode(), str(len(segments["Other"]) + 1).encode(), 1)
     elif damage == "header":
-        data = data[:len(MAGIC)] + b"{not json" + data[header_end:]
+        data = data[: len(MAGIC)] + b"{not json" + data[header_end:]
     elif damage == "unknown format":
         data = data.replace(b'"format":2', b'"format":3', 1)
     elif damage == "bomb":  # a segment that inflates far past what the reader allows
         from autograder.grading import records as module
 
         monkeypatch.setattr(module, "MAX_GRADER_FILE_BYTES", 2**20)
-        data = module.store_bytes({"Other": zlib.compress(b"{\"test_one\":[" + b" " * (64 * 2**20) + b"]}")})
+        data = module.store_bytes({"Other": zlib.compress(b'{"test_one":[' + b" " * (64 * 2**20) + b"]}")})
     elif damage == "not lists":
         data = None
         write_store(str(path), {"Other": zlib.compress(json.dumps({"test_one": "not a list"}).encode())})

@@ -35,8 +35,20 @@ def change_grading(root):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:  # as a release with new points would
         gb.find_graded_cell("test_adam", NOTEBOOK, ASSIGNMENT).max_score = 5
         source = gb.find_source_cell("test_adam", NOTEBOOK, ASSIGNMENT)
-        source.checksum = utils.compute_checksum(nbformat.v4.new_code_cell(source.source, metadata={"nbgrader": {
-            "grade": True, "solution": False, "locked": True, "grade_id": "test_adam", "points": 5.0}}))
+        source.checksum = utils.compute_checksum(
+            nbformat.v4.new_code_cell(
+                source.source,
+                metadata={
+                    "nbgrader": {
+                        "grade": True,
+                        "solution": False,
+                        "locked": True,
+                        "grade_id": "test_adam",
+                        "points": 5.0,
+                    }
+                },
+            )
+        )
         gb.db.commit()
 
 
@@ -46,8 +58,11 @@ def state(root, student):
 
 def verdict_tables(root, student):
     nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
-    return {c.metadata.nbgrader.grade_id: [o for o in c.outputs if is_verdict_output(o)]
-            for c in nb.cells if c.cell_type == "code" and "nbgrader" in c.metadata}
+    return {
+        c.metadata.nbgrader.grade_id: [o for o in c.outputs if is_verdict_output(o)]
+        for c in nb.cells
+        if c.cell_type == "code" and "nbgrader" in c.metadata
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +81,13 @@ def rescored_and_regraded(graded_class, tmp_path_factory):
 def test_rescoring_stores_the_grades_a_full_regrade_stores(rescored_and_regraded, graded_class):
     rescored, regraded, result = rescored_and_regraded
     assert "without executing any notebook" in result.stdout
-    assert differences(gradebook_rows(f"sqlite:///{regraded / 'gradebook.db'}"),
-                       gradebook_rows(f"sqlite:///{rescored / 'gradebook.db'}")) == []
+    assert (
+        differences(
+            gradebook_rows(f"sqlite:///{regraded / 'gradebook.db'}"),
+            gradebook_rows(f"sqlite:///{rescored / 'gradebook.db'}"),
+        )
+        == []
+    )
     before, after = grades(graded_class[0]), grades(rescored)
     assert (before["cai"]["test_fc_net_scores"], after["cai"]["test_fc_net_scores"]) == (0, 2)
     assert before["ada"]["test_relu_forward"] == 1 and after["ada"]["test_relu_forward"] < 1
@@ -82,8 +102,9 @@ def test_rescoring_writes_the_verdicts_a_full_regrade_writes(rescored_and_regrad
         assert verdict_tables(rescored, student) == verdict_tables(regraded, student), student
 
 
-def test_records_kept_as_plain_json_by_an_older_version_are_rescored_alike(rescored_and_regraded, graded_class,
-                                                                            tmp_path):
+def test_records_kept_as_plain_json_by_an_older_version_are_rescored_alike(
+    rescored_and_regraded, graded_class, tmp_path
+):
     """A class graded before the records were compressed (format 1, plain JSON) rescores to
     the same gradebook, states and verdict tables as from the compressed records."""
     rescored, _, _ = rescored_and_regraded
@@ -95,8 +116,13 @@ def test_records_kept_as_plain_json_by_an_older_version_are_rescored_alike(resco
         store.write_text(json.dumps({"format": 1, "notebooks": read_store(str(store))}))
     change_grading(root)
     run_autograder(root, "rescore", ASSIGNMENT)
-    assert differences(gradebook_rows(f"sqlite:///{rescored / 'gradebook.db'}"),
-                       gradebook_rows(f"sqlite:///{root / 'gradebook.db'}")) == []
+    assert (
+        differences(
+            gradebook_rows(f"sqlite:///{rescored / 'gradebook.db'}"),
+            gradebook_rows(f"sqlite:///{root / 'gradebook.db'}"),
+        )
+        == []
+    )
     for student in ("ada", "ben", "cai", "eli"):
         assert state(root, student)["checks"] == state(rescored, student)["checks"], student
         assert verdict_tables(root, student) == verdict_tables(rescored, student), student
@@ -134,7 +160,8 @@ def test_a_changed_set_of_test_cells_needs_a_regrade(graded_class, tmp_path):
     result = run_autograder(root, "rescore", ASSIGNMENT, check=False)
     assert result.returncode == 2  # some submission could not be rescored
     assert "could not rescore ada: the test cells of FullyConnectedNets.ipynb in the grading bundle changed" in (
-        result.stderr)
+        result.stderr
+    )
     assert "autograder grade --force" in result.stderr
     assert grades(root) == before
 
@@ -168,6 +195,8 @@ def test_a_graded_reference_submission_keeps_its_records_compressed(graded_class
     assert set(records[NOTEBOOK]) >= {"test_fc_net_init", "test_best_model", "test_adam"}
     plain = len(json.dumps({"format": 1, "notebooks": records}, separators=(",", ":")))
     kept = store.stat().st_size
-    print(f"ada: records {kept} bytes kept ({plain} as plain JSON), notebook "
-          f"{(folder / f'{NOTEBOOK}.ipynb').stat().st_size} bytes")
+    print(
+        f"ada: records {kept} bytes kept ({plain} as plain JSON), notebook "
+        f"{(folder / f'{NOTEBOOK}.ipynb').stat().st_size} bytes"
+    )
     assert kept <= 0.75 * plain

@@ -25,16 +25,20 @@ def executed_notebook(log_lines=0):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if cell.cell_type != "code":
             continue
-        cell.outputs = [new_output("display_data", data={MIME_TYPE: {"name": spec["name"], "value": spec["expected"]}})
-                        for spec in BUNDLE["cells"].get(grade_id, []) if spec["kind"] == "close"]
+        cell.outputs = [
+            new_output("display_data", data={MIME_TYPE: {"name": spec["name"], "value": spec["expected"]}})
+            for spec in BUNDLE["cells"].get(grade_id, [])
+            if spec["kind"] == "close"
+        ]
         if grade_id == "best_model":
             cell.outputs.append(new_output("stream", name="stdout", text="loss: 2.302\n" * log_lines))
     return nb
 
 
 def judged(nb, max_output_bytes):
-    job = types.SimpleNamespace(assignment=ASSIGNMENT, student="ada", bundles={NOTEBOOK: BUNDLE},
-                                judge_preprocessors=[BundledJudgeChecks])
+    job = types.SimpleNamespace(
+        assignment=ASSIGNMENT, student="ada", bundles={NOTEBOOK: BUNDLE}, judge_preprocessors=[BundledJudgeChecks]
+    )
     config = Config({"Autograder": {"max_output_bytes": max_output_bytes}})
     return judge_run(nb, NOTEBOOK, job, config, NotebookRun("ok"))
 

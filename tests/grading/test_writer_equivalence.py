@@ -50,8 +50,16 @@ def submissions(root):
         "late": (apply_edits(pasted, relu_on_scores.as_edits()), name, LATE),
         "late_and_empty": (released, name, LATE),
         "untouched": (released, name, ON_TIME),
-        "syntax_error": (edit_solution(pasted, "affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b",
-                                       "out = x.reshape(x.shape[0], -1 @ w + b"), name, ON_TIME),
+        "syntax_error": (
+            edit_solution(
+                pasted,
+                "affine_forward",
+                "out = x.reshape(x.shape[0], -1) @ w + b",
+                "out = x.reshape(x.shape[0], -1 @ w + b",
+            ),
+            name,
+            ON_TIME,
+        ),
         "not_a_notebook": ('{"cells": [ not JSON', name, ON_TIME),
         "other_name": (pasted, f"{NOTEBOOK}-1.ipynb", ON_TIME),  # an LMS resubmission's name
         "deleted_cell": (without_cell(pasted, "test_relu_forward"), name, ON_TIME),  # nbgrader puts it back
@@ -73,8 +81,9 @@ def write_submissions(root):
 
 def nbgrader_autograde(root, *args):
     """Plain nbgrader; it exits 1 when a submission fails, as some of these do on purpose."""
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, *args],
-                            cwd=root, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, *args], cwd=root, capture_output=True, text=True
+    )
     assert result.returncode in (0, 1), result.stderr[-3000:]
     return result
 
@@ -120,11 +129,17 @@ REASON = "Not graded automatically: "
 def without_reasons(rows):
     """Our rows as nbgrader writes them: the flags and reasons we add taken off again."""
     rows = dict(rows)
-    rows["submitted_notebook"] = sorted(((student, name, False, penalty) if student in UNGRADABLE else
-                                         (student, name, flagged, penalty))
-                                        for student, name, flagged, penalty in rows["submitted_notebook"])
-    rows["comment"] = sorted(((student, name, cell, kind, None if auto and auto.startswith(REASON) else auto, manual)
-                              for student, name, cell, kind, auto, manual in rows["comment"]), key=repr)
+    rows["submitted_notebook"] = sorted(
+        ((student, name, False, penalty) if student in UNGRADABLE else (student, name, flagged, penalty))
+        for student, name, flagged, penalty in rows["submitted_notebook"]
+    )
+    rows["comment"] = sorted(
+        (
+            (student, name, cell, kind, None if auto and auto.startswith(REASON) else auto, manual)
+            for student, name, cell, kind, auto, manual in rows["comment"]
+        ),
+        key=repr,
+    )
     return rows
 
 
@@ -135,8 +150,13 @@ def test_first_grading_writes_the_rows_nbgrader_writes(both):
 
 def test_regrading_after_manual_grades_writes_the_rows_nbgrader_writes(both):
     plain, ours, _ = both
-    assert differences(gradebook_rows(f"sqlite:///{plain / 'gradebook.db'}"),
-                       without_reasons(gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}"))) == []
+    assert (
+        differences(
+            gradebook_rows(f"sqlite:///{plain / 'gradebook.db'}"),
+            without_reasons(gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}")),
+        )
+        == []
+    )
 
 
 def test_a_grader_sees_why_a_notebook_was_not_graded(both):
@@ -144,8 +164,11 @@ def test_a_grader_sees_why_a_notebook_was_not_graded(both):
     _, ours, _ = both
     rows = gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}")
     assert {student for student, _, flagged, _ in rows["submitted_notebook"] if flagged} == UNGRADABLE
-    reasons = {(student, auto) for student, _, _, kind, auto, _ in rows["comment"]
-               if auto and auto.startswith(REASON) and kind == "SolutionCell"}
+    reasons = {
+        (student, auto)
+        for student, _, _, kind, auto, _ in rows["comment"]
+        if auto and auto.startswith(REASON) and kind == "SolutionCell"
+    }
     assert {student for student, _ in reasons} == UNGRADABLE
     assert ("other_name", f"{REASON}no {NOTEBOOK}.ipynb in the submission (found: {NOTEBOOK}-1.ipynb)") in reasons
     assert any(student == "not_a_notebook" and "is not a valid notebook" in auto for student, auto in reasons)
@@ -157,8 +180,11 @@ def test_the_comparison_covers_every_case(both):
     rows = gradebook_rows(f"sqlite:///{ours / 'gradebook.db'}")
     penalties = {student: penalty for student, _, _, penalty in rows["submitted_notebook"]}
     assert penalties["late"] > 0 and penalties["late_and_empty"] == 0 and penalties["on_time"] is None
-    grades = {(student, cell): (auto, manual, needs) for student, _, cell, kind, auto, manual, _, needs in rows["grade"]
-              if kind == "GradeCell"}
+    grades = {
+        (student, cell): (auto, manual, needs)
+        for student, _, cell, kind, auto, manual, _, needs in rows["grade"]
+        if kind == "GradeCell"
+    }
     assert grades[("on_time", "inline_question_adagrad")] == (None, 1.5, True)  # written: always reviewed
     assert grades[("on_time", "test_relu_forward")] == (1.0, 0.5, True)  # a manual override is reviewed again
     assert grades[("untouched", "inline_question_adagrad")] == (0.0, None, False)

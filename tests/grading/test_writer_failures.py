@@ -88,8 +88,13 @@ def test_a_student_the_database_refuses_is_that_students_problem(postgres_course
 def test_a_gradebook_that_cannot_be_reached_stops_the_batch_in_one_line(released_course, tmp_path):
     root = clone(released_course, tmp_path / "course")
     url = f"postgresql://grader:secret@/gradebook?host={tmp_path / 'no-server'}"
-    result = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT], cwd=root, text=True,
-                            capture_output=True, env=dict(os.environ, AUTOGRADER_DB_URL=url))
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", ASSIGNMENT],
+        cwd=root,
+        text=True,
+        capture_output=True,
+        env=dict(os.environ, AUTOGRADER_DB_URL=url),
+    )
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert lines[0].startswith("autograder: cannot open the gradebook postgresql://grader:***@")

@@ -32,6 +32,7 @@ def folder(name):
     def plant(where):
         (where / name).mkdir(exist_ok=True)
         (where / name / "inside.txt").write_text("a file inside, so that every copy keeps the folder")
+
     return plant
 
 
@@ -39,6 +40,7 @@ def replaced_by_folder(name):
     def plant(where):
         clear(where / name)
         folder(name)(where)
+
     return plant
 
 
@@ -46,6 +48,7 @@ def link(name, target="/etc/hostname"):
     def plant(where):
         clear(where / name)
         os.symlink(target, where / name)
+
     return plant
 
 
@@ -53,6 +56,7 @@ def fifo(name):
     def plant(where):
         clear(where / name)
         os.mkfifo(where / name)
+
     return plant
 
 
@@ -178,8 +182,12 @@ def test_plain_nbgrader_then_rescore_and_feedback(released_course, tmp_path_fact
     root = clone(released_course, tmp_path_factory.mktemp("wrong-kind-plain") / "course")
     students = ["honest", "folder_notebook_partial", "folder_state_partial", "folder_extra_notebook"]
     hand_in(root, students)
-    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--Execute.timeout=10"], cwd=root,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--Execute.timeout=10"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert (root / "autograded" / "folder_notebook_partial" / ASSIGNMENT / f"{NB}.partial").is_dir()
     loosen_a_tolerance(root)
     rescored = run_autograder(root, "rescore", ASSIGNMENT, check=False)
@@ -205,7 +213,12 @@ def test_check_names_what_it_cannot_read(tmp_path, shape):
     else:
         (mine / "public_checks.json").unlink()
         folder("public_checks.json")(mine)
-    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("autograder: ") and len(result.stderr.strip().splitlines()) == 1

@@ -93,13 +93,17 @@ def _collected(tmp_path, names, **options):
 
 
 def test_canvas_ids_and_late_markers_come_from_canvas_s_part_of_the_name(tmp_path):
-    found, times = _collected(tmp_path, [
-        f"lovelaceada_1001_5001_{NOTEBOOK_FILE}",            # on time
-        f"hopperg_LATE_1002_5002_{NOTEBOOK_FILE}",            # late: Canvas's marker, no time
-        f"LATE_anon_x7Kq2_5003_{NOTEBOOK_FILE}",              # anonymous grading, late
-        f"turingalan_1004_5004_{NOTEBOOK_FILE}",              # a first attempt ...
-        "turingalan_LATE_1004_5005_FullyConnectedNets-1.ipynb",  # ... and a late resubmission
-    ], duedate=DUE)
+    found, times = _collected(
+        tmp_path,
+        [
+            f"lovelaceada_1001_5001_{NOTEBOOK_FILE}",  # on time
+            f"hopperg_LATE_1002_5002_{NOTEBOOK_FILE}",  # late: Canvas's marker, no time
+            f"LATE_anon_x7Kq2_5003_{NOTEBOOK_FILE}",  # anonymous grading, late
+            f"turingalan_1004_5004_{NOTEBOOK_FILE}",  # a first attempt ...
+            "turingalan_LATE_1004_5005_FullyConnectedNets-1.ipynb",  # ... and a late resubmission
+        ],
+        duedate=DUE,
+    )
     assert set(found) == {"1001", "1002", "anon_x7Kq2", "1004"}
     assert all(s.problem is None for s in found.values())
     assert times["1001"] is None  # Canvas says on time and no more: no time, no penalty
@@ -116,12 +120,16 @@ def test_a_late_marker_without_a_due_date_is_reported_not_dropped(tmp_path):
 
 def test_a_student_s_own_name_cannot_claim_another_id_or_hide_lateness(tmp_path):
     """In Canvas's default settings students edit their own (sortable) name, which leads the file name."""
-    found, times = _collected(tmp_path, [
-        f"lovelaceada_1001_5001_{NOTEBOOK_FILE}",
-        f"x_1001_9_LATE_1002_5002_{NOTEBOOK_FILE}",   # 1002 handed in late, named "x_1001_9": reads as 1001 too
-        f"evil_7_8_1003_5003_{NOTEBOOK_FILE}",        # a name holding a fake id pair
-        f"smith_1004_5004_LATE_1_2_{NOTEBOOK_FILE}",  # an uploaded file's own name holding a marker
-    ], duedate=DUE)
+    found, times = _collected(
+        tmp_path,
+        [
+            f"lovelaceada_1001_5001_{NOTEBOOK_FILE}",
+            f"x_1001_9_LATE_1002_5002_{NOTEBOOK_FILE}",  # 1002 handed in late, named "x_1001_9": reads as 1001 too
+            f"evil_7_8_1003_5003_{NOTEBOOK_FILE}",  # a name holding a fake id pair
+            f"smith_1004_5004_LATE_1_2_{NOTEBOOK_FILE}",  # an uploaded file's own name holding a marker
+        ],
+        duedate=DUE,
+    )
     assert found["1001"].problem is None and times["1001"] is None  # ada keeps her own, on time
     refused = {name: s for name, s in found.items() if s.status == "not collected"}
     assert len(refused) == 3 and not {"1002", "1003", "1004", "7", "1", "9"} & set(found)
@@ -129,12 +137,17 @@ def test_a_student_s_own_name_cannot_claim_another_id_or_hide_lateness(tmp_path)
 
 
 def test_blackboard_attempt_times_are_read_in_the_server_s_time_zone(tmp_path):
-    found, times = _collected(tmp_path, [
-        f"Homework 1_jdoe_attempt_2027-03-01-18-30-00_{NOTEBOOK_FILE}",  # 23:30 UTC: on time
-        f"Homework 1_rroe_attempt_2027-03-01-19-30-00_{NOTEBOOK_FILE}",  # 00:30 UTC: late
-        f"Homework 1_rroe_attempt_2027-03-01-18-00-00_{NOTEBOOK_FILE}",  # an earlier attempt
-        "Homework 1_jdoe_attempt_2027-03-01-18-30-00.txt",             # Blackboard's own note: not a notebook
-    ], pattern="blackboard:America/New_York", duedate=DUE)
+    found, times = _collected(
+        tmp_path,
+        [
+            f"Homework 1_jdoe_attempt_2027-03-01-18-30-00_{NOTEBOOK_FILE}",  # 23:30 UTC: on time
+            f"Homework 1_rroe_attempt_2027-03-01-19-30-00_{NOTEBOOK_FILE}",  # 00:30 UTC: late
+            f"Homework 1_rroe_attempt_2027-03-01-18-00-00_{NOTEBOOK_FILE}",  # an earlier attempt
+            "Homework 1_jdoe_attempt_2027-03-01-18-30-00.txt",  # Blackboard's own note: not a notebook
+        ],
+        pattern="blackboard:America/New_York",
+        duedate=DUE,
+    )
     assert times == {"jdoe": datetime.datetime(2027, 3, 1, 23, 30), "rroe": datetime.datetime(2027, 3, 2, 0, 30)}
     assert any("latest attempt" in note for note in found["rroe"].notes)
     with pytest.raises(SubmissionsError, match="unknown time zone"):
@@ -143,10 +156,15 @@ def test_blackboard_attempt_times_are_read_in_the_server_s_time_zone(tmp_path):
 
 def test_a_custom_pattern_may_carry_times_but_never_the_grader_s_timestamp_file(tmp_path):
     pattern = r"^(?P<student_id>[a-z]+)_(?P<timestamp>\d{8}T\d{6}Z)_(?P<file_id>[^_]+)_x\.ipynb$"
-    found, times = _collected(tmp_path, [
-        "ada_20270301T120000Z_FullyConnectedNets.ipynb_x.ipynb",
-        "eve_20270302T120000Z_timestamp.txt_x.ipynb",  # would put her own timestamp.txt in place
-    ], pattern=pattern, duedate=DUE)
+    found, times = _collected(
+        tmp_path,
+        [
+            "ada_20270301T120000Z_FullyConnectedNets.ipynb_x.ipynb",
+            "eve_20270302T120000Z_timestamp.txt_x.ipynb",  # would put her own timestamp.txt in place
+        ],
+        pattern=pattern,
+        duedate=DUE,
+    )
     assert times["ada"] == datetime.datetime(2027, 3, 1, 12, 0)
     assert found["eve_20270302T120000Z_timestamp.txt_x.ipynb"].status == "not collected"
     assert "the grader's own file" in found["eve_20270302T120000Z_timestamp.txt_x.ipynb"].problem

@@ -45,6 +45,7 @@ class Distributions:
 def distributions(tmp_path_factory):
     """The project built by the PyPA's front end with its pinned build backend, in isolated
     build environments as anyone building it gets them."""
+
     def make(folder):
         run([sys.executable, "-m", "build", "--outdir", folder / "dist", REPO_ROOT])
         run([sys.executable, "-m", "build", "--wheel", "--outdir", folder / "tree", REPO_ROOT])
@@ -66,10 +67,25 @@ def installed(distributions, tmp_path_factory):
     saves ensurepip's time. Byte-compiling stays on, as in any install: sandboxed kernels see
     the environment read-only and would otherwise compile numpy and matplotlib at every start.
     """
+
     def make(folder):
         venv = folder / "venv"
         run([sys.executable, "-m", "venv", "--without-pip", venv])
-        run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
-             "-c", REPO_ROOT / "constraints.txt", distributions.wheel], env=isolated_env(venv), cwd=folder)
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                venv / "bin" / "python",
+                "install",
+                "--quiet",
+                "-c",
+                REPO_ROOT / "constraints.txt",
+                distributions.wheel,
+            ],
+            env=isolated_env(venv),
+            cwd=folder,
+        )
 
     return _made_once(tmp_path_factory, "installed", make) / "venv"

@@ -9,8 +9,9 @@ from pathlib import Path
 def run(command, **options):
     """Run ``command``; fail with the end of its output when it fails."""
     result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **options)
-    assert result.returncode == 0, (f"{' '.join(map(str, command))} failed:\n"
-                                    f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -23,6 +24,8 @@ def isolated_env(venv):
     """
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     ours = os.path.dirname(sys.executable)
-    env["PATH"] = os.pathsep.join([str(Path(venv) / "bin")] + [
-        folder for folder in env.get("PATH", "").split(os.pathsep) if folder and folder != ours])
+    env["PATH"] = os.pathsep.join(
+        [str(Path(venv) / "bin")]
+        + [folder for folder in env.get("PATH", "").split(os.pathsep) if folder and folder != ours]
+    )
     return env

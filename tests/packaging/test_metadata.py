@@ -51,7 +51,8 @@ def test_every_requirement_is_pinned_exactly_and_as_in_constraints():
     assert runtime_names <= set(constraints)
     # A package both built with and installed is pinned at one version.
     assert {name: version for name, version in pins.items() if name in constraints} == {
-        name: constraints[name] for name in pins if name in constraints}
+        name: constraints[name] for name in pins if name in constraints
+    }
 
 
 PROBE = """

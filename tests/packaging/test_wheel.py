@@ -33,18 +33,35 @@ pytestmark = pytest.mark.slow
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 DIST_INFO = f"nn_autograder-{autograder.__version__}.dist-info"
 DATA = f"nn_autograder-{autograder.__version__}.data/data"
-TEMPLATES = ("autograder/reporting/templates/nnfeedback/conf.json",
-             "autograder/reporting/templates/nnfeedback/index.html.j2")
+TEMPLATES = (
+    "autograder/reporting/templates/nnfeedback/conf.json",
+    "autograder/reporting/templates/nnfeedback/index.html.j2",
+)
 # Top-level folders and files of the repository that must never be installed or shipped.
-NEVER_SHIPPED = ("course", "source_assignments", "grading_bundle", "release", "tests", "benchmarks", "outputs",
-                 "submitted", "autograded", "feedback", "reports", ".venv", "nbgrader_config.py", "gradebook.db")
+NEVER_SHIPPED = (
+    "course",
+    "source_assignments",
+    "grading_bundle",
+    "release",
+    "tests",
+    "benchmarks",
+    "outputs",
+    "submitted",
+    "autograded",
+    "feedback",
+    "reports",
+    ".venv",
+    "nbgrader_config.py",
+    "gradebook.db",
+)
 
 
 def buildable_files(*paths):
     """Every file under ``paths`` that a build takes: what git tracks or would track (hatchling
     leaves out what .gitignore ignores, such as __pycache__)."""
-    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *paths],
-                 cwd=REPO_ROOT).stdout.split()
+    listed = run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *paths], cwd=REPO_ROOT
+    ).stdout.split()
     return {name for name in listed if (REPO_ROOT / name).is_file()}
 
 
@@ -66,7 +83,7 @@ def shared_data_files():
     files = {}
     for source, target in mapping.items():
         source = REPO_ROOT / source
-        for path in ([source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())):
+        for path in [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file()):
             files[f"{DATA}/{target}/{path.relative_to(source)}" if source.is_dir() else f"{DATA}/{target}"] = path
     return files
 
@@ -80,8 +97,9 @@ def test_the_wheel_holds_the_whole_toolkit_and_nothing_of_the_course(distributio
     contents = wheel_contents(distributions.wheel)
     names = set(contents)
     toolkit = toolkit_files()
-    on_disk = {str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "autograder").rglob("*.py")
-               if "__pycache__" not in p.parts}
+    on_disk = {
+        str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "autograder").rglob("*.py") if "__pycache__" not in p.parts
+    }
     assert {n for n in names if n.endswith(".py")} == on_disk  # every module, subpackages included
     assert set(TEMPLATES) <= names  # the feedback pages' nbconvert template
     assert {n for n in names if n.startswith("autograder/")} == toolkit
@@ -103,7 +121,8 @@ def test_the_wheel_holds_the_whole_toolkit_and_nothing_of_the_course(distributio
     # The wheel `pip install .` builds from a checkout is the same wheel.
     tree = wheel_contents(distributions.tree_wheel)
     assert {n: v for n, v in tree.items() if not n.endswith("RECORD")} == {
-        n: v for n, v in contents.items() if not n.endswith("RECORD")}
+        n: v for n, v in contents.items() if not n.endswith("RECORD")
+    }
 
 
 def test_the_sdist_holds_the_toolkit_and_what_builds_it_never_the_course(distributions):
@@ -117,8 +136,11 @@ def test_the_sdist_holds_the_toolkit_and_what_builds_it_never_the_course(distrib
     # what every sdist has.
     allowed = PYPROJECT["tool"]["hatch"]["build"]["targets"]["sdist"]["only-include"]
     assert names == buildable_files(*allowed) | built | {"pyproject.toml", "PKG-INFO", ".gitignore"}
-    assert {"labextension/yarn.lock", "labextension/src/index.ts", "jupyter-config/server-config/nn_autograder.json"} \
-        <= names and not any("node_modules" in n for n in names)
+    assert {
+        "labextension/yarn.lock",
+        "labextension/src/index.ts",
+        "jupyter-config/server-config/nn_autograder.json",
+    } <= names and not any("node_modules" in n for n in names)
     assert {"README.md", "CHANGELOG.md", "constraints.txt"} <= names
     assert not any(n.split("/")[0] in NEVER_SHIPPED for n in names)
 
@@ -172,8 +194,14 @@ class InstalledCluster(DaskCluster):
 
     def _start(self, args, log, env=None):
         with open(self.folder / log, "ab") as out:
-            return subprocess.Popen([str(self.venv / "bin" / "dask"), *args], stdout=out, stderr=subprocess.STDOUT,
-                                    env=isolated_env(self.venv), cwd=self.cwd, start_new_session=True)
+            return subprocess.Popen(
+                [str(self.venv / "bin" / "dask"), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=isolated_env(self.venv),
+                cwd=self.cwd,
+                start_new_session=True,
+            )
 
 
 # Run by the fresh environment's Python: what each worker process imported autograder from.
@@ -217,10 +245,17 @@ def test_the_installed_wheel_grades_a_class_on_a_dask_worker(installed, released
         cluster.start_workers(1)
         # The course's own time limits: these two notebooks end, and a loaded machine must not
         # turn an honest submission into a timed-out one.
-        result = subprocess.run([str(installed / "bin" / "autograder"), "grade", ASSIGNMENT, "--scheduler", address,
-                                 "--json"], cwd=root, env=env, capture_output=True, text=True, timeout=900)
-        workers = json.loads(run([installed / "bin" / "python", "-c", PROBE_WORKERS, address], cwd=outside,
-                                 env=env, timeout=120).stdout)
+        result = subprocess.run(
+            [str(installed / "bin" / "autograder"), "grade", ASSIGNMENT, "--scheduler", address, "--json"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        workers = json.loads(
+            run([installed / "bin" / "python", "-c", PROBE_WORKERS, address], cwd=outside, env=env, timeout=120).stdout
+        )
         worker_pid = cluster.workers[0].pid
     finally:
         cluster.close()
@@ -236,8 +271,15 @@ def test_the_installed_wheel_grades_a_class_on_a_dask_worker(installed, released
     assert 0 < sum(score for score, _ in cai.values()) == students["cai"]["score"] < students["ada"]["score"]
 
     # One worker process graded both, and it imported the toolkit from the fresh environment only.
-    assert workers == [{"file": str(site_packages(installed) / "autograder" / "__init__.py"), "pid": worker_pid,
-                        "cwd": str(outside), "pythonpath": None, "course": False}]
+    assert workers == [
+        {
+            "file": str(site_packages(installed) / "autograder" / "__init__.py"),
+            "pid": worker_pid,
+            "cwd": str(outside),
+            "pythonpath": None,
+            "course": False,
+        }
+    ]
     for student in ("ada", "cai"):
         state = json.loads((root / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
         assert state["worker"].endswith(f":{worker_pid}"), state["worker"]

@@ -12,8 +12,14 @@ SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 def cell(source, grade_id=None, solution=False, grade=False):
     new = new_code_cell(source)
     if grade_id:
-        new.metadata["nbgrader"] = {"grade_id": grade_id, "solution": solution, "grade": grade,
-                                    "locked": not solution, "schema_version": 3, "points": 1 if grade else 0}
+        new.metadata["nbgrader"] = {
+            "grade_id": grade_id,
+            "solution": solution,
+            "grade": grade,
+            "locked": not solution,
+            "schema_version": 3,
+            "points": 1 if grade else 0,
+        }
     return new
 
 
@@ -22,21 +28,29 @@ def test_the_notebooks_test_cells_reach_exactly_the_functions_they_run():
     assert dependencies["test_affine_forward"] == {"affine_forward"}
     assert dependencies["test_affine_backward"] == {"affine_forward", "affine_backward"}
     assert dependencies["test_adam"] == {"adam"}
-    network = {"FullyConnectedNet", "affine_forward", "affine_backward", "relu_forward", "relu_backward",
-               "softmax_loss"}  # through the locked layer_utils cell
+    network = {
+        "FullyConnectedNet",
+        "affine_forward",
+        "affine_backward",
+        "relu_forward",
+        "relu_backward",
+        "softmax_loss",
+    }  # through the locked layer_utils cell
     assert dependencies["test_fc_net_loss_grads"] == network
     assert dependencies["test_best_model"] == network | {"best_model", "adam"}
 
 
 def test_names_resolve_to_the_last_definition_before_their_use():
-    nb = new_notebook(cells=[
-        cell("def f(x):\n    return g(x)", "f", solution=True),
-        cell("def g(x):\n    return x", "g", solution=True),
-        cell("x = 1\nprint(f(x))", "test_f", grade=True),
-        cell("def g(x):\n    return 2 * x", "g_again", solution=True),  # after the test: not reached
-        cell("h = lambda: f(0)\nh()", "test_lambda", grade=True),  # a function body resolves at call time
-        cell("y = [f(i) for i in range(3)]", "test_comprehension", grade=True),
-    ])
+    nb = new_notebook(
+        cells=[
+            cell("def f(x):\n    return g(x)", "f", solution=True),
+            cell("def g(x):\n    return x", "g", solution=True),
+            cell("x = 1\nprint(f(x))", "test_f", grade=True),
+            cell("def g(x):\n    return 2 * x", "g_again", solution=True),  # after the test: not reached
+            cell("h = lambda: f(0)\nh()", "test_lambda", grade=True),  # a function body resolves at call time
+            cell("y = [f(i) for i in range(3)]", "test_comprehension", grade=True),
+        ]
+    )
     dependencies = solution_dependencies(nb)
     assert dependencies["test_f"] == {"f", "g"}
     assert dependencies["test_lambda"] == {"f", "g_again"}

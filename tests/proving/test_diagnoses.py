@@ -12,10 +12,20 @@ from autograder.course import Course
 
 pytestmark = pytest.mark.slow
 
-MISTAKES = ["affine_forward_no_bias", "affine_backward_db_mean", "relu_backward_mask_on_dout",
-            "softmax_global_max", "init_random_biases", "relu_on_scores", "l2_without_last_layer",
-            "momentum_velocity_not_stored", "nesterov_one_minus_momentum", "adagrad_eps_inside_sqrt",
-            "rmsprop_eps_inside_sqrt", "adam_bias_correction_without_t"]
+MISTAKES = [
+    "affine_forward_no_bias",
+    "affine_backward_db_mean",
+    "relu_backward_mask_on_dout",
+    "softmax_global_max",
+    "init_random_biases",
+    "relu_on_scores",
+    "l2_without_last_layer",
+    "momentum_velocity_not_stored",
+    "nesterov_one_minus_momentum",
+    "adagrad_eps_inside_sqrt",
+    "rmsprop_eps_inside_sqrt",
+    "adam_bias_correction_without_t",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +48,9 @@ def diagnosed(released_course, tmp_path_factory):
 def test_the_mistakes_diagnosis_reaches_the_student(diagnosed, mistake):
     root, students, library = diagnosed
     change = library.mistakes[mistake]
-    failed = [c for c in students[mistake]["checks"] if c["cell"] == change.caught_by and c["scored"]
-              and not c["passed"]]
+    failed = [
+        c for c in students[mistake]["checks"] if c["cell"] == change.caught_by and c["scored"] and not c["passed"]
+    ]
     assert failed and all(change.diagnosis in c["diagnosis"] for c in failed), failed
     page = html.unescape((root / "feedback" / mistake / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
     assert change.diagnosis in page

@@ -26,21 +26,29 @@ from course.solver import Solver
 
 
 def spec(name, expected, public=False):
-    return {"name": name, "kind": "close", "tol": 1e-8, "check_dtype": False, "public": public,
-            "expected": encode_value(expected)}
+    return {
+        "name": name,
+        "kind": "close",
+        "tol": 1e-8,
+        "check_dtype": False,
+        "public": public,
+        "expected": encode_value(expected),
+    }
 
 
 def test_checks_a_blanket_value_passes_are_forgeable():
     """Zeros, a count, a shape read off the (hidden) test code, a public value shipped elsewhere."""
-    cells = {"test": [
-        spec("zeros", np.zeros(3)),
-        spec("count", 4),
-        spec("shape", np.array([200, 100])),
-        spec("public_twin_visible", np.array([0.25, -1.5]), public=True),
-        spec("public_twin_hidden", np.array([0.25, -1.5])),
-        spec("real", np.array([0.3, -1.2, 2.7])),
-        spec("real_dict", {"loss": 2.3, "dx": np.array([0.1, -0.1])}),
-    ]}
+    cells = {
+        "test": [
+            spec("zeros", np.zeros(3)),
+            spec("count", 4),
+            spec("shape", np.array([200, 100])),
+            spec("public_twin_visible", np.array([0.25, -1.5]), public=True),
+            spec("public_twin_hidden", np.array([0.25, -1.5])),
+            spec("real", np.array([0.3, -1.2, 2.7])),
+            spec("real_dict", {"loss": 2.3, "dx": np.array([0.1, -0.1])}),
+        ]
+    }
     source = "model = FullyConnectedNet([200, 100], input_dim=300)\nexpect_close('shape', model.params['W2'].shape)"
     forgeable = blanket_forgeries(cells, forged_records={}, sources={"test": source})
     assert set(forgeable) == {"zeros", "count", "shape", "public_twin_hidden"}
@@ -54,13 +62,22 @@ def test_the_forgers_own_records_count_too():
 
 
 def test_an_init_check_is_not_forged_by_zeros_or_ones():
-    init = {"name": "init", "kind": "init", "public": False, "weight_scale": 0.1, "tol": 0.15,
-            "params": {"W1": {"shape": [40, 30], "dtype": "float64", "fill": "normal"},
-                       "b1": {"shape": [30], "dtype": "float64", "fill": "zeros"}}}
+    init = {
+        "name": "init",
+        "kind": "init",
+        "public": False,
+        "weight_scale": 0.1,
+        "tol": 0.15,
+        "params": {
+            "W1": {"shape": [40, 30], "dtype": "float64", "fill": "normal"},
+            "b1": {"shape": [30], "dtype": "float64", "fill": "zeros"},
+        },
+    }
     assert blanket_forgeries({"test": [init]}, {}) == {}
 
 
 # --- accuracy checks: classifiers that are not trained networks ----------------------------------
+
 
 def blobs(num, seed):
     """Three well-separated Gaussian blobs in 10 dimensions: every classifier should get these."""
@@ -95,8 +112,9 @@ def test_on_the_hidden_spiral_no_shortcut_comes_near_a_trained_network(spiral):
     fitted to the training examples of the very plane it is measured in; only the known limit (the
     class means' plane, then nearest neighbours) gets close to the network."""
     data, (Z, z), found = spiral
-    neighbours = shortcuts.neighbours_accuracies(data["X_train"], data["y_train"], data["X_val"], data["y_val"],
-                                                 Z, z, 3)
+    neighbours = shortcuts.neighbours_accuracies(
+        data["X_train"], data["y_train"], data["X_val"], data["y_val"], Z, z, 3
+    )
     for name in shortcuts.FORGERIES:
         assert shortcuts.accuracy(found[name][0], Z, z) < 0.7, name
     assert neighbours["nearest_neighbours"] < 0.7
@@ -107,17 +125,32 @@ def test_on_the_hidden_spiral_no_shortcut_comes_near_a_trained_network(spiral):
 def forger_run(data, found, grade_id="test_best"):
     """A graded forger whose test cell recorded the shortcuts ``found`` and the examples of ``data``."""
     X, y, X_val, y_val = data["X_train"], data["y_train"], data["X_val"], data["y_val"]
-    records = {f"forged.graded.{name}": {"name": f"forged.graded.{name}", "kind": "accuracy",
-                                        "value": encode_value(params)} for name, (params, _) in found.items()}
-    records["forged.graded.examples"] = {"name": "forged.graded.examples", "kind": "accuracy", "value": encode_value(
-        {"X": X, "y": y, "X_val": X_val, "y_val": y_val})}
+    records = {
+        f"forged.graded.{name}": {"name": f"forged.graded.{name}", "kind": "accuracy", "value": encode_value(params)}
+        for name, (params, _) in found.items()
+    }
+    records["forged.graded.examples"] = {
+        "name": "forged.graded.examples",
+        "kind": "accuracy",
+        "value": encode_value({"X": X, "y": y, "X_val": X_val, "y_val": y_val}),
+    }
     records["forged.graded.junk"] = {"name": "forged.graded.junk", "value": {"not": "a value"}}
     return TrialResult(Trial("forger-solver", None), cells={grade_id: CellResult(0.0, 3.0, [], records)})
 
 
 def heldout_spec(Z, z, threshold):
-    return {"test_best": [{"name": "best.heldout_acc", "kind": "accuracy", "public": False, "threshold": threshold,
-                           "inputs": {"X": encode_value(Z), "y": encode_value(z)}, "expected": encode_value(0.97)}]}
+    return {
+        "test_best": [
+            {
+                "name": "best.heldout_acc",
+                "kind": "accuracy",
+                "public": False,
+                "threshold": threshold,
+                "inputs": {"X": encode_value(Z), "y": encode_value(z)},
+                "expected": encode_value(0.97),
+            }
+        ]
+    }
 
 
 def test_a_weak_threshold_that_a_shortcut_reaches_is_refused_and_a_strong_one_is_proven(spiral):
@@ -139,8 +172,16 @@ def test_a_weak_threshold_that_a_shortcut_reaches_is_refused_and_a_strong_one_is
 def trained_network(plane_seed):
     """The reference's best_config, trained on a spiral in the plane of ``plane_seed``."""
     model = FullyConnectedNet([100], input_dim=20, num_classes=3, weight_scale=0.1, dtype=np.float64, seed=0)
-    Solver(model, get_spiral_data(plane_seed=plane_seed, seed=1), update_rule=adam,
-           optim_config={"learning_rate": 1e-2}, num_epochs=30, batch_size=50, seed=0, verbose=False).train()
+    Solver(
+        model,
+        get_spiral_data(plane_seed=plane_seed, seed=1),
+        update_rule=adam,
+        optim_config={"learning_rate": 1e-2},
+        num_epochs=30,
+        batch_size=50,
+        seed=0,
+        verbose=False,
+    ).train()
     return model.params
 
 
@@ -162,12 +203,14 @@ def test_an_accuracy_check_no_forger_reached_is_unproven():
     Z, z = blobs(50, 3)
     silent = TrialResult(Trial("forger", None), cells={"test_best": CellResult(0.0, 3.0, [], {})})
     assert forgery_offenders(forgery_measures(heldout_spec(Z, z, 0.9), [silent])) == [
-        "accuracy check best.heldout_acc is unproven: no forger recorded a shortcut in its test cell"]
+        "accuracy check best.heldout_acc is unproven: no forger recorded a shortcut in its test cell"
+    ]
 
 
 def test_the_forgers_cells_are_python_and_carry_the_shortcuts():
-    released = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy as np"),
-                                               nbformat.v4.new_code_cell("expect_accuracy('a', {})")])
+    released = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import numpy as np"), nbformat.v4.new_code_cell("expect_accuracy('a', {})")]
+    )
     for nb in (forger_notebook(released, {"t": [{"name": "a", "kind": "accuracy"}]}), solver_forger_notebook(released)):
         forger = nb.cells[1].source
         ast.parse(forger)

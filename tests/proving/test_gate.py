@@ -8,22 +8,23 @@ from support import ASSIGNMENT, NOTEBOOK, copy_course, run_autograder
 
 pytestmark = pytest.mark.slow
 
-SURVIVOR = '''dict(name="relu_forward_float_zero", cell="relu_forward", caught_by="test_relu_forward",
+SURVIVOR = """dict(name="relu_forward_float_zero", cell="relu_forward", caught_by="test_relu_forward",
          edits=[("out = np.maximum(x, 0)", "out = np.maximum(x, 0.0)")],
-         diagnosis="relu_forward: planted: this edit changes nothing.")'''
-CAUGHT = '''dict(name="adam_sign", cell="adam", caught_by="test_adam",
+         diagnosis="relu_forward: planted: this edit changes nothing.")"""
+CAUGHT = """dict(name="adam_sign", cell="adam", caught_by="test_adam",
          edits=[('next_w = w - config["learning_rate"]', 'next_w = w + config["learning_rate"]')],
-         diagnosis="adam: planted: the update climbs the gradient.")'''
-WRONG_ALTERNATIVE = '''dict(name="adam_double_step", cell="adam",
-         edits=[('next_w = w - config["learning_rate"]', 'next_w = w - 2 * config["learning_rate"]')])'''
-RIGHT_ALTERNATIVE = '''dict(name="relu_forward_where", cell="relu_forward",
-         edits=[("out = np.maximum(x, 0)", "out = np.where(x > 0, x, 0)")])'''
+         diagnosis="adam: planted: the update climbs the gradient.")"""
+WRONG_ALTERNATIVE = """dict(name="adam_double_step", cell="adam",
+         edits=[('next_w = w - config["learning_rate"]', 'next_w = w - 2 * config["learning_rate"]')])"""
+RIGHT_ALTERNATIVE = """dict(name="relu_forward_where", cell="relu_forward",
+         edits=[("out = np.maximum(x, 0)", "out = np.where(x > 0, x, 0)")])"""
 
 
 def course_with_library(tmp_path, mistakes, alternatives):
     root = copy_course(tmp_path)
     (root / "grading_bundle" / ASSIGNMENT / "mistakes.py").write_text(
-        f"MISTAKES = [{', '.join(mistakes)}]\nALTERNATIVES = [{', '.join(alternatives)}]\n")
+        f"MISTAKES = [{', '.join(mistakes)}]\nALTERNATIVES = [{', '.join(alternatives)}]\n"
+    )
     return root
 
 
@@ -48,11 +49,13 @@ def test_an_alternative_that_loses_points_refuses_the_release(tmp_path):
 
 
 def test_an_accepted_mistake_is_reported_and_a_proven_release_records_fingerprints(tmp_path):
-    accepted = SURVIVOR.replace('diagnosis=', 'accepted="planted: the same function, written with 0.0", diagnosis=')
+    accepted = SURVIVOR.replace("diagnosis=", 'accepted="planted: the same function, written with 0.0", diagnosis=')
     root = course_with_library(tmp_path, [accepted, CAUGHT], [RIGHT_ALTERNATIVE])
     result = run_autograder(root, "release", ASSIGNMENT)
-    summary = ("mistakes caught: 1/2, alternatives at full marks: 1/1, forge-everything: 0/32 points, "
-               "forged training: 0/32 points (1 accepted uncaught: see check_quality.md)")
+    summary = (
+        "mistakes caught: 1/2, alternatives at full marks: 1/1, forge-everything: 0/32 points, "
+        "forged training: 0/32 points (1 accepted uncaught: see check_quality.md)"
+    )
     assert summary in result.stdout
     report = (root / "grading_bundle" / ASSIGNMENT / "check_quality.md").read_text()
     assert summary in report and "no: planted: the same function, written with 0.0" in report
@@ -76,14 +79,18 @@ def test_an_accuracy_threshold_that_a_classifier_without_training_reaches_refuse
     root = course_with_library(tmp_path, [CAUGHT], [RIGHT_ALTERNATIVE])
     source = root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     text = source.read_text()
-    planted = text.replace('expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.85)',
-                           'expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.5)')
+    planted = text.replace(
+        'expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.85)',
+        'expect_accuracy(\\"best_model.heldout_acc\\", graded_model.params, threshold=0.5)',
+    )
     assert planted != text
     source.write_text(planted)
     stderr = release_refused(root)
     assert "the submission that takes over the Solver's training earns 3 points" in stderr
-    assert ("accuracy check best_model.heldout_acc is passed without training: memorising_network fitted to "
-            "the examples the test cell trains on") in stderr
+    assert (
+        "accuracy check best_model.heldout_acc is passed without training: memorising_network fitted to "
+        "the examples the test cell trains on"
+    ) in stderr
     quality = json.loads((root / "grading_bundle" / ASSIGNMENT / "check_quality.json").read_text())
     forgeries = quality["forge"]["heldout"]["best_model.heldout_acc"]["forgeries"]
     assert {f["fitted_on"] for f in forgeries} == {"public", "graded"}

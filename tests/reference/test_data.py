@@ -38,8 +38,9 @@ def write_cifar(root, per_batch=20, seed=0):
 
 def test_cifar_split_layout_and_mean_subtraction(tmp_path):
     batches = write_cifar(tmp_path / "cifar-10-batches-py")
-    data = get_CIFAR10_data(num_training=80, num_validation=15, num_test=10,
-                            cifar10_dir=str(tmp_path / "cifar-10-batches-py"))
+    data = get_CIFAR10_data(
+        num_training=80, num_validation=15, num_test=10, cifar10_dir=str(tmp_path / "cifar-10-batches-py")
+    )
     assert data["X_train"].shape == (80, 3, 32, 32)
     assert data["X_val"].shape == (15, 3, 32, 32) and data["X_test"].shape == (10, 3, 32, 32)
     all_train = np.concatenate([batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]).astype(float)
@@ -142,8 +143,16 @@ def test_the_plane_seed_is_the_task_and_the_seed_the_examples():
 def test_a_small_network_learns_the_spiral_where_a_linear_classifier_cannot():
     data = get_spiral_data(plane_seed=11, seed=12)
     model = FullyConnectedNet([100], input_dim=20, num_classes=3, weight_scale=0.1, dtype=np.float64, seed=0)
-    Solver(model, data, update_rule=adam, optim_config={"learning_rate": 1e-2}, num_epochs=30, batch_size=50,
-           seed=0, verbose=False).train()
+    Solver(
+        model,
+        data,
+        update_rule=adam,
+        optim_config={"learning_rate": 1e-2},
+        num_epochs=30,
+        batch_size=50,
+        seed=0,
+        verbose=False,
+    ).train()
     network = np.mean(np.argmax(model.loss(data["X_test"]), axis=1) == data["y_test"])
     A = np.c_[data["X_train"], np.ones(len(data["X_train"]))]
     W = np.linalg.lstsq(A, np.eye(3)[data["y_train"]], rcond=None)[0]

@@ -88,11 +88,21 @@ def test_gradient_check_every_option(num_hidden, reg, keep_ratio, normalization)
 
 
 def test_parameter_names_shapes_and_initialisation():
-    model = FullyConnectedNet([40, 30], input_dim=50, num_classes=7, normalization="batchnorm",
-                              weight_scale=0.1, dtype=np.float64, seed=0)
-    expected_shapes = {"W1": (50, 40), "b1": (40,), "gamma1": (40,), "beta1": (40,),
-                       "W2": (40, 30), "b2": (30,), "gamma2": (30,), "beta2": (30,),
-                       "W3": (30, 7), "b3": (7,)}
+    model = FullyConnectedNet(
+        [40, 30], input_dim=50, num_classes=7, normalization="batchnorm", weight_scale=0.1, dtype=np.float64, seed=0
+    )
+    expected_shapes = {
+        "W1": (50, 40),
+        "b1": (40,),
+        "gamma1": (40,),
+        "beta1": (40,),
+        "W2": (40, 30),
+        "b2": (30,),
+        "gamma2": (30,),
+        "beta2": (30,),
+        "W3": (30, 7),
+        "b3": (7,),
+    }
     assert {k: v.shape for k, v in model.params.items()} == expected_shapes
     assert abs(model.params["W1"].std() - 0.1) < 0.01
     assert np.all(model.params["b1"] == 0) and np.all(model.params["gamma2"] == 1)
@@ -102,16 +112,14 @@ def test_parameter_names_shapes_and_initialisation():
 
 def test_initial_loss_is_about_ln_num_classes():
     rng = np.random.default_rng(0)
-    model = FullyConnectedNet([20, 30], input_dim=15, num_classes=10, weight_scale=5e-2,
-                              dtype=np.float64, seed=0)
+    model = FullyConnectedNet([20, 30], input_dim=15, num_classes=10, weight_scale=5e-2, dtype=np.float64, seed=0)
     loss, _ = model.loss(rng.standard_normal((50, 15)), rng.integers(10, size=50))
     assert abs(loss - np.log(10)) < 0.05
 
 
 def test_scores_have_no_relu_after_the_last_affine_layer():
     rng = np.random.default_rng(1)
-    model = FullyConnectedNet([8], input_dim=6, num_classes=5, weight_scale=1.0,
-                              dtype=np.float64, seed=1)
+    model = FullyConnectedNet([8], input_dim=6, num_classes=5, weight_scale=1.0, dtype=np.float64, seed=1)
     X = rng.standard_normal((20, 6))
     scores = model.loss(X)
     hidden = np.maximum(X @ model.params["W1"] + model.params["b1"], 0)
@@ -124,10 +132,10 @@ def test_l2_term_covers_every_weight_matrix_and_nothing_else():
     rng = np.random.default_rng(2)
     X, y = rng.standard_normal((10, 6)), rng.integers(4, size=10)
     reg = 0.7
-    plain = FullyConnectedNet([5, 5], input_dim=6, num_classes=4, normalization="layernorm",
-                              dtype=np.float64, seed=2)
-    regularised = FullyConnectedNet([5, 5], input_dim=6, num_classes=4, normalization="layernorm",
-                                    reg=reg, dtype=np.float64, seed=2)
+    plain = FullyConnectedNet([5, 5], input_dim=6, num_classes=4, normalization="layernorm", dtype=np.float64, seed=2)
+    regularised = FullyConnectedNet(
+        [5, 5], input_dim=6, num_classes=4, normalization="layernorm", reg=reg, dtype=np.float64, seed=2
+    )
     for name in plain.params:  # non-zero biases, gammas and betas, which must not count
         plain.params[name] = regularised.params[name] = rng.standard_normal(plain.params[name].shape)
     loss0, grads0 = plain.loss(X, y)
@@ -142,8 +150,16 @@ def test_l2_term_covers_every_weight_matrix_and_nothing_else():
 @pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
 def test_float32_end_to_end(normalization):
     rng = np.random.default_rng(3)
-    model = FullyConnectedNet([10, 10], input_dim=12, num_classes=3, dropout_keep_ratio=0.5,
-                              normalization=normalization, reg=0.1, dtype=np.float32, seed=3)
+    model = FullyConnectedNet(
+        [10, 10],
+        input_dim=12,
+        num_classes=3,
+        dropout_keep_ratio=0.5,
+        normalization=normalization,
+        reg=0.1,
+        dtype=np.float32,
+        seed=3,
+    )
     X, y = rng.standard_normal((6, 12)), rng.integers(3, size=6)  # float64 input is cast
     assert all(p.dtype == np.float32 for p in model.params.values())
     assert model.loss(X).dtype == np.float32
@@ -188,8 +204,16 @@ def test_float32_inside_every_layer(monkeypatch, normalization, reg):
                 monkeypatch.setattr(module, name, checked(name, fn))
 
     rng = np.random.default_rng(5)
-    model = FullyConnectedNet([10, 10], input_dim=12, num_classes=3, dropout_keep_ratio=0.5,
-                              normalization=normalization, reg=reg, dtype=np.float32, seed=5)
+    model = FullyConnectedNet(
+        [10, 10],
+        input_dim=12,
+        num_classes=3,
+        dropout_keep_ratio=0.5,
+        normalization=normalization,
+        reg=reg,
+        dtype=np.float32,
+        seed=5,
+    )
     X, y = rng.standard_normal((6, 12)).astype(np.float32), rng.integers(3, size=6)
     loss, grads = model.loss(X, y)
     scores = model.loss(X)
@@ -201,8 +225,9 @@ def test_float32_inside_every_layer(monkeypatch, normalization, reg):
 def test_test_mode_disables_dropout_and_uses_running_batchnorm_statistics():
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((30, 12)), rng.integers(3, size=30)
-    model = FullyConnectedNet([10], input_dim=12, num_classes=3, dropout_keep_ratio=0.5,
-                              normalization="batchnorm", dtype=np.float64, seed=4)
+    model = FullyConnectedNet(
+        [10], input_dim=12, num_classes=3, dropout_keep_ratio=0.5, normalization="batchnorm", dtype=np.float64, seed=4
+    )
     model.loss(X, y)
     assert "running_mean" in model.bn_params[0]
     first, second = model.loss(X), model.loss(X)

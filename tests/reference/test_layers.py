@@ -37,9 +37,7 @@ def test_affine_forward_matches_cs231n_reference_values():
     w = np.linspace(-0.2, 0.3, num=weight_size).reshape(np.prod(input_shape), output_dim)
     b = np.linspace(-0.3, 0.1, num=output_dim)
     out, _ = layers.affine_forward(x, w, b)
-    correct_out = np.array(
-        [[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]]
-    )
+    correct_out = np.array([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]])
     assert rel_error(out, correct_out) < 1e-8
 
 
@@ -153,9 +151,7 @@ def test_layernorm_forward_and_backward():
     dout = rng.standard_normal((n, d))
     _, cache = layers.layernorm_forward(x, gamma, beta, {})
     dx, dgamma, dbeta = layers.layernorm_backward(dout, cache)
-    check_backward(
-        lambda *a: layers.layernorm_forward(*a, {})[0], [x, gamma, beta], [dx, dgamma, dbeta], dout
-    )
+    check_backward(lambda *a: layers.layernorm_forward(*a, {})[0], [x, gamma, beta], [dx, dgamma, dbeta], dout)
 
 
 def test_affine_relu_sandwich():
@@ -175,14 +171,10 @@ def test_affine_norm_relu_sandwich(normalization):
     gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
 
     def forward(x, w, b, gamma, beta):
-        return layer_utils.affine_norm_relu_forward(
-            x, w, b, gamma, beta, {"mode": "train"}, normalization
-        )[0]
+        return layer_utils.affine_norm_relu_forward(x, w, b, gamma, beta, {"mode": "train"}, normalization)[0]
 
     out = forward(x, w, b, gamma, beta)
-    _, cache = layer_utils.affine_norm_relu_forward(
-        x, w, b, gamma, beta, {"mode": "train"}, normalization
-    )
+    _, cache = layer_utils.affine_norm_relu_forward(x, w, b, gamma, beta, {"mode": "train"}, normalization)
     dout = rng.standard_normal(out.shape)
     grads = layer_utils.affine_norm_relu_backward(dout, cache)
     check_backward(forward, [x, w, b, gamma, beta], list(grads), dout)

@@ -18,17 +18,30 @@ def digits():
 
 
 def small_model(data, seed=0, weight_scale=5e-2, **kwargs):
-    return FullyConnectedNet([100, 100], input_dim=data["X_train"][0].size,
-                             weight_scale=weight_scale, dtype=np.float64, seed=seed, **kwargs)
+    return FullyConnectedNet(
+        [100, 100], input_dim=data["X_train"][0].size, weight_scale=weight_scale, dtype=np.float64, seed=seed, **kwargs
+    )
 
 
 def test_overfits_50_samples_to_full_train_accuracy(digits):
-    small = {"X_train": digits["X_train"][:50], "y_train": digits["y_train"][:50],
-             "X_val": digits["X_val"], "y_val": digits["y_val"]}
+    small = {
+        "X_train": digits["X_train"][:50],
+        "y_train": digits["y_train"][:50],
+        "X_val": digits["X_val"],
+        "y_val": digits["y_val"],
+    }
     # 64 features in [-0.5, 0.5]: weight scale 0.2 plays CS231n's 1e-2 on raw CIFAR pixels.
-    solver = Solver(small_model(digits, weight_scale=0.2), small, update_rule="sgd",
-                    optim_config={"learning_rate": 0.3},
-                    num_epochs=20, batch_size=25, print_every=10, seed=0, verbose=False)
+    solver = Solver(
+        small_model(digits, weight_scale=0.2),
+        small,
+        update_rule="sgd",
+        optim_config={"learning_rate": 0.3},
+        num_epochs=20,
+        batch_size=25,
+        print_every=10,
+        seed=0,
+        verbose=False,
+    )
     solver.train()
     assert solver.train_acc_history[-1] == 1.0
     assert solver.loss_history[-1] < solver.loss_history[0] / 10
@@ -36,8 +49,16 @@ def test_overfits_50_samples_to_full_train_accuracy(digits):
 
 def test_reaches_95_percent_validation_accuracy_on_embedded_data(digits, capsys):
     start = time.perf_counter()
-    solver = Solver(small_model(digits), digits, update_rule="adam", optim_config={"learning_rate": 1e-3},
-                    num_epochs=10, batch_size=50, seed=0, verbose=False)
+    solver = Solver(
+        small_model(digits),
+        digits,
+        update_rule="adam",
+        optim_config={"learning_rate": 1e-3},
+        num_epochs=10,
+        batch_size=50,
+        seed=0,
+        verbose=False,
+    )
     solver.train()
     seconds = time.perf_counter() - start
     with capsys.disabled():
@@ -57,13 +78,17 @@ def test_histories_follow_cs231n_bookkeeping(digits):
 
 
 def test_checkpoint_then_resume_continues_the_same_run(digits, tmp_path):
-    kwargs = dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, batch_size=100,
-                  seed=7, verbose=False)
+    kwargs = dict(update_rule="adam", optim_config={"learning_rate": 1e-3}, batch_size=100, seed=7, verbose=False)
     straight = Solver(small_model(digits, dropout_keep_ratio=0.8), digits, num_epochs=4, **kwargs)
     straight.train()
 
-    first_half = Solver(small_model(digits, dropout_keep_ratio=0.8), digits, num_epochs=2,
-                        checkpoint_name=str(tmp_path / "run"), **kwargs)
+    first_half = Solver(
+        small_model(digits, dropout_keep_ratio=0.8),
+        digits,
+        num_epochs=2,
+        checkpoint_name=str(tmp_path / "run"),
+        **kwargs,
+    )
     first_half.train()
     checkpoint = tmp_path / "run_epoch_2.pkl"
     assert checkpoint.exists() and (tmp_path / "run_epoch_1.pkl").exists()
@@ -92,10 +117,17 @@ def test_update_rule_may_be_a_function(digits):
 
 
 def test_lr_decay_and_schedules_reach_every_parameter(digits):
-    solver = Solver(small_model(digits), digits, update_rule="sgd_momentum",
-                    optim_config={"learning_rate": 1e-2}, lr_decay=0.5,
-                    momentum_schedule=momentum_ramp(0.5, 0.99, epochs=2), num_epochs=3,
-                    seed=0, verbose=False)
+    solver = Solver(
+        small_model(digits),
+        digits,
+        update_rule="sgd_momentum",
+        optim_config={"learning_rate": 1e-2},
+        lr_decay=0.5,
+        momentum_schedule=momentum_ramp(0.5, 0.99, epochs=2),
+        num_epochs=3,
+        seed=0,
+        verbose=False,
+    )
     solver.train()
     for config in solver.optim_configs.values():
         assert config["learning_rate"] == pytest.approx(1e-2 * 0.5**3)
@@ -109,9 +141,16 @@ def test_lr_schedule_sets_the_rate_at_each_epoch_start(digits):
         seen.append(config["learning_rate"])
         return optim.sgd(w, dw, config)
 
-    solver = Solver(small_model(digits), digits, update_rule=recording_sgd,
-                    lr_schedule=lambda epoch: 0.1 / (1 + epoch), num_epochs=2, batch_size=600,
-                    seed=0, verbose=False)
+    solver = Solver(
+        small_model(digits),
+        digits,
+        update_rule=recording_sgd,
+        lr_schedule=lambda epoch: 0.1 / (1 + epoch),
+        num_epochs=2,
+        batch_size=600,
+        seed=0,
+        verbose=False,
+    )
     solver.train()
     per_epoch = len(seen) // 2
     assert set(seen[:per_epoch]) == {0.1} and set(seen[per_epoch:]) == {0.05}

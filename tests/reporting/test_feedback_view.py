@@ -23,8 +23,14 @@ STOPPED = "notebook time limit (30 s) reached in cell 4"
 
 
 def graded(cell, grade_id, solution=False, points=2):
-    cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": not solution, "solution": solution,
-                                 "locked": not solution, "points": points, "schema_version": 3}
+    cell.metadata["nbgrader"] = {
+        "grade_id": grade_id,
+        "grade": not solution,
+        "solution": solution,
+        "locked": not solution,
+        "points": points,
+        "schema_version": 3,
+    }
     return cell
 
 
@@ -32,16 +38,32 @@ def autograded_notebook():
     before = new_code_cell("print('hello')", outputs=[new_output("stream", name="stdout", text="before the tests")])
     answer = graded(new_code_cell("def f(): return 1"), "answer", solution=True)
     test = graded(new_code_cell(TEST_SOURCE), "test_f")
-    judgement = CellJudgement("test_f", 0.0, 2.0, [
-        Verdict("f.value", False, f"unusable value: not a number or numeric array: {HIDDEN}",
-                diagnosis="the recorded value is not a number, an array or a dict of arrays"),
-        Verdict("f.public", True, "relative error 0.00e+00 (tolerance 1e-08)", 0.0, public=True, scored=False)])
-    test.outputs = [verdict_output(judgement),
-                    new_output("error", ename="GradingStopped", evalue=HIDDEN, traceback=[HIDDEN]),
-                    new_output("stream", name="stdout", text=HIDDEN)]
-    after = new_code_cell("print(In[-1])", outputs=[
+    judgement = CellJudgement(
+        "test_f",
+        0.0,
+        2.0,
+        [
+            Verdict(
+                "f.value",
+                False,
+                f"unusable value: not a number or numeric array: {HIDDEN}",
+                diagnosis="the recorded value is not a number, an array or a dict of arrays",
+            ),
+            Verdict("f.public", True, "relative error 0.00e+00 (tolerance 1e-08)", 0.0, public=True, scored=False),
+        ],
+    )
+    test.outputs = [
+        verdict_output(judgement),
+        new_output("error", ename="GradingStopped", evalue=HIDDEN, traceback=[HIDDEN]),
         new_output("stream", name="stdout", text=HIDDEN),
-        new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": HIDDEN})])
+    ]
+    after = new_code_cell(
+        "print(In[-1])",
+        outputs=[
+            new_output("stream", name="stdout", text=HIDDEN),
+            new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": HIDDEN}),
+        ],
+    )
     markdown = new_markdown_cell("- note\n\n  [x]: javascript:alert(1)\n\n  [click][x]")
     nb = new_notebook(cells=[before, answer, test, markdown, after])
     nb.metadata[EXECUTION_METADATA_KEY] = {"status": "timeout", "message": STOPPED}
@@ -88,7 +110,7 @@ def test_the_summary_says_why_the_grader_stopped_in_its_own_words(tmp_path):
 def test_a_failed_checks_detail_is_its_diagnosis_and_a_pass_its_measurement(tmp_path):
     release(tmp_path)
     _, text = page(tmp_path, autograded_notebook())
-    body = text[text.index("<main>"):]
+    body = text[text.index("<main>") :]
     assert "what to look at" in body and "the recorded value is not a number, an array or a dict of arrays" in body
     assert "relative error 0.00e+00 (tolerance 1e-08)" in body and "unusable value" not in body
 
@@ -111,9 +133,13 @@ def test_the_judges_diagnoses_never_quote_what_the_kernel_recorded():
     from autograder.values import encode_value
 
     quoted = "QUOTED-FROM-THE-RECORD"
-    values = [{"unsupported": quoted}, {"entries": {quoted: encode_value(np.zeros(3))}},
-              {"entries": {f"W1{quoted}": encode_value(np.zeros((2, 2))), "b1": encode_value(np.zeros(2))}},
-              {"dtype": quoted[:20], "shape": [1], "data": "AAAAAAAAAAA="}, quoted]
+    values = [
+        {"unsupported": quoted},
+        {"entries": {quoted: encode_value(np.zeros(3))}},
+        {"entries": {f"W1{quoted}": encode_value(np.zeros((2, 2))), "b1": encode_value(np.zeros(2))}},
+        {"dtype": quoted[:20], "shape": [1], "data": "AAAAAAAAAAA="},
+        quoted,
+    ]
     bundle = json.loads((REPO_ROOT / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
     specs = [spec for cell in bundle["cells"].values() for spec in cell]
     assert {spec["kind"] for spec in specs} == {"close", "init", "accuracy"}

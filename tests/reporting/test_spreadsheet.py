@@ -12,7 +12,7 @@ from autograder.spreadsheet import spreadsheet_cell, write_csv
 
 
 def test_formula_prefixes_are_neutralised_but_numbers_are_not():
-    assert spreadsheet_cell("=HYPERLINK(\"http://evil\")") == "'=HYPERLINK(\"http://evil\")"
+    assert spreadsheet_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
     assert spreadsheet_cell("+1+2") == "'+1+2" and spreadsheet_cell("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_cell("-cmd|' /C calc'!A0") == "'-cmd|' /C calc'!A0"
     assert spreadsheet_cell("-1.5") == "-1.5" and spreadsheet_cell(None) == "" and spreadsheet_cell(32.0) == "32.0"
@@ -33,8 +33,12 @@ def test_plain_nbgrader_export_uses_the_safe_plugin(tmp_path):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "nn-first-principles") as gb:
         gb.add_assignment("fc_nets")
         gb.add_student("=1+1", last_name="-2+3,evil", first_name="@x")
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(tmp_path / "out.csv")],
-                            cwd=root, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", str(tmp_path / "out.csv")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "out.csv", newline="") as f:
         row = next(csv.DictReader(f))

@@ -27,8 +27,12 @@ class Api:
 
     def __call__(self, method, path, body=None, token=True, timeout=600):
         headers = {"Authorization": f"token {self.lab.token}"} if token else {}
-        request = urllib.request.Request(f"{self.lab.url}/autograder/api/{path}", method=method, headers=headers,
-                                         data=None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(
+            f"{self.lab.url}/autograder/api/{path}",
+            method=method,
+            headers=headers,
+            data=None if body is None else json.dumps(body).encode(),
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 raw = response.read()

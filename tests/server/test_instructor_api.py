@@ -72,9 +72,11 @@ def test_jobs_refuse_bad_commands_unknown_assignments_and_a_held_lock(course_ser
     assert status == 404 and "no assignment 'nope'" in answer["error"]
     assert api.json("POST", "jobs", {"command": "grade", "assignment": "../x"})[0] == 400
     assert api.json("GET", "jobs/999")[0] == 404
-    hold = ("import sys, time\nfrom autograder.lock import AssignmentLock\n"
-            f"AssignmentLock(sys.argv[1], {ASSIGNMENT!r}, 'autograder grade {ASSIGNMENT}').acquire()\n"
-            "print('held', flush=True)\ntime.sleep(60)\n")
+    hold = (
+        "import sys, time\nfrom autograder.lock import AssignmentLock\n"
+        f"AssignmentLock(sys.argv[1], {ASSIGNMENT!r}, 'autograder grade {ASSIGNMENT}').acquire()\n"
+        "print('held', flush=True)\ntime.sleep(60)\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -18,10 +18,14 @@ CHECK_KEYS = {"cell", "name", "passed", "error", "tolerance", "diagnosis", "mess
 def test_every_endpoint_refuses_a_request_without_a_token(student_server):
     lab, api = student_server
     grade = {"command": "grade", "assignment": ASSIGNMENT}
-    for method, path, body in (("POST", "check", {"path": NOTEBOOK_PATH}),
-                               ("POST", "check/prepare", {"path": NOTEBOOK_PATH}),
-                               ("GET", "assignments", None), ("POST", "jobs", grade),
-                               ("GET", "jobs/1", None), ("GET", f"report/{ASSIGNMENT}", None)):
+    for method, path, body in (
+        ("POST", "check", {"path": NOTEBOOK_PATH}),
+        ("POST", "check/prepare", {"path": NOTEBOOK_PATH}),
+        ("GET", "assignments", None),
+        ("POST", "jobs", grade),
+        ("GET", "jobs/1", None),
+        ("GET", f"report/{ASSIGNMENT}", None),
+    ):
         assert api(method, path, body, token=False)[0] == 403, path
 
 
@@ -29,8 +33,13 @@ def test_the_instructors_endpoints_are_not_on_a_students_server(student_server):
     _, api = student_server
     assert api.json("GET", "role")[1]["instructor"] is False
     grade = {"command": "grade", "assignment": ASSIGNMENT}
-    for method, path, body in (("GET", "assignments", None), ("POST", "jobs", grade),
-                               ("GET", "jobs", None), ("GET", "jobs/1", None), ("GET", f"report/{ASSIGNMENT}", None)):
+    for method, path, body in (
+        ("GET", "assignments", None),
+        ("POST", "jobs", grade),
+        ("GET", "jobs", None),
+        ("GET", "jobs/1", None),
+        ("GET", f"report/{ASSIGNMENT}", None),
+    ):
         status, answer = api.json(method, path, body)
         assert status == 404 and "not an instructor's server" in answer["error"], path
 
@@ -45,13 +54,25 @@ def test_a_finished_notebook_passes_every_public_check_in_notebook_order(student
     assert result["failed"] == 0 and result["passed"] == len(result["checks"]) == 35
     # Notebook order: the test cells as they come in the notebook, then the order each cell records its checks.
     nb = nbformat.read(lab.cwd / NOTEBOOK_PATH, as_version=4)
-    test_cells = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-                  and not c.metadata["nbgrader"].get("solution") and c.cell_type == "code"]
+    test_cells = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
+        and c.cell_type == "code"
+    ]
     cells_in_result = list(dict.fromkeys(check["cell"] for check in result["checks"]))
     assert cells_in_result == [cell for cell in test_cells if cell in cells_in_result]
     adam = [check["name"] for check in result["checks"] if check["cell"] == "test_adam"]
-    assert adam == ["adam.next_w", "adam.v", "adam.m", "adam.t", "adam.tiny_gradients", "adam.float32",
-                    "adam.two_steps"]
+    assert adam == [
+        "adam.next_w",
+        "adam.v",
+        "adam.m",
+        "adam.t",
+        "adam.tiny_gradients",
+        "adam.float32",
+        "adam.two_steps",
+    ]
     next_w = next(check for check in result["checks"] if check["name"] == "adam.next_w")
     assert next_w["tolerance"] == 1e-7 and next_w["error"] <= 1e-7 and next_w["diagnosis"] is None
 
@@ -79,9 +100,26 @@ def test_bad_paths_get_one_clear_line_and_a_4xx(student_server):
     other = lab.cwd / "other_assignment"
     other.mkdir()
     (other / "public_checks.json").write_bytes((REPO_ROOT / "release" / ASSIGNMENT / "public_checks.json").read_bytes())
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "1", metadata={"nbgrader": {"grade": True, "grade_id": "test_something_else", "points": 1,
-                                    "solution": False, "locked": True, "schema_version": 3}})]), other / "x.ipynb")
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_code_cell(
+                    "1",
+                    metadata={
+                        "nbgrader": {
+                            "grade": True,
+                            "grade_id": "test_something_else",
+                            "points": 1,
+                            "solution": False,
+                            "locked": True,
+                            "schema_version": 3,
+                        }
+                    },
+                )
+            ]
+        ),
+        other / "x.ipynb",
+    )
     expected = {
         "missing.ipynb": (404, "does not exist"),
         "notes.txt": (400, "not a notebook"),
@@ -103,8 +141,10 @@ def test_bad_paths_get_one_clear_line_and_a_4xx(student_server):
 def test_one_check_per_notebook_at_a_time(student_server):
     _, api = student_server
     answers = []
-    threads = [threading.Thread(target=lambda: answers.append(api.json("POST", "check", {"path": NOTEBOOK_PATH})))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: answers.append(api.json("POST", "check", {"path": NOTEBOOK_PATH})))
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -124,6 +164,7 @@ def test_no_checker_outlives_its_notebook(student_server):
 
     def checkers():
         return [p for p in server.children(recursive=True) if "autograder.server.warm" in " ".join(p.cmdline())]
+
     assert checkers()
     status, _, _ = api("DELETE", f"check/prepare?path={NOTEBOOK_PATH}")
     assert status == 204
