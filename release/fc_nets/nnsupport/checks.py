@@ -25,14 +25,15 @@ cell that failed, so that Validate reports the cell; while grading
 
 import json
 import os
+from typing import Any
 
 from .comparisons import compare
 from .values import decode_value, encode_value
 
 MIME_TYPE = "application/vnd.nn-autograder.check+json"
 PUBLIC_CHECKS_FILE = "public_checks.json"
-_public = {"mtime": None, "checks": {}}
-_failures = {}  # test cell -> failed public checks so far (used under Validate)
+_public: dict[str, Any] = {"mtime": None, "checks": {}}
+_failures: dict[str, list] = {}  # test cell -> failed public checks so far (used under Validate)
 
 
 def _emit(record):
@@ -107,8 +108,7 @@ def expect_close(name, value, tol, check_dtype=False):
     With check_dtype=True the value's dtype must also match the reference's.
     """
     __tracebackhide__ = True  # noqa: F841
-    record = {"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype),
-              "value": encode_value(value)}
+    record = {"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype), "value": encode_value(value)}
     _emit(record)
     _report(record)
 
@@ -118,8 +118,13 @@ def expect_init(name, params, weight_scale, tol=0.15):
     that biases start at zero, and that weights have mean 0 and standard deviation
     ``weight_scale`` (within a relative ``tol``)."""
     __tracebackhide__ = True  # noqa: F841
-    record = {"name": name, "kind": "init", "weight_scale": float(weight_scale), "tol": float(tol),
-              "value": encode_value(dict(params))}
+    record = {
+        "name": name,
+        "kind": "init",
+        "weight_scale": float(weight_scale),
+        "tol": float(tol),
+        "value": encode_value(dict(params)),
+    }
     _emit(record)
     _report(record)
 
@@ -133,12 +138,10 @@ def expect_accuracy(name, params, X=None, y=None, threshold=None):
     are not given, on held-out examples that only the grader has.
     """
     __tracebackhide__ = True  # noqa: F841
-    record = {"name": name, "kind": "accuracy", "threshold": threshold,
-              "value": encode_value(dict(params))}
+    record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(dict(params))}
     if X is None:
         _emit(record)
-        print(f"{name}: recorded; the grader measures the accuracy on held-out examples "
-              f"(needs at least {threshold})")
+        print(f"{name}: recorded; the grader measures the accuracy on held-out examples (needs at least {threshold})")
         return
     record["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
     _emit(record)

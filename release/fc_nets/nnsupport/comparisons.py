@@ -94,11 +94,12 @@ def describe_difference(actual, expected, tol):
     if not np.any(a) and np.any(e):
         return f"the {entries} all zero" if a.size > 1 else "the value is zero"
     if np.all(np.abs(a[~ok]) + np.abs(e[~ok]) <= FLOOR):
-        return (f"{int(ok.sum())} of {ok.size} entries match; the others are all smaller than {FLOOR:.0e} in size, "
-                "where the check compares absolute differences")
+        return (
+            f"{int(ok.sum())} of {ok.size} entries match; the others are all smaller than {FLOOR:.0e} in size, "
+            "where the check compares absolute differences"
+        )
     significant = np.abs(e) > FLOOR
-    if (np.any(significant) and np.all(np.sign(a) == -np.sign(e))
-            and _explains(a, -e, tol, error)):
+    if np.any(significant) and np.all(np.sign(a) == -np.sign(e)) and _explains(a, -e, tol, error):
         return "the value has the opposite sign" if a.size == 1 else "the values have the opposite sign everywhere"
     norm = float(e @ e)
     ratio = float(a @ e) / norm if norm > 0 else 0.0
@@ -132,19 +133,31 @@ def _compare_array(actual, expected, tol, check_dtype, public):
     """(Comparison, property failure or None) for one array."""
     if actual.shape != expected.shape:
         wanted = f", expected {expected.shape}" if public else " (not the expected shape)"
-        return Comparison(False, f"shape {actual.shape}{wanted}", None,
-                          "the result has the wrong shape: check reshapes, transposes and which axis you sum over",
-                          "shape"), "shape"
+        return Comparison(
+            False,
+            f"shape {actual.shape}{wanted}",
+            None,
+            "the result has the wrong shape: check reshapes, transposes and which axis you sum over",
+            "shape",
+        ), "shape"
     if check_dtype and actual.dtype != expected.dtype:
-        return Comparison(False, f"dtype {actual.dtype}, expected {expected.dtype}", None,
-                          f"the result is {actual.dtype}, the inputs were {expected.dtype}: numpy upcasts when "
-                          "an array meets a float64 array or numpy float64 scalar (see Data types)",
-                          "dtype"), "dtype"
+        return Comparison(
+            False,
+            f"dtype {actual.dtype}, expected {expected.dtype}",
+            None,
+            f"the result is {actual.dtype}, the inputs were {expected.dtype}: numpy upcasts when "
+            "an array meets a float64 array or numpy float64 scalar (see Data types)",
+            "dtype",
+        ), "dtype"
     values = actual.astype(np.float64)
     if not np.all(np.isfinite(values)):
-        return Comparison(False, "contains NaN or infinity", None,
-                          "NaN or infinity: a division by zero, the log of zero or an overflow in exp",
-                          "nonfinite"), "nonfinite"
+        return Comparison(
+            False,
+            "contains NaN or infinity",
+            None,
+            "NaN or infinity: a division by zero, the log of zero or an overflow in exp",
+            "nonfinite",
+        ), "nonfinite"
     error = relative_error(values, expected)
     message = f"relative error {error:.2e} (tolerance {tol:.0e})"
     if error <= tol:
@@ -158,14 +171,21 @@ def compare_close(spec, actual):
     tol, check_dtype, public = spec["tol"], spec.get("check_dtype", False), spec.get("public", False)
     if not isinstance(expected, dict):
         if isinstance(actual, dict):
-            return Comparison(False, "a dict came instead of an array", None,
-                              "the check expects an array here", "structure")
+            return Comparison(
+                False, "a dict came instead of an array", None, "the check expects an array here", "structure"
+            )
         return _compare_array(actual, expected, tol, check_dtype, public)[0]
     if not isinstance(actual, dict):
-        return Comparison(False, f"an array came instead of the entries {_names(expected)}", None,
-                          "the check expects a dict of named arrays here", "structure")
-    mismatch = _other_names(expected, actual, "some entries are missing or unexpected: check the names of "
-                                              "what you return")
+        return Comparison(
+            False,
+            f"an array came instead of the entries {_names(expected)}",
+            None,
+            "the check expects a dict of named arrays here",
+            "structure",
+        )
+    mismatch = _other_names(
+        expected, actual, "some entries are missing or unexpected: check the names of what you return"
+    )
     if mismatch:
         return mismatch
     results = {key: _compare_array(actual[key], expected[key], tol, check_dtype, public) for key in expected}
@@ -180,11 +200,17 @@ def compare_close(spec, actual):
         scope += "; the other entries match"
     signature = ",".join(f"{key}:{results[key][1] or 'values'}" for key in failed)
     if properties:
-        return Comparison(False, f"{_names(properties)}: {results[properties[0]][0].message}", None,
-                          f"{scope} ({details})", signature)
+        return Comparison(
+            False, f"{_names(properties)}: {results[properties[0]][0].message}", None, f"{scope} ({details})", signature
+        )
     error = max(results[key][0].error for key in failed)
-    return Comparison(False, f"relative error {error:.2e} (tolerance {tol:.0e}) in {_names(failed)}", error,
-                      f"{scope} ({details})", signature)
+    return Comparison(
+        False,
+        f"relative error {error:.2e} (tolerance {tol:.0e}) in {_names(failed)}",
+        error,
+        f"{scope} ({details})",
+        signature,
+    )
 
 
 _INIT_ADVICE = {
@@ -253,7 +279,7 @@ def _same_profile(signature, fingerprint, tol):
     mine, theirs = signature.split(","), fingerprint.split(",")
     if len(mine) != len(theirs):
         return False
-    for a, f in zip(sorted(mine), sorted(theirs)):
+    for a, f in zip(sorted(mine), sorted(theirs), strict=True):
         (name, problem, s, m, pos), (f_name, f_problem, f_s, f_m, f_pos) = _parse_profile(a), _parse_profile(f)
         if (name, problem, pos) != (f_name, f_problem, f_pos) or (s is None) != (f_s is None):
             return False
@@ -267,20 +293,30 @@ def compare_init(spec, actual):
     wanted = spec["params"]
     if not isinstance(actual, dict):
         return Comparison(False, "not a dict of parameters", None, "record model.params, a dict", "structure")
-    mismatch = _other_names(wanted, actual, "the parameter names differ: W1, b1, ..., WL, bL, one pair per "
-                                            "layer (L = hidden layers + 1)")
+    mismatch = _other_names(
+        wanted, actual, "the parameter names differ: W1, b1, ..., WL, bL, one pair per layer (L = hidden layers + 1)"
+    )
     if mismatch:
         return mismatch
     problems = {name: _init_problem(actual[name], wanted[name], spec["weight_scale"], spec["tol"]) for name in wanted}
     failed = sorted(name for name, problem in problems.items() if problem)
     if not failed:
-        return Comparison(True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected")
+        return Comparison(
+            True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected"
+        )
     profiles = [_init_profile(name, problems[name], actual[name], spec["weight_scale"]) for name in failed]
-    details = "; ".join(f"{name} {_INIT_ADVICE[problems[name]]}"
-                        + ("; its values are never negative" if profile.endswith(":pos") else "")
-                        for name, profile in zip(failed[:3], profiles))
-    return Comparison(False, f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}", None,
-                      details + ("; ..." if len(failed) > 3 else ""), ",".join(profiles))
+    details = "; ".join(
+        f"{name} {_INIT_ADVICE[problems[name]]}"
+        + ("; its values are never negative" if profile.endswith(":pos") else "")
+        for name, profile in zip(failed[:3], profiles, strict=False)
+    )
+    return Comparison(
+        False,
+        f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}",
+        None,
+        details + ("; ..." if len(failed) > 3 else ""),
+        ",".join(profiles),
+    )
 
 
 MAX_NETWORK_PARAMETERS = 10**6  # an accuracy check evaluates at most this many weights and biases
@@ -292,12 +328,12 @@ def _plain_layers(params, width):
     layers = len([name for name in params if name.startswith("W")])
     expected = {f"{kind}{i}" for kind in "Wb" for i in range(1, layers + 1)}
     if layers == 0 or set(params) != expected:
-        raise ValueError(
-            f"parameters {_names(params, 8)} are not those of a plain network (W1..WL, b1..bL)")
+        raise ValueError(f"parameters {_names(params, 8)} are not those of a plain network (W1..WL, b1..bL)")
     size = sum(int(np.size(value)) for value in params.values())
     if size > MAX_NETWORK_PARAMETERS:
-        raise ValueError(f"{size} weights and biases; the grader evaluates networks of at most "
-                         f"{MAX_NETWORK_PARAMETERS}")
+        raise ValueError(
+            f"{size} weights and biases; the grader evaluates networks of at most {MAX_NETWORK_PARAMETERS}"
+        )
     weights = []
     for i in range(1, layers + 1):
         W, b = np.asarray(params[f"W{i}"], np.float64), np.asarray(params[f"b{i}"], np.float64)
@@ -322,7 +358,7 @@ def mlp_scores(params, X):
     rows = max(1, _CHUNK_ELEMENTS // widest)
     chunks = []
     for start in range(0, len(inputs), rows):
-        hidden = inputs[start:start + rows]
+        hidden = inputs[start : start + rows]
         for i, (W, b) in enumerate(layers, start=1):
             hidden = hidden @ W + b
             if i < len(layers):
@@ -338,34 +374,47 @@ def mlp_accuracy(params, X, y):
 def compare_accuracy(spec, actual, X, y):
     """Accuracy of the parameters ``actual`` on (X, y) against the spec's threshold."""
     if not isinstance(actual, dict):
-        return Comparison(False, "unusable parameters: not a dict of parameters", None,
-                          "record model.params, a dict", "structure")
+        return Comparison(
+            False, "unusable parameters: not a dict of parameters", None, "record model.params, a dict", "structure"
+        )
     try:
         accuracy = mlp_accuracy(actual, X, y)
     except ValueError as problem:
-        return Comparison(False, f"unusable parameters: {problem}", None,
-                          "the grader evaluates a plain network: W1, b1, ..., WL, bL and nothing else",
-                          "structure")
+        return Comparison(
+            False,
+            f"unusable parameters: {problem}",
+            None,
+            "the grader evaluates a plain network: W1, b1, ..., WL, bL and nothing else",
+            "structure",
+        )
     threshold = spec["threshold"]
     message = f"accuracy {accuracy:.4f} (needs at least {threshold})"
     if accuracy >= threshold:
         return Comparison(True, message, 1 - accuracy)
-    return Comparison(False, message, 1 - accuracy,
-                      "the network does not classify well enough yet: train longer, or tune the learning "
-                      "rate, the weight scale and the network's size", "accuracy")
+    return Comparison(
+        False,
+        message,
+        1 - accuracy,
+        "the network does not classify well enough yet: train longer, or tune the learning "
+        "rate, the weight scale and the network's size",
+        "accuracy",
+    )
 
 
 def _same(actual, fingerprint, tol):
     """Whether two decoded values agree within ``tol`` (NaN and inf where the other has them too)."""
     if isinstance(fingerprint, dict) or isinstance(actual, dict):
-        return (isinstance(fingerprint, dict) and isinstance(actual, dict) and set(actual) == set(fingerprint)
-                and all(_same(actual[key], fingerprint[key], tol) for key in fingerprint))
+        return (
+            isinstance(fingerprint, dict)
+            and isinstance(actual, dict)
+            and set(actual) == set(fingerprint)
+            and all(_same(actual[key], fingerprint[key], tol) for key in fingerprint)
+        )
     if actual.shape != fingerprint.shape:
         return False
     a, f = actual.astype(np.float64), fingerprint.astype(np.float64)
     finite = np.isfinite(a) & np.isfinite(f)
-    if not np.array_equal(np.isfinite(a), np.isfinite(f)) or not np.array_equal(a[~finite], f[~finite],
-                                                                               equal_nan=True):
+    if not np.array_equal(np.isfinite(a), np.isfinite(f)) or not np.array_equal(a[~finite], f[~finite], equal_nan=True):
         return False
     return relative_error(a[finite], f[finite]) <= tol  # the check's own tolerance: no looser match
 
@@ -423,10 +472,12 @@ def _evidence(specs, comparisons):
     (it has a fingerprint there), whether this submission's value matched it, failed otherwise,
     or passed. Checks that were not judged (not recorded, unusable) count for nothing."""
     evidence = {}
-    for spec, comparison in zip(specs, comparisons):
+    for spec, comparison in zip(specs, comparisons, strict=True):
         for fingerprint in spec.get("fingerprints", []):
-            entry = evidence.setdefault(fingerprint["mistake"], {
-                "diagnosis": fingerprint["diagnosis"], "matched": [], "differs": [], "passed": []})
+            entry = evidence.setdefault(
+                fingerprint["mistake"],
+                {"diagnosis": fingerprint["diagnosis"], "matched": [], "differs": [], "passed": []},
+            )
             if comparison is None or spec["name"] in entry["matched"] + entry["differs"] + entry["passed"]:
                 continue
             if comparison.passed:
@@ -448,28 +499,45 @@ def diagnose_cell(specs, comparisons):
     on more of its checks than they match).
     """
     evidence = _evidence(specs, comparisons)
-    failed = {spec["name"] for spec, c in zip(specs, comparisons) if c is not None and not c.passed}
+    failed = {spec["name"] for spec, c in zip(specs, comparisons, strict=True) if c is not None and not c.passed}
     diagnoses = []
-    for spec, comparison in zip(specs, comparisons):
+    for comparison in comparisons:
         if comparison is None or comparison.passed:
             diagnoses.append(None)
             continue
         whole = [name for name in comparison.matched if not (evidence[name]["differs"] or evidence[name]["passed"])]
-        partial = [name for name in comparison.matched if name not in whole and not evidence[name]["passed"]
-                   and len(evidence[name]["matched"]) >= 2
-                   and len(evidence[name]["matched"]) > len(evidence[name]["differs"])]
+        partial = [
+            name
+            for name in comparison.matched
+            if name not in whole
+            and not evidence[name]["passed"]
+            and len(evidence[name]["matched"]) >= 2
+            and len(evidence[name]["matched"]) > len(evidence[name]["differs"])
+        ]
         if len(whole) == 1 and not partial:
             entry = evidence[whole[0]]
             others = failed - set(entry["matched"])
-            diagnoses.append(entry["diagnosis"] + (f" ({_names(others)} also differ{'s' if len(others) == 1 else ''}, "
-                                                    "in another way)" if others else ""))
+            diagnoses.append(
+                entry["diagnosis"]
+                + (
+                    f" ({_names(others)} also differ{'s' if len(others) == 1 else ''}, in another way)"
+                    if others
+                    else ""
+                )
+            )
         elif whole:
-            diagnoses.append("consistent with any of these known mistakes (the same values on every check they "
-                             f"affect): {_either([evidence[name]['diagnosis'] for name in whole])}")
+            diagnoses.append(
+                "consistent with any of these known mistakes (the same values on every check they "
+                f"affect): {_either([evidence[name]['diagnosis'] for name in whole])}"
+            )
         elif partial:
-            diagnoses.append("; or: ".join(
-                f"consistent with a known mistake on {_names(evidence[name]['matched'])} but not on "
-                f"{_names(evidence[name]['differs'])}: {evidence[name]['diagnosis']}" for name in partial[:3]))
+            diagnoses.append(
+                "; or: ".join(
+                    f"consistent with a known mistake on {_names(evidence[name]['matched'])} but not on "
+                    f"{_names(evidence[name]['differs'])}: {evidence[name]['diagnosis']}"
+                    for name in partial[:3]
+                )
+            )
         else:
             diagnoses.append(comparison.description)
     return diagnoses
