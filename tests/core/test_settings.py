@@ -39,8 +39,9 @@ def autograder(cwd, *args):
 )
 def test_bad_numbers_on_the_command_line_are_one_line_errors(tmp_path, args):
     result = autograder(copy_course(tmp_path), *args)
-    assert result.returncode == 2 and "must be positive" in result.stderr
-    assert "Traceback" not in result.stderr
+    # Exit status 1 is a usage error; 2 means some submission could not be graded (status.py).
+    assert result.returncode == 1 and f"'{args[-1]}' is not a positive" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_user_errors_are_one_line_with_the_fix(tmp_path):
