@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from autograder.comparisons import MAX_NETWORK_PARAMETERS
 from autograder.confinement import ConfinementError, Limits, Service
 from autograder.judge import (
     MAX_ACTIVATIONS,
@@ -148,7 +149,9 @@ class UnhurriedLimits(Limits):
 def test_judging_past_the_cpu_budget_is_stopped_and_the_next_request_is_answered():
     judge = Service(SERVICE_MODULE, UnhurriedLimits(512 * MiB, 1))
     try:
-        width = MAX_ACTIVATIONS // 600  # the widest forward pass the bounds allow, forty times
+        # The widest network the bounds allow (at most MAX_NETWORK_PARAMETERS, and 600 examples
+        # activations within MAX_ACTIVATIONS), judged forty times: far more than one CPU-second.
+        width = min(MAX_NETWORK_PARAMETERS // (64 + 1 + 10), MAX_ACTIVATIONS // 600)
         record = {"name": "acc", "value": encode_value(network(width))}
         with pytest.raises(ConfinementError, match=r"exceeded the judge's CPU limit \(1 CPU-seconds\)"):
             judge_checks_confined([accuracy_spec("acc", 600)] * 40, [record], judge)
