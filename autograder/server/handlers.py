@@ -204,10 +204,10 @@ class ReportHandler(AutograderHandler):
             )
         except OSError as error:
             return self.fail(403, f"reports/{os.path.basename(path)} cannot be read: {error.strerror or error}")
-        self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Security-Policy", REPORT_CSP)
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(page)
+        # APIHandler.finish sets its own Content-Type (JSON) unless it is told which.
+        self.finish(page, set_content_type="text/html; charset=utf-8")
 
 
 def handlers(base_url):

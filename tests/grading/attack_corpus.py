@@ -351,9 +351,9 @@ ATTACKS = {
         "the judge's forward pass outside the sandbox grew with the student's choice (a 2.9 GB worker)",
         code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
         + hook(
-            "if 'noisy_val_acc' in info.raw_cell:\n"
+            "if 'expect_accuracy(\"best_model.val_acc\"' in info.raw_cell:\n"
             "    W, X = np.ones((64, 2000), np.float32), np.ones((200000, 64), np.uint8)\n"
-            "    display({MIME_TYPE: {'name': 'best_model.noisy_val_acc', 'kind': 'accuracy', 'threshold': 0.0,\n"
+            "    display({MIME_TYPE: {'name': 'best_model.val_acc', 'kind': 'accuracy', 'threshold': 0.0,\n"
             "             'value': encode_value({'W1': W, 'b1': np.zeros(2000, np.float32)}),\n"
             "             'inputs': {'X': encode_value(X), 'y': encode_value(np.zeros(200000, np.uint8))}}},\n"
             "            raw=True)"

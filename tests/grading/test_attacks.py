@@ -357,7 +357,7 @@ def test_a_kernel_s_processes_share_its_memory_limit(attacked):
 def test_the_judge_refuses_work_a_record_asks_for_beyond_its_bounds(attacked):
     """One recorded input grew the grading worker to 2.9 GB: it is refused before decoding."""
     checks = {c["name"]: c for c in attacked["report"]["huge_recorded_examples"]["checks"]}
-    assert checks["best_model.noisy_val_acc"]["message"].startswith("too large to judge")
+    assert checks["best_model.val_acc"]["message"].startswith("too large to judge")
 
 
 class ActiveContent(html.parser.HTMLParser):

@@ -110,7 +110,7 @@ def test_l2_without_last_layer_loses_exactly_the_regularised_checks(graded):
     scores = cell_scores(root, "l2_without_last")
     scored = [spec["name"] for spec in bundle["cells"]["test_fc_net_loss_grads"] if not spec["public"]]
     regularised = [name for name in scored if ".reg0.0" not in name]  # fc_net_loss.L3.reg0.7, ...
-    assert len(regularised) == 2 and len(scored) == 4
+    assert len(regularised) == 4 and len(scored) == 6  # reg 0.0, 0.7 and 3.0 for each of two networks
     points = scores["test_fc_net_loss_grads"][1]
     assert scores["test_fc_net_loss_grads"][0] == pytest.approx(points * (len(scored) - len(regularised)) / len(scored))
     for grade_id in bundle["cells"]:

@@ -28,7 +28,7 @@ def run(root, database, *args, tool="autograder"):
         text=True,
         env=dict(os.environ, AUTOGRADER_DB_URL=database),
     )
-    assert result.returncode in (0, 1), result.stderr[-3000:]
+    assert result.returncode in (0, 2), result.stderr[-3000:]  # 2: some could not be graded (on purpose)
     return result
 
 
