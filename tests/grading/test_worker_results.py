@@ -69,7 +69,7 @@ def test_what_the_worker_returns_is_capped():
     outputs = [o for c in nbformat.reads(capped.notebook, 4).cells for o in c.get("outputs", [])]
     assert outputs and all(is_verdict_output(o) for o in outputs)
     assert capped.records == full.records  # compressed, the records still fit
-    assert "outputs removed from the graded notebook" in capped.message and "over the 39 KiB limit" in capped.message
+    assert "outputs removed from the graded notebook" in capped.message and "over the 78 KiB limit" in capped.message
 
 
 def test_records_larger_than_the_cap_even_compressed_are_not_kept():
