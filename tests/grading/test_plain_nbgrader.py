@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_autograder, run_nbgrader
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, clone, run_autograder, run_nbgrader
 
 from autograder.authoring.library import apply_edits, load_library, paste_reference
 from autograder.course import Course
@@ -21,9 +21,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def graded(released_course):
-    """The released course copy with five submissions graded by `nbgrader autograde`."""
-    root = released_course
+def graded(released_course, tmp_path_factory):
+    """A copy of the released course with five submissions graded by `nbgrader autograde`.
+
+    A copy of its own: the worker's released course is cloned by other fixtures (graded_class),
+    whose gradebooks must not hold these five students."""
+    root = clone(released_course, tmp_path_factory.mktemp("plain-graded") / "course")
     source = nbformat.read(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     released = nbformat.read(root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     pasted = paste_reference(released, source)
