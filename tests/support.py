@@ -87,3 +87,19 @@ def assert_no_secrets(root, page):
             for encoded in list(expected.get("entries", {}).values()) or [expected]:
                 if not spec["public"] and len(encoded.get("data", "")) >= 16:
                     assert encoded["data"] not in page
+
+
+def graded_cell(grade_id):
+    """A locked, graded nbgrader code cell worth one point."""
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell("pass")
+    cell.metadata["nbgrader"] = {
+        "grade_id": grade_id,
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "schema_version": 3,
+    }
+    return cell

@@ -6,6 +6,7 @@ import html.parser
 import pytest
 from nbconvert.filters.strings import strip_files_prefix
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+from support import graded_cell
 
 from autograder.checks import MIME_TYPE
 from autograder.judge import VERDICT_METADATA_KEY
@@ -231,19 +232,7 @@ def test_the_sanitiser_keeps_links_and_images_it_allows():
 
 
 def test_a_duplicated_graded_cell_is_graded_once():
-    def graded(grade_id):
-        cell = new_code_cell("pass")
-        cell.metadata["nbgrader"] = {
-            "grade_id": grade_id,
-            "grade": True,
-            "solution": False,
-            "locked": True,
-            "points": 1,
-            "schema_version": 3,
-        }
-        return cell
-
-    nb = new_notebook(cells=[graded("test_a"), graded("test_b"), graded("test_a")])
+    nb = new_notebook(cells=[graded_cell("test_a"), graded_cell("test_b"), graded_cell("test_a")])
     resources = {}
     nb, resources = DemoteDuplicateCells().preprocess(nb, resources)
     assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells] == [None, "test_b", "test_a"]

@@ -4,7 +4,8 @@ import io
 import logging
 
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_notebook
+from support import graded_cell
 
 from autograder.grading.check import STUDENT_MODE, format_check
 from autograder.grading.state import Outcome
@@ -84,20 +85,8 @@ def test_our_commands_make_the_last_resort_handler_visible(capsys):
 
 
 def test_nbgraders_preprocessors_we_extend_log_grade_ids_visibly(caplog):
-    def graded(grade_id):
-        cell = new_code_cell("pass")
-        cell.metadata["nbgrader"] = {
-            "grade_id": grade_id,
-            "grade": True,
-            "solution": False,
-            "locked": True,
-            "points": 1,
-            "schema_version": 3,
-        }
-        return cell
-
     hostile_id = "test" + FAKE_PASS
     with caplog.at_level(logging.WARNING):
-        DemoteDuplicateCells().preprocess(new_notebook(cells=[graded(hostile_id), graded(hostile_id)]), {})
+        DemoteDuplicateCells().preprocess(new_notebook(cells=[graded_cell(hostile_id), graded_cell(hostile_id)]), {})
     assert caplog.messages and all(raw_controls(message) == [] for message in caplog.messages)
     assert any("\\x1b[2K" in message for message in caplog.messages)
