@@ -8,7 +8,9 @@ students or their kernels see), and read by the judge. Layout::
      "cells": {grade_id: [check, ...]}}
 
 where a check is ``{"name", "kind": "close", "tol", "check_dtype", "expected", "public"}``
-or ``{"name", "kind": "accuracy", "threshold", "inputs": {"X", "y"}, "expected", "public"}``.
+or ``{"name", "kind": "accuracy", "threshold", "inputs": {"X", "y"}, "expected", "public"}``
+(a public accuracy check's inputs are the notebook's own examples, a hidden one's held-out
+examples only the grader has).
 """
 
 import json

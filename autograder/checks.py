@@ -27,8 +27,10 @@ import json
 import os
 from typing import Any
 
+import numpy as np
+
 from .comparisons import compare
-from .values import decode_value, encode_value
+from .values import decode_recorded, decode_value, encode_summaries, encode_value
 
 MIME_TYPE = "application/vnd.nn-autograder.check+json"
 PUBLIC_CHECKS_FILE = "public_checks.json"
@@ -78,14 +80,16 @@ def _fail(failed):
     raise AssertionError(f"{len(failed)} visible check(s) failed in this cell:\n" + "\n".join(failed))
 
 
-def _report(record, inputs=None):
-    """Print a public check's verdict; under Validate, raise at the cell's last public check."""
+def _report(record):
+    """Print a public check's verdict (an accuracy on the examples the record holds, as the
+    grader measures it); under Validate, raise at the cell's last public check."""
     __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in the student's traceback
     spec = _public_spec(record["name"])
     if spec is None:
         return
     try:
-        comparison = compare(spec, decode_value(record["value"]), *(inputs or ()))
+        inputs = [decode_value(record["inputs"][part]) for part in ("X", "y")] if "inputs" in record else []
+        comparison = compare(spec, decode_recorded(record["kind"], record["value"]), *inputs)
         line = _line(record["name"], comparison, spec)
     except (ValueError, KeyError, TypeError) as problem:
         comparison, line = None, f"{record['name']}: cannot compare this value ({problem})"
@@ -116,14 +120,15 @@ def expect_close(name, value, tol, check_dtype=False):
 def expect_init(name, params, weight_scale, tol=0.15):
     """Record a new network's parameters; the grader checks their names, shapes and dtype,
     that biases start at zero, and that weights have mean 0 and standard deviation
-    ``weight_scale`` (within a relative ``tol``)."""
+    ``weight_scale`` (within a relative ``tol``). Only each parameter's summary is recorded
+    (dtype, shape and statistics): random initial weights are large and do not compress."""
     __tracebackhide__ = True  # noqa: F841
     record = {
         "name": name,
         "kind": "init",
         "weight_scale": float(weight_scale),
         "tol": float(tol),
-        "value": encode_value(dict(params)),
+        "value": encode_summaries(dict(params)),
     }
     _emit(record)
     _report(record)
@@ -134,15 +139,27 @@ def expect_accuracy(name, params, X=None, y=None, threshold=None):
     least ``threshold``.
 
     The grader computes the accuracy itself, with a plain {affine - relu} x (L-1) - affine
-    forward pass: on (X, y) from its own copy of the notebook's data, or, when X and y
-    are not given, on held-out examples that only the grader has.
+    forward pass: on the examples (X, y) the notebook passes, or, when X and y are not
+    given, on held-out examples that only the grader has. Parameters and examples are
+    recorded in single precision (an accuracy needs no more; a class's records halve), and
+    the verdict printed here is computed from what was recorded, as the grader computes it.
     """
     __tracebackhide__ = True  # noqa: F841
-    record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(dict(params))}
+    params = {key: _single_precision(value) for key, value in dict(params).items()}
+    record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(params)}
     if X is None:
         _emit(record)
         print(f"{name}: recorded; the grader measures the accuracy on held-out examples (needs at least {threshold})")
         return
-    record["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
+    record["inputs"] = {"X": encode_value(_single_precision(X)), "y": encode_value(y)}
     _emit(record)
-    _report(record, (X, y))
+    _report(record)
+
+
+def _single_precision(value):
+    """A float64 array (or number) as float32; anything else as it is."""
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - ragged lists and objects numpy refuses: recorded as what they are
+        return value
+    return array.astype(np.float32) if array.dtype == np.float64 else value

@@ -10,7 +10,8 @@ A check is one of three kinds:
   relative error ``max(|x - y| / max(1e-8, |x| + |y|))`` of the expected value;
 - ``init``: a network's initial parameters: the expected names, shapes and dtype, biases
   (and betas) exactly zero, gammas exactly one, weights with mean 0 and standard
-  deviation ``weight_scale`` (within a relative tolerance);
+  deviation ``weight_scale`` (within a relative tolerance); judged on each parameter's
+  ``ArraySummary`` (see values.py), which is all the kernel records of them;
 - ``accuracy``: the classification accuracy of a plain network's parameters on the
   check's examples, at least a threshold.
 
@@ -226,23 +227,22 @@ _INIT_ADVICE = {
 
 
 def _init_problem(actual, wanted, weight_scale, tol):
+    """What is wrong with one parameter's ``ArraySummary``, or None."""
     if list(actual.shape) != wanted["shape"]:
         return "shape"
     if actual.dtype.name != wanted["dtype"]:
         return "dtype"
-    values = actual.astype(np.float64)
-    if not np.all(np.isfinite(values)):
+    if not actual.finite:
         return "nonfinite"
     if wanted["fill"] == "zeros":
-        return None if not np.any(values) else "zeros"
+        return "zeros" if actual.nonzero else None
     if wanted["fill"] == "ones":
-        return None if np.all(values == 1) else "ones"
-    std, mean = float(values.std()), float(values.mean())
-    if std > weight_scale * (1 + tol):
+        return None if actual.ones else "ones"
+    if actual.std > weight_scale * (1 + tol):
         return "std_high"
-    if std < weight_scale * (1 - tol):
+    if actual.std < weight_scale * (1 - tol):
         return "std_low"
-    return "mean" if abs(mean) > tol * weight_scale else None
+    return "mean" if abs(actual.mean) > tol * weight_scale else None
 
 
 def _init_profile(name, problem, actual, weight_scale):
@@ -253,9 +253,8 @@ def _init_profile(name, problem, actual, weight_scale):
         return f"{name}:dtype={actual.dtype.name}"
     if problem not in ("std_high", "std_low", "mean"):
         return f"{name}:{problem}"
-    values = actual.astype(np.float64)
-    std, mean = float(values.std()) / weight_scale, float(values.mean()) / weight_scale
-    return f"{name}:{problem}:s{std:.4g}:m{mean:.4g}" + (":pos" if values.min() >= 0 else "")
+    std, mean = actual.std / weight_scale, actual.mean / weight_scale
+    return f"{name}:{problem}:s{std:.4g}:m{mean:.4g}" + (":pos" if actual.minimum >= 0 else "")
 
 
 def _parse_profile(token):

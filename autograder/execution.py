@@ -12,6 +12,7 @@ its name.
 """
 
 from nbgrader.preprocessors import Execute
+from traitlets import Bool
 
 from .notebook_limits import NotebookLimits
 
@@ -20,6 +21,10 @@ EXECUTION_METADATA_KEY = "nn_autograder_execution"
 
 class GuardedExecute(NotebookLimits, Execute):
     """``Execute`` under a notebook deadline and an output cap; never raises on a dead kernel."""
+
+    # Four timestamps per cell in the graded notebook's metadata (nbclient's default) are a
+    # twentieth of what a graded submission keeps, and nothing reads them.
+    record_timing = Bool(False, help="Record each cell's execution times in its metadata.").tag(config=True)
 
     def preprocess(self, nb, resources, km=None):
         self.run_within_limits(nb, lambda: Execute.preprocess(self, nb, resources, km=km))

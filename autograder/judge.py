@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from .checks import MIME_TYPE
 from .comparisons import compare, diagnose_cell
 from .confinement import ConfinementError, Limits, serve, service
-from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
+from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_recorded, decode_value
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -177,7 +177,7 @@ def _judge_record(spec, record):
     claimed = claimed_elements(value) + sum(claimed_elements(part) for part in inputs)
     if claimed > MAX_RECORD_ELEMENTS:
         raise TooLarge(f"{claimed} numbers recorded, more than the {MAX_RECORD_ELEMENTS} this check may judge")
-    actual = decode_value(value)
+    actual = decode_recorded(spec["kind"], value)
     if spec["kind"] == "accuracy":
         bundled = spec.get("inputs")
         inputs = (
@@ -385,7 +385,7 @@ def _warm_up():
     (confinement.serve): whatever judging imports is imported while it can still be read."""
     import numpy as np
 
-    from .values import encode_value
+    from .values import encode_summaries, encode_value
 
     params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
     shapes = {
@@ -405,7 +405,7 @@ def _warm_up():
     ]
     records = [
         {"name": "close", "value": encode_value(-np.arange(4.0))},
-        {"name": "init", "value": encode_value(params)},
+        {"name": "init", "value": encode_summaries(params)},
         {"name": "accuracy", "value": encode_value(params)},
     ]
     judge_cell(specs, records)

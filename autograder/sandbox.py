@@ -94,6 +94,12 @@ def _readable_parents(paths, existing=()):
     return args
 
 
+# Plots in graded notebooks are drawn at 60 dpi (matplotlib's default is 100): still legible
+# in formgrader and on feedback pages, and about a third of the bytes, which were most of a
+# graded notebook's size. A notebook that sets its own dpi keeps it.
+GRADED_MATPLOTLIBRC = "figure.dpi: 60\n"
+
+
 @functools.lru_cache(maxsize=1)
 def _font_caches():
     """matplotlib's font cache files on this machine (built once here if missing).
@@ -162,6 +168,8 @@ class SandboxedKernelManager(CappedKernelManager):
         os.makedirs(self._matplotlib_dir)
         for cache in _font_caches():
             shutil.copy(cache, self._matplotlib_dir)
+        with open(os.path.join(self._matplotlib_dir, "matplotlibrc"), "w") as rc:
+            rc.write(GRADED_MATPLOTLIBRC)
         return await super()._async_pre_start_kernel(**kw)
 
     def _copy_working_folder(self, source):

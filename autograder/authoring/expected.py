@@ -24,7 +24,6 @@ import shutil
 import tempfile
 
 import nbformat
-import numpy as np
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
@@ -34,7 +33,7 @@ from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import ReleaseError
 from ..judge import is_scored, judge_cell, records_in_outputs
 from ..regions import strip_hidden_tests
-from ..values import decode_value, encode_value
+from ..values import decode_recorded, decode_value, encode_value
 
 
 def execute_in_scratch_copy(notebook_path, timeout):
@@ -61,14 +60,14 @@ def execute_in_scratch_copy(notebook_path, timeout):
     return nb
 
 
-def _fill(array):
-    if not np.any(array):
+def _fill(summary):
+    if not summary.nonzero:
         return "zeros"
-    return "ones" if np.all(array == 1) else "normal"
+    return "ones" if summary.ones else "normal"
 
 
 def _init_spec(record):
-    params = decode_value(record["value"])
+    params = decode_recorded("init", record["value"])
     return {
         "weight_scale": float(record["weight_scale"]),
         "tol": float(record["tol"]),
@@ -84,6 +83,7 @@ def _accuracy_spec(record, heldout, notebook_path):
     params = decode_value(record["value"])
     if "inputs" in record:  # the notebook's own examples: public, feedback only
         X, y = decode_value(record["inputs"]["X"]), decode_value(record["inputs"]["y"])
+        spec["inputs"] = record["inputs"]  # the grader's copy: kept records need not carry them
     else:
         if record["name"] not in heldout:
             raise ReleaseError(
@@ -111,7 +111,7 @@ def _spec_from_record(record, public, heldout, notebook_path):
                 "without X and y (held-out examples from heldout.py), or make it visible."
             )
         spec.update(_accuracy_spec(record, heldout, notebook_path))
-        spec["public"] = "inputs" not in spec
+        spec["public"] = "inputs" in record
     return spec
 
 

@@ -20,6 +20,7 @@ from ..proving.gate import release_proven
 from ..reporting.class_report import write_class_report
 from ..reporting.export import export_csv
 from ..reporting.feedback import feedback_students, write_all_feedback
+from ..status import NOT_COLLECTED
 from .sample_class import DUE, write_sample_class
 
 ASSIGNMENT = "fc_nets"
@@ -49,7 +50,7 @@ def run_demo(course, target, workers, log=print):
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
     report = grade(demo, ASSIGNMENT, options)
 
-    csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == "not collected"])
+    csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == NOT_COLLECTED])
     write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
     report_path, _ = write_class_report(demo, ASSIGNMENT)
 
@@ -62,10 +63,12 @@ def run_demo(course, target, workers, log=print):
             f"{outcome.student:<{width}}  {score:>9}  {lateness.get(outcome.student, ''):<22} {outcome.status:<22} "
             f"{kinds.get(outcome.student, '')}"
         )
+    not_collected = [o for o in report.failed if o.status == NOT_COLLECTED]
     log(
         f"\n{len(report.outcomes)} submissions in {report.seconds:.0f} s: "
-        f"{len(report.outcomes) - len(report.failed)} graded, {len(report.failed)} could not be "
-        "graded (on purpose: broken JSON, empty and misplaced folders)"
+        f"{len(report.outcomes) - len(report.failed)} graded, "
+        f"{len(report.failed) - len(not_collected)} could not be graded (on purpose: broken JSON, an "
+        f"empty folder, ...), {len(not_collected)} not collected (on purpose: a misplaced folder)"
     )
     log(
         f"late policy: {demo.config.LateSubmissionPlugin.get('penalty_method', 'none')!r} (nbgrader's "

@@ -77,6 +77,21 @@ def take_records(nb: NotebookNode, grade_ids: Iterable[str]) -> CellRecords:
     return records
 
 
+def without_bundled_inputs(records: CellRecords, bundle_cells: Mapping[str, list[dict[str, Any]]]) -> CellRecords:
+    """``records`` without the examples an accuracy record carries where the grading bundle has
+    its own copy: the judge evaluates the bundle's (the notebook's validation examples were a
+    third of a graded submission's kept bytes). Changes the records in place."""
+    for grade_id, outputs in records.items():
+        bundled = {
+            spec["name"] for spec in bundle_cells.get(grade_id, []) if spec["kind"] == "accuracy" and "inputs" in spec
+        }
+        for output in outputs:
+            record = output["data"][MIME_TYPE]
+            if isinstance(record, dict) and record.get("name") in bundled:
+                record.pop("inputs", None)
+    return records
+
+
 def records_in_notebook(nb: Mapping[str, Any], grade_ids: Iterable[str]) -> CellRecords:
     """The record outputs of the cells ``grade_ids`` still in a notebook (plain nbgrader keeps them there)."""
     return take_records(nbformat.from_dict(nb), grade_ids)

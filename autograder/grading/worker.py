@@ -18,6 +18,7 @@ verdicts as outputs (its grades are computed before), and recorded values beyond
 that size are not kept for rescoring.
 """
 
+import json
 import os
 import tempfile
 import time
@@ -34,7 +35,7 @@ from ..sandbox import UNSAFE_ENV
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
 from .pipeline import apply_preprocessors, beside_the_release, judge, notebook_resources
-from .records import compress_records, take_records
+from .records import compress_records, take_records, without_bundled_inputs
 from .scoring import autograde_values
 
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
@@ -56,15 +57,21 @@ def returned_bytes_limit(config):
     return 2 * Autograder(config=config).max_output_bytes
 
 
+def compact_json(nb):
+    """The notebook as nbformat validates and writes it, without its one-space indentation
+    (a tenth of a graded notebook's bytes); nbformat and nbgrader read it back alike."""
+    return json.dumps(json.loads(nbformat.writes(nb)), ensure_ascii=False, separators=(",", ":"))
+
+
 def _capped_notebook(nb, limit):
     """(notebook JSON, note): the notebook, or, when larger than ``limit``, its verdicts only."""
-    text = nbformat.writes(nb)
+    text = compact_json(nb)
     if len(text) <= limit:
         return text, ""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [output for output in cell.outputs if is_verdict_output(output)]
-    return nbformat.writes(nb), (
+    return compact_json(nb), (
         f"outputs removed from the graded notebook: {_size(len(text))} "
         f"is over the {_size(limit)} limit (grades are unaffected)"
     )
@@ -80,7 +87,9 @@ def judge_run(nb, name, job, config, run):
     run.checks = judged.checks
     run.judged = [j.grade_id for j in judged.judgements]
     limit = returned_bytes_limit(config)
-    records = compress_records(take_records(judged.notebook, run.judged))
+    bundle = (job.bundles or {}).get(name)
+    bundle_cells = bundle["cells"] if bundle else {}
+    records = compress_records(without_bundled_inputs(take_records(judged.notebook, run.judged), bundle_cells))
     run.notebook, note = _capped_notebook(judged.notebook, limit)
     if len(records) <= limit:
         run.records = records

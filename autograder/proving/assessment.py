@@ -11,7 +11,7 @@ cells that no other change of its run reaches.
 import math
 
 from ..comparisons import compare
-from ..values import decode_value
+from ..values import decode_recorded, decode_value
 
 MARGIN = 100  # a mistake's error must be at least this many tolerances
 ACCURACY_MARGIN = 2  # ... or, on an accuracy check, its error rate this many times the allowed one
@@ -116,7 +116,7 @@ def fingerprints_of(mistake, result, dependencies, specs):
                 decode_value(record["value"])  # a well-formed value, or no fingerprint
                 fingerprint["value"] = record["value"]
             else:
-                fingerprint["signature"] = compare(spec, decode_value(record["value"])).signature
+                fingerprint["signature"] = compare(spec, decode_recorded(spec["kind"], record["value"])).signature
             found.append((verdict.name, fingerprint))
     return found
 

@@ -344,7 +344,7 @@ def forgery_measures(specs, forger_results):
     measures = {}
     for grade_id, cell_specs in specs.items():
         for spec in cell_specs:
-            if spec["kind"] != "accuracy" or "inputs" not in spec:
+            if spec["kind"] != "accuracy" or spec["public"]:
                 continue
             X, y = decode_value(spec["inputs"]["X"]), decode_value(spec["inputs"]["y"])
             forgeries = []

@@ -18,7 +18,7 @@ from autograder.judge import (
     verdicts_in_notebook,
 )
 from autograder.preprocessors import JudgeChecks
-from autograder.values import encode_value
+from autograder.values import encode_summaries, encode_value
 
 
 def record(name, value, kind="close"):
@@ -147,6 +147,19 @@ def test_the_init_check_needs_names_shapes_dtype_zero_biases_and_the_weight_scal
         verdict = judge_check(init_spec(), [record("init", params)])
         assert not verdict.passed and verdict.error is None and advice in verdict.diagnosis, advice
     assert judge_check(init_spec(), [record("init", {"W1": good["W1"]})]).message == "missing b1"
+
+
+def test_the_init_check_judges_a_summary_as_it_judges_the_arrays_it_summarises():
+    rng = np.random.default_rng(1)
+    good = {"W1": (0.1 * rng.standard_normal((60, 50))).astype(np.float32), "b1": np.zeros(50, np.float32)}
+    for params in (good, dict(good, W1=np.abs(good["W1"]) * 3), dict(good, b1=np.ones(50, np.float32))):
+        in_full = judge_check(init_spec(), [record("init", params)])
+        summarised = judge_check(init_spec(), [{"name": "init", "kind": "init", "value": encode_summaries(params)}])
+        assert (summarised.passed, summarised.message, summarised.diagnosis) == (
+            in_full.passed,
+            in_full.message,
+            in_full.diagnosis,
+        )
 
 
 def accuracy_spec(X, y, threshold):

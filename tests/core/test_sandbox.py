@@ -1,6 +1,8 @@
 """The sandbox's own guarantees that need no full grading run."""
 
+import base64
 import os
+import struct
 
 import pytest
 
@@ -97,6 +99,29 @@ def test_a_kernel_s_processes_share_one_memory_limit(tmp_path, monkeypatch):
     assert "4 of 4 processes held" not in printed and "of 4 processes held" in printed
     for base in set(hierarchy.bases.values()):  # the kernel's budget went with it
         assert not [n for n in os.listdir(base) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]
+
+
+def test_graded_plots_are_drawn_at_the_graded_resolution(tmp_path, monkeypatch):
+    """A graded notebook's figures are stored at 60 dpi, a third of the default's bytes."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.notebook_limits import LimitedNotebookClient
+
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    plot = "%matplotlib inline\nimport matplotlib.pyplot as plt\nfig = plt.figure(figsize=(9, 11))\nprint(fig.dpi)\n"
+    nb = new_notebook(cells=[new_code_cell(plot + "plt.plot([0, 1])\nplt.show()")])
+    LimitedNotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        kernel_manager_class=sandbox.SandboxedKernelManager,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = nb.cells[0].outputs
+    assert outputs[0]["text"].strip() == "60.0"
+    png = base64.b64decode(next(o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})))
+    width, height = struct.unpack(">II", png[16:24])
+    assert width <= 9 * 60 and height <= 11 * 60
 
 
 LEAK_INTO_AN_EARLIER_OUTPUT = """

@@ -1,12 +1,21 @@
 """Values as JSON: every bit round-trips, and hostile records are refused before any allocation."""
 
 import base64
+import json
 import tracemalloc
 
 import numpy as np
 import pytest
 
-from autograder.values import MAX_ELEMENTS, decode_value, encode_value, relative_error
+from autograder.values import (
+    MAX_ELEMENTS,
+    ArraySummary,
+    decode_recorded,
+    decode_value,
+    encode_summaries,
+    encode_value,
+    relative_error,
+)
 
 
 def test_encoding_round_trips_every_bit():
@@ -84,6 +93,52 @@ def test_hostile_values_are_refused_with_a_value_error_and_no_allocation(kind):
     finally:
         tracemalloc.stop()
     assert peak < 2**20  # refused before allocating anything of the claimed size
+
+
+def test_an_init_record_keeps_a_summary_a_few_hundred_bytes_long_whatever_the_network():
+    rng = np.random.default_rng(0)
+    params = {"W1": (0.05 * rng.standard_normal((300, 200))).astype(np.float32), "b1": np.zeros(200, np.float32)}
+    summaries = decode_recorded("init", encode_summaries(params))
+    in_full = decode_recorded("init", encode_value(params))  # a record from before summaries
+    assert summaries == in_full
+    W1 = summaries["W1"]
+    assert (W1.dtype, W1.shape, W1.finite, W1.nonzero, W1.ones) == (np.float32, (300, 200), True, True, False)
+    assert W1.std == pytest.approx(float(params["W1"].astype(np.float64).std()), rel=1e-12)
+    assert W1.minimum < 0 and abs(W1.mean) < 1e-3 and not summaries["b1"].nonzero
+    assert len(json.dumps(encode_summaries(params))) < 500 < len(json.dumps(encode_value(params))) / 100
+
+
+def test_a_summary_of_nonfinite_or_nonnumeric_values_says_so():
+    summary = decode_recorded("init", encode_summaries({"W1": np.array([1.0, np.nan])}))["W1"]
+    assert not summary.finite and (summary.minimum, summary.mean, summary.std) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="not a number or numeric array: str"):
+        decode_recorded("init", encode_summaries({"W1": "weights"}))
+
+
+GOOD_SUMMARY = ArraySummary.of(np.ones((2, 3))).encode()
+HOSTILE_SUMMARIES = {
+    "summaries not an object": [GOOD_SUMMARY],
+    "too many summaries": {str(i): GOOD_SUMMARY for i in range(300)},
+    "a flag that is not a boolean": {"W1": dict(GOOD_SUMMARY, finite=1)},
+    "a statistic that is not a number": {"W1": dict(GOOD_SUMMARY, std="0.05")},
+    "a statistic that is a boolean": {"W1": dict(GOOD_SUMMARY, mean=True)},
+    "a statistic that is not finite": {"W1": dict(GOOD_SUMMARY, std=float("nan"))},
+    "a missing statistic": {"W1": {k: v for k, v in GOOD_SUMMARY.items() if k != "minimum"}},
+    "a dtype that is not numeric": {"W1": dict(GOOD_SUMMARY, dtype="object")},
+    "a shape that is not sizes": {"W1": dict(GOOD_SUMMARY, shape=[-1, 3])},
+    "a summary that is not an object": {"W1": "W1"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_SUMMARIES))
+def test_hostile_summaries_are_refused_with_a_value_error(kind):
+    with pytest.raises(ValueError):
+        decode_recorded("init", {"summaries": HOSTILE_SUMMARIES[kind]})
+
+
+def test_only_init_checks_accept_summaries():
+    with pytest.raises(ValueError):
+        decode_recorded("close", encode_summaries({"W1": np.ones(3)}))
 
 
 def test_relative_error_is_the_cs231n_formula():

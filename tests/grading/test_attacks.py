@@ -27,9 +27,11 @@ from support import ASSIGNMENT, NOTEBOOK, clone, grades, run_autograder
 
 from autograder.authoring.leaks import secret_lines
 from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
+from autograder.checks import MIME_TYPE
 from autograder.course import Course
 from autograder.demo.sample_class import style_edits
 from autograder.files import shown
+from autograder.grading.records import RECORDS_FILE, read_store
 from autograder.preprocessors import is_the_releases
 from autograder.sanitise import clean_html, markdown_html, render_markdown
 from autograder.spreadsheet import FORMULA_PREFIXES
@@ -354,10 +356,17 @@ def test_a_kernel_s_processes_share_its_memory_limit(attacked):
         assert "MEMORY 4 of 4" not in printed, printed
 
 
-def test_the_judge_refuses_work_a_record_asks_for_beyond_its_bounds(attacked):
-    """One recorded input grew the grading worker to 2.9 GB: it is refused before decoding."""
+def test_examples_a_record_brings_are_neither_judged_nor_kept(attacked):
+    """One recorded input grew the grading worker to 2.9 GB. The grader evaluates the public
+    accuracy check on its own copy of the notebook's examples (a student's own check, which
+    has no copy, refuses such a record before decoding: tests/core/test_confinement.py), and
+    the kept records leave the recorded examples out."""
     checks = {c["name"]: c for c in attacked["report"]["huge_recorded_examples"]["checks"]}
-    assert checks["best_model.val_acc"]["message"].startswith("too large to judge")
+    assert not checks["best_model.val_acc"]["passed"]
+    store = read_store(str(attacked["root"] / "autograded" / "huge_recorded_examples" / ASSIGNMENT / RECORDS_FILE))
+    kept = [o["data"][MIME_TYPE] for outputs in store[NOTEBOOK].values() for o in outputs]
+    forged = [record for record in kept if record["name"] == "best_model.val_acc" and record.get("threshold") == 0.0]
+    assert forged and all("inputs" not in record for record in forged)
 
 
 class ActiveContent(html.parser.HTMLParser):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import MIME_TYPE
-from autograder.grading.records import MAGIC, compress_records, read_store, write_store
+from autograder.grading.records import MAGIC, compress_records, read_store, without_bundled_inputs, write_store
+from autograder.judge import judge_check
 from autograder.values import encode_value
 
 
@@ -89,3 +90,36 @@ def test_a_damaged_store_reads_as_no_store(tmp_path, records, damage, monkeypatc
     if data is not None:
         path.write_bytes(data)
     assert read_store(str(path)) is None
+
+
+def test_examples_the_bundle_holds_are_not_kept_and_the_judge_gives_the_same_verdict():
+    """A public accuracy check's examples come from the notebook; the bundle has its own copy,
+    which is what the judge evaluates, so the kept record leaves them out."""
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((50, 4)), rng.integers(0, 3, 50)
+    params = {"W1": rng.standard_normal((4, 3)), "b1": np.zeros(3)}
+    examples = {"X": encode_value(X), "y": encode_value(y)}
+    spec = {"name": "val_acc", "kind": "accuracy", "threshold": 0.1, "public": True, "inputs": examples}
+    spec["expected"] = encode_value(0.5)
+    record = {
+        "name": "val_acc",
+        "kind": "accuracy",
+        "threshold": 0.1,
+        "value": encode_value(params),
+        "inputs": examples,
+    }
+    held_out = dict(record, name="heldout_acc")
+    held_out.pop("inputs")
+    outputs = [{"output_type": "display_data", "metadata": {}, "data": {MIME_TYPE: r}} for r in (record, held_out)]
+    before = judge_check(spec, [json.loads(json.dumps(record))])
+
+    kept = without_bundled_inputs({"test_best_model": outputs, "test_other": []}, {"test_best_model": [spec]})
+
+    kept_record = kept["test_best_model"][0]["data"][MIME_TYPE]
+    assert "inputs" not in kept_record and kept_record["value"] == record["value"]
+    assert kept["test_best_model"][1]["data"][MIME_TYPE] == held_out
+    after = judge_check(spec, [kept_record])
+    assert (after.passed, after.message) == (before.passed, before.message)
+    unbundled = {key: value for key, value in spec.items() if key != "inputs"}  # a student's own check
+    output = {"output_type": "display_data", "metadata": {}, "data": {MIME_TYPE: dict(record, inputs=examples)}}
+    assert "inputs" in without_bundled_inputs({"c": [output]}, {"c": [unbundled]})["c"][0]["data"][MIME_TYPE]

@@ -5,13 +5,19 @@ dtype, shape and raw little-endian bytes (every bit kept, NaN and inf included),
 for a group of named arrays (a network's parameters, a loss with its gradients), as
 ``{"entries": {name: encoded array}}``. Decoding never uses pickle or eval.
 
-Records come from student kernels, so ``decode_value`` treats its input as hostile:
-it checks every field's type and every size *before* allocating anything, and the
-only exception it raises is ``ValueError``, with a message that says what is wrong.
+A new network's parameters are recorded as *summaries* instead (``encode_summaries``):
+dtype, shape and the few statistics an initialisation check judges. Initial weights are
+random, so their bytes do not compress, and they were most of a graded class's storage.
+
+Records come from student kernels, so ``decode_value`` and ``decode_recorded`` treat
+their input as hostile: they check every field's type and every size *before* allocating
+anything, and the only exception they raise is ``ValueError``, with a message that says
+what is wrong.
 """
 
 import base64
 import binascii
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,13 +28,22 @@ MAX_DIMENSIONS = 32
 _MAX_NAME = 100
 
 
-def _encode_array(value):
+def _unsupported(value):
+    """``{"unsupported": what it is}`` for anything but a number or numeric array, else None."""
     try:
         array = np.asarray(value)
     except Exception:  # noqa: BLE001 - ragged lists and objects numpy refuses
         return {"unsupported": type(value).__name__}
     if array.dtype.kind not in _NUMERIC_KINDS:
         return {"unsupported": f"{type(value).__name__} of dtype {array.dtype}"}
+    return None
+
+
+def _encode_array(value):
+    unsupported = _unsupported(value)
+    if unsupported:
+        return unsupported
+    array = np.asarray(value)
     little_endian = array.astype(array.dtype.newbyteorder("<"), copy=False)
     return {
         "dtype": array.dtype.name,
@@ -110,6 +125,86 @@ def decode_value(encoded):
             budget -= used
         return decoded
     return _decode_array(encoded, MAX_ELEMENTS)[0]
+
+
+@dataclass(frozen=True)
+class ArraySummary:
+    """What an initialisation check judges of an array, without its values: its dtype and
+    shape, whether every value is finite, any is nonzero and all are one, and (when all are
+    finite) the minimum, mean and standard deviation, computed in float64."""
+
+    dtype: np.dtype
+    shape: tuple
+    finite: bool
+    nonzero: bool
+    ones: bool
+    minimum: float
+    mean: float
+    std: float
+
+    _FLAGS = ("finite", "nonzero", "ones")
+    _STATISTICS = ("minimum", "mean", "std")
+
+    @classmethod
+    def of(cls, value):
+        array = np.asarray(value)
+        values = array.astype(np.float64)
+        finite = bool(np.all(np.isfinite(values)))
+        statistics = (values.min(), values.mean(), values.std()) if finite and values.size else (0.0, 0.0, 0.0)
+        flags = finite, bool(np.any(values)), bool(np.all(values == 1))
+        return cls(array.dtype, tuple(array.shape), *flags, *(float(number) for number in statistics))
+
+    def encode(self):
+        fields = {name: getattr(self, name) for name in self._FLAGS + self._STATISTICS}
+        return {"dtype": self.dtype.name, "shape": list(self.shape), **fields}
+
+    @classmethod
+    def decode(cls, encoded):
+        if not isinstance(encoded, dict):
+            raise ValueError("summary is not an object")
+        if "unsupported" in encoded:
+            raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]}")
+        dtype = _dtype(encoded.get("dtype"))
+        shape, _ = _shape(encoded.get("shape"))
+        flags = [encoded.get(name) for name in cls._FLAGS]
+        if not all(type(flag) is bool for flag in flags):
+            raise ValueError(f"summary flags {', '.join(cls._FLAGS)} are not all true or false")
+        statistics = [encoded.get(name) for name in cls._STATISTICS]
+        if not all(type(number) in (int, float) and np.isfinite(number) for number in statistics):
+            raise ValueError(f"summary statistics {', '.join(cls._STATISTICS)} are not all finite numbers")
+        return cls(dtype, shape, *flags, *(float(number) for number in statistics))
+
+
+def encode_summaries(params):
+    """A JSON-safe summary (``ArraySummary``) of each named numeric array, for an init check;
+    anything else is described by its type only, as ``encode_value`` does."""
+    summaries = {}
+    for key, item in params.items():
+        summaries[str(key)] = _unsupported(item) or ArraySummary.of(item).encode()
+    return {"summaries": summaries}
+
+
+def decode_recorded(kind, encoded):
+    """A recorded value as a check of ``kind`` judges it: for ``init``, name -> ArraySummary
+    (from summaries, or from arrays recorded in full, as records before summaries did);
+    otherwise what ``decode_value`` returns."""
+    if kind == "init" and isinstance(encoded, dict) and "summaries" in encoded:
+        summaries = encoded["summaries"]
+        if not isinstance(summaries, dict) or len(summaries) > MAX_ENTRIES:
+            raise ValueError(f"summaries are not an object of at most {MAX_ENTRIES} arrays")
+        decoded = {}
+        for key, item in summaries.items():
+            if len(key) > _MAX_NAME:
+                raise ValueError("an entry name is too long")
+            try:
+                decoded[key] = ArraySummary.decode(item)
+            except ValueError as problem:
+                raise ValueError(f"entry {key[:_MAX_NAME]!r}: {problem}") from None
+        return decoded
+    value = decode_value(encoded)
+    if kind == "init" and isinstance(value, dict):
+        return {key: ArraySummary.of(array) for key, array in value.items()}
+    return value
 
 
 def relative_error(x, y):
