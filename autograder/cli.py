@@ -47,7 +47,7 @@ def _must_write(*paths):
 def _release(course, args):
     from .proving.gate import release_proven
 
-    release_proven(course, args.assignment)
+    release_proven(course, args.assignment, force=args.force)
     return 0
 
 
@@ -123,11 +123,12 @@ def _feedback(course, args):
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
     _must_write(os.path.join(course.root, "feedback"))
     students, skipped = feedback_students(course, args.assignment)
-    paths = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
+    run = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
     for student, why in skipped:
         print(f"no feedback for {visible(student)}: {visible(why)}", file=sys.stderr)
     print(
-        f"wrote {len(paths)} feedback page(s) for {len(students)} student(s) in feedback/<student>/{args.assignment}/"
+        f"rendered {len(run.written)} feedback page(s), {run.unchanged} unchanged, for {len(students)} student(s) "
+        f"in feedback/<student>/{args.assignment}/"
     )
     return 0
 
@@ -315,7 +316,7 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(
+    releasing = _command(
         commands,
         "release",
         _release,
@@ -324,8 +325,13 @@ def build_parser():
         "leak-check it, and prove the checks: the mistakes and correct alternatives of "
         "grading_bundle/<assignment>/mistakes.py and a forge-everything submission are graded, and "
         "the release is refused unless every mistake loses points, every alternative keeps full marks "
-        "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md.",
+        "and forgery earns nothing. Writes grading_bundle/<assignment>/check_quality.md. When nothing "
+        "the last proven release depends on changed (course/, the source folder, mistakes.py, heldout.py, "
+        "nbgrader_config.py, the toolkit) and its outputs are intact, it says so and proves nothing.",
         locked=True,
+    )
+    releasing.add_argument(
+        "--force", action="store_true", help="release and prove again even when nothing changed since the last proof"
     )
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
 
@@ -367,7 +373,9 @@ def build_parser():
         "write per-student feedback HTML (verdicts, never hidden tests)",
         "Render feedback/<student>/<assignment>/*.html for every graded submission: each check's "
         "name, verdict, points and error size; never hidden test code or expected values (which "
-        "nbgrader's own feedback would show).",
+        "nbgrader's own feedback would show). A page whose inputs did not change since it was "
+        "rendered (the autograded notebook, its gradebook scores and comments, the release, "
+        "nbgrader_config.py, the toolkit) is left as it is.",
         workers="processes rendering in parallel",
         locked=True,
     )

@@ -37,11 +37,19 @@ class LineProgress:
         if time.monotonic() - self.printed >= self.every or self.done == self.total:
             self._print()
 
+    def eta(self):
+        """Seconds left at the rate so far, or None before the first item is done."""
+        elapsed = time.monotonic() - self.started
+        return elapsed / self.done * (self.total - self.done) if self.done and self.total else None
+
     def _print(self):
         self.printed = time.monotonic()
         details = ", ".join(f"{key} {value}" for key, value in self.postfix.items())
+        eta = self.eta()
         print(
-            f"{self.desc}: {self.done}/{self.total} ({details}) after {self.printed - self.started:.0f} s",
+            f"{self.desc}: {self.done}/{self.total}{f' ({details})' if details else ''} "
+            f"after {self.printed - self.started:.0f} s"
+            + (f", about {eta:.0f} s left" if eta is not None and self.done < self.total else ""),
             file=self.stream,
             flush=True,
         )
@@ -66,7 +74,7 @@ class JsonProgress(LineProgress):
     def _print(self):
         self.printed = time.monotonic()
         elapsed = self.printed - self.started
-        eta = elapsed / self.done * (self.total - self.done) if self.done and self.total else None
+        eta = self.eta()
         update = {
             "desc": self.desc,
             "done": self.done,

@@ -35,6 +35,7 @@ import nbformat
 
 from ..authoring.library import apply_edits, load_library, paste_reference
 from ..authoring.release import release
+from ..authoring.release_stamp import forget_proven, inputs_digest, record_proven, unchanged_since_proven
 from ..authoring.sync import write_public_checks
 from ..bundle import bundle_path, load_bundle, write_json
 from ..checks import PUBLIC_CHECKS_FILE
@@ -319,6 +320,22 @@ def prove(course, assignment, staged_dir, log=print):
     )
 
 
-def release_proven(course, assignment, log=print):
-    """``autograder release``: release ``assignment`` only once its checks are proven."""
-    return release(course, assignment, log=log, verify=lambda staged: prove(course, assignment, staged, log=log))
+def release_proven(course, assignment, log=print, force=False):
+    """``autograder release``: release ``assignment`` only once its checks are proven.
+
+    Unless ``force``, nothing is done when nothing the last proven release depends on has
+    changed and what it wrote is intact (``authoring.release_stamp``)."""
+    inputs = inputs_digest(course, assignment)
+    if not force:
+        stamp = unchanged_since_proven(course, assignment, inputs)
+        if stamp is not None:
+            log(
+                f"nothing changed since the last proven release of {assignment} ({stamp.get('proven_at')}): "
+                f"release/{assignment} and grading_bundle/{assignment} are up to date; the proof is skipped "
+                "(--force releases anyway)"
+            )
+            return course.release(assignment)
+    forget_proven(course, assignment)
+    target = release(course, assignment, log=log, verify=lambda staged: prove(course, assignment, staged, log=log))
+    record_proven(course, assignment, inputs)
+    return target

@@ -35,6 +35,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from .. import status
 from ..grading.state import read_state
+from ..progress import progress as progress_bar
 from ..spreadsheet import write_csv
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -109,14 +110,18 @@ def _submission_entry(course, gb, assignment, student):
     }
 
 
-def class_numbers(course, assignment):
-    """Every number the report shows, as plain data (also written as JSON)."""
+def class_numbers(course, assignment, progress=False):
+    """Every number the report shows, as plain data (also written as JSON); ``progress``: a
+    progress bar over the students (reading each one's grades and state file)."""
     submissions = []
     with Gradebook(course.db_url, course.course_id) as gb:
-        for student in sorted(s.id for s in gb.students):
-            entry = _submission_entry(course, gb, assignment, student)
-            if entry is not None:
-                submissions.append(entry)
+        students = sorted(s.id for s in gb.students)
+        with progress_bar(len(students), f"report on {assignment}", enabled=progress, unit="student") as bar:
+            for student in students:
+                entry = _submission_entry(course, gb, assignment, student)
+                if entry is not None:
+                    submissions.append(entry)
+                bar.update(1)
     graded = [s for s in submissions if s["graded"]]
     uncollected = _uncollected(course, assignment)
     not_graded = [s for s in submissions if not s["graded"]] + uncollected
@@ -378,9 +383,9 @@ def summary_lines(numbers, most=5):
     return lines
 
 
-def write_class_report(course, assignment):
+def write_class_report(course, assignment, progress=True):
     """reports/<assignment>_report.html, _report.json and _checks.csv; returns the HTML's path and the numbers."""
-    numbers = class_numbers(course, assignment)
+    numbers = class_numbers(course, assignment, progress)
     os.makedirs(os.path.dirname(course.report(assignment, "report.html")), exist_ok=True)
     with open(course.report(assignment, "report.json"), "w") as f:
         json.dump(numbers, f, indent=1)

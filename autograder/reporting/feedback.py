@@ -25,6 +25,7 @@ import html
 import multiprocessing
 import os
 import stat
+from dataclasses import dataclass, field
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
@@ -41,6 +42,8 @@ from ..files import read_regular_file, write_files
 from ..grading.state import read_state
 from ..judge import VERDICT_METADATA_KEY
 from ..preprocessors import neutralise_cell
+from ..progress import progress as progress_bar
+from .feedback_inputs import is_current, page_inputs, page_outputs, read_stamp, write_stamp
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 MAX_STREAM_CHARS = 4000
@@ -311,11 +314,12 @@ def _unusable_entry(course, assignment, student, notebooks):
     return None
 
 
-def render_feedback(course, assignment, student):
-    """Write feedback/<student>/<assignment>/<notebook>.html for each autograded notebook."""
+def render_feedback(course, assignment, student, notebooks=None):
+    """Write feedback/<student>/<assignment>/<notebook>.html for each autograded notebook (or
+    for ``notebooks`` of them), and the exchange files beside them."""
     source, target = course.autograded(student, assignment), course.feedback(student, assignment)
     written = []
-    for notebook in _autograded_notebooks(course, assignment, student):
+    for notebook in _autograded_notebooks(course, assignment, student) if notebooks is None else notebooks:
         nb = nbformat.reads(
             read_regular_file(os.path.join(source, f"{notebook}.ipynb"), MAX_NOTEBOOK_BYTES).decode("utf-8"),
             as_version=4,
@@ -359,9 +363,50 @@ def feedback_students(course, assignment):
     return students, skipped
 
 
-def write_all_feedback(course, assignment, students, workers):
-    """Feedback for many students, rendered in parallel (nbconvert takes about a second each)."""
+@dataclass
+class FeedbackRun:
+    """What ``write_all_feedback`` did: the pages it wrote, and how many were already current."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def write_all_feedback(course, assignment, students, workers, progress=True):
+    """Feedback for many students, rendered in parallel (nbconvert takes about a second a page),
+    only for the pages whose inputs changed since they were rendered (``feedback_inputs``)."""
+    pages = [(s, notebook) for s in students for notebook in _autograded_notebooks(course, assignment, s)]
+    inputs = page_inputs(course, assignment, pages, EXCHANGE_FILES, MAX_NOTEBOOK_BYTES)
+    stamps = {student: read_stamp(course, assignment, student) for student in students}
+    to_render: dict[str, list[str]] = {}
+    run = FeedbackRun()
+    for student, notebook in pages:
+        outputs = page_outputs(course, assignment, student, notebook, EXCHANGE_FILES)
+        if is_current(stamps[student], notebook, inputs[(student, notebook)], outputs):
+            run.unchanged += 1
+        else:
+            to_render.setdefault(student, []).append(notebook)
+    if not to_render:
+        return run
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
-        futures = [pool.submit(render_feedback, course, assignment, s) for s in students]
-        return [path for future in futures for path in future.result()]
+    with (
+        concurrent.futures.ProcessPoolExecutor(max(1, min(workers, len(to_render))), mp_context=context) as pool,
+        progress_bar(len(to_render), f"feedback for {assignment}", enabled=progress, unit="student") as bar,
+    ):
+        futures = {
+            pool.submit(render_feedback, course, assignment, student, notebooks): student
+            for student, notebooks in to_render.items()
+        }
+        for future in concurrent.futures.as_completed(futures):
+            student = futures[future]
+            run.written += future.result()
+            entries = {
+                notebook: {
+                    "inputs": inputs[(student, notebook)],
+                    "outputs": page_outputs(course, assignment, student, notebook, EXCHANGE_FILES),
+                }
+                for notebook in to_render[student]
+            }
+            write_stamp(course, assignment, student, entries)
+            bar.update(1)
+    run.written.sort()
+    return run

@@ -194,6 +194,9 @@ def course_lab(released_course, tmp_path_factory):
     from class_builder import class_notebooks, write_submissions
 
     root = clone(released_course, tmp_path_factory.mktemp("extension-course") / "course")
+    # An edited library: the panel's release has its checks to prove again (unchanged, it says nothing changed).
+    with open(root / "grading_bundle" / ASSIGNMENT / "mistakes.py", "a") as f:
+        f.write("\n# edited in JupyterLab\n")
     notebooks = class_notebooks(root)
     write_submissions(root, {student: notebooks[student] for student in ("ada", "cai")})
     args = [f"--ServerApp.root_dir={root}", f"--CourseDirectory.root={root}"]

@@ -42,3 +42,17 @@ def test_with_autograder_progress_json_every_update_is_a_json_line_with_an_eta(m
     assert updates[-1]["postfix"] == {"graded": "2"} and updates[-1]["eta"] >= 0
     assert parse_progress("grading fc_nets: 2/4 after 3 s") is None
     assert parse_progress('{"autograder_progress": ') is None  # cut short: not an update
+
+
+def test_a_line_without_a_postfix_has_no_empty_brackets_and_says_how_long_is_left():
+    """The release's proof has no postfix: its lines once read `proving the checks: 2/37 () after 13 s`."""
+    log = io.StringIO()
+    bar = progress(4, "proving the checks", stream=log)
+    bar.every = 0.0
+    bar.started -= 10.0  # ten seconds in
+    bar.update(2)
+    bar.update(2)
+    first, last = log.getvalue().splitlines()
+    assert "()" not in first and first.startswith("proving the checks: 2/4 after 10 s")
+    assert first.endswith("s left") and "about 10 s left" in first  # 2 done in 10 s, 2 to go
+    assert last.startswith("proving the checks: 4/4 after") and "left" not in last

@@ -195,7 +195,7 @@ def test_plain_nbgrader_then_rescore_and_feedback(released_course, tmp_path_fact
     assert done == set(students) and rescored.returncode == 0, rescored.stderr[-3000:]
     feedback = run_autograder(root, "feedback", ASSIGNMENT, check=False)
     assert feedback.returncode == 0 and "Traceback" not in feedback.stderr, feedback.stderr[-3000:]
-    assert f"wrote {len(students)} feedback page(s)" in feedback.stdout
+    assert f"rendered {len(students)} feedback page(s), 0 unchanged" in feedback.stdout
 
 
 @pytest.mark.parametrize("shape", ["folder", "link", "fifo", "public_checks_folder"])
