@@ -1,9 +1,9 @@
 """Running mutants in one worker process: equivalence first, then the test cells that judge them.
 
-One process runs many mutants of one solution cell, never a notebook execution per mutant.
-It builds the notebook's namespace once, in an IPython shell (so magics and display work as
-in a kernel): the release's own files in a scratch folder, then every code cell a test cell
-can run, the reference pasted. Then, for each mutant:
+One process runs many mutants, never a notebook execution per mutant. It builds the
+notebook's namespace once per run, in an IPython shell (so magics and display work as in a
+kernel): the release's own files in a scratch folder, then every code cell a test cell can
+run, the reference pasted. Then, for each mutant of a job (one solution cell's):
 
 1. its cell is run in place of the reference's;
 2. the assignment's probe for that cell (``grading_bundle/<a>/mutants.py``) calls what the
@@ -16,8 +16,8 @@ can run, the reference pasted. Then, for each mutant:
 
 The namespace is restored after each mutant; the reference is judged before and after the
 batch and must keep full marks, or the batch's verdicts are not trusted. Mutants are the
-release's own code, not submissions: they run in this (unprivileged) worker, each bounded by
-``MUTANT_SECONDS``.
+release's own code (the reference, changed by ``mutants``), not submissions: they run in this
+worker process, outside the sandbox, each bounded by ``MUTANT_SECONDS``.
 """
 
 import functools
@@ -95,17 +95,20 @@ def _shell():
         def enable_gui(self, gui=None):
             """``%matplotlib inline`` asks for no event loop: nothing to enable."""
 
+        def showtraceback(self, *args, **kwargs):
+            """Nobody reads a mutant's traceback (``run`` reports the error): formatting one is slow."""
+
     return Shell.instance()
 
 
 class _Notebook:
     """An IPython shell holding the notebook's namespace, restorable after each mutant."""
 
-    def __init__(self, files, base_cells):
+    def __init__(self, files, base_cells, scratch_root):
         os.environ["NBGRADER_EXECUTION"] = "autograde"
         warnings.simplefilter("ignore")  # mutants overflow and divide by zero; verdicts come from records
         os.environ.setdefault("MPLBACKEND", "Agg")
-        self.scratch = tempfile.mkdtemp(prefix="autograder-mutants-")
+        self.scratch = tempfile.mkdtemp(prefix="notebook-", dir=scratch_root)
         for relative, data in files.items():
             path = os.path.join(self.scratch, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -155,14 +158,17 @@ def _probe_values(notebook, probe):
     return [probe(notebook.shell.user_ns, np.random.default_rng(seed)) for seed in SEEDS]
 
 
-def _judge_tests(notebook, tests, specs):
+def _judge_tests(notebook, tests, specs, rerun_plain=True):
     """(first test cell that loses points or "", the share of its points lost, the strength of
-    its strongest failing check (assessment), that check's margin) after running ``tests``."""
+    its strongest failing check (assessment), that check's margin) after running ``tests``.
+
+    ``rerun_plain``: run first the plain cells each test cell reaches after the mutated cell (a
+    mutant's, e.g. a training run with the mutated code); the reference's are in the namespace."""
     from ..judge import judge_cell
     from .assessment import _margin_text, _strength
 
     for grade_id, source, before in tests:
-        for plain in before:
+        for plain in before if rerun_plain else ():
             notebook.run(plain)
         _, records, _ = notebook.run(source)
         fraction, verdicts = judge_cell(specs[grade_id], records)
@@ -174,13 +180,26 @@ def _judge_tests(notebook, tests, specs):
     return "", 0.0, 0.0, ""
 
 
+_notebooks: dict = {}  # namespace key -> this process's _Notebook (its jobs share one)
+
+
+def _notebook(job):
+    """The worker's notebook for ``job``, built once per worker process and namespace (jobs of one
+    run share the release's files and base cells; the main process removes the scratch root)."""
+    key = job["namespace_key"]
+    if key not in _notebooks:
+        for notebook in _notebooks.values():
+            notebook.close()
+        _notebooks.clear()
+        _notebooks[key] = _Notebook(job["files"], job["base_cells"], job["scratch_root"])
+    notebook = _notebooks[key]
+    notebook.restore()
+    return notebook
+
+
 def run_job(job):
     """Verdicts on the mutants of one solution cell: a list of dicts, one per mutant (see module)."""
-    notebook = _Notebook(job["files"], job["base_cells"])
-    try:
-        return _run_mutants(notebook, job)
-    finally:
-        notebook.close()
+    return _run_mutants(_notebook(job), job)
 
 
 def _run_mutants(notebook, job):
@@ -191,12 +210,12 @@ def _run_mutants(notebook, job):
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         reference = _probe_values(notebook, probe)
-        lost = _judge_tests(notebook, job["tests"], specs)
+        lost = _judge_tests(notebook, job["tests"], specs, rerun_plain=False)
         if lost[0]:
             raise RuntimeError(f"the reference of {job['cell']} loses points in {lost[0]}: {lost[3]}")
         verdicts = [_run_mutant(notebook, probe, reference, job, name, source) for name, source in job["mutants"]]
         notebook.restore()
-        lost = _judge_tests(notebook, job["tests"], specs)
+        lost = _judge_tests(notebook, job["tests"], specs, rerun_plain=False)
         if lost[0]:
             raise RuntimeError(
                 f"after its mutants ran, the reference of {job['cell']} loses points in {lost[0]} ({lost[3]}): "

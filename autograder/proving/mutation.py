@@ -15,9 +15,12 @@ each with a reason; a solution cell with neither is an error, and so is an ACCEP
 that names no mutant.
 """
 
+import hashlib
+import json
 import math
 import multiprocessing
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -56,7 +59,7 @@ def _mutated_source(source, mutant):
     return source
 
 
-def _jobs(course, assignment, name, release_dir, probes, unmutated, path, cells=None):
+def _jobs(course, assignment, name, release_dir, probes, unmutated, path, cells, scratch_root):
     """(jobs for mutant_runs.run_job, mutants, its solution cells) of one notebook (mutants of the
     solution cells in ``cells`` only, if given)."""
     source = nbformat.read(os.path.join(course.source(assignment), f"{name}.ipynb"), as_version=4)
@@ -93,6 +96,9 @@ def _jobs(course, assignment, name, release_dir, probes, unmutated, path, cells=
     mutated = set(probes) & solutions & (solutions if cells is None else set(cells))
     mutants = notebook_mutants(source, cells=mutated)
     files = release_files(release_dir)
+    namespace_key = hashlib.sha256(
+        json.dumps([sorted((k, hashlib.sha256(v).hexdigest()) for k, v in files.items()), base]).encode()
+    ).hexdigest()
     jobs = []
     for cell in sorted(mutated, key=lambda c: position[c]):
         judging = [
@@ -113,6 +119,8 @@ def _jobs(course, assignment, name, release_dir, probes, unmutated, path, cells=
                     "material": MATERIAL_FILE,
                     "cell": cell,
                     "files": files,
+                    "namespace_key": namespace_key,
+                    "scratch_root": scratch_root,
                     "base_cells": base,
                     "tests": judging,
                     "specs": {test: specs[test] for test, _, _ in judging},
@@ -152,20 +160,23 @@ def mutation_run(course, assignment, release_dir, log=print, workers=None, cells
     the solution cells in ``cells`` only, if given."""
     started = time.monotonic()
     path, probes, unmutated, accepted = _material(course, assignment)
-    jobs, mutants, solutions = [], [], set()
-    for name in course.notebook_names(assignment):
-        found_jobs, found, cells_here = _jobs(course, assignment, name, release_dir, probes, unmutated, path, cells)
-        jobs += found_jobs
-        mutants += found
-        solutions |= cells_here
-    unknown = sorted(set(cells or ()) - solutions)
-    if unknown:
-        raise ReleaseError(f"{assignment} has no solution cells named {', '.join(unknown)}.")
-    stale = sorted(set(accepted) - {m.name for m in mutants})
-    if stale and cells is None:
-        raise ReleaseError(f"{path}: these ACCEPTED entries name no mutant of the reference: {'; '.join(stale)}")
-    log(f"mutation testing {assignment}: {len(mutants)} mutants in {len(jobs)} batches")
-    verdicts = _run_jobs(jobs, workers or course.settings.worker_count, log)
+    with tempfile.TemporaryDirectory(prefix="autograder-mutants-") as scratch_root:
+        jobs, mutants, solutions = [], [], set()
+        for name in course.notebook_names(assignment):
+            found_jobs, found, here = _jobs(
+                course, assignment, name, release_dir, probes, unmutated, path, cells, scratch_root
+            )
+            jobs += found_jobs
+            mutants += found
+            solutions |= here
+        unknown = sorted(set(cells or ()) - solutions)
+        if unknown:
+            raise ReleaseError(f"{assignment} has no solution cells named {', '.join(unknown)}.")
+        stale = sorted(set(accepted) - {m.name for m in mutants})
+        if stale and cells is None:
+            raise ReleaseError(f"{path}: these ACCEPTED entries name no mutant of the reference: {'; '.join(stale)}")
+        log(f"mutation testing {assignment}: {len(mutants)} mutants in {len(jobs)} batches")
+        verdicts = _run_jobs(jobs, workers or course.settings.worker_count, log)
     entries = []
     for mutant in mutants:
         verdict = verdicts[mutant.name]
