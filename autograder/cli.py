@@ -51,6 +51,35 @@ def _release(course, args):
     return 0
 
 
+def _mutants(course, args):
+    from .errors import CourseError
+    from .proving.mutation import mutation_run, summary_line, survivors, weakest_margins
+
+    release_dir = course.release(args.assignment)
+    if not os.path.isfile(os.path.join(release_dir, "nnsupport", "checks.py")):
+        raise CourseError(
+            f"{release_dir} holds no release: run `autograder release {args.assignment}` first, then this again."
+        )
+    result = mutation_run(
+        course,
+        args.assignment,
+        release_dir,
+        log=lambda text: print(text, file=sys.stderr),
+        workers=args.workers,
+        cells=args.cells,
+    )
+    print(summary_line(result))
+    left = survivors(result)
+    print(f"{len(left)} survivor(s) (each a mistake the checks let through):")
+    for entry in left:
+        print(f"  {entry['name']}")
+    print("weakest kills (smallest share of the test cell lost, then smallest margin):")
+    for entry in weakest_margins(result, 5):
+        print(f"  {entry['name']}: {entry['test_cell']} loses {entry['share_lost']:.0%}; {entry['margin_text']}")
+    print(f"{result['counts']['generated']} mutants in {result['seconds']:g} s")
+    return 0
+
+
 def _sync(course, args):
     from .authoring.sync import sync_assignment, write_generated_files
 
@@ -334,6 +363,19 @@ def build_parser():
         "--force", action="store_true", help="release and prove again even when nothing changed since the last proof"
     )
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
+    mutating = _command(
+        commands,
+        "mutants",
+        _mutants,
+        "mutation-test the checks of a released assignment",
+        "Generate mutants of every solution cell (operator swaps, constants, dropped terms, axes, "
+        "transposes, off-by-one, removed state updates, in-place versus copy), set aside those "
+        "equivalent to the reference on random inputs, and run the others through the test cells "
+        "that depend on their cell. Prints `mutants killed: K/M, accepted: A, equivalent: E` and "
+        "every survivor; accepted survivors and probes live in grading_bundle/<assignment>/mutants.py.",
+        workers="worker processes",
+    )
+    mutating.add_argument("--cells", nargs="+", help="mutate only these solution cells (grade ids; default: all)")
 
     syncing = _command(
         commands,

@@ -1,0 +1,101 @@
+"""Mutation testing: generation (fast, from the source notebook) and runs (slow, on the released course)."""
+
+import ast
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, run_autograder
+
+from autograder.authoring.library import load_library
+from autograder.course import find_course
+from autograder.proving.mutant_runs import same_values
+from autograder.proving.mutants import OPERATORS, cell_mutants, notebook_mutants
+from autograder.proving.mutation import mutation_run, summary_line
+
+SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+SUMMARY = re.compile(r"^mutants killed: (\d+)/(\d+), accepted: (\d+), equivalent: (\d+)$", re.MULTILINE)
+
+
+def _source():
+    return nbformat.read(SOURCE, as_version=4)
+
+
+def test_generation_is_deterministic_with_300_mutants_and_every_operator():
+    first, second = notebook_mutants(_source()), notebook_mutants(_source())
+    assert first == second
+    assert len(first) >= 300
+    assert {m.operator for m in first} == set(OPERATORS)
+    assert len({m.name for m in first}) == len(first)  # names identify mutants (ACCEPTED uses them)
+
+
+def test_a_mutant_edits_only_solution_lines_and_reads_like_a_slip():
+    source = "def f(a, b):\n    c = a\n    ### BEGIN SOLUTION\n    c = a - b\n    ### END SOLUTION\n    return c\n"
+    mutants = cell_mutants("f", source)
+    swap = next(m for m in mutants if m.operator == "arithmetic")
+    assert swap.description == "line 3: `+` instead of `-`"  # line 3 of the cell as pasted (no markers)
+    assert swap.edits == (("    c = a - b", "    c = a + b"),)
+    assert {m.operator for m in mutants} >= {"arithmetic", "operands_swapped", "term_dropped"}
+    assert all("c = a\n" not in new for m in mutants for _, new in m.edits)  # line 2 is never touched
+
+
+def test_same_values_tells_rounding_from_a_difference():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    assert same_values({"a": x, "b": [1.0, x]}, {"a": x * (1 + 1e-13), "b": [1.0, x.copy()]})
+    assert not same_values(x, x * (1 + 1e-6))
+    assert not same_values(x, x.astype(np.float32))  # dtype counts
+    assert not same_values(x, x[:, :3])
+    assert not same_values({"a": x}, {"a": x, "b": x})
+
+
+def _library_mistake_as_mutant(course):
+    """(mistake name, mutant name) of a library mistake some mutant reproduces exactly."""
+    nb = _source()
+    cells = {c.metadata.nbgrader.grade_id: c.source for c in nb.cells if "nbgrader" in c.metadata}
+    for mistake in load_library(course, ASSIGNMENT).mistakes.values():
+        text = cells[mistake.cell]
+        for old, new in mistake.edits:
+            text = text.replace(old, new, 1)
+        target = ast.dump(ast.parse(text))
+        for mutant in cell_mutants(mistake.cell, cells[mistake.cell]):
+            mutated = cells[mistake.cell]
+            for old, new in mutant.edits:
+                mutated = mutated.replace(old, new, 1)
+            if ast.dump(ast.parse(mutated)) == target:
+                return mistake, mutant
+    raise AssertionError("no mutant reproduces a library mistake")
+
+
+@pytest.mark.slow
+def test_equivalent_rewrites_are_set_aside_and_a_library_mistake_is_killed(released_course):
+    course = find_course(str(released_course))
+    mistake, mutant = _library_mistake_as_mutant(course)
+    cells = {"softmax_loss", mistake.cell}
+    result = mutation_run(course, ASSIGNMENT, course.release(ASSIGNMENT), log=lambda _: None, cells=cells)
+    by_name = {entry["name"]: entry for entry in result["mutants"]}
+
+    # dx /= n and dx = dx / n compute the same softmax gradient: equivalent, never run by the checks.
+    rewrite = by_name["softmax_loss line 17: `dx = dx / n` instead of `dx /= n`"]
+    assert rewrite["status"] == "equivalent"
+    killed = by_name[mutant.name]
+    assert killed["status"] == "killed", killed
+    assert killed["test_cell"] == mistake.caught_by
+    counts = result["counts"]
+    assert counts["generated"] == len(result["mutants"]) == counts["killable"] + counts["equivalent"]
+    assert SUMMARY.fullmatch(summary_line(result))
+
+
+@pytest.mark.slow
+def test_the_command_prints_the_summary_and_its_survivors(released_course):
+    result = run_autograder(released_course, "mutants", ASSIGNMENT, "--cells", "relu_forward", "sgd_momentum")
+    found = SUMMARY.search(result.stdout)
+    assert found, result.stdout
+    killed, killable, accepted, equivalent = map(int, found.groups())
+    assert killed + accepted <= killable and killable + equivalent >= 10
+    assert re.search(r"^\d+ survivor\(s\)", result.stdout, re.MULTILINE)
+    assert re.search(r"^\d+ mutants in [\d.]+ s$", result.stdout, re.MULTILINE)
+
+    unknown = run_autograder(released_course, "mutants", ASSIGNMENT, "--cells", "no_such_cell", check=False)
+    assert unknown.returncode == 1
+    assert "no solution cells named no_such_cell" in unknown.stderr
