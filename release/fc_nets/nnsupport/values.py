@@ -108,23 +108,35 @@ def _decode_array(encoded, budget):
     return array.astype(dtype), size
 
 
+def _decode_named(items, what, decode_one):
+    """name -> ``decode_one(item)`` for a JSON object of at most MAX_ENTRIES named items;
+    ValueError naming the entry that is wrong."""
+    if not isinstance(items, dict) or len(items) > MAX_ENTRIES:
+        raise ValueError(f"{what} are not an object of at most {MAX_ENTRIES} arrays")
+    decoded = {}
+    for key, item in items.items():
+        if len(key) > _MAX_NAME:
+            raise ValueError("an entry name is too long")
+        try:
+            decoded[key] = decode_one(item)
+        except ValueError as problem:
+            raise ValueError(f"entry {key[:_MAX_NAME]!r}: {problem}") from None
+    return decoded
+
+
 def decode_value(encoded):
     """Inverse of ``encode_value``: an array, or a dict of arrays; ValueError on anything else."""
-    if isinstance(encoded, dict) and "entries" in encoded:
-        entries = encoded["entries"]
-        if not isinstance(entries, dict) or len(entries) > MAX_ENTRIES:
-            raise ValueError(f"entries are not an object of at most {MAX_ENTRIES} arrays")
-        decoded, budget = {}, MAX_ELEMENTS
-        for key, item in entries.items():
-            if len(key) > _MAX_NAME:
-                raise ValueError("an entry name is too long")
-            try:
-                decoded[key], used = _decode_array(item, budget)
-            except ValueError as problem:
-                raise ValueError(f"entry {key[:_MAX_NAME]!r}: {problem}") from None
-            budget -= used
-        return decoded
-    return _decode_array(encoded, MAX_ELEMENTS)[0]
+    if not (isinstance(encoded, dict) and "entries" in encoded):
+        return _decode_array(encoded, MAX_ELEMENTS)[0]
+    budget = MAX_ELEMENTS  # all entries together
+
+    def within_budget(item):
+        nonlocal budget
+        array, used = _decode_array(item, budget)
+        budget -= used
+        return array
+
+    return _decode_named(encoded["entries"], "entries", within_budget)
 
 
 @dataclass(frozen=True)
@@ -189,18 +201,7 @@ def decode_recorded(kind, encoded):
     (from summaries, or from arrays recorded in full, as records before summaries did);
     otherwise what ``decode_value`` returns."""
     if kind == "init" and isinstance(encoded, dict) and "summaries" in encoded:
-        summaries = encoded["summaries"]
-        if not isinstance(summaries, dict) or len(summaries) > MAX_ENTRIES:
-            raise ValueError(f"summaries are not an object of at most {MAX_ENTRIES} arrays")
-        decoded = {}
-        for key, item in summaries.items():
-            if len(key) > _MAX_NAME:
-                raise ValueError("an entry name is too long")
-            try:
-                decoded[key] = ArraySummary.decode(item)
-            except ValueError as problem:
-                raise ValueError(f"entry {key[:_MAX_NAME]!r}: {problem}") from None
-        return decoded
+        return _decode_named(encoded["summaries"], "summaries", ArraySummary.decode)
     value = decode_value(encoded)
     if kind == "init" and isinstance(value, dict):
         return {key: ArraySummary.of(array) for key, array in value.items()}
