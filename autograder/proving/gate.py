@@ -52,6 +52,7 @@ from .forgery import (
     forgery_offenders,
     solver_forger_notebook,
 )
+from .mutation import mutation_quality, mutation_run
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
 
@@ -146,6 +147,11 @@ def _offenders(quality):
         lines.append(f"the submission that takes over the Solver's training earns {forge['training_points']:g} points")
     for check, label in forge["forgeable"].items():
         lines.append(f"scored check {check} is forgeable: {label} passes it")
+    for survivor in quality["mutants"]["survivors"]:
+        lines.append(
+            f"mutant {survivor['name']} ({survivor['cell']}) loses no points: add a case that catches it, "
+            "or accept it in mutants.py with a reason"
+        )
     return lines + forgery_offenders(forge["heldout"])
 
 
@@ -302,10 +308,12 @@ def prove(course, assignment, staged_dir, log=print):
         _add_fingerprints(bundle, found)
         bundles.append(bundle)
     quality["summary"] = summary_line(quality)
+    quality["mutants"] = mutation_quality(mutation_run(course, assignment, staged_dir, log=log))
     write_json(os.path.join(course.bundle_dir, assignment, "check_quality.json"), quality)
     with open(os.path.join(course.bundle_dir, assignment, "check_quality.md"), "w") as f:
         f.write(quality_report(quality))
     log(quality["summary"])
+    log(quality["mutants"]["summary"])
     offenders = _offenders(quality)
     if offenders:
         raise ReleaseError(

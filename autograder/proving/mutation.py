@@ -215,6 +215,23 @@ def mutation_run(course, assignment, release_dir, log=print, workers=None, cells
     }
 
 
+def mutation_quality(result):
+    """What check_quality.json and .md keep of a mutation run: the summary line, the survivors,
+    the accepted mutants and the weakest kills (nothing that depends on the machine's speed)."""
+    keep = ("name", "cell", "operator", "test_cell", "share_lost", "margin_text", "accepted")
+
+    def brief(entries):
+        return [{key: entry.get(key) for key in keep} for entry in entries]
+
+    return {
+        "summary": summary_line(result),
+        "counts": result["counts"],
+        "survivors": brief(survivors(result)),
+        "accepted": brief(e for e in result["mutants"] if e["status"] == "accepted"),
+        "weakest": brief(weakest_margins(result)),
+    }
+
+
 def survivors(result):
     return [entry for entry in result["mutants"] if entry["status"] == "survived"]
 

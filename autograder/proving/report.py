@@ -125,8 +125,40 @@ def quality_report(quality):
             "",
             *[f"- Known limit ({', '.join(names)}): {reason}." for reason, names in _known_limits(forge)],
             "",
+            *_mutants_section(quality["mutants"]),
         ]
     )
+
+
+def _mutants_section(mutants):
+    """Survivors, accepted mutants and the weakest kills of the release's mutation run."""
+
+    def table(header, entries, last):
+        rows = [(m["name"], m["test_cell"] or "-", f"{m['share_lost']:.0%}", m[last] or "-") for m in entries]
+        return _table(header, rows) if rows else "None."
+
+    return [
+        "## Mutants",
+        "",
+        "Mutants of every solution cell, generated from the reference (`autograder/proving/mutants.py`;",
+        "`autograder mutants` runs them alone). One that gives the reference's values on random inputs is",
+        "equivalent; every other one must lose points or be accepted in `mutants.py` with a reason.",
+        "",
+        f"**{mutants['summary']}**",
+        "",
+        "### Survivors",
+        "",
+        table(("mutant", "test cell", "share lost", "margin"), mutants["survivors"], "margin_text"),
+        "",
+        "### Accepted",
+        "",
+        table(("mutant", "test cell", "share lost", "reason"), mutants["accepted"], "accepted"),
+        "",
+        "### Weakest kills",
+        "",
+        table(("mutant", "test cell", "share of the cell lost", "margin"), mutants["weakest"], "margin_text"),
+        "",
+    ]
 
 
 _FITTED_ON = {"public": "public data", "graded": "graded training examples"}

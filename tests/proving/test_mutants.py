@@ -99,3 +99,45 @@ def test_the_command_prints_the_summary_and_its_survivors(released_course):
     unknown = run_autograder(released_course, "mutants", ASSIGNMENT, "--cells", "no_such_cell", check=False)
     assert unknown.returncode == 1
     assert "no solution cells named no_such_cell" in unknown.stderr
+
+
+def test_a_surviving_mutant_refuses_the_release_and_the_report_lists_it():
+    """What the release keeps of a mutation run, and what it refuses: a survivor, unless accepted."""
+    from autograder.proving.gate import _offenders
+    from autograder.proving.mutation import mutation_quality
+    from autograder.proving.report import _mutants_section
+
+    def entry(name, status, share_lost, accepted=""):
+        return dict(
+            name=name,
+            status=status,
+            cell="relu_forward",
+            operator="constant",
+            test_cell="test_relu_forward",
+            share_lost=share_lost,
+            margin=None,
+            margin_text="",
+            accepted=accepted,
+        )
+
+    mutants = [
+        entry("relu_forward line 5: `1` instead of `0`", "killed", 1.0),
+        entry("relu_forward line 5: `-1` instead of `0`", "survived", 0.0),
+        entry("relu_forward line 5: `x` instead of `np.maximum(x, 0)`", "accepted", 0.0, accepted="planted"),
+    ]
+    counts = {"killed": 1, "equivalent": 0, "accepted": 1, "survived": 1, "generated": 3, "killable": 3}
+    quality = {
+        "alternatives": [],
+        "mistakes": [],
+        "forge": {"points": 0, "training_points": 0, "forgeable": {}, "heldout": {}},
+        "mutants": mutation_quality({"counts": counts, "mutants": mutants}),
+    }
+    assert quality["mutants"]["summary"] == "mutants killed: 1/3, accepted: 1, equivalent: 0"
+    assert _offenders(quality) == [
+        "mutant relu_forward line 5: `-1` instead of `0` (relu_forward) loses no points: add a case that "
+        "catches it, or accept it in mutants.py with a reason"
+    ]
+    section = "\n".join(_mutants_section(quality["mutants"]))
+    survivors, accepted = section.split("### Accepted")
+    assert "`-1` instead of `0`" in survivors.split("### Survivors")[1]
+    assert "| planted |" in accepted.split("### Weakest kills")[0]
