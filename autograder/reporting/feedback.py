@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import stat
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
@@ -44,6 +45,9 @@ from ..judge import VERDICT_METADATA_KEY
 from ..preprocessors import neutralise_cell
 from ..progress import progress as progress_bar
 from .feedback_inputs import is_current, page_inputs, page_outputs, read_stamp, write_stamp
+
+if TYPE_CHECKING:
+    from ..course import Course
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 MAX_STREAM_CHARS = 4000
@@ -371,7 +375,9 @@ class FeedbackRun:
     unchanged: int = 0
 
 
-def write_all_feedback(course, assignment, students, workers, progress=True):
+def write_all_feedback(
+    course: "Course", assignment: str, students: list[str], workers: int, progress: bool = True
+) -> FeedbackRun:
     """Feedback for many students, rendered in parallel (nbconvert takes about a second a page),
     only for the pages whose inputs changed since they were rendered (``feedback_inputs``)."""
     pages = [(s, notebook) for s in students for notebook in _autograded_notebooks(course, assignment, s)]
