@@ -14,8 +14,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 
+import nbformat
 import pytest
 from support import ASSIGNMENT, NOTEBOOK, copy_course
 
@@ -203,18 +205,23 @@ def test_a_folder_that_was_not_collected_alone_is_reported_not_a_failed_run(cour
     ],
 )
 def test_an_interrupted_run_keeps_what_it_recorded_and_says_run_it_again(course, tmp_path, signum, exit_status, said):
-    root = grading_course(course, tmp_path / "course", {"ada": "released", "bob": "released"})
+    """Interrupted once one submission is recorded (its state file is written after the gradebook
+    commit) while the other is still being graded: bob's notebook sleeps, so whichever is graded
+    first, the other is running when the signal arrives, however fast the machine is."""
+    released = nbformat.reads((course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text(), as_version=4)
+    released.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(20)"))
+    root = grading_course(course, tmp_path / "course", {"ada": "released", "bob": nbformat.writes(released)})
+    states = {s: root / "autograded" / s / ASSIGNMENT / ".autograder.json" for s in ("ada", "bob")}
     process = autograder(root, "grade", ASSIGNMENT, "--workers", "1", popen=True)
-    seen = []
-    for line in process.stderr:  # the first progress line: one submission recorded, the other running
-        seen.append(line)
-        if line.startswith(f"grading {ASSIGNMENT}:"):
-            break
+    deadline = time.monotonic() + 240
+    while not any(state.is_file() for state in states.values()):
+        assert process.poll() is None and time.monotonic() < deadline, "nothing was recorded"
+        time.sleep(0.05)
     os.killpg(process.pid, signum)  # as a terminal's Ctrl-C reaches the whole process group
-    _, rest = process.communicate(timeout=120)
-    assert process.returncode == exit_status, "".join(seen) + rest
-    assert_one_clear_line("".join(seen) + rest, said, "kept", "run the same command again", only=False)
-    recorded = [s for s in ("ada", "bob") if (root / "autograded" / s / ASSIGNMENT / ".autograder.json").is_file()]
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == exit_status, stderr
+    assert_one_clear_line(stderr, said, "kept", "run the same command again", only=False)
+    recorded = [student for student, state in states.items() if state.is_file()]
     assert len(recorded) == 1
     with sqlite3.connect(root / "gradebook.db") as db:
         assert db.execute("SELECT student_id FROM submitted_assignment").fetchall() == [(recorded[0],)]
