@@ -87,7 +87,7 @@ def without_bundled_inputs(records: CellRecords, bundle_cells: Mapping[str, list
         }
         for output in outputs:
             record = output["data"][MIME_TYPE]
-            if isinstance(record, dict) and record.get("name") in bundled:
+            if isinstance(record, dict) and isinstance(record.get("name"), str) and record["name"] in bundled:
                 record.pop("inputs", None)
     return records
 

@@ -123,3 +123,7 @@ def test_examples_the_bundle_holds_are_not_kept_and_the_judge_gives_the_same_ver
     unbundled = {key: value for key, value in spec.items() if key != "inputs"}  # a student's own check
     output = {"output_type": "display_data", "metadata": {}, "data": {MIME_TYPE: dict(record, inputs=examples)}}
     assert "inputs" in without_bundled_inputs({"c": [output]}, {"c": [unbundled]})["c"][0]["data"][MIME_TYPE]
+    forged = {"output_type": "display_data", "metadata": {}, "data": {MIME_TYPE: {"name": ["val_acc"], "inputs": 1}}}
+    assert without_bundled_inputs({"test_best_model": [forged]}, {"test_best_model": [spec]})["test_best_model"] == [
+        forged
+    ]
