@@ -29,14 +29,20 @@ def strip_hidden_tests(source):
     return cell.source
 
 
-def region_lines(source, begin, end):
-    """The lines strictly inside every begin/end region of ``source``."""
-    lines, inside = [], False
-    for line in source.splitlines():
+def region_line_numbers(source, begin, end):
+    """The 1-based numbers of the lines strictly inside every begin/end region of ``source``."""
+    numbers, inside = [], False
+    for number, line in enumerate(source.splitlines(), start=1):
         if begin in line:
             inside = True
         elif end in line:
             inside = False
         elif inside:
-            lines.append(line)
-    return lines
+            numbers.append(number)
+    return numbers
+
+
+def region_lines(source, begin, end):
+    """The lines strictly inside every begin/end region of ``source``."""
+    lines = source.splitlines()
+    return [lines[number - 1] for number in region_line_numbers(source, begin, end)]

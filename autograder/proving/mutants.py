@@ -30,7 +30,7 @@ import copy
 from dataclasses import dataclass, replace
 
 from ..authoring.library import Change
-from ..regions import BEGIN_SOLUTION, END_SOLUTION
+from ..regions import BEGIN_SOLUTION, END_SOLUTION, region_line_numbers
 
 MAX_PER_CELL = 120
 
@@ -327,19 +327,6 @@ _GENERATORS = {
 }
 
 
-def solution_line_numbers(source):
-    """The 1-based numbers of the lines between BEGIN and END SOLUTION in a source cell."""
-    inside, numbers = False, set()
-    for number, line in enumerate(source.splitlines(), start=1):
-        if BEGIN_SOLUTION in line:
-            inside = True
-        elif END_SOLUTION in line:
-            inside = False
-        elif inside:
-            numbers.add(number)
-    return numbers
-
-
 def _marker_lines(source):
     return {
         number
@@ -417,7 +404,7 @@ def cell_mutants(cell, source, limit=MAX_PER_CELL):
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    solution = solution_line_numbers(source)
+    solution = set(region_line_numbers(source, BEGIN_SOLUTION, END_SOLUTION))
     markers = sorted(_marker_lines(source))
     lines = source.splitlines()
     pasted_lines = [line for number, line in enumerate(lines, start=1) if number not in markers]
