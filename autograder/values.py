@@ -85,14 +85,18 @@ def _dtype(name):
     return dtype
 
 
-def _decode_array(encoded, budget):
-    """(array, elements used); ``budget`` is the number of elements still allowed."""
+def _dtype_and_shape(encoded, what):
+    """(dtype, shape, size) of an encoded array or summary, refused as anything else."""
     if not isinstance(encoded, dict):
-        raise ValueError("value is not an object")
+        raise ValueError(f"{what} is not an object")
     if "unsupported" in encoded:
         raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]}")
-    dtype = _dtype(encoded.get("dtype"))
-    shape, size = _shape(encoded.get("shape"))
+    return _dtype(encoded.get("dtype")), *_shape(encoded.get("shape"))
+
+
+def _decode_array(encoded, budget):
+    """(array, elements used); ``budget`` is the number of elements still allowed."""
+    dtype, shape, size = _dtype_and_shape(encoded, "value")
     if size > budget:
         raise ValueError(f"too large: more than {MAX_ELEMENTS} numbers in one value")
     data = encoded.get("data")
@@ -172,12 +176,7 @@ class ArraySummary:
 
     @classmethod
     def decode(cls, encoded):
-        if not isinstance(encoded, dict):
-            raise ValueError("summary is not an object")
-        if "unsupported" in encoded:
-            raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]}")
-        dtype = _dtype(encoded.get("dtype"))
-        shape, _ = _shape(encoded.get("shape"))
+        dtype, shape, _ = _dtype_and_shape(encoded, "summary")
         flags = [encoded.get(name) for name in cls._FLAGS]
         if not all(type(flag) is bool for flag in flags):
             raise ValueError(f"summary flags {', '.join(cls._FLAGS)} are not all true or false")
