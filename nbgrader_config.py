@@ -22,6 +22,7 @@ from nbgrader.preprocessors import (
 from autograder.execution import GuardedExecute
 from autograder.grading.exchange import SafeExchangeCollect, SafeExchangeReleaseAssignment, SafeExchangeSubmit
 from autograder.grading.writer import RESERVED_NAMES
+from autograder.manifest import MANIFEST_FILE
 from autograder.preprocessors import (
     DemoteDuplicateCells,
     JudgeChecks,
@@ -121,8 +122,16 @@ c.Execute.kernel_manager_class = SandboxedKernelManager
 
 # Our state and kept records beside each autograded submission are never copied by
 # nbgrader: not from a submission into autograded/ (a student's forged copy), nor from
-# autograded/ into feedback/ (formgrader's Generate Feedback).
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *sorted(RESERVED_NAMES)]
+# autograded/ into feedback/ (formgrader's Generate Feedback). An assignment's manifest
+# (autograder/manifest.py) describes it to the toolkit and is not released to students.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    MANIFEST_FILE,
+    *sorted(RESERVED_NAMES),
+]
 
 # nbgrader's log names what submissions hold (student ids from folder names, file names,
 # grade ids): its terminal handler writes every control character as a visible escape

@@ -97,6 +97,15 @@ def _sync(course, args):
     return 0
 
 
+def _new(course, args):
+    from .authoring.scaffold import new_assignment
+
+    for path in new_assignment(course, args.assignment, args.title):
+        print(f"wrote {os.path.relpath(path, course.root)}")
+    print(f"next: `autograder release {args.assignment}` (it proves the checks), then see docs/AUTHORING.md")
+    return 0
+
+
 def _leaks(course, args):
     from .authoring.release import check_release
 
@@ -362,6 +371,17 @@ def build_parser():
     releasing.add_argument(
         "--force", action="store_true", help="release and prove again even when nothing changed since the last proof"
     )
+    creating = _command(
+        commands,
+        "new",
+        _new,
+        "scaffold an assignment that releases and proves at once",
+        "Write a new assignment: a reference function in course/<assignment>.py, the manifest and a "
+        "source notebook (one solution cell, one test cell) in source_assignments/<assignment>/, an "
+        "empty mistake library and the mutation-testing probe in grading_bundle/<assignment>/. "
+        "Nothing existing is overwritten. docs/AUTHORING.md goes on from there.",
+    )
+    creating.add_argument("--title", help="the assignment's title (default: from its name)")
     _command(commands, "leaks", _leaks, "leak-check an existing release folder")
     mutating = _command(
         commands,

@@ -12,6 +12,7 @@ import shutil
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
 from .errors import CourseError
+from .manifest import MANIFEST_FILE, load_manifest
 from .settings import Autograder
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -84,6 +85,11 @@ class Course:
         if not notebooks:
             raise CourseError(f"Assignment {assignment!r} has no notebook in {folder}.")
         return notebooks
+
+    def manifest(self, assignment):
+        """``source_assignments/<assignment>/assignment.toml``, validated against the course (manifest.py)."""
+        self.source_notebooks(assignment)  # a clear error for an unknown assignment
+        return load_manifest(os.path.join(self.source(assignment), MANIFEST_FILE), assignment, self.reference_dir)
 
     def notebook_names(self, assignment):
         return [os.path.splitext(os.path.basename(path))[0] for path in self.source_notebooks(assignment)]

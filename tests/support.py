@@ -9,7 +9,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder.authoring.leaks import secret_lines
-from autograder.course import copy_instructor_files
+from autograder.course import Course, copy_instructor_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "fc_nets"
@@ -76,7 +76,11 @@ def by_student(result):
 
 def assert_no_secrets(root, page):
     """A page shown to a student quotes no hidden test line and no hidden expected value."""
-    hidden = secret_lines([str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")], str(root / "course"))
+    hidden = secret_lines(
+        [str(root / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")],
+        str(root / "course"),
+        Course(root).manifest(ASSIGNMENT),
+    )
     leaked = [line for line, origin in hidden.items() if "hidden tests" in origin and line in page]
     assert leaked == []
     with open(root / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json") as f:

@@ -1,13 +1,15 @@
 """The leak check: nothing secret may appear anywhere in a release.
 
 Secrets are (1) every line inside a solution region, of the source notebooks and of
-the course modules, and every line of a solution cell without regions (written
-answers); (2) every line of hidden tests; (3) the expected values of hidden checks and
-the held-out examples of accuracy checks; (4) any import of the reference ``course``
-package. A secret line only counts when it
-is distinctive: long enough to mean something and found nowhere in what we do intend
+the course modules (except the definitions this assignment's manifest ships solved in
+``nnsupport``), and every line of a solution cell without regions (written answers);
+(2) every line of hidden tests; (3) the expected values of hidden checks and the held-out
+examples of accuracy checks; (4) any import of the reference ``course`` package. A secret
+line only counts when it is distinctive: long enough to mean something and found nowhere in what we do intend
 to release (so ``return out, cache`` outside a solution region, or a formula that a
-docstring also states, is no leak).
+docstring also states, is no leak). What a definition shipped solved contains never counts
+as intended: a line of it that is also a line of a solution students write here is a leak,
+so a release never holds the solution of a function its notebooks ask for.
 
 The scan reads every file of the release: notebooks as parsed JSON (every source,
 output and metadata string), other files as text.
@@ -21,17 +23,19 @@ import nbformat
 import numpy as np
 from nbgrader import utils
 
+from ..manifest import module_definitions
 from ..regions import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
     END_HIDDEN,
     END_SOLUTION,
+    region_line_numbers,
     region_lines,
     strip_hidden_tests,
     strip_solutions,
 )
 from ..values import decode_value
-from .support_package import SUPPORT_MODULES, support_package_files
+from .support_package import solved_definitions, support_package_files
 
 MIN_DISTINCTIVE_LENGTH = 12
 COURSE_IMPORT = re.compile(r"^\s*(from|import)\s+course(\.|\s|$)")
@@ -57,7 +61,29 @@ def _notebook_secrets_and_public(notebook):
     return secrets, public
 
 
-def secret_lines(source_notebooks, reference_dir):
+def _course_secrets(reference_dir, solved):
+    """Solution-region lines of every course module, except those of the ``solved`` definitions."""
+    secrets = {}
+    for filename in sorted(os.listdir(reference_dir)):
+        module, ext = os.path.splitext(filename)
+        if ext != ".py":
+            continue
+        with open(os.path.join(reference_dir, filename)) as f:
+            text = f.read()
+        shipped = {
+            number
+            for name, first, last, _ in module_definitions(reference_dir, module)
+            if name in solved.get(module, ())
+            for number in range(first, last + 1)
+        }
+        lines = text.splitlines()
+        for number in region_line_numbers(text, BEGIN_SOLUTION, END_SOLUTION):
+            if number not in shipped:
+                secrets.setdefault(lines[number - 1].strip(), f"solution code in course/{filename}")
+    return secrets
+
+
+def secret_lines(source_notebooks, reference_dir, manifest):
     """Mapping of each distinctive secret line to a description of where it comes from."""
     secrets, public = {}, set()
     for path in source_notebooks:
@@ -65,12 +91,10 @@ def secret_lines(source_notebooks, reference_dir):
         for line, origin in nb_secrets.items():
             secrets.setdefault(line, f"{os.path.basename(path)}: {origin}")
         public |= nb_public
-    for module in sorted(set(SUPPORT_MODULES) | {"fc_net", "layer_utils"}):
-        with open(os.path.join(reference_dir, f"{module}.py")) as f:
-            text = f.read()
-        for line in region_lines(text, BEGIN_SOLUTION, END_SOLUTION):
-            secrets.setdefault(line.strip(), f"solution code in course/{module}.py")
-    for text in support_package_files(reference_dir).values():
+    for line, origin in _course_secrets(reference_dir, solved_definitions(reference_dir, manifest)).items():
+        secrets.setdefault(line, origin)
+    # What nnsupport ships outside every solution region is public; solved regions are not.
+    for text in support_package_files(reference_dir, manifest, solved={}).values():
         public |= _lines(text)
     public_text = "\n".join(public)
     return {
@@ -140,12 +164,12 @@ def _file_texts(path):
     return [text]
 
 
-def find_leaks(release_dir, source_notebooks, reference_dir, bundle_cells):
+def find_leaks(release_dir, source_notebooks, reference_dir, bundle_cells, manifest):
     """A list of human-readable leak descriptions; empty when the release is clean.
 
     A secret counts wherever it appears, also inside a longer line (a quoted hint).
     """
-    secrets = secret_lines(source_notebooks, reference_dir)
+    secrets = secret_lines(source_notebooks, reference_dir, manifest)
     secrets.update(secret_values(bundle_cells))
     leaks = []
     for folder, _, files in os.walk(release_dir):

@@ -28,7 +28,7 @@ from .expected import checks_from_executed, execute_in_scratch_copy
 from .leaks import find_leaks
 from .material import material_path, run_material
 from .support_package import write_support_package
-from .sync import drifted_cells, write_public_checks
+from .sync import check_cells, drifted_cells, write_public_checks
 
 STAGING_DIRECTORY = ".release-staging"
 # Set while our release runs nbgrader's generate_assignment: the Generate hooks stand aside.
@@ -46,15 +46,16 @@ HELDOUT_FILE = "heldout.py"
 
 def record_bundles(course, assignment, log=print):
     """Steps 1 to 3: the grading bundles, the support package and the public expectations."""
-    notebooks = course.source_notebooks(assignment)
+    notebooks, manifest = course.source_notebooks(assignment), course.manifest(assignment)
+    check_cells(notebooks, course.reference_dir, manifest)
     for path in notebooks:
-        drifted = drifted_cells(path, course.reference_dir)
+        drifted = drifted_cells(path, course.reference_dir, manifest)
         if drifted:
             raise ReleaseError(
                 f"{path}: solution cells {', '.join(drifted)} differ from their definitions in "
                 f"course/. Run `autograder sync {assignment}` to copy them from course/."
             )
-    write_support_package(course.reference_dir, course.source(assignment))
+    write_support_package(course.reference_dir, course.source(assignment), manifest)
     heldout_file = material_path(course, assignment, HELDOUT_FILE)
     heldout = run_material(course, assignment, HELDOUT_FILE)["HELDOUT"] if os.path.isfile(heldout_file) else {}
 
@@ -66,8 +67,20 @@ def record_bundles(course, assignment, log=print):
         bundle = {"assignment": assignment, "notebook": name, "cells": checks_from_executed(executed, path, heldout)}
         write_json(bundle_path(course.bundle_dir, assignment, name), bundle)
         bundles.append(bundle)
+    _check_kinds(manifest, bundles)
     write_public_checks(course, assignment, bundles)
     return bundles
+
+
+def _check_kinds(manifest, bundles):
+    """ReleaseError when the notebooks record a kind of check the manifest does not declare."""
+    recorded = {spec["kind"] for bundle in bundles for specs in bundle["cells"].values() for spec in specs}
+    undeclared = sorted(recorded - set(manifest.check_kinds))
+    if undeclared:
+        raise ReleaseError(
+            f"{manifest.path}: the notebooks record check kind(s) {', '.join(undeclared)}, which `checks.kinds` "
+            "does not list: add them there."
+        )
 
 
 def generate_with_nbgrader(course, assignment, release_directory):
@@ -93,7 +106,13 @@ def _all_cells(bundles):
 
 
 def _refuse_leaks(course, assignment, staged, bundles):
-    leaks = find_leaks(staged, course.source_notebooks(assignment), course.reference_dir, _all_cells(bundles))
+    leaks = find_leaks(
+        staged,
+        course.source_notebooks(assignment),
+        course.reference_dir,
+        _all_cells(bundles),
+        course.manifest(assignment),
+    )
     if leaks:
         raise ReleaseError(f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  " + "\n  ".join(leaks))
 
@@ -148,4 +167,10 @@ def check_release(course, assignment):
     if not os.path.isdir(target):
         raise CourseError(f"{target} does not exist: run `autograder release {assignment}`.")
     bundles = [load_bundle(course.bundle_dir, assignment, name) for name in course.notebook_names(assignment)]
-    return find_leaks(target, course.source_notebooks(assignment), course.reference_dir, _all_cells(bundles))
+    return find_leaks(
+        target,
+        course.source_notebooks(assignment),
+        course.reference_dir,
+        _all_cells(bundles),
+        course.manifest(assignment),
+    )

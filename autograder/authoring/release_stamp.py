@@ -31,12 +31,12 @@ from nbgrader.api import Gradebook, MissingEntry
 from ..bundle import bundle_path
 from ..course import CONFIG_FILE
 from ..digests import Digest, toolkit_digest
+from ..manifest import GENERATED_FILES
 from .release import LAST_RELEASE_DIRECTORY
-from .support_package import SUPPORT_PACKAGE
 
 STAMP_SUFFIX = ".proven.json"
 # Written by the release into the source folder and the bundle folder: outputs, not inputs.
-GENERATED_IN_SOURCE = (SUPPORT_PACKAGE, "public_checks.json", "__pycache__", ".ipynb_checkpoints")
+GENERATED_IN_SOURCE = GENERATED_FILES
 RECORDED_IN_BUNDLE = ("check_quality.json", "check_quality.md", "__pycache__")
 
 

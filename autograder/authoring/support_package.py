@@ -2,9 +2,12 @@
 
 Students get the Solver, gradient checks, data loaders, plotting and the check
 recorder as importable modules, built from the same reference modules as
-everything else: each ``course`` module is copied with its solution regions
-replaced by nbgrader's stub (so ``Solver(update_rule="sgd")`` still works while
-``sgd_momentum`` waits to be written in the notebook), and the check recorder comes from
+everything else. The assignment's manifest names the modules; in each, the definitions
+students write in this assignment (and those it lists as stubbed, which later assignments
+ask for) have their solution regions replaced by nbgrader's stub, and every other
+definition ships solved, without its region markers (so the dropout assignment can use a
+working ``affine_forward`` while ``dropout_forward`` waits to be written in the notebook).
+The check recorder comes from
 ``autograder/checks.py`` (with the ``comparisons`` and ``values`` it uses). The package is generated next to the
 source notebook
 (never committed there), so nbgrader releases it with the notebook and restores it
@@ -14,11 +17,10 @@ over a submission's copy at autograde time.
 import os
 import shutil
 
-from ..regions import strip_solutions
+from ..manifest import module_definitions
+from ..regions import BEGIN_SOLUTION, END_SOLUTION, strip_solutions
 
 SUPPORT_PACKAGE = "nnsupport"
-# Reference modules that students import; their solution regions are removed.
-SUPPORT_MODULES = ("data", "gradient_check", "layers", "optim", "plotting", "schedules", "solver")
 # Toolkit modules the notebooks' checks run on, shipped under the same names.
 KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py")
 PACKAGE_DOCSTRING = '''"""Support code for the course's notebooks: Solver, gradient checks, data, plotting.
@@ -30,25 +32,57 @@ Functions that you write in the notebooks appear here only as stubs.
 _TOOLKIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def support_package_files(reference_dir):
-    """Mapping of file name inside nnsupport/ to its text."""
+def solved_definitions(reference_dir, manifest):
+    """module -> names of its definitions with a solution region that ship solved in nnsupport."""
+    return {
+        module: {
+            name
+            for name, _, _, source in module_definitions(reference_dir, module)
+            if BEGIN_SOLUTION in source and name not in manifest.stubbed_in(module)
+        }
+        for module in manifest.support_modules
+    }
+
+
+def support_module_text(reference_dir, module, solved):
+    """``course/<module>.py`` as nnsupport ships it: the ``solved`` definitions without their
+    region markers, every other solution region (and any outside a definition) stubbed."""
+    with open(os.path.join(reference_dir, f"{module}.py")) as f:
+        text = f.read()
+    markers = set()
+    for name, first, last, _ in module_definitions(reference_dir, module):
+        if name in solved:
+            markers |= {
+                number
+                for number, line in enumerate(text.splitlines(keepends=True)[first - 1 : last], start=first)
+                if BEGIN_SOLUTION in line or END_SOLUTION in line
+            }
+    if markers:
+        lines = text.splitlines(keepends=True)
+        text = "".join(line for number, line in enumerate(lines, start=1) if number not in markers)
+    return strip_solutions(text)
+
+
+def support_package_files(reference_dir, manifest, solved=None):
+    """Mapping of file name inside nnsupport/ to its text; ``solved`` (module -> names)
+    defaults to what the manifest ships solved."""
+    solved = solved_definitions(reference_dir, manifest) if solved is None else solved
     files = {"__init__.py": PACKAGE_DOCSTRING}
-    for module in SUPPORT_MODULES:
-        with open(os.path.join(reference_dir, f"{module}.py")) as f:
-            files[f"{module}.py"] = strip_solutions(f.read())
+    for module in manifest.support_modules:
+        files[f"{module}.py"] = support_module_text(reference_dir, module, solved.get(module, ()))
     for module in KERNEL_MODULES:
         with open(os.path.join(_TOOLKIT, module)) as f:
             files[module] = f.read()
     return files
 
 
-def write_support_package(reference_dir, assignment_dir):
-    """(Re)create ``<assignment_dir>/nnsupport`` from the course modules."""
+def write_support_package(reference_dir, assignment_dir, manifest):
+    """(Re)create ``<assignment_dir>/nnsupport`` from the course modules the manifest names."""
     target = os.path.join(assignment_dir, SUPPORT_PACKAGE)
     if os.path.isdir(target):
         shutil.rmtree(target)
     os.makedirs(target)
-    for name, text in support_package_files(reference_dir).items():
+    for name, text in support_package_files(reference_dir, manifest).items():
         with open(os.path.join(target, name), "w") as f:
             f.write(text)
     return target

@@ -35,8 +35,9 @@ def prepare_demo_course(course, target):
 def run_demo(course, target, workers, log=print):
     demo = prepare_demo_course(course, target)
     release_proven(demo, ASSIGNMENT, log=log)
+    notebook = demo.manifest(ASSIGNMENT).notebooks[0]  # the sample class is written for one notebook
     kinds, roster = write_sample_class(
-        os.path.join(demo.source(ASSIGNMENT), "FullyConnectedNets.ipynb"),
+        os.path.join(demo.source(ASSIGNMENT), f"{notebook}.ipynb"),
         demo.release(ASSIGNMENT),
         os.path.join(demo.root, "submitted"),
         ASSIGNMENT,

@@ -162,6 +162,7 @@ def class_numbers(course, assignment, progress=False):
     )
     return {
         "assignment": assignment,
+        "title": course.manifest(assignment).title,
         "counts": {
             "submissions": len(submissions) + len(uncollected),
             "graded": len(graded),
@@ -309,7 +310,7 @@ def _help_rows(rows):
 
 def report_html(numbers):
     n = numbers
-    title = f"Class report: {html.escape(n['assignment'])}"
+    title = f"Class report: {html.escape(n['assignment'])} ({html.escape(n['title'])})"
     parts = [f"<h1>{title}</h1>", f'<p class="counts">{_counts_line(n["counts"])}.</p>']
     if n["scores"]:
         mean = sum(n["scores"]) / len(n["scores"])

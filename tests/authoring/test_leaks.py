@@ -8,8 +8,10 @@ from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT
 
 from autograder.authoring.leaks import find_leaks, secret_lines
 from autograder.checks import MIME_TYPE
+from autograder.course import Course
 
 SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+MANIFEST = Course(REPO_ROOT).manifest(ASSIGNMENT)
 
 
 def bundle_cells():
@@ -19,13 +21,13 @@ def bundle_cells():
 
 def test_committed_release_has_no_leaks():
     leaks = find_leaks(
-        str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"), bundle_cells()
+        str(REPO_ROOT / "release" / ASSIGNMENT), [str(SOURCE)], str(REPO_ROOT / "course"), bundle_cells(), MANIFEST
     )
     assert leaks == []
 
 
 def test_secrets_cover_solutions_hidden_tests_and_answers():
-    secrets = secret_lines([str(SOURCE)], str(REPO_ROOT / "course"))
+    secrets = secret_lines([str(SOURCE)], str(REPO_ROOT / "course"), MANIFEST)
     origins = set(secrets.values())
     assert any("solution code in affine_forward" in o for o in origins)
     assert any("hidden tests in test_adam" in o for o in origins)
@@ -49,7 +51,7 @@ def test_leak_check_finds_each_kind_of_leak(tmp_path):
     code[2].source += "\nfrom course.layers import affine_forward"
     nbformat.write(nb, release / f"{NOTEBOOK}.ipynb")
 
-    found = find_leaks(str(release), [str(SOURCE)], str(REPO_ROOT / "course"), cells)
+    found = find_leaks(str(release), [str(SOURCE)], str(REPO_ROOT / "course"), cells, MANIFEST)
     assert any(
         leak.startswith(f"{ASSIGNMENT}/nnsupport/optim.py:") and "solution code in nesterov_momentum" in leak
         for leak in found

@@ -32,12 +32,28 @@ def test_support_package_has_stubs_instead_of_solutions():
     assert not (REPO_ROOT / "release" / ASSIGNMENT / "course").exists()
 
 
+def ship_notes(root, text):
+    """notes.txt beside the source notebook, listed in the manifest's data files."""
+    folder = root / "source_assignments" / ASSIGNMENT
+    (folder / "notes.txt").write_text(text)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace("files = []", 'files = ["notes.txt"]'))
+
+
+def test_release_refuses_a_file_the_manifest_does_not_name(tmp_path):
+    root = copy_course(tmp_path)
+    (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text("hint\n")
+    result = run_autograder(root, "release", ASSIGNMENT, check=False)
+    assert result.returncode == 1
+    assert "holds notes.txt, which the manifest does not name" in result.stderr
+    assert "`data.files`" in result.stderr
+
+
 def test_release_refuses_a_leak_and_keeps_the_previous_release(tmp_path):
     root = copy_course(tmp_path)
-    # A file next to the source notebook is released verbatim: here it quotes a solution.
-    (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
-        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n"
-    )
+    # A file next to the source notebook, listed in the manifest, is released verbatim: here it
+    # quotes a solution.
+    ship_notes(root, "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
     before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
     result = run_autograder(root, "release", ASSIGNMENT, check=False)
     assert result.returncode == 1
@@ -88,9 +104,7 @@ def test_plain_generate_assignment_releases_only_what_autograder_release_would(t
     root = copy_course(tmp_path)
     run_autograder(root, "release", ASSIGNMENT)  # the last release published, which must stay
     before = (root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes()
-    (root / "source_assignments" / ASSIGNMENT / "notes.txt").write_text(
-        "hint: out = x.reshape(x.shape[0], -1) @ w + b\n"
-    )
+    ship_notes(root, "hint: out = x.reshape(x.shape[0], -1) @ w + b\n")
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
         cwd=root,

@@ -39,6 +39,7 @@ def test_the_inputs_digest_follows_every_input_and_nothing_the_release_generates
         root / "course" / "layers.py",
         source / f"{NOTEBOOK}.ipynb",
         source / "notes.txt",  # a new file the release would ship
+        source / "assignment.toml",
         bundle / "mistakes.py",
         bundle / "heldout.py",
         root / "nbgrader_config.py",
