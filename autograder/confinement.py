@@ -181,7 +181,10 @@ class Service:
     def _exchange(self, payload):
         deadline = time.monotonic() + self.limits.deadline_seconds
         try:
-            self._write(HEADER.pack(len(payload)) + payload, deadline)
+            try:
+                self._write(HEADER.pack(len(payload)) + payload, deadline)
+            except BrokenPipeError:
+                pass  # the service stopped reading (a request too large for it): it may have said why
             size = HEADER.unpack(self._read(HEADER.size, deadline))[0]
             if size > MAX_RESPONSE_BYTES:
                 raise EOFError
@@ -372,6 +375,8 @@ def serve(handle, warm_up=None, argv=None):
             data = _read_message(stdin)
         except ValueError:
             answer = {"error": "too large"}
+        except MemoryError:  # the request alone fills the limit (how soon depends on the libraries' own memory)
+            answer = {"error": "memory"}
         else:
             if data is None:
                 return
