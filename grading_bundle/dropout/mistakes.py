@@ -338,7 +338,8 @@ ALTERNATIVES = [
                 ("out, dropout_caches[i] = dropout_forward(out, self.dropout_param)",
                  "out, dropout_cache = dropout_forward(out, self.dropout_param)\n"
                  "                dropout_caches.append(dropout_cache)"),
-                ("dout = dropout_backward(dout, dropout_caches[i])", "dout = dropout_backward(dout, dropout_caches.pop())")]),
+                ("dout = dropout_backward(dout, dropout_caches[i])",
+                 "dout = dropout_backward(dout, dropout_caches.pop())")]),
     dict(name="net_dropout_param_truthiness", cell="FullyConnectedNet",
          edits=[(FORWARD_DROPOUT, """            if self.dropout_param:
                 out, dropout_caches[i] = dropout_forward(out, self.dropout_param)
