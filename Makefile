@@ -58,9 +58,10 @@ lint: setup
 	$(VENV)/bin/ruff format --check autograder tests benchmarks
 	$(VENV)/bin/mypy autograder
 
-# Two pytest workers on two cores: keep each one's numeric libraries single-threaded.
+# Two pytest workers on two cores: keep each one's numeric libraries single-threaded. The 30
+# slowest tests are listed at the end: where CI's time goes.
 test: setup test-packages lint
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q --durations=30
 
 # The tests that run no notebook, cluster or release (those are marked slow).
 test-fast: setup

@@ -38,13 +38,3 @@ def load_bundle(bundle_dir, assignment, notebook):
             f"Grading bundle {path} is not valid JSON ({error}). "
             f"Run `autograder release {assignment}` to write it again."
         ) from None
-
-
-def write_json(path, data):
-    """Write JSON deterministically (sorted keys, fixed indentation) via a temp file."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)

@@ -134,18 +134,20 @@ def expect_init(name, params, weight_scale, tol=0.15):
     _report(record)
 
 
-def expect_accuracy(name, params, X=None, y=None, threshold=None):
-    """Record a trained network's parameters; the check passes when its accuracy is at
-    least ``threshold``.
+def expect_accuracy(name, network, X=None, y=None, threshold=None):
+    """Record a trained network; the check passes when its accuracy is at least ``threshold``.
 
-    The grader computes the accuracy itself, with a plain {affine - relu} x (L-1) - affine
-    forward pass: on the examples (X, y) the notebook passes, or, when X and y are not
-    given, on held-out examples that only the grader has. Parameters and examples are
-    recorded in single precision (an accuracy needs no more; a class's records halve), and
-    the verdict printed here is computed from what was recorded, as the grader computes it.
+    ``network`` is the model itself (a FullyConnectedNet, plain or with batch or layer
+    normalisation) or the dict of its parameters (``model.params``, enough for a network
+    without batch normalisation). The grader computes the accuracy itself, with the test-mode
+    forward pass {affine - [norm] - relu} x (L-1) - affine: on the examples (X, y) the
+    notebook passes, or, when X and y are not given, on held-out examples that only the
+    grader has. Parameters and examples are recorded in single precision (an accuracy needs
+    no more; a class's records halve), and the verdict printed here is computed from what
+    was recorded, as the grader computes it.
     """
     __tracebackhide__ = True  # noqa: F841
-    params = {key: _single_precision(value) for key, value in dict(params).items()}
+    params = {key: _single_precision(value) for key, value in network_parameters(network).items()}
     record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(params)}
     if X is None:
         _emit(record)
@@ -154,6 +156,28 @@ def expect_accuracy(name, params, X=None, y=None, threshold=None):
     record["inputs"] = {"X": encode_value(_single_precision(X)), "y": encode_value(y)}
     _emit(record)
     _report(record)
+
+
+def network_parameters(network):
+    """The parameters that decide a network's test-time scores, as one dict of arrays.
+
+    A model's ``params``, and with batch normalisation each hidden layer's running averages
+    (``running_mean1``, ``running_var1``, ...), which test mode normalises with; anything
+    without ``params`` (a dict) is taken as the parameters themselves.
+    """
+    if not hasattr(network, "params"):
+        return dict(network)
+    params = dict(network.params)
+    if getattr(network, "normalization", None) == "batchnorm":
+        for i, bn_param in enumerate(network.bn_params, start=1):
+            if "running_mean" not in bn_param or "running_var" not in bn_param:
+                raise ValueError(
+                    f"layer {i} has no running averages yet: train the network (a forward pass in train "
+                    "mode) before its accuracy is measured"
+                )
+            params[f"running_mean{i}"] = bn_param["running_mean"]
+            params[f"running_var{i}"] = bn_param["running_var"]
+    return params
 
 
 def _single_precision(value):

@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
-from ..comparisons import mlp_accuracy
+from ..comparisons import mlp_accuracy, network_normalization
 from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import ReleaseError
 from ..judge import is_scored, judge_cell, records_in_outputs
@@ -93,7 +93,10 @@ def _accuracy_spec(record, heldout, notebook_path):
             )
         X, y = heldout[record["name"]]()
         spec["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
-    spec["expected"] = encode_value(mlp_accuracy(params, X, y))
+    normalization = network_normalization(params)
+    if normalization is not None:  # a plain network's spec stays as it was: no key
+        spec["normalization"] = normalization
+    spec["expected"] = encode_value(mlp_accuracy(params, X, y, normalization))
     return spec
 
 
@@ -161,7 +164,7 @@ def checks_from_executed(nb, notebook_path, heldout=None):
 _PUBLIC_FIELDS = {
     "close": ("tol", "check_dtype", "expected", "fingerprints"),
     "init": ("weight_scale", "tol", "params", "fingerprints"),
-    "accuracy": ("threshold",),
+    "accuracy": ("threshold", "normalization"),
 }
 
 

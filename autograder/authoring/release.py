@@ -19,9 +19,11 @@ import shutil
 import subprocess
 import sys
 
-from ..bundle import bundle_path, load_bundle, write_json
+from ..bundle import bundle_path, load_bundle
+from ..checks import PUBLIC_CHECKS_FILE
 from ..environments import tool_environment
 from ..errors import CourseError, ReleaseError
+from ..rounding import keeping_bytes_of, write_json
 from .expected import checks_from_executed, execute_in_scratch_copy
 from .leaks import find_leaks
 from .material import material_path, run_material
@@ -103,6 +105,19 @@ def release(course, assignment, log=print, verify=None):
     release replaces the previous one; it may raise ReleaseError. Raises ReleaseError on a
     leak, keeping the previous release.
     """
+    with keeping_bytes_of(release_outputs(course, assignment)):
+        return _release(course, assignment, log, verify)
+
+
+def release_outputs(course, assignment):
+    """The files a release regenerates beside the student version: bundles, reports, public checks."""
+    folder = os.path.join(course.bundle_dir, assignment)
+    bundles = [bundle_path(course.bundle_dir, assignment, name) for name in course.notebook_names(assignment)]
+    reports = [os.path.join(folder, name) for name in ("check_quality.json", "check_quality.md")]
+    return [*bundles, *reports, os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE)]
+
+
+def _release(course, assignment, log, verify):
     bundles = record_bundles(course, assignment, log)
     staging_root = os.path.join(course.root, STAGING_DIRECTORY)
     shutil.rmtree(staging_root, ignore_errors=True)

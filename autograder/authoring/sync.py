@@ -18,9 +18,10 @@ import os
 import nbformat
 from nbgrader import utils
 
-from ..bundle import load_bundle, write_json
+from ..bundle import load_bundle
 from ..checks import PUBLIC_CHECKS_FILE
 from ..errors import BundleError
+from ..rounding import write_json
 from .expected import public_expectations
 from .support_package import write_support_package
 

@@ -37,10 +37,11 @@ from ..authoring.library import apply_edits, load_library, paste_reference
 from ..authoring.release import release
 from ..authoring.release_stamp import forget_proven, inputs_digest, record_proven, unchanged_since_proven
 from ..authoring.sync import write_public_checks
-from ..bundle import bundle_path, load_bundle, write_json
+from ..bundle import bundle_path, load_bundle
 from ..checks import PUBLIC_CHECKS_FILE
 from ..errors import ReleaseError
 from ..grading.pipeline import GradingPipeline, release_files
+from ..rounding import write_json, write_text
 from ..sandbox import check_sandbox_available
 from .assessment import assess_mistake, closest_check, failed_checks, fingerprints_of, public_failures
 from .dependencies import solution_dependencies, without_untested_cells
@@ -310,8 +311,7 @@ def prove(course, assignment, staged_dir, log=print):
     quality["summary"] = summary_line(quality)
     quality["mutants"] = mutation_quality(mutation_run(course, assignment, staged_dir, log=log))
     write_json(os.path.join(course.bundle_dir, assignment, "check_quality.json"), quality)
-    with open(os.path.join(course.bundle_dir, assignment, "check_quality.md"), "w") as f:
-        f.write(quality_report(quality))
+    write_text(os.path.join(course.bundle_dir, assignment, "check_quality.md"), quality_report(quality))
     log(quality["summary"])
     log(quality["mutants"]["summary"])
     offenders = _offenders(quality)
@@ -322,7 +322,10 @@ def prove(course, assignment, staged_dir, log=print):
         )
     for bundle in bundles:
         write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
-    write_public_checks(course, assignment, bundles)
+    # What is on disk now (a bundle equal up to rounding stays as it was) is what ships.
+    write_public_checks(
+        course, assignment, [load_bundle(course.bundle_dir, assignment, b["notebook"]) for b in bundles]
+    )
     shutil.copy(
         os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE)
     )

@@ -14,7 +14,10 @@ evaluates:
 - ``projected_memorising_network``: the same, in the subspace spanned by the class
   means (an LDA projection followed by nearest neighbours);
 - ``random_relu_features``: a random, untrained hidden layer and a least-squares last
-  layer.
+  layer;
+- ``plane_random_features``: the same in the few directions where the classes' second
+  moments depart from the pooled covariance (a spiral's plane hides in exactly those),
+  found from the training examples without any secret.
 
 ``nearest_neighbours`` is the k-nearest-neighbour rule itself, which no plain network
 computes exactly, and ``projected_nearest_neighbours`` the same rule in the class means'
@@ -37,6 +40,7 @@ SETTINGS = {  # what an attacker would try; each is tuned on validation examples
     "projected_memorising_network": [("cosine", t) for t in (0.0, 0.25, 0.5, 0.75)]
     + [("distance", q) for q in (-0.5, -0.25, 0.0, 0.25)],
     "random_relu_features": [(width, ridge) for width in (500, 2000) for ridge in (0.1, 10.0)],
+    "plane_random_features": [(dims, width) for dims in (2, 3) for width in (50, 200)],
     "nearest_neighbours": [1, 5, 15, 45],
 }
 
@@ -47,7 +51,11 @@ _PROJECTION_LIMIT = (
     "well; where that subspace is the grader's secret, only a submission that takes over training in the "
     "kernel gets the examples to find it, and it could as well train a network with code of its own"
 )
-KNOWN_LIMITS = {"projected_memorising_network": _PROJECTION_LIMIT, "projected_nearest_neighbours": _PROJECTION_LIMIT}
+KNOWN_LIMITS = {
+    "projected_memorising_network": _PROJECTION_LIMIT,
+    "projected_nearest_neighbours": _PROJECTION_LIMIT,
+    "plane_random_features": _PROJECTION_LIMIT,
+}
 
 
 def flat(X):
@@ -143,6 +151,34 @@ def random_relu_features(X, y, num_classes, width, ridge, seed=0):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": np.zeros(num_classes)}
 
 
+def second_moment_subspace(X, y, num_classes, dims):
+    """An orthonormal basis (D, dims) of the directions where the classes differ: their means'
+    outer products plus each class covariance's departure from the pooled covariance, squared."""
+    X, y = flat(X), np.asarray(y)
+    pooled = np.cov(X.T)
+    moments = np.zeros((X.shape[1], X.shape[1]))
+    for k in range(num_classes):
+        members = X[y == k]
+        if len(members) > 1:
+            mean = members.mean(axis=0)
+            departure = np.cov(members.T) - pooled
+            moments += np.outer(mean, mean) + departure @ departure
+    return np.linalg.eigh(moments)[1][:, -dims:]
+
+
+def plane_random_features(X, y, num_classes, dims, width, seed=0):
+    """Random ReLU features of the examples' coordinates in ``second_moment_subspace`` and a
+    least-squares last layer: no training, no secret, only the examples' statistics."""
+    X = flat(X)
+    rng = np.random.default_rng(seed)
+    plane = second_moment_subspace(X, y, num_classes, dims)
+    W1 = plane @ (3.0 * rng.standard_normal((dims, width)))
+    b1 = rng.uniform(-3.0, 3.0, width)
+    H = np.c_[np.maximum(X @ W1 + b1, 0), np.ones(len(X))]
+    solution = np.linalg.lstsq(H, one_hot(y, num_classes), rcond=None)[0]
+    return {"W1": W1, "b1": b1, "W2": solution[:-1], "b2": solution[-1]}
+
+
 def nearest_neighbours(X, y, Z, k, num_classes):
     """Labels of Z by a majority vote of the k nearest training examples (not a network)."""
     X, Z, y = flat(X), flat(Z), np.asarray(y)
@@ -162,6 +198,7 @@ _FITS = {
     "memorising_network": lambda X, y, C, s: memorising_network(X, y, C, s),
     "projected_memorising_network": lambda X, y, C, s: projected_memorising_network(X, y, C, s),
     "random_relu_features": lambda X, y, C, s: random_relu_features(X, y, C, *s),
+    "plane_random_features": lambda X, y, C, s: plane_random_features(X, y, C, *s),
 }
 
 

@@ -1,18 +1,11 @@
-"""The accuracy comparison: a plain network's forward pass, bounded in size and in memory."""
+"""The accuracy comparison: a network's test-mode forward pass (plain or normalised), bounded in size and in memory."""
 
 import numpy as np
 import pytest
 
 from autograder import comparisons
 from autograder.comparisons import MAX_NETWORK_PARAMETERS, compare_accuracy, mlp_scores
-
-
-def network(widths, seed=0):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True), start=1):
-        params[f"W{i}"], params[f"b{i}"] = rng.standard_normal((fan_in, fan_out)), rng.standard_normal(fan_out)
-    return params
+from tests.networks import network, trained_normalised_network
 
 
 def test_scores_in_chunks_equal_the_whole_forward_pass(monkeypatch):
@@ -37,10 +30,10 @@ def test_a_network_too_large_to_evaluate_is_refused_before_any_computation():
 @pytest.mark.parametrize(
     "params, problem",
     [
-        ({"W1": np.zeros((5, 3)), "b1": np.zeros(3), "gamma1": np.ones(3)}, "not those of a plain network"),
+        ({"W1": np.zeros((5, 3)), "b1": np.zeros(3), "gamma1": np.ones(3)}, "not those of a fully connected network"),
         ({"W1": np.zeros((4, 3)), "b1": np.zeros(3)}, "do not fit inputs of width 5"),
         ({"W1": np.zeros((5, 3)), "b1": np.zeros(2)}, "do not fit inputs of width 5"),
-        ({}, "not those of a plain network"),
+        ({}, "not those of a fully connected network"),
     ],
 )
 def test_parameters_that_are_not_a_plain_network_fail_saying_why(params, problem):
@@ -54,3 +47,46 @@ def test_the_accuracy_decides_against_the_threshold():
     assert compare_accuracy({"threshold": 1.0}, identity, X, np.arange(3)).passed
     shifted = compare_accuracy({"threshold": 0.5}, identity, X, np.array([1, 2, 0]))
     assert not shifted.passed and shifted.error == 1.0 and shifted.signature == "accuracy"
+
+
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+def test_a_normalised_network_is_evaluated_as_the_model_computes_its_test_scores(normalization):
+    from autograder.checks import network_parameters
+
+    model, X, y = trained_normalised_network(normalization)
+    params = network_parameters(model)
+    assert np.allclose(mlp_scores(params, X, normalization), model.loss(X), rtol=1e-10, atol=1e-10)
+    accuracy = np.mean(np.argmax(model.loss(X), axis=1) == y)
+    assert accuracy > 0.8  # a network that learned something, so the comparison means something
+    spec = {"threshold": accuracy, "normalization": normalization}
+    assert compare_accuracy(spec, params, X, y).passed
+    assert not compare_accuracy(dict(spec, threshold=accuracy + 0.01), params, X, y).passed
+
+
+def test_a_check_evaluates_only_the_kind_of_network_its_reference_is():
+    from autograder.checks import network_parameters
+
+    model, X, y = trained_normalised_network("layernorm")
+    for spec in ({"threshold": 0}, {"threshold": 0, "normalization": "batchnorm"}):
+        comparison = compare_accuracy(spec, network_parameters(model), X, y)
+        assert not comparison.passed and "parameters of a network with layernorm" in comparison.message
+    plain = network([6, 4, 3])
+    comparison = compare_accuracy({"threshold": 0, "normalization": "layernorm"}, plain, X, y)
+    assert "network with no normalisation; this check evaluates a network with layernorm" in comparison.message
+
+
+def test_batch_norm_parameters_without_running_averages_or_with_a_negative_variance_are_refused():
+    from autograder.checks import network_parameters
+
+    model, X, y = trained_normalised_network("batchnorm")
+    params = network_parameters(model)
+    spec = {"threshold": 0, "normalization": "batchnorm"}
+    without_averages = {k: v for k, v in params.items() if not k.startswith("running_var")}
+    assert "not those of a fully connected network" in compare_accuracy(spec, without_averages, X, y).message
+    negative = dict(params, running_var1=-np.ones_like(params["running_var1"]))
+    assert "running_var1 has negative" in compare_accuracy(spec, negative, X, y).message
+    wrong_width = dict(params, gamma2=np.ones(5))
+    assert "gamma2 (5,) does not fit layer 2 of width 12" in compare_accuracy(spec, wrong_width, X, y).message
+    untrained = type(model)([4], input_dim=6, num_classes=3, normalization="batchnorm")
+    with pytest.raises(ValueError, match="layer 1 has no running averages yet"):
+        network_parameters(untrained)
