@@ -460,21 +460,23 @@ def _with_child(parent, child, replacement):
 
 
 def _diagnosis(operator, node, replacement, old, new, source, parents):
-    """The mutant in a student's terms, for a student whose values match it: what they wrote
-    (the mutated text) instead of what belongs there, and where, named by the function and
-    the variable the statement computes (the student's line numbers differ from the
-    reference's). It quotes the changed expression only, and only when short, never a whole
-    formula; a left-out statement is named by what it updates."""
+    """The mutant in a student's terms, for a student whose values match it: "your values
+    match code that uses X instead of Y", what the checks verified (the student may have
+    written X differently), and where, named by the function and the variable the statement
+    computes (the student's line numbers differ from the reference's). It quotes the changed
+    expression only, and only when short, never a whole formula; a left-out statement is
+    named by what it updates."""
     owner = _owner(node, parents)
     prefix = f"{owner}: " if owner else ""
     statement = _statement(node, parents)
+    prefix += "your values match code that "
     if replacement is None:
         target = None
         if isinstance(statement, ast.Assign | ast.AugAssign):
             target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
             target = _quoted(target, source, None)
         return (
-            f"{prefix}a statement that updates `{target}` is missing" if target else f"{prefix}a statement is missing"
+            f"{prefix}leaves out the statement that updates `{target}`" if target else f"{prefix}leaves out a statement"
         )
     ambiguous = sum(_same_kind(other, node) for other in ast.walk(statement)) > 1
     if ambiguous and old is None and isinstance(parents.get(node), ast.expr):

@@ -113,8 +113,14 @@ def test_a_mutant_is_worded_from_the_students_side_without_line_numbers_or_whole
         "    return next_w\n"
     )
     by_description = {m.description.split(": ", 1)[1]: m.diagnosis for m in cell_mutants("step", source)}
-    assert by_description["`-` instead of `+`"] == "step: uses `-` instead of `+` where `next_w` is computed"
-    assert by_description['`config["t"] += 1` left out'] == 'step: a statement that updates `config["t"]` is missing'
+    assert (
+        by_description["`-` instead of `+`"]
+        == "step: your values match code that uses `-` instead of `+` where `next_w` is computed"
+    )
+    assert (
+        by_description['`config["t"] += 1` left out']
+        == 'step: your values match code that leaves out the statement that updates `config["t"]`'
+    )
     for diagnosis in by_description.values():
-        assert "line" not in diagnosis and diagnosis.startswith("step: ")
+        assert "line" not in diagnosis and diagnosis.startswith("step: your values match code that ")
         assert 'config["momentum"] * config["velocity"] - config["learning_rate"]' not in diagnosis
