@@ -25,11 +25,12 @@ grader, which sees the whole test cell, names a mistake as the cause only when e
 of the cell bears it out (``diagnose_cell``).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from .values import decode_value, relative_error
+from .values import decode_value, encode_value, relative_error
 
 _FACTORS = (2, 3, 4, 5, 10)
 FLOOR = 1e-8  # the relative error's floor: entries are compared by max(FLOOR, |x| + |y|)
@@ -480,12 +481,75 @@ def _same(actual, fingerprint, tol):
     return relative_error(a[finite], f[finite]) <= tol  # the check's own tolerance: no looser match
 
 
+SKETCH_SAMPLE = 8  # entries a sketched fingerprint keeps of an array
+_SKETCH_PROJECTIONS = 3
+_SKETCH_NUMBERS = SKETCH_SAMPLE + _SKETCH_PROJECTIONS + 1  # and the sum of magnitudes
+
+
+@functools.lru_cache(maxsize=64)
+def _sketch_basis(size):
+    """(sampled positions, random +-1 projections) of an array of ``size`` entries: fixed by
+    the size alone, so the grading bundle stores neither."""
+    rng = np.random.default_rng(size)
+    positions = np.sort(rng.choice(size, SKETCH_SAMPLE, replace=False))
+    return positions, rng.choice([-1.0, 1.0], size=(_SKETCH_PROJECTIONS, size))
+
+
+def _sketch_numbers(values):
+    positions, signs = _sketch_basis(values.size)
+    return np.concatenate([values[positions], signs @ values, [np.abs(values).sum()]])
+
+
+def _flat(value):
+    """(shapes: one per entry, or the array's; every entry as one float64 vector, entries in
+    name order)."""
+    if isinstance(value, dict):
+        keys = sorted(value)
+        shapes = {key: list(np.shape(value[key])) for key in keys}
+        parts = [np.asarray(value[key], np.float64).ravel() for key in keys]
+        return shapes, np.concatenate(parts) if parts else np.zeros(0)
+    return list(np.shape(value)), np.asarray(value, np.float64).ravel()
+
+
+def sketch_value(value):
+    """A compact fingerprint of a decoded value (an array or a dict of arrays): its shapes and,
+    as one encoded array, SKETCH_SAMPLE of its entries, a few random +-1 projections and the
+    sum of its magnitudes (all entries of a dict together, in name order); kept whole when
+    that would be no smaller. ``_same_sketched`` accepts every value ``_same`` accepts (each
+    condition it tests follows from a match within the tolerance), and little else."""
+    shapes, values = _flat(value)
+    if values.size <= _SKETCH_NUMBERS:
+        return {"value": encode_value(value)}
+    return {"shapes": shapes, "sketch": encode_value(_sketch_numbers(values))}
+
+
+def _same_sketched(actual, sketched, tol):
+    """Whether ``actual`` may be within ``tol`` of the value ``sketch_value`` summarised: the
+    same shapes, the sampled entries within the tolerance, and each projection and the sum of
+    magnitudes within the bound a match implies (sum of |a_i - m_i| <= tol * sum of
+    max(FLOOR, |a_i| + |m_i|))."""
+    if "value" in sketched:
+        return _same(actual, decode_value(sketched["value"]), tol)
+    shapes, values = _flat(actual)
+    if shapes != sketched["shapes"] or not np.all(np.isfinite(values)):
+        return False
+    mine, theirs = _sketch_numbers(values), decode_value(sketched["sketch"])
+    if relative_error(mine[:SKETCH_SAMPLE], theirs[:SKETCH_SAMPLE]) > tol:
+        return False
+    total = mine[-1] + theirs[-1] + values.size * FLOOR
+    bound = tol * total + 8 * values.size * np.finfo(np.float64).eps * total  # and the sums' rounding
+    return bool(np.all(np.abs(mine[SKETCH_SAMPLE:] - theirs[SKETCH_SAMPLE:]) <= bound))
+
+
 def matching_mistakes(spec, actual, comparison):
     """Names of the known mistakes whose value on this check this failed value matches: within
-    the check's own tolerance (close), or failing the same way with the same spread (init)."""
+    the check's own tolerance (close; a fingerprint learned from a mutant may be a sketch of
+    its value, ``sketch_value``), or failing the same way with the same spread (init)."""
     found = []
     for fingerprint in spec.get("fingerprints", []):
-        if spec["kind"] == "close":
+        if spec["kind"] == "close" and "sketch" in fingerprint:
+            matches = _same_sketched(actual, fingerprint["sketch"], spec["tol"])
+        elif spec["kind"] == "close":
             matches = _same(actual, decode_value(fingerprint["value"]), spec["tol"])
         else:
             matches = _same_profile(comparison.signature, fingerprint["signature"], spec["tol"])

@@ -385,6 +385,7 @@ def _warm_up():
     (confinement.serve): whatever judging imports is imported while it can still be read."""
     import numpy as np
 
+    from .comparisons import sketch_value
     from .values import encode_summaries, encode_value
 
     params = {"W1": np.ones((2, 3)), "b1": np.zeros(3)}
@@ -392,8 +393,17 @@ def _warm_up():
         "W1": {"shape": [2, 3], "dtype": "float64", "fill": "normal"},
         "b1": {"shape": [3], "dtype": "float64", "fill": "zeros"},
     }
+    # A fingerprint learned from a mutant is a sketch: matching it draws its random basis.
+    sketched = {"mistake": "warm-up", "diagnosis": "", "mutant": True, "sketch": sketch_value(-np.arange(40.0))}
     specs = [
-        {"name": "close", "kind": "close", "tol": 1e-8, "expected": encode_value(np.arange(4.0)), "public": False},
+        {
+            "name": "close",
+            "kind": "close",
+            "tol": 1e-8,
+            "expected": encode_value(np.arange(40.0)),
+            "public": False,
+            "fingerprints": [sketched],
+        },
         {"name": "init", "kind": "init", "tol": 0.15, "weight_scale": 1.0, "params": shapes, "public": False},
         {
             "name": "accuracy",
@@ -404,7 +414,7 @@ def _warm_up():
         },
     ]
     records = [
-        {"name": "close", "value": encode_value(-np.arange(4.0))},
+        {"name": "close", "value": encode_value(-np.arange(40.0))},
         {"name": "init", "value": encode_summaries(params)},
         {"name": "accuracy", "value": encode_value(params)},
     ]

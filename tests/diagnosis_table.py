@@ -8,7 +8,10 @@ read is classified (``classify``):
 
 - *misleading*: a failed check names, as fact, a known mistake that is not this entry's, or
   states one of the entry's ``false`` claims;
-- *named*: not misleading, and a failed check names one of the entry's ``true`` mistakes;
+- *named*: not misleading, and a failed check names one of the entry's ``true`` mistakes, or
+  a mutant the release learned a diagnosis from whose program is the entry's own
+  (``true_mutants``: same syntax tree), so a learned diagnosis is judged by what the
+  student's code is, not by what the diagnosis says;
 - *none*: only a description of how the values are off (or a hedged "consistent with").
 
 The wrong implementations were written for issue 18 after the corpus it measured: mistakes
@@ -20,6 +23,7 @@ Run as a script (``python tests/diagnosis_table.py [course root]``) it prints th
 the code and bundle of that root, so two versions can be measured side by side.
 """
 
+import ast
 import json
 import sys
 from dataclasses import dataclass
@@ -337,7 +341,8 @@ def run_entry(entry, root, judge_cell, encode_value):
 
 
 def library_diagnoses(root):
-    """mistake name -> diagnosis, from the grading bundle's fingerprints."""
+    """mistake name -> diagnosis, from the grading bundle's fingerprints (the library's and
+    those learned from mutants)."""
     bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
     return {
         fingerprint["mistake"]: fingerprint["diagnosis"]
@@ -347,26 +352,77 @@ def library_diagnoses(root):
     }
 
 
-def classify(entry, verdicts, diagnoses):
-    """'misleading', 'named' or 'none' (see the module docstring)."""
+class _NoPass(ast.NodeTransformer):
+    """A ``pass`` beside other statements does nothing: a left-out statement (the mutants'
+    ``pass``) and a deleted line are the same program."""
+
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and len(body) > 1:
+                setattr(node, field, [s for s in body if not isinstance(s, ast.Pass)] or body[:1])
+        return node
+
+
+def _module_tree(source):
+    return ast.dump(_NoPass().visit(ast.parse(source)))
+
+
+def true_mutants(entry, root, mutants):
+    """Names of the mutants (of the release's generator) that are this entry's own program:
+    the mutant's edit, applied to the entry's course module, gives the same syntax tree as
+    the entry's edits. Naming such a mutant is true; naming any other one as fact is not."""
+    reference = (Path(root) / "course" / f"{entry.module}.py").read_text()
+    edited = reference
+    for old, new in entry.edits:
+        edited = edited.replace(old, new)
+    wanted, found = _module_tree(edited), []
+    for mutant in mutants:
+        source = reference
+        for old, new in mutant.edits:
+            if source.count(old) != 1:
+                break
+            source = source.replace(old, new)
+        else:
+            try:
+                if _module_tree(source) == wanted:
+                    found.append(mutant.name)
+            except SyntaxError:
+                continue
+    return tuple(found)
+
+
+def all_mutants(root):
+    """The mutants the release generates from the source notebook's solution cells."""
+    from autograder.proving.mutants import notebook_mutants
+
+    return notebook_mutants(nbformat.read(Path(root) / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4))
+
+
+def classify(entry, verdicts, diagnoses, true=None):
+    """'misleading', 'named' or 'none' (see the module docstring); ``true``: the names whose
+    diagnosis is right for the entry (default: its ``true`` library mistakes)."""
+    true = entry.true if true is None else true
     failed = [v.diagnosis for v in verdicts if not v.passed]
     for text in failed:
         if any(phrase in text for phrase in entry.false):
             return "misleading"
         for name, diagnosis in diagnoses.items():
-            if diagnosis in text and name not in entry.true and HEDGE not in text:
+            if diagnosis in text and name not in true and HEDGE not in text:
                 return "misleading"
-    if any(diagnoses[name] in text for text in failed for name in entry.true if name in diagnoses):
+    if any(diagnoses[name] in text for text in failed for name in true if name in diagnoses):
         return "named"
     return "none"
 
 
 def measure(root, judge_cell, encode_value):
     diagnoses = library_diagnoses(root)
+    mutants = all_mutants(root)
     counts, rows = {"named": 0, "misleading": 0, "none": 0}, []
     for entry in WRONG:
         fraction, verdicts = run_entry(entry, root, judge_cell, encode_value)
-        kind = classify(entry, verdicts, diagnoses)
+        kind = classify(entry, verdicts, diagnoses, entry.true + true_mutants(entry, root, mutants))
         counts[kind] += 1
         rows.append((entry.name, kind, fraction))
     return counts, rows

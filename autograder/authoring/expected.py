@@ -183,4 +183,9 @@ def public_expectations(bundle_cells):
                 "last_in_cell": position == len(shown),
                 **{key: spec[key] for key in _PUBLIC_FIELDS[spec["kind"]] if key in spec},
             }
+            # Diagnoses learned from mutants quote expressions of the reference: grader only.
+            library = [fp for fp in spec.get("fingerprints", []) if not fp.get("mutant")]
+            public[spec["name"]].pop("fingerprints", None)
+            if library:
+                public[spec["name"]]["fingerprints"] = library
     return public

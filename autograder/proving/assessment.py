@@ -118,13 +118,18 @@ def fingerprints_of(mistake, result, dependencies, specs):
             if verdict.passed or record is None or spec["kind"] == "accuracy":
                 continue
             fingerprint = {"mistake": mistake.name, "diagnosis": mistake.diagnosis}
-            if spec["kind"] == "close":
-                decode_value(record["value"])  # a well-formed value, or no fingerprint
-                fingerprint["value"] = record["value"]
-            else:
-                fingerprint["signature"] = compare(spec, decode_recorded(spec["kind"], record["value"])).signature
+            fingerprint.update(fingerprint_fields(spec, record))
             found.append((verdict.name, fingerprint))
     return found
+
+
+def fingerprint_fields(spec, record):
+    """What a fingerprint keeps of a failed check's record: the encoded value (close) or the
+    signature of how the parameters fail (init). Raises ValueError on a malformed value."""
+    if spec["kind"] == "close":
+        decode_value(record["value"])  # a well-formed value, or no fingerprint
+        return {"value": record["value"]}
+    return {"signature": compare(spec, decode_recorded(spec["kind"], record["value"])).signature}
 
 
 def failed_checks(result):

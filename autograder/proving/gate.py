@@ -18,7 +18,8 @@ offender and check) when
   measured on held-out examples.
 
 Otherwise it records each mistake's values as fingerprints in the grading bundle (and
-those of public checks in the release's ``public_checks.json``), and writes
+those of public checks in the release's ``public_checks.json``), adds the fingerprints
+learned from killed mutants (``learned``; grading bundle only), and writes
 ``check_quality.md`` / ``.json`` beside the bundle.
 
 Runs are packed to save time: mistakes in different solution cells share a notebook
@@ -53,6 +54,7 @@ from .forgery import (
     forgery_offenders,
     solver_forger_notebook,
 )
+from .learned import learned_fingerprints
 from .mutation import mutation_quality, mutation_run
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
@@ -270,10 +272,14 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
     return entries, fingerprints, forge
 
 
-def _add_fingerprints(bundle, fingerprints):
+def _add_fingerprints(bundle, fingerprints, keep_library=False):
+    """Put fingerprints on the bundle's checks, replacing the old ones (all of them, or, with
+    ``keep_library``, only those learned from mutants)."""
     by_name = {spec["name"]: spec for specs in bundle["cells"].values() for spec in specs}
     for spec in by_name.values():
-        spec.pop("fingerprints", None)
+        kept = [fp for fp in spec.pop("fingerprints", []) if keep_library and not fp.get("mutant")]
+        if kept:
+            spec["fingerprints"] = kept
     for name, fingerprint in fingerprints:
         if name in by_name:
             by_name[name].setdefault("fingerprints", []).append(fingerprint)
@@ -309,7 +315,14 @@ def prove(course, assignment, staged_dir, log=print):
         _add_fingerprints(bundle, found)
         bundles.append(bundle)
     quality["summary"] = summary_line(quality)
-    quality["mutants"] = mutation_quality(mutation_run(course, assignment, staged_dir, log=log))
+    mutation = mutation_run(course, assignment, staged_dir, log=log)
+    quality["mutants"] = mutation_quality(mutation)
+    learned = 0
+    for bundle in bundles:
+        found, mutants = learned_fingerprints(mutation, bundle)
+        _add_fingerprints(bundle, found, keep_library=True)
+        learned += mutants
+    quality["mutants"]["learned"] = learned
     write_json(os.path.join(course.bundle_dir, assignment, "check_quality.json"), quality)
     write_text(os.path.join(course.bundle_dir, assignment, "check_quality.md"), quality_report(quality))
     log(quality["summary"])

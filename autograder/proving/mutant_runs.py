@@ -160,7 +160,8 @@ def _probe_values(notebook, probe):
 
 def _judge_tests(notebook, tests, specs, rerun_plain=True):
     """(first test cell that loses points or "", the share of its points lost, the strength of
-    its strongest failing check (assessment), that check's margin) after running ``tests``.
+    its strongest failing check (assessment), that check's margin, the fingerprints of every
+    check of that cell that failed) after running ``tests``.
 
     ``rerun_plain``: run first the plain cells each test cell reaches after the mutated cell (a
     mutant's, e.g. a training run with the mutated code); the reference's are in the namespace."""
@@ -176,8 +177,32 @@ def _judge_tests(notebook, tests, specs, rerun_plain=True):
             by_name = {spec["name"]: spec for spec in specs[grade_id]}
             failed = [(_strength(v, by_name[v.name]), v) for v in verdicts if v.scored and not v.passed]
             strength, verdict = max(failed, key=lambda pair: pair[0])
-            return grade_id, 1 - fraction, strength, _margin_text(verdict, by_name[verdict.name], strength)
-    return "", 0.0, 0.0, ""
+            text = _margin_text(verdict, by_name[verdict.name], strength)
+            return grade_id, 1 - fraction, strength, text, _fingerprints(verdicts, records, by_name)
+    return "", 0.0, 0.0, "", []
+
+
+def _fingerprints(verdicts, records, by_name):
+    """[[check name, fingerprint fields or None], ...] for every failed check of a killed
+    mutant's test cell (None: nothing usable to match, such as an unrecorded value or an
+    accuracy check; the mutant then teaches no diagnosis, see ``learned``)."""
+    from .assessment import fingerprint_fields
+
+    recorded = {}
+    for record in records:
+        recorded.setdefault(record.get("name"), record)
+    found = []
+    for verdict in verdicts:
+        if verdict.passed:
+            continue
+        spec, record, fields = by_name[verdict.name], recorded.get(verdict.name), None
+        if record is not None and spec["kind"] != "accuracy":
+            try:
+                fields = fingerprint_fields(spec, record)
+            except (ValueError, KeyError):
+                fields = None
+        found.append([verdict.name, fields])
+    return found
 
 
 _notebooks: dict = {}  # namespace key -> this process's _Notebook (its jobs share one)
@@ -228,7 +253,15 @@ def _run_mutants(notebook, job):
 
 
 def _run_mutant(notebook, probe, reference, job, name, source):
-    verdict = {"name": name, "status": "survived", "test_cell": "", "share_lost": 0.0, "margin": 0.0, "margin_text": ""}
+    verdict = {
+        "name": name,
+        "status": "survived",
+        "test_cell": "",
+        "share_lost": 0.0,
+        "margin": 0.0,
+        "margin_text": "",
+        "fingerprints": [],
+    }
     _expired.clear()
     signal.alarm(MUTANT_SECONDS)
     try:
@@ -242,7 +275,7 @@ def _run_mutant(notebook, probe, reference, job, name, source):
         if equivalent:
             verdict["status"] = "equivalent"
         else:
-            test_cell, lost, strength, text = _judge_tests(notebook, job["tests"], job["specs"])
+            test_cell, lost, strength, text, fingerprints = _judge_tests(notebook, job["tests"], job["specs"])
             if test_cell:
                 verdict.update(
                     status="killed",
@@ -250,6 +283,7 @@ def _run_mutant(notebook, probe, reference, job, name, source):
                     share_lost=round(lost, 6),
                     margin=strength if math.isfinite(strength) else None,
                     margin_text=text,
+                    fingerprints=fingerprints,
                 )
     except MutantTimeout as timeout:
         verdict.update(status="killed", margin=None, margin_text=f"timed out: {timeout}")

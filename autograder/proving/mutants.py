@@ -107,6 +107,7 @@ class Mutant:
     line: int  # the first changed line, counted in the cell as pasted into the released notebook
     description: str  # "line 3: `-` instead of `+`"
     edits: tuple  # ((old lines, new lines),), as a library Change's
+    diagnosis: str = ""  # what a student whose values match it is told (``_diagnosis``)
 
     @property
     def name(self):
@@ -380,6 +381,120 @@ def _describe(operator, node, replacement, old, new, source):
     return f"`{_short(ast.unparse(replacement))}` instead of `{original}`"
 
 
+def _owner(node, parents):
+    """``adam`` or ``FullyConnectedNet.loss``: the function (and class) the node sits in."""
+    names = []
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+    return ".".join(reversed(names))
+
+
+def _statement(node, parents):
+    while not isinstance(node, ast.stmt) and node in parents:
+        node = parents[node]
+    return node
+
+
+def _where(statement, owner, source):
+    """Where in the student's function the change sits, named by what the statement computes
+    (the student's line numbers differ from the reference's)."""
+    if isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        names = [_quoted(target, source, None) for target in targets]
+        return f" where `{', '.join(names)}` is computed" if all(names) else ""
+    if isinstance(statement, ast.Return):
+        return f" in what `{owner.split('.')[-1]}` returns" if owner else " in the return value"
+    if isinstance(statement, ast.For):
+        return f" in the loop over `{_quoted(statement.target, source, None)}`"
+    if isinstance(statement, ast.If | ast.While):
+        return f" in the `{'if' if isinstance(statement, ast.If) else 'while'}` condition"
+    return ""
+
+
+def _same_kind(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.BinOp | ast.AugAssign | ast.BoolOp):
+        return type(a.op) is type(b.op)
+    if isinstance(a, ast.Compare):
+        return [type(op) for op in a.ops] == [type(op) for op in b.ops]
+    return True
+
+
+_VAGUE = {
+    "arithmetic": "uses another arithmetic operator in one of its terms",
+    "comparison": "uses another comparison",
+    "off_by_one": "has an index, exponent or bound off by one",
+    "constant": "uses a different constant",
+    "term_dropped": "leaves out part of an expression",
+    "operands_swapped": "swaps the two sides of an operator",
+    "axis": "reduces over another axis, or without keepdims",
+    "transpose": "transposes an operand of `@` differently",
+    "in_place_vs_copy": "writes in place where a copy is needed, or the reverse",
+}
+_QUOTED = 60  # longest expression a diagnosis quotes: a slip's place, never a whole formula
+
+
+def _quoted(node, source, fallback):
+    """The node's text as the source spells it (its quotes), or None when too long to quote."""
+    text = ast.get_source_segment(source, node) if fallback is None else fallback
+    if text is None:
+        text = ast.unparse(node)
+    if '"' in source and "'" in text and '"' not in text:
+        text = text.replace("'", '"')  # unparse's quotes, put back as the cell writes them
+    text = " ".join(text.split())
+    return text if len(text) <= _QUOTED else None
+
+
+def _with_child(parent, child, replacement):
+    """A copy of ``parent`` with ``child`` replaced."""
+    new = copy.copy(parent)
+    for field, value in ast.iter_fields(parent):
+        if value is child:
+            setattr(new, field, replacement)
+        elif isinstance(value, list) and any(item is child for item in value):
+            setattr(new, field, [replacement if item is child else item for item in value])
+    return new
+
+
+def _diagnosis(operator, node, replacement, old, new, source, parents):
+    """The mutant in a student's terms, for a student whose values match it: "your values
+    match code that uses X instead of Y", what the checks verified (the student may have
+    written X differently), and where, named by the function and the variable the statement
+    computes (the student's line numbers differ from the reference's). It quotes the changed
+    expression only, and only when short, never a whole formula; a left-out statement is
+    named by what it updates."""
+    owner = _owner(node, parents)
+    prefix = f"{owner}: " if owner else ""
+    statement = _statement(node, parents)
+    prefix += "your values match code that "
+    if replacement is None:
+        target = None
+        if isinstance(statement, ast.Assign | ast.AugAssign):
+            target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+            target = _quoted(target, source, None)
+        return (
+            f"{prefix}leaves out the statement that updates `{target}`" if target else f"{prefix}leaves out a statement"
+        )
+    ambiguous = sum(_same_kind(other, node) for other in ast.walk(statement)) > 1
+    if ambiguous and old is None and isinstance(parents.get(node), ast.expr):
+        # `0` instead of `1` says nothing where the line holds several 1s: quote the term around it.
+        node, replacement = parents[node], _with_child(parents[node], node, replacement)
+    mine, theirs = _quoted(replacement, source, ast.unparse(replacement)), _quoted(node, source, None)
+    if old is not None and not ambiguous:
+        change = f"uses `{new}` instead of `{old}`"
+    elif operator == "operands_swapped" and not ambiguous:
+        change = f"swaps the two sides of `{_SYMBOLS[type(node.op)]}`"
+    elif mine and theirs:
+        change = f"uses `{mine}` instead of `{theirs}`"
+    else:
+        change = _VAGUE[operator]
+    quotes_the_statement = isinstance(node, ast.stmt) and change == f"uses `{mine}` instead of `{theirs}`"
+    return f"{prefix}{change}{'' if quotes_the_statement else _where(statement, owner, source)}"
+
+
 def _unique_names(mutants, details):
     """Mutants named apart: an operator swap that its line does not tell from another is
     described by the changed expression instead (``details``), then numbered if still ambiguous."""
@@ -439,7 +554,8 @@ def cell_mutants(cell, source, limit=MAX_PER_CELL):
                 first, last = node.lineno - 1 - shift, node.end_lineno - 1 - shift
                 edit = _unique_edit(pasted_lines, first, last, new_lines)
                 description = f"line {first + 1}: " + _describe(operator, node, replacement, old, new, source)
-                mutants.append(Mutant(cell, operator, first + 1, description, (edit,)))
+                diagnosis = _diagnosis(operator, node, replacement, old, new, source, parents)
+                mutants.append(Mutant(cell, operator, first + 1, description, (edit,), diagnosis))
                 details.append(_describe(operator, node, replacement, None, None, source))
     mutants = _unique_names(mutants, details)
     if len(mutants) > limit:

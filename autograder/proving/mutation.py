@@ -161,7 +161,7 @@ def mutation_run(course, assignment, release_dir, log=print, workers=None, cells
     started = time.monotonic()
     path, probes, unmutated, accepted = _material(course, assignment)
     with tempfile.TemporaryDirectory(prefix="autograder-mutants-") as scratch_root:
-        jobs, mutants, solutions = [], [], set()
+        jobs, mutants, solutions, notebooks = [], [], set(), {}
         for name in course.notebook_names(assignment):
             found_jobs, found, here = _jobs(
                 course, assignment, name, release_dir, probes, unmutated, path, cells, scratch_root
@@ -169,6 +169,7 @@ def mutation_run(course, assignment, release_dir, log=print, workers=None, cells
             jobs += found_jobs
             mutants += found
             solutions |= here
+            notebooks.update({mutant.name: name for mutant in found})
         unknown = sorted(set(cells or ()) - solutions)
         if unknown:
             raise ReleaseError(f"{assignment} has no solution cells named {', '.join(unknown)}.")
@@ -188,7 +189,9 @@ def mutation_run(course, assignment, release_dir, log=print, workers=None, cells
                 **verdict,
                 "status": status,
                 "cell": mutant.cell,
+                "notebook": notebooks[mutant.name],
                 "operator": mutant.operator,
+                "diagnosis": mutant.diagnosis,
                 "accepted": accepted.get(mutant.name, ""),
             }
         )

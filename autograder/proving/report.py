@@ -146,6 +146,9 @@ def _mutants_section(mutants):
         "",
         f"**{mutants['summary']}**",
         "",
+        f"Diagnoses learned: the values of {mutants.get('learned', 0)} killed mutants on the checks they fail "
+        "are diagnosis candidates in the grading bundle (`autograder/proving/learned.py`).",
+        "",
         "### Survivors",
         "",
         table(("mutant", "test cell", "share lost", "margin"), mutants["survivors"], "margin_text"),

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from autograder.comparisons import MAX_NETWORK_PARAMETERS
+from autograder.comparisons import MAX_NETWORK_PARAMETERS, sketch_value
 from autograder.confinement import ConfinementError, Limits, Service
 from autograder.judge import (
     MAX_ACTIVATIONS,
@@ -217,3 +217,16 @@ def test_each_bundle_is_judged_against_itself_however_many_come_and_go(judge):
         expected = np.arange(3.0) if round_ % 2 else np.arange(3.0) + 1  # a fresh object every time
         verdicts = judge_checks_confined([close_spec("a", expected)], [record], judge)
         assert verdicts[0].passed == bool(round_ % 2), round_
+
+
+def test_the_confined_judge_matches_a_fingerprint_learned_from_a_mutant(judge):
+    """A learned fingerprint is a sketch whose basis is random: the judge drew one while it
+    could still import (numpy.random), before giving up its privileges."""
+    expected = np.arange(60.0).reshape(6, 10)
+    spec = close_spec("a", expected) | {
+        "fingerprints": [
+            {"mistake": "m", "diagnosis": "f: your values match code that ...", "sketch": sketch_value(-expected)}
+        ]
+    }
+    verdicts = judge_checks_confined([spec], [{"name": "a", "value": encode_value(-expected)}], judge)
+    assert verdicts[0].diagnosis == "f: your values match code that ..."

@@ -5,7 +5,19 @@ import json
 
 import numpy as np
 import pytest
-from diagnosis_table import ASSIGNMENT, CORRECT, HEDGE, NOTEBOOK, ROOT, WRONG, classify, library_diagnoses, run_entry
+from diagnosis_table import (
+    ASSIGNMENT,
+    CORRECT,
+    HEDGE,
+    NOTEBOOK,
+    ROOT,
+    WRONG,
+    all_mutants,
+    classify,
+    library_diagnoses,
+    run_entry,
+    true_mutants,
+)
 
 from autograder.comparisons import Comparison, describe_difference, diagnose_cell
 from autograder.judge import judge_cell
@@ -22,12 +34,18 @@ def judged():
     return {entry.name: run_entry(entry, ROOT, judge_cell, encode_value) for entry in WRONG + CORRECT}
 
 
+@pytest.fixture(scope="module")
+def mutants():
+    return all_mutants(ROOT)
+
+
 @pytest.mark.parametrize("entry", WRONG, ids=lambda entry: entry.name)
-def test_a_wrong_implementation_loses_points_and_is_never_misdiagnosed(judged, entry):
+def test_a_wrong_implementation_loses_points_and_is_never_misdiagnosed(judged, mutants, entry):
     fraction, verdicts = judged[entry.name]
     assert fraction < 1
     failed = {v.name: v.diagnosis for v in verdicts if not v.passed}
-    assert classify(entry, verdicts, library_diagnoses(ROOT)) != "misleading", failed
+    true = entry.true + true_mutants(entry, ROOT, mutants)
+    assert classify(entry, verdicts, library_diagnoses(ROOT), true) != "misleading", failed
 
 
 @pytest.mark.parametrize("entry", CORRECT, ids=lambda entry: entry.name)

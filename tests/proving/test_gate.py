@@ -72,6 +72,11 @@ def test_an_accepted_mistake_is_reported_and_a_proven_release_records_fingerprin
     public = json.loads((root / "release" / ASSIGNMENT / "public_checks.json").read_text())
     assert public["adam.next_w"]["fingerprints"][0]["mistake"] == "adam_sign"
     assert not any(name.startswith("adam.hidden") for name in public)
+    # Killed mutants teach diagnoses too, kept in the bundle as sketches, never shipped.
+    learned = [fp for spec in bundle["cells"]["test_adam"] for fp in spec.get("fingerprints", []) if fp.get("mutant")]
+    assert learned and all(fp["diagnosis"].startswith("adam: ") and "sketch" in fp for fp in learned)
+    assert not any(fp.get("mutant") for check in public.values() for fp in check.get("fingerprints", []))
+    assert quality["mutants"]["learned"] > 0 and "Diagnoses learned: the values of" in report
 
 
 def test_an_accuracy_threshold_that_a_classifier_without_training_reaches_refuses_the_release(tmp_path):
