@@ -138,11 +138,14 @@ def release_outputs(course, assignment):
 
 def _release(course, assignment, log, verify):
     bundles = record_bundles(course, assignment, log)
-    staging_root = os.path.join(course.root, STAGING_DIRECTORY)
+    # One staging folder per assignment: two assignments may be released at once (each holds
+    # only its own lock), and each clears only its own staging.
+    staging = os.path.join(STAGING_DIRECTORY, assignment)
+    staging_root = os.path.join(course.root, staging)
     shutil.rmtree(staging_root, ignore_errors=True)
     try:
         log("generating the student version with nbgrader")
-        generate_with_nbgrader(course, assignment, STAGING_DIRECTORY)
+        generate_with_nbgrader(course, assignment, staging)
         staged = os.path.join(staging_root, assignment)
         _refuse_leaks(course, assignment, staged, bundles)
         if verify is not None:

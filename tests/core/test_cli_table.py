@@ -75,8 +75,16 @@ def autograder(cwd, *args, read_only=(), popen=False):
         binds = [arg for folder in read_only for arg in ("--ro-bind", str(folder), str(folder))]
         command = ["bwrap", "--dev-bind", "/", "/", *binds, "--chdir", str(cwd), *command]
     if popen:
+        # Ctrl-C as at a terminal, even when the suite itself was started in the background (`&`
+        # makes a shell ignore SIGINT in what it starts, and the ignoring is inherited).
         return subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
 
