@@ -1,0 +1,189 @@
+"""Record values for the grader; report the public checks to the student.
+
+This module ships to students as ``nnsupport/checks.py``. Test cells call::
+
+    expect_close("sgd_momentum.next_w", next_w, tol=1e-8)
+    expect_init("fc_net_init.params", model.params, weight_scale=5e-2)
+    expect_accuracy("best_model.heldout_acc", model.params, threshold=0.9)
+
+Each call *records* the value (for init and accuracy checks: the network's
+parameters): it emits a display output with our own MIME type, which the grader
+reads after the kernel has finished. The verdict (comparison with the reference,
+tolerance, points) is computed in the grading process, where student code cannot
+reach it; nothing here decides a grade, so patching this module changes nothing but
+what the student sees. Tolerances and thresholds written in the call are recorded
+too, but the grader takes them from the instructor's grading bundle.
+
+Checks on visible inputs are *public*: the release ships their expected values in
+``public_checks.json``, and each call prints the verdict as CS231n does
+(``sgd_momentum.next_w error: 3.1e-09 (tolerance 1e-08): ok``), with a diagnosis
+when it fails. Under nbgrader's Validate (``NBGRADER_VALIDATING=1``) the last public
+check of a test cell raises an ``AssertionError`` listing every public check of that
+cell that failed, so that Validate reports the cell; while grading
+(``NBGRADER_EXECUTION=autograde``) nothing is ever raised.
+"""
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .comparisons import compare
+from .values import decode_recorded, decode_value, encode_summaries, encode_value
+
+MIME_TYPE = "application/vnd.nn-autograder.check+json"
+PUBLIC_CHECKS_FILE = "public_checks.json"
+_public: dict[str, Any] = {"mtime": None, "checks": {}}
+_failures: dict[str, list] = {}  # test cell -> failed public checks so far (used under Validate)
+
+
+def _emit(record):
+    """Hand a record to the grader as a display output (a no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display({MIME_TYPE: record}, raw=True)
+
+
+def _public_spec(name):
+    """The shipped spec of a public check, or None (a hidden check, or no release files here)."""
+    try:
+        mtime = os.stat(PUBLIC_CHECKS_FILE).st_mtime_ns
+        if mtime != _public["mtime"]:
+            with open(PUBLIC_CHECKS_FILE) as f:
+                _public.update(checks=json.load(f), mtime=mtime)
+    except (OSError, ValueError):
+        return None
+    spec = _public["checks"].get(name)
+    return spec if isinstance(spec, dict) else None
+
+
+def _validating():
+    return os.environ.get("NBGRADER_VALIDATING") == "1" or os.environ.get("NBGRADER_EXECUTION") == "validate"
+
+
+def _line(name, comparison, spec):
+    if spec["kind"] == "close" and comparison.error is not None:
+        verdict = "ok" if comparison.passed else "too large"
+        line = f"{name} error: {comparison.error:.2e} (tolerance {spec['tol']:.0e}): {verdict}"
+    else:
+        line = f"{name}: {comparison.message}: {'ok' if comparison.passed else 'FAIL'}"
+    return line if comparison.passed else f"{line}\n    -> {comparison.diagnosis}"
+
+
+def _fail(failed):
+    # The one frame of this module a student sees under Validate: keep it short.
+    raise AssertionError(f"{len(failed)} visible check(s) failed in this cell:\n" + "\n".join(failed))
+
+
+def _report(record):
+    """Print a public check's verdict (an accuracy on the examples the record holds, as the
+    grader measures it); under Validate, raise at the cell's last public check."""
+    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in the student's traceback
+    spec = _public_spec(record["name"])
+    if spec is None:
+        return
+    try:
+        inputs = [decode_value(record["inputs"][part]) for part in ("X", "y")] if "inputs" in record else []
+        comparison = compare(spec, decode_recorded(record["kind"], record["value"]), *inputs)
+        line = _line(record["name"], comparison, spec)
+    except (ValueError, KeyError, TypeError) as problem:
+        comparison, line = None, f"{record['name']}: cannot compare this value ({problem})"
+    print(line)
+    if not _validating():
+        return
+    cell = spec.get("cell")
+    if spec.get("first_in_cell"):
+        _failures.pop(cell, None)  # a cell run again starts afresh
+    if comparison is None or not comparison.passed:
+        _failures.setdefault(cell, []).append(line)
+    if spec.get("last_in_cell") and cell in _failures:
+        _fail(_failures.pop(cell))
+
+
+def expect_close(name, value, tol, check_dtype=False):
+    """Record ``value`` for the check ``name``, judged by relative error <= tol.
+
+    ``value`` is a number, an array, or a dict of named arrays (judged entry by entry).
+    With check_dtype=True the value's dtype must also match the reference's.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    record = {"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype), "value": encode_value(value)}
+    _emit(record)
+    _report(record)
+
+
+def expect_init(name, params, weight_scale, tol=0.15):
+    """Record a new network's parameters; the grader checks their names, shapes and dtype,
+    that biases start at zero, and that weights have mean 0 and standard deviation
+    ``weight_scale`` (within a relative ``tol``). Only each parameter's summary is recorded
+    (dtype, shape and statistics): random initial weights are large and do not compress."""
+    __tracebackhide__ = True  # noqa: F841
+    record = {
+        "name": name,
+        "kind": "init",
+        "weight_scale": float(weight_scale),
+        "tol": float(tol),
+        "value": encode_summaries(dict(params)),
+    }
+    _emit(record)
+    _report(record)
+
+
+def expect_accuracy(name, network, X=None, y=None, threshold=None):
+    """Record a trained network; the check passes when its accuracy is at least ``threshold``.
+
+    ``network`` is the model itself (a FullyConnectedNet, plain or with batch or layer
+    normalisation) or the dict of its parameters (``model.params``, enough for a network
+    without batch normalisation). The grader computes the accuracy itself, with the test-mode
+    forward pass {affine - [norm] - relu} x (L-1) - affine: on the examples (X, y) the
+    notebook passes, or, when X and y are not given, on held-out examples that only the
+    grader has. Parameters and examples are recorded in single precision (an accuracy needs
+    no more; a class's records halve), and the verdict printed here is computed from what
+    was recorded, as the grader computes it.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    params = {key: _single_precision(value) for key, value in network_parameters(network).items()}
+    record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(params)}
+    if X is None:
+        _emit(record)
+        print(f"{name}: recorded; the grader measures the accuracy on held-out examples (needs at least {threshold})")
+        return
+    record["inputs"] = {"X": encode_value(_single_precision(X)), "y": encode_value(y)}
+    _emit(record)
+    _report(record)
+
+
+def network_parameters(network):
+    """The parameters that decide a network's test-time scores, as one dict of arrays.
+
+    A model's ``params``, and with batch normalisation each hidden layer's running averages
+    (``running_mean1``, ``running_var1``, ...), which test mode normalises with; anything
+    without ``params`` (a dict) is taken as the parameters themselves.
+    """
+    if not hasattr(network, "params"):
+        return dict(network)
+    params = dict(network.params)
+    if getattr(network, "normalization", None) == "batchnorm":
+        for i, bn_param in enumerate(network.bn_params, start=1):
+            if "running_mean" not in bn_param or "running_var" not in bn_param:
+                raise ValueError(
+                    f"layer {i} has no running averages yet: train the network (a forward pass in train "
+                    "mode) before its accuracy is measured"
+                )
+            params[f"running_mean{i}"] = bn_param["running_mean"]
+            params[f"running_var{i}"] = bn_param["running_var"]
+    return params
+
+
+def _single_precision(value):
+    """A float64 array (or number) as float32; anything else as it is."""
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - ragged lists and objects numpy refuses: recorded as what they are
+        return value
+    return array.astype(np.float32) if array.dtype == np.float64 else value
