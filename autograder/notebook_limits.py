@@ -17,7 +17,10 @@ of nbgrader), so every path runs student notebooks under the same rules:
   ids are dropped, so no later cell (a test cell) can rewrite an earlier cell's output;
 - the client's sockets refuse any single message larger than the cap
   (``CappedKernelManager``, which the sandbox's kernel manager extends), so one
-  enormous message is never received at all.
+  enormous message is never received at all;
+- a message the client cannot decode (an integer of more digits than Python converts,
+  JSON nested deeper than the parser recurses) stops the kernel like the output cap
+  (``RefusingSession``), instead of an exception inside nbclient's polling tasks.
 """
 
 import functools
@@ -30,29 +33,81 @@ import psutil
 import zmq
 import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.session import Session
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Any, default
 
 from .settings import Autograder
 
 
+def utf8_size(text):
+    """Bytes of ``text`` in UTF-8; a lone surrogate (which JSON can carry) counts as its 3 bytes."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def _size(node):
-    """Roughly how many bytes a decoded message holds: every string, key and value counted."""
+    """Roughly how many bytes a decoded message holds: every string (in UTF-8), key and value counted."""
     if isinstance(node, str):
-        return len(node)
+        return utf8_size(node)
     if isinstance(node, dict):
-        return sum(len(str(key)) + _size(value) for key, value in node.items())
+        return sum(utf8_size(str(key)) + _size(value) for key, value in node.items())
     if isinstance(node, (list, tuple)):
         return sum(_size(item) for item in node)
     return 8
 
 
+UNREADABLE_MSG_TYPE = "autograder_unreadable"
+
+
+class RefusingSession(Session):
+    """A Session that refuses a message it cannot decode instead of raising.
+
+    The kernel runs the student's code and can send anything: JSON with an integer longer
+    than ``sys.get_int_max_str_digits()`` (the kernel can lift its own limit), or nested
+    deeper than the parser recurses. jupyter_client's unpacker then raises inside nbclient's
+    polling task, which failed the whole run with an unrelated traceback. Here such a message
+    becomes a placeholder nobody waits for (no parent), and ``on_unreadable(reason)``, set by
+    whoever runs the notebook, stops the kernel.
+    """
+
+    # A trait, so that the clone each client of the kernel manager gets keeps it.
+    on_unreadable = Any(None, allow_none=True)
+
+    def deserialize(self, msg_list, content=True, copy=True):
+        try:
+            return super().deserialize(msg_list, content=content, copy=copy)
+        # What decoding a hostile message raises: ValueError (too many digits, invalid JSON or
+        # UTF-8, a bad signature), RecursionError (too deep), KeyError/TypeError (a header
+        # without msg_id or a message of too few parts). Nothing else is caught: a bug of ours
+        # still raises.
+        except (ValueError, RecursionError, KeyError, TypeError) as error:
+            reason = f"{type(error).__name__}: {str(error)[:200]}"
+            if self.on_unreadable is not None:
+                self.on_unreadable(reason)
+            header = {"msg_id": "", "msg_type": UNREADABLE_MSG_TYPE}
+            return {
+                "header": header,
+                "msg_id": "",
+                "msg_type": UNREADABLE_MSG_TYPE,
+                "parent_header": {},
+                "metadata": {},
+                "content": {"reason": reason},
+                "buffers": [],
+            }
+
+
 class CappedKernelManager(AsyncKernelManager):
-    """A kernel manager whose clients refuse any single message larger than the output cap.
+    """A kernel manager whose clients refuse any single message larger than the output cap,
+    and any message they cannot decode (``RefusingSession``).
 
     The cap on what a notebook may print is counted message by message after they
     arrive; this stops one enormous message from being received at all.
     """
+
+    @default("session")
+    def _refusing_session(self):
+        return RefusingSession(parent=self)
 
     @functools.cached_property
     def settings(self):
@@ -82,7 +137,10 @@ class NotebookLimits:
         self.current_cell = None
         self.output_bytes = 0
         self.output_limit_reached = False
+        self.unreadable = None  # why a message from the kernel could not be decoded
         self.on_cell_start = self._note_cell_start  # nbclient's hook
+        if self.km is not None:  # a kernel started for this notebook beforehand
+            self._refuse_unreadable_of(self.km)
 
     def run_within_limits(self, nb, run):
         """Call ``run()`` (which executes ``nb``) under the deadline; a stopped kernel becomes a status."""
@@ -96,8 +154,12 @@ class NotebookLimits:
         timer.start()
         try:
             run()
+            if self.unreadable:  # refused in the last cell, whose reply had already arrived
+                self._stopped_unreadable(nb)
         except DeadKernelError:
-            if self.output_limit_reached:
+            if self.unreadable:
+                self._stopped_unreadable(nb)
+            elif self.output_limit_reached:
                 self._stopped(
                     nb,
                     "output limit",
@@ -122,6 +184,26 @@ class NotebookLimits:
         finally:
             timer.cancel()
 
+    def create_kernel_manager(self):
+        """nbclient's kernel manager, told to stop the kernel on a message it cannot decode."""
+        return self._refuse_unreadable_of(super().create_kernel_manager())
+
+    def _refuse_unreadable_of(self, km):
+        if isinstance(getattr(km, "session", None), RefusingSession):
+            km.session.on_unreadable = self._refuse_unreadable
+        return km
+
+    def _refuse_unreadable(self, reason):
+        self.unreadable = self.unreadable or reason
+        self.stop()
+
+    def _stopped_unreadable(self, nb):
+        self._stopped(
+            nb,
+            "unreadable output",
+            f"the kernel sent output the grader cannot read in cell {self.current_cell}: the kernel was stopped",
+        )
+
     def _stopped(self, nb, status, message):
         self.status, self.message = status, message
         if self.current_cell is not None and nb.cells[self.current_cell].cell_type == "code":
@@ -139,7 +221,7 @@ class NotebookLimits:
         earlier output with the same display id, so code running inside a test cell could
         write the hidden test's source into an output of a cell before the tests (which the
         student's feedback page shows)."""
-        if self.output_limit_reached:
+        if self.output_limit_reached or self.unreadable:
             return None
         content = msg.get("content")
         self.output_bytes += _size(content)

@@ -24,7 +24,13 @@ NOT_COLLECTED = "not collected"
 NO_SUBMISSION = "no submission"
 
 # Kinds (Outcome.status) of a submission whose automatic grades are in the gradebook.
-GRADED_KINDS = ("graded", "graded (time limit)", "graded (output limit)", "graded (kernel died)")
+GRADED_KINDS = (
+    "graded",
+    "graded (time limit)",
+    "graded (output limit)",
+    "graded (unreadable output)",
+    "graded (kernel died)",
+)
 INTERRUPTED = "grading was interrupted: run `autograder grade` again"
 
 # Exit statuses of every `autograder` command.

@@ -38,7 +38,8 @@ class Job:
 class NotebookRun:
     """One notebook of a submission after execution (and judging, when the job asked for it).
 
-    status: "ok", "timeout", "output limit" or "kernel died" (the notebook ran, maybe partly), or
+    status: "ok", "timeout", "output limit", "unreadable output" (a kernel message that could not
+    be decoded) or "kernel died" (the notebook ran, maybe partly), or
     "missing" / "invalid" (it could not run or be judged; ``notebook`` is then None).
     """
 

@@ -75,6 +75,8 @@ def submission_status(notebook_runs: Mapping[str, "NotebookRun"]) -> str:
         return "graded (time limit)"
     if "output limit" in statuses:
         return "graded (output limit)"
+    if "unreadable output" in statuses:
+        return "graded (unreadable output)"
     if "kernel died" in statuses:
         return "graded (kernel died)"
     return "graded"

@@ -20,6 +20,7 @@ that size are not kept for rescoring.
 
 import json
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -41,6 +42,9 @@ from .scoring import autograde_values
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
 MiB = 2**20
+# A surrogate code point in a str is always unpaired (a pair decodes to one code point); UTF-8
+# cannot encode it, so the notebook's JSON keeps it as a \u escape.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _first_line(error):
@@ -59,20 +63,26 @@ def returned_bytes_limit(config):
 
 def compact_json(nb):
     """The notebook as nbformat validates and writes it, without its one-space indentation
-    (a tenth of a graded notebook's bytes); nbformat and nbgrader read it back alike."""
-    return json.dumps(json.loads(nbformat.writes(nb)), ensure_ascii=False, separators=(",", ":"))
+    (a tenth of a graded notebook's bytes); nbformat and nbgrader read it back alike.
+
+    Always encodable as UTF-8: a lone surrogate (a submission's markdown or a kernel's output
+    can carry one, as a JSON escape) stays escaped, where it made the notebook unwritable."""
+    text = json.dumps(json.loads(nbformat.writes(nb)), ensure_ascii=False, separators=(",", ":"))
+    return SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _capped_notebook(nb, limit):
-    """(notebook JSON, note): the notebook, or, when larger than ``limit``, its verdicts only."""
+    """(notebook JSON, note): the notebook, or, when larger than ``limit`` bytes of UTF-8 (as
+    it is written), its verdicts only."""
     text = compact_json(nb)
-    if len(text) <= limit:
+    size = len(text.encode("utf-8"))
+    if size <= limit:
         return text, ""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [output for output in cell.outputs if is_verdict_output(output)]
     return compact_json(nb), (
-        f"outputs removed from the graded notebook: {_size(len(text))} "
+        f"outputs removed from the graded notebook: {_size(size)} "
         f"is over the {_size(limit)} limit (grades are unaffected)"
     )
 

@@ -3,10 +3,10 @@
 Workers return each submission judged, with the values nbgrader's ``SaveAutoGrades``
 would store (see worker.py), so recording is only writing:
 
-1. ``add``: the submission's old state file goes (until recorded again it reads as
-   interrupted), its autograded folder is written afresh (its files, the autograded
-   notebooks as the worker serialised them, the recorded values for rescoring), and
-   its gradebook rows are queued;
+1. ``add``: its autograded folder is written afresh beside the old one (its files, the
+   autograded notebooks as the worker serialised them, the recorded values for
+   rescoring) and swapped in without the old state file (until recorded again it reads
+   as interrupted), and its gradebook rows are queued;
 2. ``flush``: the queued rows of many submissions go into the gradebook in one
    transaction (gradebook.py); after the commit, each submission's state file.
 
@@ -29,7 +29,7 @@ from ..errors import RecordingError
 from ..files import write_files
 from .gradebook import BulkGradebook, NotebookRows, SubmissionRows, first_line, shown_url
 from .pipeline import beside_the_release
-from .records import RECORDS_FILE, records_path, verdict_keys, write_store
+from .records import RECORDS_FILE, verdict_keys, write_store
 from .state import STATE_FILE, Outcome, forget_state, submission_status, write_atomically, write_state
 
 BATCH_SIZE = 100  # submissions per gradebook transaction at most
@@ -154,29 +154,43 @@ class GradebookWriter:
         shutil.rmtree(self.course.autograded(student, self.assignment), ignore_errors=True)
 
     def _write_folder(self, job, run):
-        """autograded/<student>/<assignment>/ afresh: files, autograded notebooks, recorded values."""
-        self._clear_folder(job.student)
+        """autograded/<student>/<assignment>/ afresh: files, autograded notebooks, recorded values.
+
+        Written beside the old folder first and swapped in only once complete: a submission
+        whose result cannot be written (a failure of this student's) keeps its previous
+        autograded folder, which the gradebook's rows still describe."""
         target = self.course.autograded(job.student, self.assignment)
-        os.makedirs(target)
+        staging = os.path.join(os.path.dirname(target), f".{self.assignment}.writing")
+        shutil.rmtree(staging, ignore_errors=True)  # left by a run killed while writing
+        try:
+            self._write_files(job, run, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._clear_folder(job.student)
+        os.rename(staging, target)
+
+    def _write_files(self, job, run, folder):
+        os.makedirs(folder)
         ours = RESERVED_NAMES | {f"{name}.ipynb" for name in run.notebooks}  # also as folders of the submission
         kept = beside_the_release(job.files, job.restored_files)
         write_files(
-            target,
+            folder,
             {
                 relative: data
                 for relative, data in kept.items()
                 if not relative.endswith(".ipynb") and relative.split("/")[0] not in ours
             },
         )
-        write_files(target, job.restored_files)
+        write_files(folder, job.restored_files)
         records = {}
         for name, notebook_run in run.notebooks.items():
             if notebook_run.notebook is not None:
-                write_atomically(os.path.join(target, f"{name}.ipynb"), notebook_run.notebook)
+                write_atomically(os.path.join(folder, f"{name}.ipynb"), notebook_run.notebook)
                 if notebook_run.records is not None:
                     records[name] = notebook_run.records
         if records:
-            write_store(records_path(self.course, job.student, self.assignment), records)
+            write_store(os.path.join(folder, RECORDS_FILE), records)
 
     # --- committing ---------------------------------------------------------------------
     def flush(self):

@@ -334,7 +334,9 @@ def render_feedback(course, assignment, student, notebooks=None):
         for step in (GetGradesForFeedback, FeedbackView):
             nb, resources = step(config=course.config)(nb, resources)
         page, _ = FeedbackExporter(config=course.config).from_notebook_node(nb, resources)
-        write_files(target, {f"{notebook}.html": page.encode("utf-8")})
+        # A lone surrogate (a submission's markdown can carry one) has no UTF-8 form: a character
+        # reference, which browsers show as the replacement character.
+        write_files(target, {f"{notebook}.html": page.encode("utf-8", "xmlcharrefreplace")})
         written.append(os.path.join(target, f"{notebook}.html"))
     exchange = {}
     for file in EXCHANGE_FILES:

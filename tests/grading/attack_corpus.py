@@ -137,6 +137,20 @@ def stale_bytecode(folder, ctx):
         py_compile.compile(source, cfile=str(target), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
+LONE_SURROGATE = "LONE SURROGATE: \ud800 END"
+
+
+def lone_surrogate_in_markdown(folder, ctx):
+    """A markdown cell holding a lone surrogate, which only JSON's escape can carry (nbformat
+    cannot write it as UTF-8): the notebook file is rewritten with every character escaped."""
+    import json
+
+    path = folder / "FullyConnectedNets.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"].insert(1, new_markdown_cell(LONE_SURROGATE))
+    path.write_text(json.dumps(nb, ensure_ascii=True, indent=1))
+
+
 FORGING_CHECKS = (
     "import json\nfrom IPython.display import display\n"
     "MIME_TYPE = 'application/vnd.nn-autograder.check+json'\n"
@@ -574,6 +588,23 @@ ATTACKS = {
         "except OSError as error:\n    print('stopped after', i, 'files:', error)",
     ),
     # --- swelling the grader ---------------------------------------------------------------------
+    "four_byte_characters": Attack(
+        "24 MB of 4-byte UTF-8 characters: 6 M characters, under the cap once counted in characters",
+        code="for _ in range(6):\n    print('\\U0001F600' * 10**6, flush=True)",
+    ),
+    "integer_too_long_for_the_grader": Attack(
+        "an integer of 5000 digits in a JSON output, which the grader's JSON parser refuses",
+        code="import sys\nsys.set_int_max_str_digits(0)\nfrom IPython.display import display\n"
+        "display({'application/json': {'n': 10**5000}}, raw=True)",
+    ),
+    "json_nested_too_deep": Attack(
+        "a kernel message nested 100000 deep, deeper than the grader's JSON parser recurses",
+        code="k = get_ipython().kernel\n"
+        "k.session.send(k.iopub_socket, 'stream', content=b'[' * 100000 + b']' * 100000, parent=k.get_parent())",
+    ),
+    "lone_surrogate_in_markdown": Attack(
+        "a lone surrogate in a markdown cell, which UTF-8 cannot encode", shape=lone_surrogate_in_markdown
+    ),
     "print_100mb": Attack("100 MB of printed output", code="for _ in range(100):\n    print('x' * 2**20)"),
     "one_huge_message": Attack("one 100 MB output message", code="print('x' * 100 * 2**20)"),
     "display_update_flood": Attack(

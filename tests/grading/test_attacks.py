@@ -338,11 +338,22 @@ def test_disruptive_submissions_are_stopped(attacked):
     assert report["kill_everything_it_can"]["status"] in ("graded (time limit)", "graded (kernel died)")
     for flood in ("display_update_flood", "output_metadata_flood", "error_text_flood"):
         assert report[flood]["status"] == "graded (output limit)", flood
+    assert report["four_byte_characters"]["status"] == "graded (output limit)"  # counted in bytes
+    for undecodable in ("integer_too_long_for_the_grader", "json_nested_too_deep"):
+        assert report[undecodable]["status"] == "graded (unreadable output)", undecodable
+        assert "the kernel sent output the grader cannot read in cell" in report[undecodable]["message"]
     # Messages over the cap are refused by the socket itself; the cell then never completes.
     for flood in ("print_100mb", "one_huge_message"):
         assert report[flood]["status"] in ("graded (output limit)", "graded (time limit)"), flood
     autograded = attacked["root"] / "autograded"
     assert max(p.stat().st_size for p in autograded.rglob("*.ipynb")) < 40 * 2**20
+
+
+def test_a_lone_surrogate_is_kept_escaped(attacked):
+    """It once made the autograded notebook unwritable, after the previous one was deleted."""
+    path = attacked["root"] / "autograded" / "lone_surrogate_in_markdown" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    assert attacked["report"]["lone_surrogate_in_markdown"]["status"] == "graded"
+    assert "LONE SURROGATE: \\ud800 END" in path.read_text(encoding="utf-8")
 
 
 def test_a_kernel_s_processes_share_its_memory_limit(attacked):

@@ -18,7 +18,7 @@ from autograder.judge import is_verdict_output
 BUNDLE = load_bundle(REPO_ROOT / "grading_bundle", ASSIGNMENT, NOTEBOOK)
 
 
-def executed_notebook(log_lines=0):
+def executed_notebook(log_lines=0, line="loss: 2.302\n"):
     """The source notebook as if executed: each close check recorded with its expected value."""
     nb = nbformat.read(REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     for cell in nb.cells:
@@ -31,7 +31,7 @@ def executed_notebook(log_lines=0):
             if spec["kind"] == "close"
         ]
         if grade_id == "best_model":
-            cell.outputs.append(new_output("stream", name="stdout", text="loss: 2.302\n" * log_lines))
+            cell.outputs.append(new_output("stream", name="stdout", text=line * log_lines))
     return nb
 
 
@@ -77,3 +77,20 @@ def test_records_larger_than_the_cap_even_compressed_are_not_kept():
     capped = judged(executed_notebook(), len(full.records) // 4)  # the cap on what comes back is twice the limit
     assert full.records is not None and capped.records is None
     assert capped.grades == full.grades and "not kept for rescoring" in capped.message
+
+
+def test_the_cap_counts_bytes_as_written():
+    """Four-byte characters: 20000 lines of 10 characters but 37 bytes each. Counted in characters,
+    a 72 MB autograded notebook once came back under a 41.9 MB limit."""
+    capped = judged(executed_notebook(log_lines=20000, line="\U0001f600" * 9 + "\n"), 200_000)
+    assert len(capped.notebook.encode("utf-8")) < 400_000
+    assert "outputs removed from the graded notebook" in capped.message
+
+
+def test_a_lone_surrogate_stays_escaped_and_writable():
+    """A lone surrogate in a markdown cell made the autograded notebook unencodable as UTF-8."""
+    nb = executed_notebook()
+    nb.cells[0].source += "\n\nLONE SURROGATE: \ud800 END"
+    run = judged(nb, 20 * 2**20)
+    assert "\\ud800" in run.notebook and "\ud800" not in run.notebook
+    assert nbformat.reads(run.notebook.encode("utf-8").decode("utf-8"), 4).cells[0].source.endswith("\ud800 END")

@@ -99,3 +99,54 @@ def test_a_gradebook_that_cannot_be_reached_stops_the_batch_in_one_line(released
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert lines[0].startswith("autograder: cannot open the gradebook postgresql://grader:***@")
     assert "secret" not in result.stderr
+
+
+def with_notebook_text(run, text):
+    """A copy of a worker's SubmissionRun whose autograded notebook is ``text``."""
+    notebook = dataclasses.replace(run.notebooks[NOTEBOOK], notebook=text)
+    return dataclasses.replace(run, notebooks={NOTEBOOK: notebook})
+
+
+def test_a_result_that_cannot_be_written_keeps_the_previous_one(released_course, tmp_path):
+    """A notebook UTF-8 cannot encode (a lone surrogate, as workers once returned it) used to fail
+    after the student's previous autograded folder and state were deleted, while the gradebook
+    kept the previous rows."""
+    course = course_on(clone(released_course, tmp_path / "course"))
+    synthetic = SyntheticClass(course)
+    folder = tmp_path / "course" / "autograded" / "fay" / ASSIGNMENT
+    writer = GradebookWriter(synthetic.pipeline)
+    writer.add(synthetic.job("fay"), synthetic.run(0))
+    assert writer.flush()[0].score == 32
+    previous = (folder / f"{NOTEBOOK}.ipynb").read_bytes()
+
+    unwritable = with_notebook_text(synthetic.run(0), synthetic.run(0).notebooks[NOTEBOOK].notebook + "\ud800")
+    writer.add(synthetic.job("fay"), unwritable)
+    [outcome] = writer.flush()
+    writer.close()
+    assert outcome.status == "invalid" and "could not record this submission" in outcome.message
+    assert (folder / f"{NOTEBOOK}.ipynb").read_bytes() == previous
+    assert [p.name for p in folder.parent.iterdir()] == [ASSIGNMENT]  # nothing half-written left beside it
+
+
+def test_a_disk_that_cannot_be_written_still_stops_the_batch(released_course, tmp_path, monkeypatch):
+    import errno
+
+    from autograder.errors import RecordingError
+    from autograder.grading import writer as writer_module
+
+    course = course_on(clone(released_course, tmp_path / "course"))
+    synthetic = SyntheticClass(course)
+    writer = GradebookWriter(synthetic.pipeline)
+    writer.add(synthetic.job("gus"), synthetic.run(0))
+    writer.flush()
+
+    def disk_full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(writer_module, "write_atomically", disk_full)
+    with pytest.raises(RecordingError, match="cannot write the course folder"):
+        writer.add(synthetic.job("gus"), synthetic.run(0))
+    writer.close()
+    folder = tmp_path / "course" / "autograded" / "gus"
+    assert [p.name for p in folder.iterdir()] == [ASSIGNMENT]
+    assert (folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists() and (folder / ASSIGNMENT / ".autograder.json").exists()
