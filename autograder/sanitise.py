@@ -174,13 +174,18 @@ def _image_attachments(attachments):
     return kept
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, always unpaired
+
+
 def markdown_html(source, attachments=None):
     """A markdown cell's source replaced by its sanitised HTML, which renders as itself.
 
     ``attachments`` (the cell's) are embedded as data: images. Falls back to the source as
     escaped text when rendering fails (a reference to a missing attachment) or when the
-    stored HTML would not render back to itself.
+    stored HTML would not render back to itself. A lone surrogate (JSON can carry one, UTF-8
+    and the sanitiser cannot) becomes U+FFFD, the replacement character, first.
     """
+    source = _SURROGATE.sub("\ufffd", source)
     try:
         stored = _one_line(clean_html(render_markdown(source, _image_attachments(attachments), anchor_links=False)))
     except Exception:  # noqa: BLE001 - nbconvert refuses some markdown (a missing attachment)

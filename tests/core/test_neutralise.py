@@ -149,6 +149,12 @@ def test_what_cannot_be_rendered_is_shown_as_text():
     assert shown.strip() == plain_text_html(source) and active(shown) == [] and "&lt;script&gt;" in shown
 
 
+def test_a_lone_surrogate_is_shown_as_the_replacement_character_and_renders_as_itself():
+    stored = markdown_html("a *lone* \ud800 surrogate")
+    assert stored == "<p>a <em>lone</em> \ufffd surrogate</p>"
+    assert markdown_html(stored) == stored and stored.encode("utf-8")
+
+
 def test_markdown_and_raw_cells_are_stored_sanitised():
     raw = new_raw_cell('<a href="javascript:alert(1)">x</a><img src=x onerror=alert(2)>')
     raw.metadata["raw_mimetype"] = "text/html"  # nbconvert puts such a cell into the page as it is

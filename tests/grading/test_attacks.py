@@ -349,11 +349,12 @@ def test_disruptive_submissions_are_stopped(attacked):
     assert max(p.stat().st_size for p in autograded.rglob("*.ipynb")) < 40 * 2**20
 
 
-def test_a_lone_surrogate_is_kept_escaped(attacked):
-    """It once made the autograded notebook unwritable, after the previous one was deleted."""
+def test_a_lone_surrogate_becomes_the_replacement_character(attacked):
+    """It once made the autograded notebook unwritable, after the previous one was deleted; the
+    sanitised markdown shows it as U+FFFD, which renders as itself."""
     path = attacked["root"] / "autograded" / "lone_surrogate_in_markdown" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     assert attacked["report"]["lone_surrogate_in_markdown"]["status"] == "graded"
-    assert "LONE SURROGATE: \\ud800 END" in path.read_text(encoding="utf-8")
+    assert "LONE SURROGATE: \ufffd END" in path.read_text(encoding="utf-8")
 
 
 def test_a_kernel_s_processes_share_its_memory_limit(attacked):
