@@ -173,6 +173,7 @@ def _feedback(course, args):
 
 def _report(course, args):
     from .reporting.class_report import summary_lines, write_class_report
+    from .reporting.course_view import write_course_view
 
     course.source_notebooks(args.assignment)  # a clear error for an unknown assignment
     _must_write(os.path.dirname(course.report(args.assignment, "report.html")))
@@ -183,6 +184,7 @@ def _report(course, args):
         f"class report: {os.path.relpath(path)} (numbers in {args.assignment}_report.json, "
         f"per-check failure rates in {args.assignment}_checks.csv)"
     )
+    print(f"course view: {os.path.relpath(write_course_view(course))} (every student by every assignment; course.csv)")
     return 0
 
 

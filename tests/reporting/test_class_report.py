@@ -13,6 +13,7 @@ def test_the_class_report_says_who_needs_help_first_then_questions_and_mistakes(
     root, _ = graded_class
     result = run_autograder(root, "report", ASSIGNMENT)
     assert "class report: " in result.stdout
+    assert "course view: " in result.stdout and (root / "reports" / "course.html").is_file()
     page = (root / "reports" / f"{ASSIGNMENT}_report.html").read_text()
     assert 'http-equiv="Content-Security-Policy"' in page and "<script" not in page
     assert page.count('src="data:image/png;base64,') == 2  # the grade distribution and the run times
