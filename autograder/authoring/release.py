@@ -105,14 +105,14 @@ def _all_cells(bundles):
     return {grade_id: specs for bundle in bundles for grade_id, specs in bundle["cells"].items()}
 
 
+def _leaks(course, assignment, folder, bundles):
+    """What of the solutions, hidden tests and expected values ``folder`` gives away."""
+    notebooks, manifest = course.source_notebooks(assignment), course.manifest(assignment)
+    return find_leaks(folder, notebooks, course.reference_dir, _all_cells(bundles), manifest)
+
+
 def _refuse_leaks(course, assignment, staged, bundles):
-    leaks = find_leaks(
-        staged,
-        course.source_notebooks(assignment),
-        course.reference_dir,
-        _all_cells(bundles),
-        course.manifest(assignment),
-    )
+    leaks = _leaks(course, assignment, staged, bundles)
     if leaks:
         raise ReleaseError(f"Refusing to release {assignment}: {len(leaks)} leak(s) found:\n  " + "\n  ".join(leaks))
 
@@ -170,10 +170,4 @@ def check_release(course, assignment):
     if not os.path.isdir(target):
         raise CourseError(f"{target} does not exist: run `autograder release {assignment}`.")
     bundles = [load_bundle(course.bundle_dir, assignment, name) for name in course.notebook_names(assignment)]
-    return find_leaks(
-        target,
-        course.source_notebooks(assignment),
-        course.reference_dir,
-        _all_cells(bundles),
-        course.manifest(assignment),
-    )
+    return _leaks(course, assignment, target, bundles)

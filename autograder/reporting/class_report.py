@@ -67,6 +67,16 @@ def _feedback_pages(course, student, assignment):
     return [f"../feedback/{quote(student)}/{quote(assignment)}/{quote(name)}" for name in names]
 
 
+def state_kind(state):
+    """A submission's kind from its state file; one graded by plain nbgrader has none."""
+    return state.status if state else "graded"
+
+
+def awaiting_points(submission):
+    """The points of a gradebook submission that still wait for a person (hand-graded answers)."""
+    return sum(g.max_score for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score)
+
+
 def _submission_entry(course, gb, assignment, student):
     """What the report says about one student's submission, or None if there is none."""
     try:
@@ -74,10 +84,8 @@ def _submission_entry(course, gb, assignment, student):
     except MissingEntry:
         return None
     state = read_state(course, student, assignment)
-    kind = state.status if state else "graded"  # graded by plain nbgrader: no state file
-    awaiting = sum(
-        g.max_score for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score
-    )
+    kind = state_kind(state)
+    awaiting = awaiting_points(submission)
     lost = sorted(
         {
             g.name

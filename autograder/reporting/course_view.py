@@ -17,6 +17,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import status
 from ..grading.state import read_state
 from ..spreadsheet import write_csv
+from .class_report import awaiting_points, state_kind
 
 
 def _cell(course, gb, assignment, student):
@@ -25,16 +26,12 @@ def _cell(course, gb, assignment, student):
         submission = gb.find_submission(assignment, student)
     except MissingEntry:
         return {"score": None, "max_score": None, "status": status.NO_SUBMISSION}
-    state = read_state(course, student, assignment)
-    kind = state.status if state else "graded"  # graded by plain nbgrader: no state file
-    awaiting = sum(
-        g.max_score for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score
-    )
+    kind = state_kind(read_state(course, student, assignment))
     graded = status.counts_as_graded(kind)
     return {
         "score": submission.score if graded else None,
         "max_score": submission.max_score if graded else None,
-        "status": status.word(kind, awaiting),
+        "status": status.word(kind, awaiting_points(submission)),
     }
 
 
