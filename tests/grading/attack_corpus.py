@@ -569,12 +569,14 @@ ATTACKS = {
         "grow = \"import time; b = bytearray(1200 * 2**20); print('held', flush=True); time.sleep(20)\"\n"
         "children = [subprocess.Popen([sys.executable, '-c', grow], stdout=subprocess.PIPE, text=True)\n"
         "            for _ in range(4)]\n"
-        "pending, held, deadline = [child.stdout for child in children], 0, time.time() + 6\n"
+        "pending, held, deadline = [child.stdout for child in children], [], time.time() + 6\n"
         "while pending and time.time() < deadline:  # within the cell time limit, whatever happens\n"
         "    for stream in select.select(pending, [], [], 0.5)[0]:\n"
-        "        held += stream.readline().strip() == 'held'\n"
+        "        if stream.readline().strip() == 'held':\n"
+        "            held.append(children[[child.stdout for child in children].index(stream)])\n"
         "        pending.remove(stream)\n"
-        "print('MEMORY', held, 'of 4 processes held 1.2 GiB')",
+        "# Still alive with its 1.2 GiB: the OOM killer may have ended one after it said 'held'.\n"
+        "print('MEMORY', sum(child.poll() is None for child in held), 'of 4 processes hold 1.2 GiB at once')",
     ),
     "cpu_bomb": Attack(
         "eight processes spinning on the CPU, to slow every other submission on the machine",
