@@ -51,6 +51,7 @@ from .notebook_limits import CappedKernelManager
 
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
 SANDBOX_UIDS = (200_000, 300_000)  # unprivileged ids that no real account uses
+PRIVATE_PREFIX = "ag-"  # then the owner's pid: ag-<pid>-<random>
 
 
 def sandbox_disabled():
@@ -134,6 +135,36 @@ def _short_temp_root():
     return "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
 
 
+def _new_private_folder(root):
+    """A private folder named after this process (``ag-<pid>-...``), so that a later process
+    can tell it was left behind by one that died."""
+    return tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-", dir=root)
+
+
+def sweep_left_private_folders(root):
+    """Remove the private folders, and unmount their scratch tmpfs, of processes that died
+    without cleaning up (a grading worker killed mid-kernel never runs its cleanup: each
+    would leave a folder and a mount behind for good). Folders of live processes stay."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        owner = name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
+        if not name.startswith(PRIVATE_PREFIX) or not owner.isdigit() or psutil.pid_exists(int(owner)):
+            continue
+        folder = os.path.join(root, name)
+        work = os.path.join(folder, "work")
+        if os.path.ismount(work):
+            subprocess.run(["umount", "--lazy", work], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _sweep_once(root):
+    sweep_left_private_folders(root)
+
+
 class SandboxedKernelManager(CappedKernelManager):
     """An AsyncKernelManager whose kernels start inside bubblewrap (see the module docstring);
     its clients refuse messages over the output cap (``CappedKernelManager``).
@@ -149,7 +180,8 @@ class SandboxedKernelManager(CappedKernelManager):
             return await super()._async_pre_start_kernel(**kw)
         check_sandbox_available()
         self._uid = random.randrange(*SANDBOX_UIDS)
-        self._private = tempfile.mkdtemp(prefix="ag-", dir=_short_temp_root())
+        _sweep_once(_short_temp_root())
+        self._private = _new_private_folder(_short_temp_root())
         self._workdir = os.path.join(self._private, "work")
         self._kernel_dir = os.path.join(self._private, "kernel")
         os.mkdir(self._workdir)

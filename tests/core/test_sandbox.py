@@ -151,3 +151,29 @@ def test_a_later_cell_cannot_rewrite_an_earlier_cells_output(tmp_path):
     later = [output.get("data", {}).get("text/plain") for output in nb.cells[1].outputs]
     assert later == ["HIDDEN AGAIN"]  # a new display stays in its own cell, an update is dropped
     assert all("display_id" not in str(output) for cell in nb.cells for output in cell.outputs)
+
+
+def test_private_folders_of_dead_processes_are_swept_and_their_scratch_unmounted(tmp_path):
+    """A worker killed mid-kernel never cleans up: the next process removes what it left
+    (its folder, and the tmpfs on its working copy) and leaves live processes' folders alone."""
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / f"{sandbox.PRIVATE_PREFIX}{dead.pid}-abc"
+    (left / "work").mkdir(parents=True)
+    mounted = sandbox._mount_tmpfs(str(left / "work"), 1 << 20)
+    (left / "work" / "scratch.txt").write_text("left behind")
+    live = tmp_path / f"{sandbox.PRIVATE_PREFIX}{os.getpid()}-def"
+    (live / "work").mkdir(parents=True)
+    other = tmp_path / "ag-not-a-pid"
+    other.mkdir()
+
+    sandbox.sweep_left_private_folders(str(tmp_path))
+
+    assert not left.exists()
+    assert live.is_dir() and other.is_dir()
+    if mounted:
+        with open("/proc/self/mountinfo") as mounts:
+            assert str(left) not in mounts.read()
