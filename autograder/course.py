@@ -12,7 +12,7 @@ import shutil
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
 from .errors import CourseError
-from .manifest import MANIFEST_FILE, load_manifest
+from .manifest import MANIFEST_FILE, load_manifest, with_course
 from .settings import Autograder
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -89,7 +89,14 @@ class Course:
     def manifest(self, assignment):
         """``source_assignments/<assignment>/assignment.toml``, validated against the course (manifest.py)."""
         self.source_notebooks(assignment)  # a clear error for an unknown assignment
+        return with_course(self._own_manifest(assignment), self.other_manifests(assignment))
+
+    def _own_manifest(self, assignment):
         return load_manifest(os.path.join(self.source(assignment), MANIFEST_FILE), assignment, self.reference_dir)
+
+    def other_manifests(self, assignment):
+        """name -> manifest of every other assignment of the course (as written, not cross-checked)."""
+        return {other: self._own_manifest(other) for other in self.assignments() if other != assignment}
 
     def notebook_names(self, assignment):
         return [os.path.splitext(os.path.basename(path))[0] for path in self.source_notebooks(assignment)]

@@ -7,10 +7,13 @@ records: the toolkit reads all of that here, so nothing in ``autograder/`` names
 assignment. Parsing and every check of the manifest against the course live in this one
 module; a mistake is reported with the file, the key and what to do.
 
-In ``nnsupport`` a definition ships **solved** unless this assignment's students write it
-or the manifest lists it under ``support.stubbed`` (a definition a *later* assignment asks
-for: shipping it solved now would hand out that assignment's answer). A definition students
-write must contain a solution region, or its stub would be the solution itself.
+In ``nnsupport`` a definition ships **solved** unless this assignment's students write it,
+another assignment of the course asks students to write it, or the manifest lists it under
+``support.stubbed``. Shipping another assignment's answers is opt-in: ``support.solved_after``
+names the earlier assignments whose written definitions ship solved here (dropout builds on
+fc_nets' layers), and such an assignment is handed out only once they are past their due
+date (``grading/exchange.py`` refuses earlier). A definition students write must contain a
+solution region, or its stub would be the solution itself.
 """
 
 import ast
@@ -41,6 +44,10 @@ SCHEMA = {
     "support": {
         "modules": (False, 'a list of course module names shipped in nnsupport, e.g. ["solver", "layers"]'),
         "stubbed": (False, 'a list of "module.name" shipped stubbed in nnsupport though not written here'),
+        "solved_after": (
+            False,
+            'a list of other assignments of the course whose written definitions ship solved here, e.g. ["fc_nets"]',
+        ),
     },
     "data": {"files": (False, "a list of file names in the source folder that ship with the release")},
     "checks": {"kinds": (True, f"a list of check kinds, each one of {', '.join(CHECK_KINDS)}")},
@@ -63,6 +70,10 @@ class Manifest:
     stubbed: tuple[str, ...]  # "module.name", besides the written ones
     data_files: tuple[str, ...]
     check_kinds: tuple[str, ...]
+    solved_after: tuple[str, ...] = ()  # assignments whose written definitions ship solved here
+    # "module.name" that other assignments' students write (those of solved_after excepted):
+    # filled in by ``with_course`` from the course's other manifests.
+    written_elsewhere: tuple[str, ...] = ()
 
     def written_names(self):
         """The bare names of the written definitions: the grade_ids of their solution cells."""
@@ -70,7 +81,8 @@ class Manifest:
 
     def stubbed_in(self, module):
         """Names of ``module``'s definitions that ship stubbed in nnsupport."""
-        return {entry.split(".", 1)[1] for entry in self.writes + self.stubbed if entry.split(".", 1)[0] == module}
+        stubbed = self.writes + self.stubbed + self.written_elsewhere
+        return {entry.split(".", 1)[1] for entry in stubbed if entry.split(".", 1)[0] == module}
 
 
 def module_definitions(reference_dir, module):
@@ -266,9 +278,47 @@ def load_manifest(path, assignment, reference_dir):
         stubbed=values["support", "stubbed"],
         data_files=values["data", "files"],
         check_kinds=values["checks", "kinds"],
+        solved_after=values["support", "solved_after"],
     )
     if not manifest.notebooks:
         raise ManifestError(f"{_where(path, 'notebooks')} is empty: name at least one notebook.")
     _check_against_course(manifest, reference_dir)
     _check_against_folder(manifest)
     return manifest
+
+
+def with_course(manifest, others):
+    """``manifest`` knowing what the course's other assignments ask students to write.
+
+    ``others``: assignment name -> its Manifest, for every other assignment of the course.
+    Their written definitions ship stubbed here, except those of ``support.solved_after``.
+    """
+    for name in manifest.solved_after:
+        if name not in others:
+            raise ManifestError(
+                f"{_where(manifest.path, 'support.solved_after')}: no other assignment {name!r} in this course "
+                f"(the others: {', '.join(sorted(others)) or 'none'}); name assignments whose answers ship "
+                "solved here."
+            )
+    elsewhere = sorted(
+        {
+            entry
+            for name, other in others.items()
+            if name not in manifest.solved_after
+            for entry in other.writes
+            if entry not in manifest.writes
+        }
+    )
+    return dataclasses.replace(manifest, written_elsewhere=tuple(elsewhere))
+
+
+def solutions_handed_out(manifest, others):
+    """assignment -> the definitions of it that ship solved in ``manifest``'s nnsupport."""
+    return {
+        name: sorted(
+            entry
+            for entry in others[name].writes
+            if entry.split(".")[0] in manifest.support_modules and entry not in manifest.writes + manifest.stubbed
+        )
+        for name in manifest.solved_after
+    }

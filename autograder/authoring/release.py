@@ -23,6 +23,7 @@ from ..bundle import bundle_path, load_bundle
 from ..checks import PUBLIC_CHECKS_FILE
 from ..environments import tool_environment
 from ..errors import CourseError, ReleaseError
+from ..manifest import solutions_handed_out
 from ..rounding import keeping_bytes_of, write_json
 from .expected import checks_from_executed, execute_in_scratch_copy
 from .leaks import find_leaks
@@ -161,6 +162,12 @@ def _release(course, assignment, log, verify):
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
     log(f"released {os.path.relpath(target, course.root)}: leak check clean")
+    handed_out = solutions_handed_out(course.manifest(assignment), course.other_manifests(assignment))
+    for earlier, definitions in handed_out.items():
+        log(
+            f"{assignment} ships {len(definitions)} of {earlier}'s answers solved in nnsupport (support.solved_after): "
+            f"nbgrader release_assignment hands it out only once {earlier} is past its due date"
+        )
     return target
 
 

@@ -10,7 +10,8 @@ with two digests:
   reference ``course/`` package, the source folder ``source_assignments/<assignment>/``
   (its notebooks and any file it ships; not the files the release generates there), the
   authored grading material of ``grading_bundle/<assignment>/`` (``mistakes.py`` with the
-  alternatives, ``heldout.py``; not the bundle the release records), and the toolkit
+  alternatives, ``heldout.py``; not the bundle the release records), the other assignments'
+  manifests (what they ask students to write ships stubbed here), and the toolkit
   (version, source, Python and library versions: ``digests.toolkit_digest``);
 - *outputs*: what the release wrote: ``release/<assignment>/``, ``grading_bundle/<assignment>/``
   and the source folder, byte for byte (the course folder may move: no absolute path counts).
@@ -31,7 +32,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from ..bundle import bundle_path
 from ..course import CONFIG_FILE
 from ..digests import Digest, toolkit_digest
-from ..manifest import GENERATED_FILES
+from ..manifest import GENERATED_FILES, MANIFEST_FILE
 from .release import LAST_RELEASE_DIRECTORY
 
 STAMP_SUFFIX = ".proven.json"
@@ -56,6 +57,9 @@ def inputs_digest(course, assignment):
     digest.add_file("config", os.path.join(course.root, CONFIG_FILE))
     digest.add_tree("course", course.reference_dir)
     digest.add_tree("source", course.source(assignment), skip=GENERATED_IN_SOURCE)
+    for other in course.assignments():
+        if other != assignment:
+            digest.add_file(f"manifest of {other}", os.path.join(course.source(other), MANIFEST_FILE))
     recorded = RECORDED_IN_BUNDLE + _recorded_bundles(course, assignment)
     return digest.add_tree("material", os.path.join(course.bundle_dir, assignment), skip=recorded).hexdigest()
 

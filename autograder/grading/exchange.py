@@ -41,7 +41,10 @@ from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignme
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from traitlets import Bool, Dict, Float, Int, Unicode, Union
 
+from ..course import Course
+from ..errors import CourseError
 from ..files import read_regular_file, read_regular_files, shown, unsafe_student_id, write_files
+from ..manifest import solutions_handed_out
 from ..spreadsheet import write_csv
 from .collect import TIMESTAMP_FILE
 from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
@@ -73,8 +76,55 @@ def _make_sticky(path, report, why):
     return True
 
 
+def earlier_answers_not_due(root, db_url, course_id, assignment, now):
+    """Why ``assignment`` may not be handed out yet, or None.
+
+    An assignment whose manifest lists earlier ones under ``support.solved_after`` ships their
+    answers solved in nnsupport; it goes to students only once each of them is past its due
+    date in the gradebook (a missing due date counts as not due). Assignments of a course
+    without manifests (plain nbgrader) are not concerned.
+    """
+    course = Course(root)
+    if assignment not in course.assignments():
+        return None
+    try:
+        manifest = course.manifest(assignment)
+        handed_out = solutions_handed_out(manifest, course.other_manifests(assignment))
+    except CourseError as error:
+        return str(error)
+    waiting = []
+    with Gradebook(db_url, course_id) as gb:
+        for earlier, definitions in handed_out.items():
+            try:
+                due = gb.find_assignment(earlier).duedate
+            except MissingEntry:
+                due = None
+            if due is None or due > now:
+                when = "has no due date in the gradebook" if due is None else f"is due {due:%Y-%m-%d %H:%M} UTC"
+                waiting.append(f"{earlier} ({when}; {len(definitions)} of its answers: {', '.join(definitions)})")
+    if not waiting:
+        return None
+    return (
+        f"{assignment} ships earlier assignments' answers solved in nnsupport (support.solved_after in "
+        f"{manifest.path}), and these are not past their due date: {'; '.join(waiting)}. Hand {assignment} "
+        "out after that due date (set one with `nbgrader db assignment add NAME --duedate=...`), or remove "
+        "the assignment from support.solved_after so its answers ship stubbed."
+    )
+
+
 class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
-    """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky."""
+    """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky, and
+    refusing an assignment that hands out the answers of one not yet due
+    (``earlier_answers_not_due``)."""
+
+    def init_src(self):
+        super().init_src()
+        coursedir = self.coursedir
+        why = earlier_answers_not_due(
+            coursedir.root, coursedir.db_url, coursedir.course_id, coursedir.assignment_id, now_utc()
+        )
+        if why is not None:
+            self.fail(why)
 
     def ensure_root(self):
         super().ensure_root()

@@ -129,6 +129,32 @@ def test_the_leak_check_allows_what_ships_solved_and_refuses_what_students_write
     assert any("nnsupport/layers.py: solution code in course/layers.py" in leak and "mask" in leak for leak in leaks)
 
 
+def test_what_another_assignment_asks_for_ships_stubbed_unless_it_is_an_earlier_one(tmp_path):
+    """fc_nets lists only the SVM loss under support.stubbed, yet dropout's and batch_norm's
+    layers ship stubbed in it because those assignments ask for them; dropout gets fc_nets'
+    layers solved only because it names fc_nets in support.solved_after."""
+    course = Course(REPO_ROOT)
+    fc_nets = course.manifest(ASSIGNMENT)
+    assert fc_nets.stubbed == ("layers.svm_loss",)
+    assert {"dropout_forward", "batchnorm_forward", "layernorm_backward"} <= fc_nets.stubbed_in("layers")
+    assert AFFINE_SOLUTION in support_package_files(str(COURSE), course.manifest("dropout"))["layers.py"]
+
+    root = tmp_path / "course"
+    shutil.copytree(REPO_ROOT / "source_assignments", root / "source_assignments")
+    shutil.copytree(COURSE, root / "course")
+    dropout_manifest = root / "source_assignments" / "dropout" / MANIFEST_FILE
+    text = dropout_manifest.read_text()
+    dropout_manifest.write_text(text.replace('solved_after = ["fc_nets"]', ""))
+    layers = support_package_files(str(COURSE), Course(root).manifest("dropout"))["layers.py"]
+    assert AFFINE_SOLUTION not in layers
+    affine = layers[layers.index("def affine_forward") : layers.index("def affine_backward")]
+    assert "raise NotImplementedError()" in affine
+
+    dropout_manifest.write_text(text.replace('solved_after = ["fc_nets"]', 'solved_after = ["fc_net"]'))
+    with pytest.raises(ManifestError, match=r"support.solved_after.*no other assignment 'fc_net'.*batch_norm, fc_nets"):
+        Course(root).manifest("dropout")
+
+
 def test_an_assignment_without_a_manifest_is_told_how_to_get_one(tmp_path):
     root = tmp_path / "course"
     shutil.copytree(REPO_ROOT / "source_assignments" / ASSIGNMENT, root / "source_assignments" / "copy")

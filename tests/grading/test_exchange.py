@@ -15,6 +15,8 @@ import datetime
 import errno
 import os
 import stat
+import subprocess
+import sys
 import time
 
 import nbformat
@@ -341,3 +343,38 @@ def test_collect_copies_regular_files_only_and_refuses_unsafe_ids(course_with_in
     assert "SECRET-FOR-COLLECT" not in "".join(p.read_text(errors="replace") for p in collected.iterdir())
     # The timestamp.txt written in November is not the time: the folders were made just now.
     assert parse_time((collected / "timestamp.txt").read_text())[0] > parse_time(INBOUND_TIME)[0]
+
+
+def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp_path):
+    """dropout ships fc_nets' layers and update rules solved (support.solved_after): nbgrader's
+    release_assignment refuses it while fc_nets has no due date or one still ahead, saying
+    which answers and what to do, and hands it out once fc_nets is past due."""
+    from autograder.course import Course
+
+    course = copy_course(tmp_path / "course")
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    command = [
+        sys.executable, "-m", "nbgrader", "release_assignment", "dropout",
+        f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={COURSE_ID}",
+    ]  # fmt: skip
+    outbound = exchange / COURSE_ID / "outbound" / "dropout"
+
+    def release():
+        return subprocess.run(command, cwd=course, capture_output=True, text=True)
+
+    refused = release()
+    assert refused.returncode != 0 and not outbound.exists()
+    assert "fc_nets (has no due date in the gradebook" in refused.stderr, refused.stderr
+    assert "layers.affine_forward" in refused.stderr and "support.solved_after" in refused.stderr
+
+    with Gradebook(Course(course).db_url, COURSE_ID) as gb:
+        gb.update_or_create_assignment(ASSIGNMENT, duedate=now_utc() + datetime.timedelta(days=1))
+    ahead = release()
+    assert ahead.returncode != 0 and not outbound.exists() and "fc_nets (is due " in ahead.stderr, ahead.stderr
+
+    with Gradebook(Course(course).db_url, COURSE_ID) as gb:
+        gb.update_or_create_assignment(ASSIGNMENT, duedate=now_utc() - datetime.timedelta(minutes=1))
+    handed_out = release()
+    assert handed_out.returncode == 0, handed_out.stderr
+    assert (outbound / "Dropout.ipynb").is_file()
