@@ -38,9 +38,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from .checks import MIME_TYPE
-from .comparisons import compare, diagnose_cell
+from .comparisons import diagnose_cell
 from .confinement import ConfinementError, Limits, serve, service
-from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_recorded, decode_value
+from .kinds import compare, kind_of
+from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -168,8 +169,9 @@ def _check_forward_pass(params, X):
 
 def _judge_record(spec, record):
     value = record.get("value")
+    kind = kind_of(spec)
     inputs: tuple[Any, ...] = ()
-    recorded_inputs = spec["kind"] == "accuracy" and not spec.get("inputs")
+    recorded_inputs = kind.EXAMPLES and not spec.get("inputs")
     if recorded_inputs:
         # A public spec without the bundle's copy of the examples (a student's own check)
         # evaluates the examples the notebook recorded.
@@ -177,8 +179,8 @@ def _judge_record(spec, record):
     claimed = claimed_elements(value) + sum(claimed_elements(part) for part in inputs)
     if claimed > MAX_RECORD_ELEMENTS:
         raise TooLarge(f"{claimed} numbers recorded, more than the {MAX_RECORD_ELEMENTS} this check may judge")
-    actual = decode_recorded(spec["kind"], value)
-    if spec["kind"] == "accuracy":
+    actual = kind.decode(value)
+    if kind.EXAMPLES:
         bundled = spec.get("inputs")
         inputs = (
             (decode_value(bundled["X"]), decode_value(bundled["y"]))

@@ -22,11 +22,11 @@ import os
 import tomllib
 
 from .errors import CourseError
+from .kinds import KINDS
 
 MANIFEST_FILE = "assignment.toml"
-# The kinds of check a test cell can record (autograder/checks.py: expect_close, expect_init,
-# expect_accuracy).
-CHECK_KINDS = ("close", "init", "accuracy")
+# The kinds of check a test cell can record: those registered in autograder/kinds/.
+CHECK_KINDS = tuple(KINDS)
 # Files written into the source folder by the toolkit (the support package, the public checks)
 # or by Jupyter; they ship, or are ignored, without being listed.
 GENERATED_FILES = ("nnsupport", "public_checks.json", "__pycache__", ".ipynb_checkpoints")

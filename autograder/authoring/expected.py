@@ -5,15 +5,11 @@ cell's ``expect_*`` calls emit records, which become the checks of the grading
 bundle. Expected values are thereby produced by the reference, through the very
 cells that will later run on the students' code, and are never typed by hand.
 
-What each kind of check keeps in the bundle:
-
-- ``close``: the reference's value;
-- ``init``: each parameter's name, shape, dtype and fill (zeros, ones, or normal with
-  standard deviation ``weight_scale``), derived from the reference's parameters;
-- ``accuracy`` without examples in the notebook: the held-out examples of
-  ``grading_bundle/<assignment>/heldout.py`` and the reference's accuracy on them.
-  With examples in the notebook the check is public, feedback only, and judged on the
-  examples the notebook records.
+What each kind of check keeps in the bundle is the kind's to say (``spec_fields`` of its
+module in ``autograder/kinds/``): the reference's value (close); each parameter's name,
+shape, dtype and fill (init); the examples, held-out ones from
+``grading_bundle/<assignment>/heldout.py`` for a hidden check, and the reference's accuracy
+on them (accuracy).
 
 A check is public when its inputs are visible to students (its name is in the
 visible part of the test cell and its examples, if any, are in the notebook).
@@ -28,12 +24,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbgrader import utils
 
-from ..comparisons import mlp_accuracy, network_normalization
+from ..comparisons import SpecError
 from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import ReleaseError
 from ..judge import is_scored, judge_cell, records_in_outputs
+from ..kinds import kind_of
 from ..regions import strip_hidden_tests
-from ..values import decode_recorded, decode_value, encode_value
 
 
 def execute_in_scratch_copy(notebook_path, timeout):
@@ -60,61 +56,13 @@ def execute_in_scratch_copy(notebook_path, timeout):
     return nb
 
 
-def _fill(summary):
-    if not summary.nonzero:
-        return "zeros"
-    return "ones" if summary.ones else "normal"
-
-
-def _init_spec(record):
-    params = decode_recorded("init", record["value"])
-    return {
-        "weight_scale": float(record["weight_scale"]),
-        "tol": float(record["tol"]),
-        "params": {
-            name: {"shape": list(value.shape), "dtype": value.dtype.name, "fill": _fill(value)}
-            for name, value in params.items()
-        },
-    }
-
-
-def _accuracy_spec(record, heldout, notebook_path):
-    spec = {"threshold": float(record["threshold"])}
-    params = decode_value(record["value"])
-    if "inputs" in record:  # the notebook's own examples: public, feedback only
-        X, y = decode_value(record["inputs"]["X"]), decode_value(record["inputs"]["y"])
-        spec["inputs"] = record["inputs"]  # the grader's copy: kept records need not carry them
-    else:
-        if record["name"] not in heldout:
-            raise ReleaseError(
-                f"{notebook_path}: accuracy check {record['name']!r} records no examples, so it is "
-                "measured on held-out ones, but heldout.py in its grading bundle folder makes none "
-                f"for it (HELDOUT has: {', '.join(sorted(heldout)) or 'nothing'})."
-            )
-        X, y = heldout[record["name"]]()
-        spec["inputs"] = {"X": encode_value(X), "y": encode_value(y)}
-    normalization = network_normalization(params)
-    if normalization is not None:  # a plain network's spec stays as it was: no key
-        spec["normalization"] = normalization
-    spec["expected"] = encode_value(mlp_accuracy(params, X, y, normalization))
-    return spec
-
-
 def _spec_from_record(record, public, heldout, notebook_path):
+    """A record's spec: its name, kind and visibility, and the fields its kind derives."""
     spec = {"name": record["name"], "kind": record["kind"], "public": public}
-    if record["kind"] == "close":
-        spec.update(tol=float(record["tol"]), check_dtype=bool(record["check_dtype"]), expected=record["value"])
-    elif record["kind"] == "init":
-        spec.update(_init_spec(record))
-    else:
-        if "inputs" in record and not public:
-            raise ReleaseError(
-                f"{notebook_path}: hidden accuracy check {record['name']!r} passes its examples from "
-                "the notebook, so the student's kernel chooses what it is measured on. Record it "
-                "without X and y (held-out examples from heldout.py), or make it visible."
-            )
-        spec.update(_accuracy_spec(record, heldout, notebook_path))
-        spec["public"] = "inputs" in record
+    try:
+        spec.update(kind_of(record).spec_fields(record, public, heldout))
+    except SpecError as problem:
+        raise ReleaseError(f"{notebook_path}: {problem}") from None
     return spec
 
 
@@ -161,13 +109,6 @@ def checks_from_executed(nb, notebook_path, heldout=None):
     return cells
 
 
-_PUBLIC_FIELDS = {
-    "close": ("tol", "check_dtype", "expected", "fingerprints"),
-    "init": ("weight_scale", "tol", "params", "fingerprints"),
-    "accuracy": ("threshold", "normalization"),
-}
-
-
 def public_expectations(bundle_cells):
     """What students may see: every public check's spec, its test cell, and whether it is the
     cell's first public check or its last (where Validate reports the cell's failures)."""
@@ -181,7 +122,7 @@ def public_expectations(bundle_cells):
                 "cell": grade_id,
                 "first_in_cell": position == 1,
                 "last_in_cell": position == len(shown),
-                **{key: spec[key] for key in _PUBLIC_FIELDS[spec["kind"]] if key in spec},
+                **{key: spec[key] for key in kind_of(spec).PUBLIC_FIELDS if key in spec},
             }
             # Diagnoses learned from mutants quote expressions of the reference: grader only.
             library = [fp for fp in spec.get("fingerprints", []) if not fp.get("mutant")]

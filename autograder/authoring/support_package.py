@@ -8,21 +8,24 @@ ask for) have their solution regions replaced by nbgrader's stub, and every othe
 definition ships solved, without its region markers (so the dropout assignment can use a
 working ``affine_forward`` while ``dropout_forward`` waits to be written in the notebook).
 The check recorder comes from
-``autograder/checks.py`` (with the ``comparisons`` and ``values`` it uses). The package is generated next to the
-source notebook
-(never committed there), so nbgrader releases it with the notebook and restores it
-over a submission's copy at autograde time.
+``autograder/checks.py`` (with the ``comparisons``, ``values`` and ``kinds`` it uses). The
+package is generated next to the source notebook (never committed there), so nbgrader
+releases it with the notebook and restores it over a submission's copy at autograde time.
 """
 
 import os
 import shutil
 
+from ..kinds import KINDS
 from ..manifest import module_definitions
 from ..regions import BEGIN_SOLUTION, END_SOLUTION, strip_solutions
 
 SUPPORT_PACKAGE = "nnsupport"
 # Toolkit modules the notebooks' checks run on, shipped under the same names.
-KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py")
+# The kinds of check (autograder/kinds/) ship as a package, each registered kind's module in it.
+KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py", "kinds/__init__.py") + tuple(
+    f"kinds/{kind.__name__.rpartition('.')[2]}.py" for kind in KINDS.values()
+)
 PACKAGE_DOCSTRING = '''"""Support code for the course's notebooks: Solver, gradient checks, data, plotting.
 
 Generated from the course's reference modules by `autograder release`; do not edit.
@@ -83,6 +86,7 @@ def write_support_package(reference_dir, assignment_dir, manifest):
         shutil.rmtree(target)
     os.makedirs(target)
     for name, text in support_package_files(reference_dir, manifest).items():
+        os.makedirs(os.path.dirname(os.path.join(target, name)), exist_ok=True)
         with open(os.path.join(target, name), "w") as f:
             f.write(text)
     return target

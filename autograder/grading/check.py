@@ -26,6 +26,7 @@ from ..environments import QUIET_KERNEL, kernel_environment
 from ..errors import CourseError
 from ..files import MiB, read_regular_file, read_regular_files, write_files
 from ..judge import judge_checks_confined, records_in_outputs, start_judge
+from ..kinds import kind_of
 from ..notebook_limits import CappedKernelManager, LimitedNotebookClient
 from ..sandbox import SandboxedKernelManager, check_sandbox_available
 from ..settings import Autograder
@@ -194,12 +195,14 @@ def format_check(mode, outcome):
 
 
 def _tolerance(spec):
-    """The bound a check's ``error`` is held to: ``tol`` (close, init), or the error rate the
-    accuracy threshold allows (an accuracy check's error is 1 - accuracy)."""
-    if spec.get("kind") == "accuracy" and isinstance(spec.get("threshold"), (int, float)):
-        return round(1 - spec["threshold"], 12)
-    tol = spec.get("tol")
-    return tol if isinstance(tol, (int, float)) else None
+    """The bound a check's ``error`` is held to, as its kind says (``tol``, or the error rate an
+    accuracy threshold allows), to 12 decimals (1 - 0.9 is 0.09999999999999998); None for a
+    spec without one or of no known kind."""
+    try:
+        bound = kind_of(spec).tolerance(spec)
+    except ValueError:
+        return None
+    return None if bound is None else round(bound, 12)
 
 
 def _specs_by_name(mode, course, path, assignment):

@@ -37,6 +37,7 @@ from nbgrader import utils
 from ..checks import MIME_TYPE
 from ..files import read_regular_file
 from ..judge import is_verdict_output, judge_notebook, verdicts_in_notebook
+from ..kinds import kind_of
 from .state import write_atomically
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def without_bundled_inputs(records: CellRecords, bundle_cells: Mapping[str, list
     third of a graded submission's kept bytes). Changes the records in place."""
     for grade_id, outputs in records.items():
         bundled = {
-            spec["name"] for spec in bundle_cells.get(grade_id, []) if spec["kind"] == "accuracy" and "inputs" in spec
+            spec["name"] for spec in bundle_cells.get(grade_id, []) if kind_of(spec).EXAMPLES and "inputs" in spec
         }
         for output in outputs:
             record = output["data"][MIME_TYPE]

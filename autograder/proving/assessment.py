@@ -1,20 +1,16 @@
 """What a graded trial says about the change it carries: margins, fingerprints, failures.
 
 A mistake is caught when its failing scored checks in its test cell add up to a quarter
-of the cell's points, each failing by a wide margin: an error at least ``MARGIN`` times its
-tolerance, a failed property (shape, dtype, structure, NaN, not recorded, a property of
-the initial parameters), or on an accuracy check an error rate ``ACCURACY_MARGIN`` times
-the allowed one. Its values on the checks it fails become fingerprints, but only in test
+of the cell's points, each failing by a wide margin: an error at least the check kind's
+``MARGIN`` times its tolerance (100 tolerances; on an accuracy check, twice the error rate
+allowed), or a failed property (shape, dtype, structure, NaN, not recorded, a property of
+the initial parameters). Its values on the checks it fails become fingerprints, but only in test
 cells that no other change of its run reaches.
 """
 
 import math
 
-from ..comparisons import compare
-from ..values import decode_recorded, decode_value
-
-MARGIN = 100  # a mistake's error must be at least this many tolerances
-ACCURACY_MARGIN = 2  # ... or, on an accuracy check, its error rate this many times the allowed one
+from ..kinds import kind_of
 
 
 def _strength(verdict, spec):
@@ -23,17 +19,15 @@ def _strength(verdict, spec):
         return 0.0
     if verdict.error is None:
         return math.inf  # shape, dtype, structure, NaN, not recorded, a property of the parameters
-    if spec["kind"] == "accuracy":  # the error is the error rate
-        return verdict.error / (1 - spec["threshold"]) / ACCURACY_MARGIN
-    return math.inf if spec["tol"] == 0 else verdict.error / spec["tol"] / MARGIN
+    kind = kind_of(spec)
+    bound = kind.tolerance(spec)
+    return math.inf if bound == 0 else verdict.error / bound / kind.MARGIN
 
 
 def _margin_text(verdict, spec, strength):
     if math.isinf(strength):
         return f"{verdict.name}: {verdict.message}"
-    if spec["kind"] == "accuracy":
-        return f"{verdict.name}: error rate {strength * ACCURACY_MARGIN:.1f}x the allowed"
-    return f"{verdict.name}: error {strength * MARGIN:.1e}x the tolerance"
+    return f"{verdict.name}: {kind_of(spec).margin_text(strength)}"
 
 
 def assess_mistake(mistake, result, specs):
@@ -115,21 +109,18 @@ def fingerprints_of(mistake, result, dependencies, specs):
         for verdict in cell.verdicts:
             record = cell.records.get(verdict.name)
             spec = by_name[verdict.name]
-            if verdict.passed or record is None or spec["kind"] == "accuracy":
+            fields = None if verdict.passed or record is None else fingerprint_fields(spec, record)
+            if fields is None:  # passed, not recorded, or a kind without fingerprints (accuracy)
                 continue
-            fingerprint = {"mistake": mistake.name, "diagnosis": mistake.diagnosis}
-            fingerprint.update(fingerprint_fields(spec, record))
-            found.append((verdict.name, fingerprint))
+            found.append((verdict.name, {"mistake": mistake.name, "diagnosis": mistake.diagnosis, **fields}))
     return found
 
 
 def fingerprint_fields(spec, record):
-    """What a fingerprint keeps of a failed check's record: the encoded value (close) or the
-    signature of how the parameters fail (init). Raises ValueError on a malformed value."""
-    if spec["kind"] == "close":
-        decode_value(record["value"])  # a well-formed value, or no fingerprint
-        return {"value": record["value"]}
-    return {"signature": compare(spec, decode_recorded(spec["kind"], record["value"])).signature}
+    """What a fingerprint keeps of a failed check's record, as its kind says (the encoded value
+    of a close check, the signature of how an init check's parameters fail), or None for a kind
+    without fingerprints. Raises ValueError on a malformed value."""
+    return kind_of(spec).fingerprint(spec, record)
 
 
 def failed_checks(result):

@@ -39,8 +39,8 @@ import nbformat
 import numpy as np
 from nbgrader import utils
 
-from ..comparisons import mlp_accuracy
 from ..judge import is_scored, judge_check
+from ..kinds.accuracy import mlp_accuracy
 from ..values import decode_value, encode_value
 from . import shortcuts
 

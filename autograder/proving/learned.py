@@ -28,41 +28,18 @@ grading bundle and never in the release's public checks (their diagnoses quote e
 of the reference).
 """
 
-import numpy as np
-
-from ..comparisons import _parse_profile, _same, _same_profile, sketch_value
+from ..comparisons import sketch_value
+from ..kinds import kind_of
 from ..values import decode_value
-
-
-def _informative_array(array):
-    values = np.asarray(array)
-    if values.dtype.kind not in "biuf" or not np.all(np.isfinite(values.astype(np.float64))):
-        return False
-    return bool(np.any(values))
 
 
 def informative(spec, fields):
     """Whether a failed check's fingerprint fields say something specific of the slip."""
-    if fields is None or spec["kind"] == "accuracy":
-        return False
-    if spec["kind"] == "init":
-        tokens = fields.get("signature", "").split(",")
-        return all(_parse_profile(token)[2] is not None for token in tokens)
-    try:
-        value = decode_value(fields["value"])
-    except (KeyError, ValueError):
-        return False
-    arrays = list(value.values()) if isinstance(value, dict) else [value]
-    finite = all(np.all(np.isfinite(np.asarray(a, np.float64))) for a in arrays if np.asarray(a).dtype.kind in "biuf")
-    return bool(arrays) and finite and any(_informative_array(a) for a in arrays)
+    return fields is not None and kind_of(spec).informative(fields)
 
 
 def _same_fields(spec, mine, theirs):
-    if spec["kind"] == "init":
-        return "signature" in theirs and _same_profile(mine["signature"], theirs["signature"], spec["tol"])
-    if "value" not in theirs:
-        return False
-    return _same(decode_value(mine["value"]), decode_value(theirs["value"]), spec["tol"])
+    return kind_of(spec).same_fingerprint(spec, mine, theirs)
 
 
 def _library(specs):

@@ -196,7 +196,7 @@ def _fingerprints(verdicts, records, by_name):
         if verdict.passed:
             continue
         spec, record, fields = by_name[verdict.name], recorded.get(verdict.name), None
-        if record is not None and spec["kind"] != "accuracy":
+        if record is not None:
             try:
                 fields = fingerprint_fields(spec, record)
             except (ValueError, KeyError):

@@ -4,8 +4,8 @@ import nbformat
 import numpy as np
 
 from autograder.authoring.expected import checks_from_executed, public_expectations
-from autograder.checks import MIME_TYPE, network_parameters
-from autograder.comparisons import compare_accuracy, mlp_scores
+from autograder.checks import MIME_TYPE
+from autograder.kinds.accuracy import compare_accuracy, mlp_scores, network_parameters
 from autograder.values import encode_value
 from tests.networks import network, trained_normalised_network
 

@@ -102,7 +102,8 @@ def test_an_unknown_check_kind_and_a_missing_notebook_are_refused(tmp_path):
 def test_nnsupport_ships_solved_what_this_assignment_does_not_ask_for(tmp_path):
     manifest = load_manifest(manifest_in(tmp_path, DROPOUT), "dropout", str(COURSE))
     files = support_package_files(str(COURSE), manifest)
-    assert set(files) == {"__init__.py", "layers.py", "solver.py", "checks.py", "comparisons.py", "values.py"}
+    kinds = {"kinds/__init__.py", "kinds/close.py", "kinds/init.py", "kinds/accuracy.py"}
+    assert set(files) == {"__init__.py", "layers.py", "solver.py", "checks.py", "comparisons.py", "values.py"} | kinds
     layers = files["layers.py"]
     assert AFFINE_SOLUTION in layers  # written in fc_nets, solved here
     assert DROPOUT_MASK not in layers and "raise NotImplementedError()" in layers
@@ -121,6 +122,7 @@ def test_the_leak_check_allows_what_ships_solved_and_refuses_what_students_write
         folder = tmp_path / "release" / "-".join(sorted(solved["layers"]))
         (folder / "nnsupport").mkdir(parents=True)
         for name, text in support_package_files(str(COURSE), manifest, solved).items():
+            (folder / "nnsupport" / name).parent.mkdir(exist_ok=True)
             (folder / "nnsupport" / name).write_text(text)
         return str(folder)
 

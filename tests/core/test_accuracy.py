@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from autograder import comparisons
-from autograder.comparisons import MAX_NETWORK_PARAMETERS, compare_accuracy, mlp_scores
+from autograder.kinds import accuracy
+from autograder.kinds.accuracy import MAX_NETWORK_PARAMETERS, compare_accuracy, mlp_scores
 from tests.networks import network, trained_normalised_network
 
 
@@ -15,7 +15,7 @@ def test_scores_in_chunks_equal_the_whole_forward_pass(monkeypatch):
     for i in (1, 2):
         whole = np.maximum(whole @ params[f"W{i}"] + params[f"b{i}"], 0)
     whole = whole @ params["W3"] + params["b3"]
-    monkeypatch.setattr(comparisons, "_CHUNK_ELEMENTS", 40 * 7)  # 7 rows at a time
+    monkeypatch.setattr(accuracy, "_CHUNK_ELEMENTS", 40 * 7)  # 7 rows at a time
     assert np.allclose(mlp_scores(params, X), whole, rtol=1e-12, atol=1e-12)
 
 
@@ -51,7 +51,7 @@ def test_the_accuracy_decides_against_the_threshold():
 
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
 def test_a_normalised_network_is_evaluated_as_the_model_computes_its_test_scores(normalization):
-    from autograder.checks import network_parameters
+    from autograder.kinds.accuracy import network_parameters
 
     model, X, y = trained_normalised_network(normalization)
     params = network_parameters(model)
@@ -64,7 +64,7 @@ def test_a_normalised_network_is_evaluated_as_the_model_computes_its_test_scores
 
 
 def test_a_check_evaluates_only_the_kind_of_network_its_reference_is():
-    from autograder.checks import network_parameters
+    from autograder.kinds.accuracy import network_parameters
 
     model, X, y = trained_normalised_network("layernorm")
     for spec in ({"threshold": 0}, {"threshold": 0, "normalization": "batchnorm"}):
@@ -76,7 +76,7 @@ def test_a_check_evaluates_only_the_kind_of_network_its_reference_is():
 
 
 def test_batch_norm_parameters_without_running_averages_or_with_a_negative_variance_are_refused():
-    from autograder.checks import network_parameters
+    from autograder.kinds.accuracy import network_parameters
 
     model, X, y = trained_normalised_network("batchnorm")
     params = network_parameters(model)

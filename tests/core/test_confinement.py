@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from autograder.comparisons import MAX_NETWORK_PARAMETERS, sketch_value
+from autograder.comparisons import sketch_value
 from autograder.confinement import ConfinementError, Limits, Service
 from autograder.judge import (
     MAX_ACTIVATIONS,
@@ -15,6 +15,7 @@ from autograder.judge import (
     judge_checks_confined,
     judge_notebook,
 )
+from autograder.kinds.accuracy import MAX_NETWORK_PARAMETERS
 from autograder.values import encode_value
 
 MiB = 2**20

@@ -7,10 +7,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from autograder.kinds import kind_of
 from autograder.values import (
     MAX_ELEMENTS,
     ArraySummary,
-    decode_recorded,
     decode_value,
     encode_summaries,
     encode_value,
@@ -98,8 +98,8 @@ def test_hostile_values_are_refused_with_a_value_error_and_no_allocation(kind):
 def test_an_init_record_keeps_a_summary_a_few_hundred_bytes_long_whatever_the_network():
     rng = np.random.default_rng(0)
     params = {"W1": (0.05 * rng.standard_normal((300, 200))).astype(np.float32), "b1": np.zeros(200, np.float32)}
-    summaries = decode_recorded("init", encode_summaries(params))
-    in_full = decode_recorded("init", encode_value(params))  # a record from before summaries
+    summaries = kind_of("init").decode(encode_summaries(params))
+    in_full = kind_of("init").decode(encode_value(params))  # a record from before summaries
     assert summaries == in_full
     W1 = summaries["W1"]
     assert (W1.dtype, W1.shape, W1.finite, W1.nonzero, W1.ones) == (np.float32, (300, 200), True, True, False)
@@ -109,10 +109,10 @@ def test_an_init_record_keeps_a_summary_a_few_hundred_bytes_long_whatever_the_ne
 
 
 def test_a_summary_of_nonfinite_or_nonnumeric_values_says_so():
-    summary = decode_recorded("init", encode_summaries({"W1": np.array([1.0, np.nan])}))["W1"]
+    summary = kind_of("init").decode(encode_summaries({"W1": np.array([1.0, np.nan])}))["W1"]
     assert not summary.finite and (summary.minimum, summary.mean, summary.std) == (0.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="not a number or numeric array: str"):
-        decode_recorded("init", encode_summaries({"W1": "weights"}))
+        kind_of("init").decode(encode_summaries({"W1": "weights"}))
 
 
 GOOD_SUMMARY = ArraySummary.of(np.ones((2, 3))).encode()
@@ -133,12 +133,12 @@ HOSTILE_SUMMARIES = {
 @pytest.mark.parametrize("kind", sorted(HOSTILE_SUMMARIES))
 def test_hostile_summaries_are_refused_with_a_value_error(kind):
     with pytest.raises(ValueError):
-        decode_recorded("init", {"summaries": HOSTILE_SUMMARIES[kind]})
+        kind_of("init").decode({"summaries": HOSTILE_SUMMARIES[kind]})
 
 
 def test_only_init_checks_accept_summaries():
     with pytest.raises(ValueError):
-        decode_recorded("close", encode_summaries({"W1": np.ones(3)}))
+        kind_of("close").decode(encode_summaries({"W1": np.ones(3)}))
 
 
 def test_relative_error_is_the_cs231n_formula():

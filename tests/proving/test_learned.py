@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from autograder.authoring.expected import public_expectations
-from autograder.comparisons import Comparison, _same, _same_sketched, diagnose_cell, matching_mistakes, sketch_value
+from autograder.comparisons import Comparison, _same, _same_sketched, diagnose_cell, sketch_value
+from autograder.kinds import matching_mistakes
 from autograder.proving.learned import learned_fingerprints
 from autograder.proving.mutants import cell_mutants
 from autograder.values import encode_value

@@ -4,23 +4,17 @@ This module ships to students as ``nnsupport/comparisons.py``: the notebook's pu
 checks (printed while a student works, and raised under nbgrader's Validate) and the
 grader call these same functions, so a student sees what the grader decides.
 
-A check is one of three kinds:
-
-- ``close``: an array, or a dict of named arrays (a loss with its gradients), within a
-  relative error ``max(|x - y| / max(1e-8, |x| + |y|))`` of the expected value;
-- ``init``: a network's initial parameters: the expected names, shapes and dtype, biases
-  (and betas) exactly zero, gammas exactly one, weights with mean 0 and standard
-  deviation ``weight_scale`` (within a relative tolerance); judged on each parameter's
-  ``ArraySummary`` (see values.py), which is all the kernel records of them;
-- ``accuracy``: the classification accuracy of a fully connected network's parameters
-  (plain, or with batch or layer normalisation) on the check's examples, at least a
-  threshold.
+What a check is (its kind: ``close``, ``init``, ``accuracy``) and how a value of that kind
+is judged live in the kind's own module, ``kinds/<kind>.py``, and ``kinds.compare`` judges
+one check through its kind (the package ``kinds`` ships beside this one); this module holds
+what every kind shares: the ``Comparison``, describing how an array is off, fingerprints of
+known mistakes, and the diagnosis of a test cell.
 
 A failure comes with a diagnosis: how the value is off (a flipped sign, a constant
 factor, some rows only, NaN, ...), never the expected value itself, and every such claim
 is checked on the values with the check's own tolerance and floor. A known mistake is
 mentioned only where the value matches that mistake's value on the check within the
-check's tolerance (``matching_mistakes``); one check alone says "consistent with", and the
+check's tolerance (``kinds.matching_mistakes``); one check alone says "consistent with", and the
 grader, which sees the whole test cell, names a mistake as the cause only when every check
 of the cell bears it out (``diagnose_cell``).
 """
@@ -47,6 +41,15 @@ class Comparison:
     signature: str = ""  # for a failure: a short code of how it failed, matched against known mistakes
     description: str = ""  # for a failure: how the value is off, verified on the values (no mistake named)
     matched: tuple = ()  # for a failure: the known mistakes whose value on this check this value matches
+
+
+class SpecError(ValueError):
+    """A record the release cannot make a check of: the message says why and what to do."""
+
+
+def plain_verdict_line(name, comparison):
+    """The line a public check prints: what was measured and ok or FAIL."""
+    return f"{name}: {comparison.message}: {'ok' if comparison.passed else 'FAIL'}"
 
 
 def _names(keys, limit=4):
@@ -132,337 +135,6 @@ def _other_names(expected, actual, advice):
     return Comparison(False, "; ".join(parts), None, advice, signature)
 
 
-def _compare_array(actual, expected, tol, check_dtype, public):
-    """(Comparison, property failure or None) for one array."""
-    if actual.shape != expected.shape:
-        wanted = f", expected {expected.shape}" if public else " (not the expected shape)"
-        return Comparison(
-            False,
-            f"shape {actual.shape}{wanted}",
-            None,
-            "the result has the wrong shape: check reshapes, transposes and which axis you sum over",
-            "shape",
-        ), "shape"
-    if check_dtype and actual.dtype != expected.dtype:
-        return Comparison(
-            False,
-            f"dtype {actual.dtype}, expected {expected.dtype}",
-            None,
-            f"the result is {actual.dtype}, the inputs were {expected.dtype}: numpy upcasts when "
-            "an array meets a float64 array or numpy float64 scalar (see Data types)",
-            "dtype",
-        ), "dtype"
-    values = actual.astype(np.float64)
-    if not np.all(np.isfinite(values)):
-        return Comparison(
-            False,
-            "contains NaN or infinity",
-            None,
-            "NaN or infinity: a division by zero, the log of zero or an overflow in exp",
-            "nonfinite",
-        ), "nonfinite"
-    error = relative_error(values, expected)
-    message = f"relative error {error:.2e} (tolerance {tol:.0e})"
-    if error <= tol:
-        return Comparison(True, message, error), None
-    return Comparison(False, message, error, describe_difference(values, expected, tol), "values"), None
-
-
-def compare_close(spec, actual):
-    """Compare a decoded value with a ``close`` spec's expected array or dict of arrays."""
-    expected = decode_value(spec["expected"])
-    tol, check_dtype, public = spec["tol"], spec.get("check_dtype", False), spec.get("public", False)
-    if not isinstance(expected, dict):
-        if isinstance(actual, dict):
-            return Comparison(
-                False, "a dict came instead of an array", None, "the check expects an array here", "structure"
-            )
-        return _compare_array(actual, expected, tol, check_dtype, public)[0]
-    if not isinstance(actual, dict):
-        return Comparison(
-            False,
-            f"an array came instead of the entries {_names(expected)}",
-            None,
-            "the check expects a dict of named arrays here",
-            "structure",
-        )
-    mismatch = _other_names(
-        expected, actual, "some entries are missing or unexpected: check the names of what you return"
-    )
-    if mismatch:
-        return mismatch
-    results = {key: _compare_array(actual[key], expected[key], tol, check_dtype, public) for key in expected}
-    failed = sorted(key for key, (result, _) in results.items() if not result.passed)
-    if not failed:
-        error = max((result.error for result, _ in results.values()), default=0.0)
-        return Comparison(True, f"relative error {error:.2e} (tolerance {tol:.0e})", error)
-    properties = [key for key in failed if results[key][1]]
-    details = "; ".join(f"{key}: {results[key][0].diagnosis}" for key in failed[:3])
-    scope = f"{_names(failed)} differ{'s' if len(failed) == 1 else ''}"
-    if len(failed) < len(expected):
-        scope += "; the other entries match"
-    signature = ",".join(f"{key}:{results[key][1] or 'values'}" for key in failed)
-    if properties:
-        return Comparison(
-            False, f"{_names(properties)}: {results[properties[0]][0].message}", None, f"{scope} ({details})", signature
-        )
-    error = max(results[key][0].error for key in failed)
-    return Comparison(
-        False,
-        f"relative error {error:.2e} (tolerance {tol:.0e}) in {_names(failed)}",
-        error,
-        f"{scope} ({details})",
-        signature,
-    )
-
-
-_INIT_ADVICE = {
-    "shape": "has the wrong shape: W{i} maps layer i-1 to layer i",
-    "dtype": "does not have the network's dtype: cast every parameter to dtype",
-    "zeros": "is not all zeros: biases (and betas) start at zero",
-    "ones": "is not all ones: gammas start at one",
-    "std_high": "spreads too widely for weight_scale: is weight_scale the standard deviation?",
-    "std_low": "spreads too narrowly for weight_scale: is weight_scale the standard deviation?",
-    "mean": "is not centred on zero: draw weights from a normal distribution with mean 0",
-    "nonfinite": "contains NaN or infinity",
-}
-
-
-def _init_problem(actual, wanted, weight_scale, tol):
-    """What is wrong with one parameter's ``ArraySummary``, or None."""
-    if list(actual.shape) != wanted["shape"]:
-        return "shape"
-    if actual.dtype.name != wanted["dtype"]:
-        return "dtype"
-    if not actual.finite:
-        return "nonfinite"
-    if wanted["fill"] == "zeros":
-        return "zeros" if actual.nonzero else None
-    if wanted["fill"] == "ones":
-        return None if actual.ones else "ones"
-    if actual.std > weight_scale * (1 + tol):
-        return "std_high"
-    if actual.std < weight_scale * (1 - tol):
-        return "std_low"
-    return "mean" if abs(actual.mean) > tol * weight_scale else None
-
-
-def _init_profile(name, problem, actual, weight_scale):
-    """The signature of one parameter's failure: for a badly spread or off-centre weight, its
-    standard deviation and mean in units of weight_scale and whether it is never negative, so
-    that a known mistake is only matched by weights distributed like that mistake's."""
-    if problem == "dtype":
-        return f"{name}:dtype={actual.dtype.name}"
-    if problem not in ("std_high", "std_low", "mean"):
-        return f"{name}:{problem}"
-    std, mean = actual.std / weight_scale, actual.mean / weight_scale
-    return f"{name}:{problem}:s{std:.4g}:m{mean:.4g}" + (":pos" if actual.minimum >= 0 else "")
-
-
-def _parse_profile(token):
-    """(name, problem, std, mean, never negative) of one ``_init_profile`` token (a token of
-    another kind, such as the missing and unexpected names, is its own name and problem)."""
-    name, _, rest = token.partition(":")
-    problem, *stats = rest.split(":")
-    numbers = {}
-    for part in stats:
-        try:
-            numbers[part[:1]] = float(part[1:])
-        except ValueError:
-            continue
-    return name, problem, numbers.get("s"), numbers.get("m"), "pos" in stats
-
-
-def _same_profile(signature, fingerprint, tol):
-    """Whether an init failure's signature matches a known mistake's: the same parameters fail
-    the same way, and weights have the mistake's spread (within the check's tolerance), centre
-    and sign."""
-    mine, theirs = signature.split(","), fingerprint.split(",")
-    if len(mine) != len(theirs):
-        return False
-    for a, f in zip(sorted(mine), sorted(theirs), strict=True):
-        (name, problem, s, m, pos), (f_name, f_problem, f_s, f_m, f_pos) = _parse_profile(a), _parse_profile(f)
-        if (name, problem, pos) != (f_name, f_problem, f_pos) or (s is None) != (f_s is None):
-            return False
-        if s is not None and (abs(s - f_s) > tol * f_s or abs(m - f_m) > tol * max(s, f_s)):
-            return False
-    return True
-
-
-def compare_init(spec, actual):
-    """Compare a network's initial parameters with an ``init`` spec (see the module docstring)."""
-    wanted = spec["params"]
-    if not isinstance(actual, dict):
-        return Comparison(False, "not a dict of parameters", None, "record model.params, a dict", "structure")
-    mismatch = _other_names(
-        wanted, actual, "the parameter names differ: W1, b1, ..., WL, bL, one pair per layer (L = hidden layers + 1)"
-    )
-    if mismatch:
-        return mismatch
-    problems = {name: _init_problem(actual[name], wanted[name], spec["weight_scale"], spec["tol"]) for name in wanted}
-    failed = sorted(name for name, problem in problems.items() if problem)
-    if not failed:
-        return Comparison(
-            True, f"{len(wanted)} parameters: names, shapes, dtype, zero biases and weight scale as expected"
-        )
-    profiles = [_init_profile(name, problems[name], actual[name], spec["weight_scale"]) for name in failed]
-    details = "; ".join(
-        f"{name} {_INIT_ADVICE[problems[name]]}"
-        + ("; its values are never negative" if profile.endswith(":pos") else "")
-        for name, profile in zip(failed[:3], profiles, strict=False)
-    )
-    return Comparison(
-        False,
-        f"{len(failed)} of {len(wanted)} parameters differ: {_names(failed)}",
-        None,
-        details + ("; ..." if len(failed) > 3 else ""),
-        ",".join(profiles),
-    )
-
-
-MAX_NETWORK_PARAMETERS = 10**6  # an accuracy check evaluates at most this many weights and biases
-_CHUNK_ELEMENTS = 2**21  # rows of examples at a time: hidden activations stay under 16 MB
-
-
-NORM_EPS = 1e-5  # batch and layer normalisation's epsilon, CS231n's default
-_NORMALISATIONS = {  # the per-layer parameter names of each kind of normalised hidden layer
-    None: (),
-    "layernorm": ("gamma", "beta"),
-    "batchnorm": ("gamma", "beta", "running_mean", "running_var"),
-}
-
-
-@dataclass(frozen=True)
-class _Layer:
-    """One affine layer of a network, with the normalisation that follows it (hidden layers)."""
-
-    W: np.ndarray
-    b: np.ndarray
-    norm: dict
-
-
-def _normalisation(params, layers):
-    """The kind of normalisation the parameter names say (None, layernorm, batchnorm), or ValueError."""
-    for kind, per_layer in _NORMALISATIONS.items():
-        expected = {f"{name}{i}" for name in ("W", "b") for i in range(1, layers + 1)}
-        expected |= {f"{name}{i}" for name in per_layer for i in range(1, layers)}
-        if layers and set(params) == expected:
-            return kind
-    raise ValueError(
-        f"parameters {_names(params, 8)} are not those of a fully connected network: W1..WL and b1..bL, "
-        "with gamma and beta of every hidden layer for layer normalisation, and also running_mean and "
-        "running_var for batch normalisation"
-    )
-
-
-def network_normalization(params):
-    """Which normalisation a network's parameter names say it has: None, "layernorm" or "batchnorm"."""
-    return _normalisation(params, len([name for name in params if name.startswith("W")]))
-
-
-def _network_layers(params, width, normalization):
-    """The layers of a network taking inputs of ``width``, every shape checked before any computation.
-
-    The network must have the check's ``normalization`` (the reference network's): a check
-    evaluates the kind of network its assignment teaches, and nothing more general.
-    """
-    layers = len([name for name in params if name.startswith("W")])
-    kind = _normalisation(params, layers)
-    if kind != normalization:
-        raise ValueError(
-            f"parameters of a network with {kind or 'no normalisation'}; this check evaluates a network "
-            f"with {normalization or 'no normalisation'}, as the assignment asks"
-        )
-    size = sum(int(np.size(value)) for value in params.values())
-    if size > MAX_NETWORK_PARAMETERS:
-        raise ValueError(f"{size} parameters; the grader evaluates networks of at most {MAX_NETWORK_PARAMETERS}")
-    network = []
-    for i in range(1, layers + 1):
-        W, b = np.asarray(params[f"W{i}"], np.float64), np.asarray(params[f"b{i}"], np.float64)
-        if W.ndim != 2 or W.shape[0] != width or b.shape != (W.shape[1],):
-            raise ValueError(f"W{i} {W.shape} and b{i} {b.shape} do not fit inputs of width {width}")
-        width = W.shape[1]
-        norm = {name: np.asarray(params[f"{name}{i}"], np.float64) for name in _NORMALISATIONS[kind] if i < layers}
-        for name, value in norm.items():
-            if value.shape != (width,):
-                raise ValueError(f"{name}{i} {value.shape} does not fit layer {i} of width {width}")
-        if "running_var" in norm and not np.all(norm["running_var"] >= 0):
-            raise ValueError(f"running_var{i} has negative (or NaN) entries: a variance never does")
-        network.append(_Layer(W, b, norm))
-    return network
-
-
-def _normalise(hidden, norm):
-    """Batch normalisation in test mode (running averages) or layer normalisation (each example's own)."""
-    if not norm:
-        return hidden
-    if "running_mean" in norm:
-        mean, var = norm["running_mean"], norm["running_var"]
-    else:
-        mean, var = hidden.mean(axis=1, keepdims=True), hidden.var(axis=1, keepdims=True)
-    return (hidden - mean) / np.sqrt(var + NORM_EPS) * norm["gamma"] + norm["beta"]
-
-
-def mlp_scores(params, X, normalization=None):
-    """Class scores of a fully connected network {affine - [norm] - relu} x (L-1) - affine.
-
-    ``params`` holds W1..WL and b1..bL, with gamma and beta of every hidden layer for layer
-    normalisation, and running_mean and running_var as well for batch normalisation (test
-    mode, as a trained network classifies), as ``normalization`` says; any other name is
-    refused, since this forward pass would silently ignore it, and so is a network of more
-    than MAX_NETWORK_PARAMETERS.
-    Examples go through in chunks, so memory stays bounded whatever the layers' widths.
-    """
-    inputs = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    network = _network_layers(params, inputs.shape[1], normalization)
-    widest = max([inputs.shape[1]] + [layer.W.shape[1] for layer in network])
-    rows = max(1, _CHUNK_ELEMENTS // widest)
-    chunks = []
-    for start in range(0, len(inputs), rows):
-        hidden = inputs[start : start + rows]
-        for i, layer in enumerate(network, start=1):
-            hidden = hidden @ layer.W + layer.b
-            if i < len(network):
-                hidden = np.maximum(_normalise(hidden, layer.norm), 0)
-        chunks.append(hidden)
-    return np.concatenate(chunks)
-
-
-def mlp_accuracy(params, X, y, normalization=None):
-    return float(np.mean(np.argmax(mlp_scores(params, X, normalization), axis=1) == np.asarray(y)))
-
-
-def compare_accuracy(spec, actual, X, y):
-    """Accuracy of the parameters ``actual`` on (X, y) against the spec's threshold."""
-    if not isinstance(actual, dict):
-        return Comparison(
-            False, "unusable parameters: not a dict of parameters", None, "record model.params, a dict", "structure"
-        )
-    try:
-        accuracy = mlp_accuracy(actual, X, y, spec.get("normalization"))
-    except ValueError as problem:
-        return Comparison(
-            False,
-            f"unusable parameters: {problem}",
-            None,
-            "record the network itself (expect_accuracy(name, model, ...)) or its params: W1, b1, ..., "
-            "WL, bL, and the normalisation's parameters of each hidden layer",
-            "structure",
-        )
-    threshold = spec["threshold"]
-    message = f"accuracy {accuracy:.4f} (needs at least {threshold})"
-    if accuracy >= threshold:
-        return Comparison(True, message, 1 - accuracy)
-    return Comparison(
-        False,
-        message,
-        1 - accuracy,
-        "the network does not classify well enough yet: train longer, or tune the learning "
-        "rate, the weight scale and the network's size",
-        "accuracy",
-    )
-
-
 def _same(actual, fingerprint, tol):
     """Whether two decoded values agree within ``tol`` (NaN and inf where the other has them too)."""
     if isinstance(fingerprint, dict) or isinstance(actual, dict):
@@ -541,23 +213,6 @@ def _same_sketched(actual, sketched, tol):
     return bool(np.all(np.abs(mine[SKETCH_SAMPLE:] - theirs[SKETCH_SAMPLE:]) <= bound))
 
 
-def matching_mistakes(spec, actual, comparison):
-    """Names of the known mistakes whose value on this check this failed value matches: within
-    the check's own tolerance (close; a fingerprint learned from a mutant may be a sketch of
-    its value, ``sketch_value``), or failing the same way with the same spread (init)."""
-    found = []
-    for fingerprint in spec.get("fingerprints", []):
-        if spec["kind"] == "close" and "sketch" in fingerprint:
-            matches = _same_sketched(actual, fingerprint["sketch"], spec["tol"])
-        elif spec["kind"] == "close":
-            matches = _same(actual, decode_value(fingerprint["value"]), spec["tol"])
-        else:
-            matches = _same_profile(comparison.signature, fingerprint["signature"], spec["tol"])
-        if matches and fingerprint["mistake"] not in found:
-            found.append(fingerprint["mistake"])
-    return found
-
-
 def _diagnoses(spec):
     """mistake name -> its diagnosis, from the check's fingerprints."""
     return {fingerprint["mistake"]: fingerprint["diagnosis"] for fingerprint in spec.get("fingerprints", [])}
@@ -565,31 +220,6 @@ def _diagnoses(spec):
 
 def _either(diagnoses):
     return "; or: ".join(diagnoses[:3])
-
-
-def compare(spec, actual, X=None, y=None):
-    """The Comparison for one check; for a failure, with the best diagnosis available.
-
-    One check alone cannot tell a known mistake from another cause that gives the same value
-    there, so a match is reported as "consistent with"; the grader, which sees every check of
-    the cell, names a mistake outright only when all of them agree (``diagnose_cell``).
-    """
-    if spec["kind"] == "close":
-        comparison = compare_close(spec, actual)
-    elif spec["kind"] == "init":
-        comparison = compare_init(spec, actual)
-    elif spec["kind"] == "accuracy":
-        comparison = compare_accuracy(spec, actual, X, y)
-    else:
-        raise ValueError(f"unknown check kind {spec['kind']!r}")
-    if not comparison.passed:
-        comparison.description = comparison.diagnosis
-        comparison.matched = tuple(matching_mistakes(spec, actual, comparison))
-        if comparison.matched:
-            known = [_diagnoses(spec)[name] for name in comparison.matched]
-            kind = "this known mistake" if len(known) == 1 else "any of these known mistakes"
-            comparison.diagnosis = f"consistent with {kind} (the same value on this check): {_either(known)}"
-    return comparison
 
 
 def _evidence(specs, comparisons):

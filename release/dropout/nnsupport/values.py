@@ -9,7 +9,7 @@ A new network's parameters are recorded as *summaries* instead (``encode_summari
 dtype, shape and the few statistics an initialisation check judges. Initial weights are
 random, so their bytes do not compress, and they were most of a graded class's storage.
 
-Records come from student kernels, so ``decode_value`` and ``decode_recorded`` treat
+Records come from student kernels, so ``decode_value`` (and each kind's ``decode``) treat
 their input as hostile: they check every field's type and every size *before* allocating
 anything, and the only exception they raise is ``ValueError``, with a message that says
 what is wrong.
@@ -193,18 +193,6 @@ def encode_summaries(params):
     for key, item in params.items():
         summaries[str(key)] = _unsupported(item) or ArraySummary.of(item).encode()
     return {"summaries": summaries}
-
-
-def decode_recorded(kind, encoded):
-    """A recorded value as a check of ``kind`` judges it: for ``init``, name -> ArraySummary
-    (from summaries, or from arrays recorded in full, as records before summaries did);
-    otherwise what ``decode_value`` returns."""
-    if kind == "init" and isinstance(encoded, dict) and "summaries" in encoded:
-        return _decode_named(encoded["summaries"], "summaries", ArraySummary.decode)
-    value = decode_value(encoded)
-    if kind == "init" and isinstance(value, dict):
-        return {key: ArraySummary.of(array) for key, array in value.items()}
-    return value
 
 
 def relative_error(x, y):

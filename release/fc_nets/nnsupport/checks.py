@@ -27,10 +27,8 @@ import json
 import os
 from typing import Any
 
-import numpy as np
-
-from .comparisons import compare
-from .values import decode_recorded, decode_value, encode_summaries, encode_value
+from .kinds import accuracy, close, compare, init, kind_of
+from .values import decode_value
 
 MIME_TYPE = "application/vnd.nn-autograder.check+json"
 PUBLIC_CHECKS_FILE = "public_checks.json"
@@ -67,11 +65,7 @@ def _validating():
 
 
 def _line(name, comparison, spec):
-    if spec["kind"] == "close" and comparison.error is not None:
-        verdict = "ok" if comparison.passed else "too large"
-        line = f"{name} error: {comparison.error:.2e} (tolerance {spec['tol']:.0e}): {verdict}"
-    else:
-        line = f"{name}: {comparison.message}: {'ok' if comparison.passed else 'FAIL'}"
+    line = kind_of(spec).verdict_line(name, comparison, spec)  # worded as the check's kind words it
     return line if comparison.passed else f"{line}\n    -> {comparison.diagnosis}"
 
 
@@ -89,7 +83,7 @@ def _report(record):
         return
     try:
         inputs = [decode_value(record["inputs"][part]) for part in ("X", "y")] if "inputs" in record else []
-        comparison = compare(spec, decode_recorded(record["kind"], record["value"]), *inputs)
+        comparison = compare(spec, kind_of(record).decode(record["value"]), *inputs)
         line = _line(record["name"], comparison, spec)
     except (ValueError, KeyError, TypeError) as problem:
         comparison, line = None, f"{record['name']}: cannot compare this value ({problem})"
@@ -112,7 +106,7 @@ def expect_close(name, value, tol, check_dtype=False):
     With check_dtype=True the value's dtype must also match the reference's.
     """
     __tracebackhide__ = True  # noqa: F841
-    record = {"name": name, "kind": "close", "tol": tol, "check_dtype": bool(check_dtype), "value": encode_value(value)}
+    record = close.record(name, value, tol, check_dtype)
     _emit(record)
     _report(record)
 
@@ -123,13 +117,7 @@ def expect_init(name, params, weight_scale, tol=0.15):
     ``weight_scale`` (within a relative ``tol``). Only each parameter's summary is recorded
     (dtype, shape and statistics): random initial weights are large and do not compress."""
     __tracebackhide__ = True  # noqa: F841
-    record = {
-        "name": name,
-        "kind": "init",
-        "weight_scale": float(weight_scale),
-        "tol": float(tol),
-        "value": encode_summaries(dict(params)),
-    }
+    record = init.record(name, params, weight_scale, tol)
     _emit(record)
     _report(record)
 
@@ -147,43 +135,9 @@ def expect_accuracy(name, network, X=None, y=None, threshold=None):
     was recorded, as the grader computes it.
     """
     __tracebackhide__ = True  # noqa: F841
-    params = {key: _single_precision(value) for key, value in network_parameters(network).items()}
-    record = {"name": name, "kind": "accuracy", "threshold": threshold, "value": encode_value(params)}
+    record = accuracy.record(name, network, threshold, X, y)
+    _emit(record)
     if X is None:
-        _emit(record)
         print(f"{name}: recorded; the grader measures the accuracy on held-out examples (needs at least {threshold})")
         return
-    record["inputs"] = {"X": encode_value(_single_precision(X)), "y": encode_value(y)}
-    _emit(record)
     _report(record)
-
-
-def network_parameters(network):
-    """The parameters that decide a network's test-time scores, as one dict of arrays.
-
-    A model's ``params``, and with batch normalisation each hidden layer's running averages
-    (``running_mean1``, ``running_var1``, ...), which test mode normalises with; anything
-    without ``params`` (a dict) is taken as the parameters themselves.
-    """
-    if not hasattr(network, "params"):
-        return dict(network)
-    params = dict(network.params)
-    if getattr(network, "normalization", None) == "batchnorm":
-        for i, bn_param in enumerate(network.bn_params, start=1):
-            if "running_mean" not in bn_param or "running_var" not in bn_param:
-                raise ValueError(
-                    f"layer {i} has no running averages yet: train the network (a forward pass in train "
-                    "mode) before its accuracy is measured"
-                )
-            params[f"running_mean{i}"] = bn_param["running_mean"]
-            params[f"running_var{i}"] = bn_param["running_var"]
-    return params
-
-
-def _single_precision(value):
-    """A float64 array (or number) as float32; anything else as it is."""
-    try:
-        array = np.asarray(value)
-    except Exception:  # noqa: BLE001 - ragged lists and objects numpy refuses: recorded as what they are
-        return value
-    return array.astype(np.float32) if array.dtype == np.float64 else value
