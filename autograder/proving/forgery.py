@@ -40,7 +40,7 @@ import numpy as np
 from nbgrader import utils
 
 from ..judge import is_scored, judge_check
-from ..kinds.accuracy import mlp_accuracy
+from ..network_scores import mlp_accuracy
 from ..values import decode_value, encode_value
 from . import shortcuts
 

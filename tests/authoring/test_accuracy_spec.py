@@ -5,7 +5,8 @@ import numpy as np
 
 from autograder.authoring.expected import checks_from_executed, public_expectations
 from autograder.checks import MIME_TYPE
-from autograder.kinds.accuracy import compare_accuracy, mlp_scores, network_parameters
+from autograder.kinds.accuracy import compare_accuracy, network_parameters
+from autograder.network_scores import mlp_scores
 from autograder.values import encode_value
 from tests.networks import network, trained_normalised_network
 

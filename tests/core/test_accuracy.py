@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from autograder.kinds import accuracy
-from autograder.kinds.accuracy import MAX_NETWORK_PARAMETERS, compare_accuracy, mlp_scores
+from autograder import network_scores
+from autograder.kinds.accuracy import compare_accuracy
+from autograder.network_scores import MAX_NETWORK_PARAMETERS, mlp_scores
 from tests.networks import network, trained_normalised_network
 
 
@@ -15,7 +16,7 @@ def test_scores_in_chunks_equal_the_whole_forward_pass(monkeypatch):
     for i in (1, 2):
         whole = np.maximum(whole @ params[f"W{i}"] + params[f"b{i}"], 0)
     whole = whole @ params["W3"] + params["b3"]
-    monkeypatch.setattr(accuracy, "_CHUNK_ELEMENTS", 40 * 7)  # 7 rows at a time
+    monkeypatch.setattr(network_scores, "_CHUNK_ELEMENTS", 40 * 7)  # 7 rows at a time
     assert np.allclose(mlp_scores(params, X), whole, rtol=1e-12, atol=1e-12)
 
 

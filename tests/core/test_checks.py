@@ -87,3 +87,24 @@ def test_a_value_that_cannot_be_compared_is_reported_not_raised(public_checks, c
 def test_held_out_accuracy_checks_say_where_they_are_measured(public_checks, capsys):
     checks.expect_accuracy("best.heldout", {"W1": np.eye(2), "b1": np.zeros(2)}, threshold=0.9)
     assert "held-out examples (needs at least 0.9)" in capsys.readouterr().out
+
+
+def test_a_visible_accuracy_check_is_recorded_in_the_kernel_and_judged_outside(public_checks, capsys):
+    """The accuracy needs the network's forward pass, made of the layers students write: the
+    kernel only records, and never holds that forward pass (nnsupport does not ship it)."""
+    checks.expect_accuracy("best.val", {"W1": np.eye(2), "b1": np.zeros(2)}, np.eye(2), np.arange(2), threshold=0.9)
+    assert "best.val: recorded; press Check" in capsys.readouterr().out
+
+
+def test_no_assignment_ships_the_forward_pass_that_measures_an_accuracy():
+    from support import REPO_ROOT
+
+    from autograder.authoring.support_package import support_package_files
+    from autograder.course import Course
+
+    course = Course(REPO_ROOT)
+    for assignment in course.assignments():
+        files = support_package_files(course.reference_dir, course.manifest(assignment))
+        assert "network_scores.py" not in files and "kinds/accuracy.py" in files, assignment
+        for name, text in files.items():
+            assert "def mlp_scores" not in text and "def _normalise" not in text, (assignment, name)

@@ -15,7 +15,7 @@ from autograder.judge import (
     judge_checks_confined,
     judge_notebook,
 )
-from autograder.kinds.accuracy import MAX_NETWORK_PARAMETERS
+from autograder.network_scores import MAX_NETWORK_PARAMETERS
 from autograder.values import encode_value
 
 MiB = 2**20

@@ -7,7 +7,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.kinds.accuracy import mlp_accuracy
+from autograder.network_scores import mlp_accuracy
 from autograder.proving import shortcuts
 from autograder.proving.forgery import (
     KNOWN_LIMITS,
