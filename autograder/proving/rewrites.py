@@ -14,7 +14,10 @@ a particular assignment's formula):
 - ``term_moved``: an added term (an epsilon) moved across a bracket: out of a denominator
   (``a * b / (x + e)`` written ``a * b / x + e`` or ``a * (b / x + e)``), or into or out of a
   call (``sqrt(x) + e`` written ``sqrt(x + e)``, and the reverse); or a square moved out of
-  a sum (``sum(x * x)`` written ``sum(x) ** 2``);
+  a sum (``sum(x * x)`` written ``sum(x) ** 2``); moved into ``sqrt`` it may be squared too
+  (``sqrt(x + e ** 2)``);
+- ``term_added``: a divisor's safety term (``x / (y + eps)``: eps) also added to another divisor
+  of the function or to a state update (``cache = ... + eps``), as if every quantity needed it;
 - ``scaled``: a random draw scaled by a constant factor (``0.5 * weight_scale * rng.normal(...)``):
   weights spread wider or narrower than asked, by one of ``FACTORS``.
 
@@ -27,7 +30,7 @@ import ast
 import copy
 from dataclasses import dataclass
 
-FAMILIES = ("statements_swapped", "state_to_local", "term_moved", "scaled")
+FAMILIES = ("statements_swapped", "state_to_local", "term_moved", "term_added", "scaled")
 
 # Halved, doubled, a decade either way: the commonest factors a spread is mistaken by.
 FACTORS = (0.1, 0.5, 2.0, 10.0)
@@ -258,6 +261,10 @@ def _term_moves(node):
             moved = copy.copy(call)
             moved.args = [ast.BinOp(call.args[0], ast.Add(), node.right)]
             yield moved, (node.right, f"inside `{_name(call)}(...)`")
+            if _name(call) == "sqrt":  # squared on the way in, to keep its size
+                squared = copy.copy(call)
+                squared.args = [ast.BinOp(call.args[0], ast.Add(), ast.BinOp(node.right, ast.Pow(), ast.Constant(2)))]
+                yield squared, (node.right, "squared inside `sqrt(...)`")
     if isinstance(node, ast.Call) and _name(node) in _SUMS and len(node.args) == 1 and _squares(node.args[0]):
         reduced = copy.copy(node)
         reduced.args = [_squares(node.args[0])]
@@ -306,6 +313,8 @@ def term_moved(tree, source, lines, solution, owner_of, parents):
                 how = f"squares after `{_name(node)}(...)` instead of before it"
             elif isinstance(where, ast.AST):
                 how = f"adds `{spelled}` to `{_unparsed(where, source)}` instead of to the divisor"
+            elif where.startswith("squared"):
+                how = f"adds `{spelled} ** 2` inside `sqrt(...)` instead of `{spelled}` after it"
             else:
                 how = f"adds `{spelled}` {where} instead of " + (
                     "after it" if where.startswith("inside") else "inside it"
@@ -318,6 +327,63 @@ def term_moved(tree, source, lines, solution, owner_of, parents):
                 f"`{_unparsed(replacement, source)}` instead of `{_text(node, source)}`",
                 f"{_prefix(owner_of(node))}{how}",
             )
+
+
+def _safety_terms(function):
+    """The terms a divisor of ``function`` adds to keep it from zero (``x / (y + eps)``: eps)."""
+    terms = {}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Div)
+            and isinstance(node.right, ast.BinOp)
+            and isinstance(node.right.op, ast.Add)
+            and isinstance(node.right.right, ast.Name | ast.Subscript | ast.Attribute | ast.Constant)
+        ):
+            terms.setdefault(ast.dump(node.right.right), node.right.right)
+    return list(terms.values())
+
+
+def _contains(node, term):
+    return any(ast.dump(child) == ast.dump(term) for child in ast.walk(node))
+
+
+def term_added(tree, source, lines, solution, owner_of, parents):
+    """A divisor's safety term also added to another divisor, or to a state update."""
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        for term in _safety_terms(function):
+            spelled = _text(term, source)
+            for node in ast.walk(function):
+                if not hasattr(node, "lineno") or not {node.lineno, node.end_lineno} <= solution:
+                    continue
+                statement = node
+                while not isinstance(statement, ast.stmt):
+                    statement = parents[statement]
+                if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and not _contains(node.right, term):
+                    where = ", ".join(sorted(_writes(statement, source))) if isinstance(statement, _ASSIGNMENTS) else ""
+                    target, replacement = node, ast.BinOp(node.left, ast.Div(), ast.BinOp(node.right, ast.Add(), term))
+                    how = f"also adds `{spelled}` to the divisor `{_text(node.right, source)}`" + (
+                        f" where `{where}` is computed" if where else ""
+                    )
+                elif (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and _key(node.targets[0])
+                    and not _contains(node.value, term)
+                    and node.lineno == node.end_lineno
+                ):
+                    target, replacement = node.value, ast.BinOp(node.value, ast.Add(), term)
+                    how = f"also adds `{spelled}` to the new `{_text(node.targets[0], source)}`"
+                else:
+                    continue
+                yield Rewrite(
+                    "term_added",
+                    target.lineno,
+                    target.end_lineno,
+                    tuple(_one_line(target, replacement, parents.get(target), lines, source)),
+                    f"`{_unparsed(replacement, source)}` instead of `{_text(target, source)}`",
+                    f"{_prefix(owner_of(target))}{how}",
+                )
 
 
 def scaled(tree, source, lines, solution, owner_of, parents):
@@ -348,4 +414,5 @@ def rewrites(tree, source, solution, owner_of, parents):
     yield from statements_swapped(tree, source, lines, solution, owner_of, parents)
     yield from state_to_local(tree, source, lines, solution, owner_of)
     yield from term_moved(tree, source, lines, solution, owner_of, parents)
+    yield from term_added(tree, source, lines, solution, owner_of, parents)
     yield from scaled(tree, source, lines, solution, owner_of, parents)

@@ -67,7 +67,13 @@ def test_families_write_the_slips_no_single_node_change_makes():
         "    return y, total, noise\n"
     )
     mutants = cell_mutants("smooth", source)
-    assert {m.operator for m in mutants} >= {"statements_swapped", "state_to_local", "term_moved", "scaled"}
+    assert {m.operator for m in mutants} >= {
+        "statements_swapped",
+        "state_to_local",
+        "term_moved",
+        "term_added",
+        "scaled",
+    }
     programs = {ast.dump(ast.parse(_mutated(source, m))): m for m in mutants}
 
     def made(*lines):
@@ -89,7 +95,13 @@ def test_families_write_the_slips_no_single_node_change_makes():
     out = made(('x / (np.sqrt(state["acc"]) + state["tiny"])', '(x / np.sqrt(state["acc"]) + state["tiny"])'))
     assert out and out.operator == "term_moved" and "instead of to the divisor" in out.diagnosis
     assert made(('(np.sqrt(state["acc"]) + state["tiny"])', 'np.sqrt(state["acc"] + state["tiny"])'))
+    squared = made(('(np.sqrt(state["acc"]) + state["tiny"])', 'np.sqrt(state["acc"] + state["tiny"] ** 2)'))
+    assert squared and '`state["tiny"] ** 2` inside' in squared.diagnosis
     assert made(("np.mean(x * x)", "np.mean(x) ** 2")).operator == "term_moved"
+    # The divisor's safety term also added to another divisor, or to a state update.
+    assert made(('/ state["k"]', '/ (state["k"] + state["tiny"])')).operator == "term_added"
+    added = made(('state["acc"] + x * x', 'state["acc"] + x * x + state["tiny"]'))
+    assert added and added.diagnosis.endswith('also adds `state["tiny"]` to the new `state["acc"]`')
     scaled = made(("scale * rng.normal(size=3)", "0.5 * scale * rng.normal(size=3)"))
     assert scaled and "0.5 times as spread out" in scaled.diagnosis
     assert made(("range(2, 6)", "range(5, 6)")) and made(("range(2, 6)", "range(2, 3)"))
