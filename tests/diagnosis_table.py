@@ -369,6 +369,27 @@ def _module_tree(source):
     return ast.dump(_NoPass().visit(ast.parse(source)))
 
 
+def _edited_in(source, cell, old, new):
+    """``source`` with ``old`` replaced by ``new`` once: where it occurs once in the module, or
+    else once in the definition the mutant's solution cell is (the notebook holds each function
+    in its own cell; a module may repeat a line in two functions, as adagrad and rmsprop do);
+    None when neither place has it exactly once."""
+    if source.count(old) == 1:
+        return source.replace(old, new)
+    lines = source.splitlines(keepends=True)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == cell:
+            before, body, after = (
+                lines[: node.lineno - 1],
+                lines[node.lineno - 1 : node.end_lineno],
+                lines[node.end_lineno :],
+            )
+            body = "".join(body)
+            if body.count(old) == 1:
+                return "".join(before) + body.replace(old, new) + "".join(after)
+    return None
+
+
 def true_mutants(entry, root, mutants):
     """Names of the mutants (of the release's generator) that are this entry's own program:
     the mutant's edit, applied to the entry's course module, gives the same syntax tree as
@@ -381,9 +402,9 @@ def true_mutants(entry, root, mutants):
     for mutant in mutants:
         source = reference
         for old, new in mutant.edits:
-            if source.count(old) != 1:
+            source = _edited_in(source, mutant.cell, old, new)
+            if source is None:
                 break
-            source = source.replace(old, new)
         else:
             try:
                 if _module_tree(source) == wanted:

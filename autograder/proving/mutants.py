@@ -7,7 +7,8 @@ node of a solution region (the lines between BEGIN and END SOLUTION) at a time:
 
 - ``arithmetic``: an operator swapped (``-`` instead of ``+``, ``/`` instead of ``*``, ...);
 - ``comparison``: a comparison or boolean operator swapped (``>=`` instead of ``>``);
-- ``off_by_one``: a step counter, an exponent, a ``range`` bound or an index off by one;
+- ``off_by_one``: a step counter, an exponent, a ``range`` bound or an index off by one, or a
+  ``range(a, b)`` loop run once (on ``a`` only, or on ``b - 1`` only);
 - ``constant``: a number changed (``c + 1``, ``c - 1``, ``10 c``, ``c / 10``, 0);
 - ``term_dropped``: one side of a sum or product, a sign, or a call like ``np.sqrt`` dropped;
 - ``operands_swapped``: ``b - a`` instead of ``a - b`` (also ``/``, ``@``, ``**``);
@@ -31,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from ..authoring.library import Change
 from ..regions import BEGIN_SOLUTION, END_SOLUTION, region_line_numbers
+from .rewrites import FAMILIES, rewrites
 
 MAX_PER_CELL = 120
 
@@ -45,6 +47,7 @@ OPERATORS = (
     "transpose",
     "state_update_removed",
     "in_place_vs_copy",
+    *FAMILIES,
 )
 
 _SWAPS = {
@@ -137,9 +140,14 @@ def _attribute_name(call):
 
 
 def _plus(node, amount):
-    """``node + amount`` folded when node is a number."""
+    """``node + amount`` folded when node is a number or ``x + c`` / ``x - c``."""
     if _is_number(node):
         return _number(node.value + amount)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub) and _is_number(node.right):
+        total = node.right.value * (1 if isinstance(node.op, ast.Add) else -1) + amount
+        if total == 0:
+            return node.left
+        return ast.BinOp(node.left, ast.Add() if total > 0 else ast.Sub(), _number(abs(total)))
     return ast.BinOp(node, ast.Add() if amount > 0 else ast.Sub(), _number(abs(amount)))
 
 
@@ -172,6 +180,12 @@ def _comparison(node):
 
 
 def _off_by_one(node):
+    if isinstance(node, ast.Call) and _attribute_name(node) == "range" and len(node.args) == 2:
+        start, stop = node.args  # the loop run once: on its first or only its last value
+        for once in ([start, _plus(start, 1)], [_plus(stop, -1), stop]):
+            new = copy.copy(node)
+            new.args = once
+            yield new, None, None
     if isinstance(node, ast.Call) and _attribute_name(node) == "range":
         for position, argument in enumerate(node.args):
             for amount in (1, -1):
@@ -530,7 +544,7 @@ def cell_mutants(cell, source, limit=MAX_PER_CELL):
         (n for n in ast.walk(tree) if hasattr(n, "lineno") and n.lineno in solution and n.end_lineno in solution),
         key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset),
     )
-    for operator in OPERATORS:
+    for operator in _GENERATORS:
         for node in nodes:
             for replacement, old, new in _GENERATORS[operator](node):
                 statement = replacement is None or isinstance(node, ast.stmt)
@@ -561,7 +575,30 @@ def cell_mutants(cell, source, limit=MAX_PER_CELL):
     if len(mutants) > limit:
         step = len(mutants) / limit
         mutants = [mutants[int(i * step)] for i in range(limit)]
-    return mutants
+    return mutants + _rewritten(cell, tree, source, solution, parents, seen, markers, pasted_lines)
+
+
+def _rewritten(cell, tree, source, solution, parents, seen, markers, pasted_lines):
+    """The mutants of ``rewrites``' families (several places, or a term moved across a
+    bracket), after the single-node ones and outside their cap: a handful per cell."""
+    lines, mutants = source.splitlines(), []
+    for rewrite in rewrites(tree, source, solution, lambda node: _owner(node, parents), parents):
+        if any(rewrite.first <= marker <= rewrite.last for marker in markers):
+            continue
+        mutated = lines[: rewrite.first - 1] + list(rewrite.new_lines) + lines[rewrite.last :]
+        try:
+            dumped = ast.dump(ast.parse("\n".join(mutated)))
+        except SyntaxError:
+            continue
+        if dumped in seen:
+            continue
+        seen.add(dumped)
+        shift = sum(1 for marker in markers if marker < rewrite.first)
+        first, last = rewrite.first - 1 - shift, rewrite.last - 1 - shift
+        edit = _unique_edit(pasted_lines, first, last, list(rewrite.new_lines))
+        description = f"line {first + 1}: {rewrite.description}"
+        mutants.append(Mutant(cell, rewrite.operator, first + 1, description, (edit,), rewrite.diagnosis))
+    return _unique_names(mutants, [m.description for m in mutants])
 
 
 def notebook_mutants(source_nb, cells=None, limit=MAX_PER_CELL):

@@ -40,6 +40,76 @@ def test_a_mutant_edits_only_solution_lines_and_reads_like_a_slip():
     assert all("c = a\n" not in new for m in mutants for _, new in m.edits)  # line 2 is never touched
 
 
+def _mutated(source, mutant):
+    pasted = "\n".join(line for line in source.splitlines() if "SOLUTION" not in line)
+    for old, new in mutant.edits:
+        assert pasted.count(old) == 1
+        pasted = pasted.replace(old, new)
+    return pasted
+
+
+def _by(mutants, operator):
+    return [m for m in mutants if m.operator == operator]
+
+
+def test_families_write_the_slips_no_single_node_change_makes():
+    source = (
+        "def smooth(x, state, scale):\n"
+        "    ### BEGIN SOLUTION\n"
+        '    state["k"] += 1\n'
+        '    state["acc"] = state["acc"] + x * x\n'
+        '    y = scale * x / (np.sqrt(state["acc"]) + state["tiny"]) / state["k"]\n'
+        "    total = 0\n"
+        "    for j in range(2, 6):\n"
+        "        total += np.mean(x * x)\n"
+        "    noise = scale * rng.normal(size=3)\n"
+        "    ### END SOLUTION\n"
+        "    return y, total, noise\n"
+    )
+    mutants = cell_mutants("smooth", source)
+    assert {m.operator for m in mutants} >= {
+        "statements_swapped",
+        "state_to_local",
+        "term_moved",
+        "term_added",
+        "scaled",
+    }
+    programs = {ast.dump(ast.parse(_mutated(source, m))): m for m in mutants}
+
+    def made(*lines):
+        text = "\n".join(line for line in source.splitlines() if "SOLUTION" not in line)
+        for old, new in lines:
+            text = text.replace(old, new)
+        return programs.get(ast.dump(ast.parse(text)))
+
+    # The accumulator updated after the line that should use it: that line sees the old value.
+    stale = made(
+        ('    state["acc"] = state["acc"] + x * x\n', ""),
+        ("    total = 0\n", '    state["acc"] = state["acc"] + x * x\n    total = 0\n'),
+    )
+    assert stale and stale.operator == "statements_swapped" and 'uses the old `state["acc"]`' in stale.diagnosis
+    # The counter computed into a local and never stored; its later use reads the local.
+    local = made(('    state["k"] += 1', '    k = state["k"] + 1'), ('/ state["k"]', "/ k"))
+    assert local and local.operator == "state_to_local" and "never stores it" in local.diagnosis
+    # The added term moved out of the divisor, in the two ways a student brackets it, and into the sqrt.
+    out = made(('x / (np.sqrt(state["acc"]) + state["tiny"])', '(x / np.sqrt(state["acc"]) + state["tiny"])'))
+    assert out and out.operator == "term_moved" and "instead of to the divisor" in out.diagnosis
+    assert made(('(np.sqrt(state["acc"]) + state["tiny"])', 'np.sqrt(state["acc"] + state["tiny"])'))
+    squared = made(('(np.sqrt(state["acc"]) + state["tiny"])', 'np.sqrt(state["acc"] + state["tiny"] ** 2)'))
+    assert squared and '`state["tiny"] ** 2` inside' in squared.diagnosis
+    assert made(("np.mean(x * x)", "np.mean(x) ** 2")).operator == "term_moved"
+    # The divisor's safety term also added to another divisor, or to a state update.
+    assert made(('/ state["k"]', '/ (state["k"] + state["tiny"])')).operator == "term_added"
+    added = made(('state["acc"] + x * x', 'state["acc"] + x * x + state["tiny"]'))
+    assert added and added.diagnosis.endswith('also adds `state["tiny"]` to the new `state["acc"]`')
+    scaled = made(("scale * rng.normal(size=3)", "0.5 * scale * rng.normal(size=3)"))
+    assert scaled and "0.5 times as spread out" in scaled.diagnosis
+    assert made(("range(2, 6)", "range(5, 6)")) and made(("range(2, 6)", "range(2, 3)"))
+    # A swap that would read a variable before it is assigned is a crash, not a slip: not made.
+    fresh = "def f(a):\n    ### BEGIN SOLUTION\n    b = a + 1\n    c = b * 2\n    ### END SOLUTION\n    return c\n"
+    assert not _by(cell_mutants("f", fresh), "statements_swapped")
+
+
 def test_same_values_tells_rounding_from_a_difference():
     x = np.random.default_rng(0).standard_normal((3, 4))
     assert same_values({"a": x, "b": [1.0, x]}, {"a": x * (1 + 1e-13), "b": [1.0, x.copy()]})
