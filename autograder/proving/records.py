@@ -6,23 +6,27 @@ versions), the course's ``nbgrader_config.py``, the reference ``course/``, the s
 folder, the authored material of ``grading_bundle/<assignment>/`` (mistakes, alternatives,
 mutants, held-out examples) - together ``release_stamp.inputs_digest`` - and what the
 release made of them before the proof: the staged student version and the recorded
-bundles and public checks. The key of a record is the digest of all of these, taken when
-the proof is about to run; its value is what the proof wrote (the bundles with their
-fingerprints, ``check_quality.json``/``.md`` and ``public_checks.json``), saved only after
-the proof accepted the release. A record is found only under its exact key, so any changed
-byte of any input proves again; a refused proof leaves no record.
+bundles and public checks, and what of the machine reaches the kernels the proof runs (its
+architecture, the BLAS settings the sandbox passes on, whether there is a sandbox). The key
+of a record is the digest of all of these, taken when the proof is about to run; its value
+is what the proof wrote (the bundles with their fingerprints, ``check_quality.json``/``.md``
+and ``public_checks.json``), saved only after the proof accepted the release. A record is
+found only under its exact key, so any changed byte of any input proves again; a refused
+proof leaves no record.
 
 A folder of records is optional and outside any course (``autograder demo`` keeps one beside
 its scratch course, so that a second demo does not prove the same three assignments again).
 """
 
 import os
+import platform
 import shutil
 
 from ..authoring.release import release_outputs
 from ..authoring.release_stamp import inputs_digest
 from ..checks import PUBLIC_CHECKS_FILE
 from ..digests import Digest
+from ..sandbox import KERNEL_ENVIRONMENT, UNSAFE_ENV
 
 PROOF_FILES = "files"  # a record's folder of proof outputs, named by their place in the course
 
@@ -30,6 +34,8 @@ PROOF_FILES = "files"  # a record's folder of proof outputs, named by their plac
 def proof_key(course, assignment, staged_dir):
     """The digest of everything the proof of the staged release of ``assignment`` reads."""
     digest = Digest().add("inputs", inputs_digest(course, assignment).encode())
+    machine = {name: os.environ.get(name) for name in (*KERNEL_ENVIRONMENT, UNSAFE_ENV)}
+    digest.add_json("machine", {"architecture": platform.machine(), **machine})
     digest.add_tree("staged", staged_dir)
     for path in release_outputs(course, assignment):
         if not path.endswith(("check_quality.json", "check_quality.md")):  # the proof writes them, never reads

@@ -100,6 +100,14 @@ def test_any_changed_input_proves_again(staged_course, tmp_path, changed):
     assert runs == [ASSIGNMENT, ASSIGNMENT]
 
 
+@pytest.mark.parametrize("variable", ["OPENBLAS_CORETYPE", "AUTOGRADER_UNSAFE_NO_SANDBOX"])
+def test_another_machine_setting_the_kernels_see_proves_again(staged_course, tmp_path, monkeypatch, variable):
+    course, staged, runs = staged_course
+    key = proof_key(course, ASSIGNMENT, str(staged))
+    monkeypatch.setenv(variable, "1")
+    assert proof_key(course, ASSIGNMENT, str(staged)) != key
+
+
 def test_a_refused_proof_leaves_no_record(staged_course, tmp_path, monkeypatch):
     course, staged, runs = staged_course
     records = tmp_path / "records"
