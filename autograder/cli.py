@@ -488,8 +488,9 @@ def build_parser():
         "demo",
         _demo,
         "the full round trip on the embedded data, in outputs/demo",
-        "Copy the course into a scratch folder, release fc_nets, generate a class of sample "
-        "submissions, grade them in parallel, write the CSV and feedback.",
+        "Copy the course into a scratch folder; for each assignment, release it, generate a class of "
+        "sample submissions, grade them in parallel, write the CSV, feedback and class report; then the "
+        "course view. Proofs run are kept in <output>.proofs and reused while their inputs are unchanged.",
         assignment=False,
         workers="grading processes",
     )

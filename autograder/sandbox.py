@@ -50,6 +50,14 @@ from .files import read_regular_files, write_files
 from .notebook_limits import CappedKernelManager
 
 UNSAFE_ENV = "AUTOGRADER_UNSAFE_NO_SANDBOX"
+# How nbgrader runs the notebook (autograde, validate), and the machine's BLAS settings: passed on to kernels.
+KERNEL_ENVIRONMENT = (
+    "NBGRADER_EXECUTION",
+    "NBGRADER_VALIDATING",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+)
 SANDBOX_UIDS = (200_000, 300_000)  # unprivileged ids that no real account uses
 PRIVATE_PREFIX = "ag-"  # then the owner's pid: ag-<pid>-<random>
 
@@ -329,13 +337,7 @@ class SandboxedKernelManager(CappedKernelManager):
             "MKL_NUM_THREADS": "1",
         }
         # How nbgrader runs the notebook (autograde, validate), and the machine's BLAS settings, unchanged.
-        for name in (
-            "NBGRADER_EXECUTION",
-            "NBGRADER_VALIDATING",
-            "OPENBLAS_CORETYPE",
-            "OPENBLAS_L2_SIZE",
-            "OPENBLAS_NUM_THREADS",
-        ):
+        for name in KERNEL_ENVIRONMENT:
             if name in os.environ:
                 environment[name] = os.environ[name]
         for name, value in environment.items():

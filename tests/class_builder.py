@@ -7,7 +7,7 @@ from support import ASSIGNMENT, NOTEBOOK
 
 from autograder.authoring.library import apply_edits, edit_solution, load_library, paste_reference
 from autograder.course import Course
-from autograder.demo.sample_class import INFINITE_LOOP
+from autograder.demo.sample_class import FC_NETS
 
 
 def _without_cell(nb, grade_id):
@@ -43,7 +43,7 @@ def class_notebooks(root):
         "cai": apply_edits(pasted, load_library(Course(root), ASSIGNMENT).mistakes["relu_on_scores"].as_edits()),
         "dee": "{ this is not a notebook",
         "eli": _with_points(_without_cell(pasted, "test_relu_forward"), "test_adam", 100),
-        "fay": edit_solution(pasted, *INFINITE_LOOP),
+        "fay": edit_solution(pasted, *FC_NETS.infinite_loop),
         "ivy": _from_another_assignment(released),
     }
 

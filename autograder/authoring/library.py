@@ -82,7 +82,7 @@ def load_library(course, assignment):
     )
 
 
-def _solution_regions(source_nb):
+def solution_regions(source_nb):
     """grade_id -> the solution regions of that cell (each a list of lines), in order."""
     bodies = {}
     for cell in source_nb.cells:
@@ -103,7 +103,7 @@ def _solution_regions(source_nb):
 def paste_reference(release_nb, source_nb):
     """The released notebook with each stub replaced by the reference body, as pasted by hand."""
     nb = nbformat.from_dict(release_nb)
-    bodies = _solution_regions(source_nb)
+    bodies = solution_regions(source_nb)
     for cell in nb.cells:
         if not utils.is_solution(cell):
             continue

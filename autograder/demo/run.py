@@ -1,13 +1,21 @@
 """``autograder demo``: the whole round trip on the embedded data, in a scratch course.
 
-Copies the course into ``outputs/demo``, releases ``fc_nets`` (proving its checks),
-writes a class of sample submissions (correct ones in several styles, one common mistake each, a
-broken notebook, an infinite loop, ...), gives the assignment a due date and the students
-their names in the gradebook (as ``nbgrader db`` or formgrader would; a few hand in late, so
-the course's late policy applies), grades them in parallel, and writes the CSV export,
-per-student feedback and the class report. The repository's own folders stay untouched.
+Copies the course into ``outputs/demo`` and, for each of its assignments (fc_nets first),
+releases it (proving its checks), writes a class of sample submissions (correct ones in
+several styles, one common mistake each, a broken notebook, an infinite loop, ...), gives
+the assignment a due date (a week apart) and the students their names in the gradebook (as
+``nbgrader db`` or formgrader would; a few hand in late, so the course's late policy
+applies), grades them in parallel, and writes the CSV export, per-student feedback and the
+class report; then the course view (every student by every assignment) beside the class
+reports. The repository's own folders stay untouched.
+
+Proving is most of the time. A proof is a pure function of its inputs, so the demo keeps
+the proofs it ran in a folder of records beside its scratch course (``<output>.proofs``,
+``proving.records``): a demo run again on the same sources, bundles and toolkit reuses
+them; anything changed proves again.
 """
 
+import datetime
 import os
 import shutil
 
@@ -18,12 +26,14 @@ from ..course import copy_instructor_files
 from ..grading.batch import GradingOptions, grade
 from ..proving.gate import release_proven
 from ..reporting.class_report import write_class_report
+from ..reporting.course_view import write_course_view
 from ..reporting.export import export_csv
 from ..reporting.feedback import feedback_students, write_all_feedback
 from ..status import NOT_COLLECTED
 from .sample_class import DUE, write_sample_class
 
-ASSIGNMENT = "fc_nets"
+FIRST = "fc_nets"  # the demo's first assignment; the others follow in the course's order
+DUE_EVERY = datetime.timedelta(days=7)
 
 
 def prepare_demo_course(course, target):
@@ -32,30 +42,48 @@ def prepare_demo_course(course, target):
     return copy_instructor_files(course.root, target)
 
 
+def proof_records(target):
+    """The folder of proofs on record kept beside the scratch course ``target``."""
+    return os.path.abspath(target).rstrip(os.sep) + ".proofs"
+
+
+def demo_assignments(course):
+    names = course.assignments()
+    return [FIRST, *(name for name in names if name != FIRST)] if FIRST in names else names
+
+
 def run_demo(course, target, workers, log=print):
+    """Release and grade every assignment of the course in a scratch copy; returns
+    assignment -> the grading report."""
     demo = prepare_demo_course(course, target)
-    release_proven(demo, ASSIGNMENT, log=log)
-    notebook = demo.manifest(ASSIGNMENT).notebooks[0]  # the sample class is written for one notebook
+    records = proof_records(target)
+    reports = {}
+    for number, assignment in enumerate(demo_assignments(demo)):
+        log(f"\n=== {assignment} ===")
+        reports[assignment] = run_assignment(demo, assignment, DUE + number * DUE_EVERY, workers, records, log)
+    log(f"\ncourse view: {os.path.relpath(write_course_view(demo))} (every student by every assignment; course.csv)")
+    return reports
+
+
+def run_assignment(demo, assignment, due, workers, records, log=print):
+    """Release, write the sample class, grade it, export, feedback and class report."""
+    release_proven(demo, assignment, log=log, records=records)
     kinds, roster = write_sample_class(
-        os.path.join(demo.source(ASSIGNMENT), f"{notebook}.ipynb"),
-        demo.release(ASSIGNMENT),
-        os.path.join(demo.root, "submitted"),
-        ASSIGNMENT,
-        load_library(demo, ASSIGNMENT),
+        demo, assignment, load_library(demo, assignment), os.path.join(demo.root, "submitted"), due
     )
     with Gradebook(demo.db_url, demo.course_id) as gb:
-        gb.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
+        gb.update_or_create_assignment(assignment, duedate=due)
         for student, (first, last, _) in roster.items():
             gb.update_or_create_student(student, first_name=first, last_name=last)
-    log(f"wrote {len(kinds)} sample submissions (due {DUE:%Y-%m-%d %H:%M} UTC); grading with {workers} workers")
+    log(f"wrote {len(kinds)} sample submissions (due {due:%Y-%m-%d %H:%M} UTC); grading with {workers} workers")
     options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
-    report = grade(demo, ASSIGNMENT, options)
+    report = grade(demo, assignment, options)
 
-    csv_path = export_csv(demo, ASSIGNMENT, [o for o in report.outcomes if o.status == NOT_COLLECTED])
-    write_all_feedback(demo, ASSIGNMENT, feedback_students(demo, ASSIGNMENT)[0], workers)
-    report_path, _ = write_class_report(demo, ASSIGNMENT)
+    csv_path = export_csv(demo, assignment, [o for o in report.outcomes if o.status == NOT_COLLECTED])
+    write_all_feedback(demo, assignment, feedback_students(demo, assignment)[0], workers)
+    report_path, _ = write_class_report(demo, assignment)
 
-    lateness = late_penalties(demo)
+    lateness = late_penalties(demo, assignment)
     width = max(len(s) for s in kinds)
     log(f"\n{'student':<{width}}  {'score':>9}  {'late':<22} {'status':<22} submission")
     for outcome in sorted(report.outcomes, key=lambda o: o.student):
@@ -76,18 +104,18 @@ def run_demo(course, target, workers, log=print):
         "LateSubmissionPlugin); the CSV's late_submission_penalty and score columns apply it"
     )
     log(f"grades: {os.path.relpath(csv_path)}")
-    log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{ASSIGNMENT}/")
+    log(f"feedback: {os.path.relpath(os.path.join(demo.root, 'feedback'))}/<student>/{assignment}/")
     log(f"class report: {os.path.relpath(report_path)}")
     return report
 
 
-def late_penalties(course):
+def late_penalties(course, assignment):
     """student -> how late and the penalty taken off, for the students who handed in late."""
     found = {}
     with Gradebook(course.db_url, course.course_id) as gb:
         for student in gb.students:
             try:
-                submission = gb.find_submission(ASSIGNMENT, student.id)
+                submission = gb.find_submission(assignment, student.id)
             except MissingEntry:
                 continue
             if submission.total_seconds_late > 0:

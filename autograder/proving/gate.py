@@ -29,6 +29,7 @@ unaffected test cells lose points, or an alternatives' run that loses points, is
 again one change at a time, so every verdict is the one the change earns alone.
 """
 
+import json
 import os
 import shutil
 
@@ -56,6 +57,7 @@ from .forgery import (
 )
 from .learned import learned_fingerprints
 from .mutation import mutation_quality, mutation_run
+from .records import proof_key, recall_proof, record_proof
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
 
@@ -344,11 +346,31 @@ def prove(course, assignment, staged_dir, log=print):
     )
 
 
-def release_proven(course, assignment, log=print, force=False):
+def _prove_or_recall(course, assignment, staged_dir, log, records):
+    """Prove, or, with a folder of ``records`` holding a proof of exactly these inputs, reuse it."""
+    if records is None:
+        prove(course, assignment, staged_dir, log=log)
+        return
+    key = proof_key(course, assignment, staged_dir)
+    if recall_proof(course, assignment, staged_dir, records, key):
+        with open(os.path.join(course.bundle_dir, assignment, "check_quality.json")) as f:
+            quality = json.load(f)
+        log(
+            f"the checks of {assignment} were proven before on exactly these inputs (record {key[:12]} in "
+            f"{records}): {quality['summary']}; {quality['mutants']['summary']}"
+        )
+        return
+    prove(course, assignment, staged_dir, log=log)
+    record_proof(course, assignment, records, key)
+
+
+def release_proven(course, assignment, log=print, force=False, records=None):
     """``autograder release``: release ``assignment`` only once its checks are proven.
 
     Unless ``force``, nothing is done when nothing the last proven release depends on has
-    changed and what it wrote is intact (``authoring.release_stamp``)."""
+    changed and what it wrote is intact (``authoring.release_stamp``). With ``records`` (a
+    folder of proofs on record, ``proving.records``), a proof of exactly the same inputs is
+    reused instead of run again."""
     inputs = inputs_digest(course, assignment)
     if not force:
         stamp = unchanged_since_proven(course, assignment, inputs)
@@ -360,6 +382,8 @@ def release_proven(course, assignment, log=print, force=False):
             )
             return course.release(assignment)
     forget_proven(course, assignment)
-    target = release(course, assignment, log=log, verify=lambda staged: prove(course, assignment, staged, log=log))
+    target = release(
+        course, assignment, log=log, verify=lambda staged: _prove_or_recall(course, assignment, staged, log, records)
+    )
     record_proven(course, assignment, inputs)
     return target
