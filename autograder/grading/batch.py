@@ -158,7 +158,8 @@ def _collect(course, assignment, options, staging, duedate):
             duedate=duedate,
             **({"pattern": options.zip_pattern} if options.zip_pattern else {}),
         )
-    return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment)
+    others = [other for other in course.assignments() if other != assignment]
+    return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment, others)
 
 
 def _timed(report, call, *args):

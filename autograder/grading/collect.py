@@ -68,8 +68,13 @@ def _is_folder(path):
         return False
 
 
-def collect_folder(submitted_dir, assignment):
-    """One Submission per student folder of ``submitted_dir`` (nbgrader's layout)."""
+def collect_folder(submitted_dir, assignment, other_assignments=()):
+    """One Submission per student folder of ``submitted_dir`` (nbgrader's layout).
+
+    A student folder that holds only other assignments of the course (``other_assignments``)
+    is a student who has not handed this one in: no Submission (the gradebook's roster says
+    "no submission"). Anything else without this assignment's folder is reported as not
+    collected, with what the folder holds: a misplaced or misnamed hand-in."""
     if not _is_folder(submitted_dir):
         raise SubmissionsError(
             f"No submissions folder {submitted_dir}: expected <student>/{assignment}/<notebook>.ipynb "
@@ -92,7 +97,10 @@ def collect_folder(submitted_dir, assignment):
                 Submission(name, problem=f"{assignment} is a symbolic link, not a folder: refused", status="invalid")
             )
         elif not _is_folder(folder):
-            found = ", ".join(shown(n) for n in sorted(os.listdir(student_dir)))
+            entries = sorted(os.listdir(student_dir))
+            if entries and all(n in other_assignments and _is_folder(os.path.join(student_dir, n)) for n in entries):
+                continue  # other assignments only: this one not handed in
+            found = ", ".join(shown(n) for n in entries)
             submissions.append(
                 Submission(
                     name,

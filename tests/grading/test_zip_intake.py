@@ -197,3 +197,17 @@ def test_canvas_late_entries_get_the_late_policy_and_on_time_ones_do_not(release
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     assert float(rows["1002"]["late_submission_penalty"]) == late.score and float(rows["1002"]["score"]) == 0
     assert float(rows["1001"]["late_submission_penalty"]) == 0 and float(rows["1001"]["score"]) == on_time.score
+
+
+def test_a_student_who_handed_in_only_other_assignments_has_no_submission_here(tmp_path):
+    """In a course of several assignments, alice's folder holding only fc_nets is not a
+    misplaced dropout hand-in; bob's misnamed folder is, and is reported with what it holds."""
+    from autograder.grading.collect import collect_folder
+
+    for student, folder in (("alice", "fc_nets"), ("bob", "Dropout"), ("carol", "dropout"), ("carol", "fc_nets")):
+        (tmp_path / student / folder).mkdir(parents=True)
+        (tmp_path / student / folder / "Dropout.ipynb").write_text("{}")
+    found = {s.student: s for s in collect_folder(str(tmp_path), "dropout", ["fc_nets", "batch_norm"])}
+    assert set(found) == {"bob", "carol"}
+    assert found["bob"].status == "not collected" and "found: Dropout" in found["bob"].problem
+    assert found["carol"].problem is None
