@@ -13,9 +13,12 @@ to release unless every MISTAKE loses at least a quarter of the points of its
 `caught_by` test cell by a wide margin and every ALTERNATIVE keeps full marks; the
 mistakes' values become the fingerprints behind the diagnoses students read. A
 diagnosis says what is likely wrong and where to look; it never gives the answer.
-Alternatives draw exactly the reference's random numbers (the notebook states the
-convention: ``np.random.default_rng(dropout_param.get("seed"))``, keep where
-``rng.random(x.shape) < p``), so their values equal the reference's.
+The checks are indifferent to how the mask is drawn (the notebook accepts any draw that keeps
+each unit independently with probability p, the same mask on every call with a seed): the
+forward checks record properties every correct draw has, and the network's checks replace
+dropout_forward and dropout_backward by a fixed-mask dropout. So the alternatives include
+other draws (CS231n's np.random.seed then np.random.rand, binomial, ``> 1 - p``, another
+generator) and a network that calls dropout through its own method.
 
 This file stays in grading_bundle/, which no release ever contains.
 """
@@ -26,6 +29,10 @@ DRAW = """        rng = np.random.default_rng(dropout_param.get("seed"))
         out = x * mask
 """
 MASK = "mask = ((rng.random(x.shape) < p) / p).astype(x.dtype)"
+# CS231n's skeleton seeds numpy's global generator, when dropout_param has a seed, before drawing.
+LEGACY = """        if "seed" in dropout_param:
+            np.random.seed(dropout_param["seed"])
+"""
 BACKWARD = """    if dropout_param["mode"] == "train":
         dx = dout * mask
     else:
@@ -74,7 +81,7 @@ MISTAKES = [
          edits=[(MASK, "mask = ((rng.random(x.shape) < p) / (1 - p)).astype(x.dtype)")],
          diagnosis="dropout_forward: the kept units are rescaled with the drop probability 1 - p. They are "
                    "kept with probability p, and that is what sets the scaling."),
-    dict(name="forward_mask_unscaled_in_cache", cell="dropout_forward", caught_by="test_dropout_backward",
+    dict(name="forward_mask_unscaled_in_cache", cell="dropout_forward", caught_by="test_dropout_forward",
          edits=[(DRAW, """        rng = np.random.default_rng(dropout_param.get("seed"))
         mask = rng.random(x.shape) < p
         out = x * mask / p
@@ -102,26 +109,51 @@ MISTAKES = [
          edits=[('np.random.default_rng(dropout_param.get("seed"))', 'np.random.default_rng(dropout_param["seed"])')],
          diagnosis="dropout_forward: it fails when dropout_param has no seed (a KeyError). The seed is "
                    "optional: without one each call draws a new mask."),
-    dict(name="forward_legacy_global_seed", cell="dropout_forward", caught_by="test_dropout_forward",
-         edits=[(DRAW, """        if "seed" in dropout_param:
-            np.random.seed(dropout_param["seed"])
+    dict(name="forward_fixed_default_seed", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[('np.random.default_rng(dropout_param.get("seed"))',
+                 'np.random.default_rng(dropout_param.get("seed", 0))')],
+         diagnosis="dropout_forward: without a seed every call gives the same mask (a default seed is used). "
+                   "The seed is optional: without one each call must draw a new mask."),
+    dict(name="forward_generator_kept_in_param", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[('rng = np.random.default_rng(dropout_param.get("seed"))',
+                 'rng = dropout_param.setdefault("rng", np.random.default_rng(dropout_param.get("seed")))')],
+         diagnosis="dropout_forward: called twice with the same dropout_param and its seed, it gives two "
+                   "different masks: the generator is kept from one call to the next. With a seed every call "
+                   "must give the same mask (a network passes the same dropout_param on every call)."),
+    dict(name="forward_constant_global_seed", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[(DRAW, """        np.random.seed(231)
         mask = (np.random.rand(*x.shape) < p) / p
         out = x * mask
 """)],
-         diagnosis="dropout_forward: the seeded masks are not the ones the notebook asks for: the mask comes "
-                   "from numpy's global generator (np.random.seed / np.random.rand). Draw it exactly as the "
-                   "instructions above dropout_forward say, from np.random.default_rng with the seed."),
-    dict(name="forward_binomial_draw", cell="dropout_forward", caught_by="test_dropout_forward",
-         edits=[(MASK, "mask = (rng.binomial(1, p, size=x.shape) / p).astype(x.dtype)")],
-         diagnosis="dropout_forward: the seeded masks are not the ones the notebook asks for (the kept "
-                   "fraction and scaling look right, the kept units differ). Draw the mask exactly as the "
-                   "instructions above dropout_forward say: compare uniform numbers from rng.random with p."),
-    dict(name="forward_seed_plus_offset", cell="dropout_forward", caught_by="test_dropout_forward",
-         edits=[('rng = np.random.default_rng(dropout_param.get("seed"))',
-                 'seed = dropout_param.get("seed")\n'
-                 "        rng = np.random.default_rng(None if seed is None else seed + 1)")],
-         diagnosis="dropout_forward: the seeded masks are reproducible but not the ones the notebook asks for: "
-                   "the generator is not made from the seed exactly as given in dropout_param."),
+         diagnosis="dropout_forward: every call gives the same mask, whatever the seed in dropout_param (or "
+                   "without one): the generator is seeded with a constant. Seed it with dropout_param's seed, "
+                   "and only when there is one."),
+    dict(name="forward_cache_mask_redrawn", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[("        out = x * mask\n", "        out = x * (rng.random(x.shape) < p) / p\n")],
+         diagnosis="dropout_forward: the mask stored in the cache is not the one the output was computed "
+                   "with (a second draw). Draw the mask once and use it for both."),
+    dict(name="forward_legacy_p_as_drop_probability", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[(DRAW, """        if "seed" in dropout_param:
+            np.random.seed(dropout_param["seed"])
+        mask = (np.random.rand(*x.shape) > p) / (1 - p)
+        out = x * mask
+""")],
+         diagnosis="dropout_forward: units are kept with probability 1 - p. In this course p is the "
+                   "probability of keeping a unit, not of dropping it; check the comparison that builds the "
+                   "mask and the scaling."),
+    dict(name="forward_legacy_no_scaling", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[(DRAW, """        if "seed" in dropout_param:
+            np.random.seed(dropout_param["seed"])
+        mask = np.random.rand(*x.shape) < p
+        out = x * mask
+""")],
+         diagnosis="dropout_forward: the kept units are not rescaled, so the mean of the train-time output "
+                   "is about p times the mean of the input. This is inverted dropout: see what the kept "
+                   "units are divided by."),
+    dict(name="forward_binomial_drop_probability", cell="dropout_forward", caught_by="test_dropout_forward",
+         edits=[(MASK, "mask = (rng.binomial(1, 1 - p, size=x.shape) / p).astype(x.dtype)")],
+         diagnosis="dropout_forward: units are kept with probability 1 - p. In this course p is the "
+                   "probability of keeping a unit, not of dropping it; check the probability of the draw."),
     # --- dropout_forward: test mode ---------------------------------------------------------------
     dict(name="forward_dropout_at_test_time", cell="dropout_forward", caught_by="test_dropout_forward",
          edits=[('    if mode == "train":\n', '    if mode in ("train", "test"):\n')],
@@ -239,6 +271,12 @@ MISTAKES = [
                  '                dout = dropout_backward(dout / self.dropout_param["p"], dropout_caches[i])\n')],
          diagnosis="FullyConnectedNet.loss: the hidden activations are divided by the keep ratio after the "
                    "dropout layer, which already scales the kept units: they are scaled twice."),
+    dict(name="net_dropout_param_without_seed", cell="FullyConnectedNet", caught_by="test_fc_net_dropout",
+         edits=[("out, dropout_caches[i] = dropout_forward(out, self.dropout_param)",
+                 'out, dropout_caches[i] = dropout_forward(out, {"mode": mode, "p": self.dropout_param["p"]})')],
+         diagnosis="FullyConnectedNet.loss: the dropout layers do not get the network's seed, so every call "
+                   "draws new masks and the loss changes from call to call (no gradient check is possible). "
+                   "Pass self.dropout_param itself."),
     dict(name="net_test_scores_scaled", cell="FullyConnectedNet", caught_by="test_fc_net_dropout",
          edits=[(SCORES, """        if self.use_dropout and mode == "test":
             out = out * self.dropout_param["p"]
@@ -280,6 +318,41 @@ ALTERNATIVES = [
          edits=[("        out = x * mask\n", "        out = np.multiply(x, mask)\n")]),
     dict(name="forward_test_copy", cell="dropout_forward",
          edits=[('    elif mode == "test":\n        out = x\n', '    elif mode == "test":\n        out = x.copy()\n')]),
+    # Other draws: any that keeps each unit independently with probability p, the same with a seed.
+    dict(name="forward_legacy_global_seed", cell="dropout_forward",
+         edits=[(DRAW, LEGACY + """        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+""")]),
+    dict(name="forward_legacy_less_equal", cell="dropout_forward",
+         edits=[(DRAW, LEGACY + """        mask = (np.random.rand(*x.shape) <= p) / p
+        out = x * mask
+""")]),
+    dict(name="forward_legacy_binomial", cell="dropout_forward",
+         edits=[(DRAW, LEGACY + """        mask = np.random.binomial(1, p, size=x.shape) / p
+        out = x * mask
+""")]),
+    dict(name="forward_legacy_uniform_np_where", cell="dropout_forward",
+         edits=[(DRAW, LEGACY + """        keep = np.random.uniform(0, 1, x.shape) < p
+        out = np.where(keep, x / p, 0)
+        mask = np.where(keep, 1 / p, 0)
+""")]),
+    dict(name="forward_global_seed_none", cell="dropout_forward",
+         edits=[(DRAW, """        np.random.seed(dropout_param.get("seed"))
+        mask = (np.random.random_sample(x.shape) < p) / p
+        out = x * mask
+""")]),
+    dict(name="forward_random_state", cell="dropout_forward",
+         edits=[('rng = np.random.default_rng(dropout_param.get("seed"))',
+                 'rng = np.random.RandomState(dropout_param.get("seed"))'),
+                ("rng.random(x.shape) < p", "rng.rand(*x.shape) < p")]),
+    dict(name="forward_binomial_draw", cell="dropout_forward",
+         edits=[(MASK, "mask = (rng.binomial(1, p, size=x.shape) / p).astype(x.dtype)")]),
+    dict(name="forward_greater_than_drop_probability", cell="dropout_forward",
+         edits=[("rng.random(x.shape) < p", "rng.random(x.shape) > 1 - p")]),
+    dict(name="forward_seed_plus_offset", cell="dropout_forward",
+         edits=[('rng = np.random.default_rng(dropout_param.get("seed"))',
+                 'seed = dropout_param.get("seed")\n'
+                 "        rng = np.random.default_rng(None if seed is None else seed + 1)")]),
     # --- dropout_backward ---------------------------------------------------------------------------
     dict(name="backward_mask_first", cell="dropout_backward",
          edits=[("        dx = dout * mask\n", "        dx = mask * dout\n")]),
@@ -346,6 +419,23 @@ ALTERNATIVES = [
 """),
                 (BACKWARD_DROPOUT, """            if self.dropout_param:
                 dout = dropout_backward(dout, dropout_caches[i])
+""")]),
+    dict(name="net_dropout_helper_method", cell="FullyConnectedNet",
+         edits=[("    def loss(self, X, y=None):\n", """    def _dropout(self, out):
+        return dropout_forward(out, self.dropout_param)
+
+    def _dropout_backward(self, dout, cache):
+        return dropout_backward(dout, cache)
+
+    def loss(self, X, y=None):
+"""),
+                ("out, dropout_caches[i] = dropout_forward(out, self.dropout_param)",
+                 "out, dropout_caches[i] = self._dropout(out)"),
+                ("dout = dropout_backward(dout, dropout_caches[i])",
+                 "dout = self._dropout_backward(dout, dropout_caches[i])")]),
+    dict(name="net_dropout_train_mode_only", cell="FullyConnectedNet",
+         edits=[(FORWARD_DROPOUT, """            if self.use_dropout and mode == "train":
+                out, dropout_caches[i] = dropout_forward(out, self.dropout_param)
 """)]),
     dict(name="net_dropout_keyed_by_name", cell="FullyConnectedNet",
          edits=[("out, dropout_caches[i] = dropout_forward(", 'out, dropout_caches[f"dropout{i}"] = dropout_forward('),

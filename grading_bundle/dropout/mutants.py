@@ -8,9 +8,10 @@ that depend on its cell, unless it is listed in ACCEPTED with a reason.
 - PROBES: solution cell -> probe(namespace, rng) -> plain values (numbers, arrays, dicts,
   lists). A probe calls what the cell defines (namespace: the notebook's names after the
   cell ran) on random inputs of several shapes drawn from ``rng``; it is called with a
-  few numpy seeds, for the reference and for each mutant, outside the checks. Dropout draws
-  its mask from the seed in ``dropout_param``, so every probe passes one (drawn from ``rng``):
-  without it two runs of the reference would differ.
+  few numpy seeds, for the reference and for each mutant, outside the checks. The notebook
+  accepts any draw that keeps each unit independently with probability p (the same mask on
+  every call with a seed), so the probe of dropout_forward returns what every such draw gives,
+  as the checks do: a mutant that only draws other numbers is equivalent.
 - UNMUTATED: solution cell -> why it is not mutated.
 - ACCEPTED: dicts ``dict(mutant="<cell> line <n>: <description>", accepted="<reason>")``:
   survivors the checks may let through, as accepted mistakes are in mistakes.py.
@@ -28,14 +29,34 @@ def _shapes(rng):
 
 
 def dropout_forward(ns, rng):
-    # The output in both modes and the cache's mask (what dropout_backward is promised).
+    # Properties of the output in both modes and of the cache's mask (what dropout_backward is
+    # promised), on inputs large enough that a correct draw keeps a fraction within 0.02 of p
+    # (probability of straying further below 2 exp(-2 * 60000 * 0.02^2), about 1e-21).
+    forward = ns["dropout_forward"]
     values = []
-    for shape, p in zip(_shapes(rng), _KEEP, strict=False):
+    for shape, p in zip([(200, 300), (100, 20, 30)], _KEEP, strict=False):
         x = rng.standard_normal(shape)
         seed = int(rng.integers(10_000))
-        out, (_, mask) = ns["dropout_forward"](x, {"mode": "train", "p": p, "seed": seed})
-        test_out, _ = ns["dropout_forward"](x, {"mode": "test", "p": p, "seed": seed})
-        values.append({"out": out, "mask": mask, "test_out": test_out})
+        x_before = x.copy()
+        seeded = {"mode": "train", "p": p, "seed": seed}  # one dict for both calls, as a network passes it
+        out, (_, mask) = forward(x, seeded)
+        again = forward(x, seeded)[0]
+        other_seed = forward(x, {"mode": "train", "p": p, "seed": seed + 1})[0]
+        unseeded = [forward(x, {"mode": "train", "p": p})[0] for _ in range(2)]
+        test_out = forward(x, {"mode": "test", "p": p, "seed": seed})[0]
+        kept = out != 0
+        rows = kept.reshape(len(x), -1)
+        values.append({
+            "scale": np.where(kept, out / x_before, 1 / p),
+            "kept_fraction_near_p": bool(abs(kept.mean() - p) <= 0.02),
+            "examples_independent": not np.any(np.all(rows[1:] == rows[0], axis=1)),
+            "same_seed": bool(np.array_equal(out, again)),
+            "other_seed_differs": not np.array_equal(kept, other_seed != 0),
+            "unseeded_differ": not np.array_equal(unseeded[0] != 0, unseeded[1] != 0),
+            "cache_mask": mask is not None and np.shape(mask) == x.shape and bool(np.allclose(mask, kept / p)),
+            "input": x,
+            "test_out": test_out,
+        })
     return values
 
 
