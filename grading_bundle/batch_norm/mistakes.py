@@ -79,6 +79,53 @@ FC_BACKWARD = """        loss, dscores = softmax_loss(scores, y)
                 )
 """
 
+# Shortcuts, not mistakes: a backward pass with no derived gradient, which re-runs the forward
+# pass once per example (batch norm: features are independent, so N runs give dx) or once
+# per feature (layer norm: D runs), differentiating it by a tiny imaginary step
+# (complex-step differentiation, exact to rounding) or by central finite differences. The
+# toolkit's forgers (autograder/proving/forgery.py) implement nothing at all and its
+# shortcuts (shortcuts.py) stand in for training; a forward pass re-run inside the
+# student's own backward is neither, so these are declared here as mistakes: the release
+# proves that each loses its backward cell's points. The large-input check first in each
+# hidden region takes them: the analytic backward runs there in milliseconds, these run
+# far beyond the grader's cell time limit (c.Execute.timeout in nbgrader_config.py).
+BN_RERUN_SETUP = """    n = dout.shape[0]
+    centered = x_hat / inv_std  # x minus its batch mean: batch norm's output ignores the mean
+    eps = 1.0 / inv_std**2 - (centered**2).mean(axis=0)
+
+    def forward(z):  # the forward pass again, written so that complex inputs go through it
+        zc = z - z.mean(axis=0)
+        return gamma * zc / np.sqrt((zc**2).mean(axis=0) + eps)
+
+    dx = np.zeros_like(dout)
+"""
+BN_COMPLEX_STEP = BN_RERUN_SETUP + """    for i in range(n):
+        z = centered.astype(complex)
+        z[i] += 1e-30j
+        dx[i] = (dout * forward(z).imag).sum(axis=0) / 1e-30
+"""
+BN_FINITE_DIFFERENCES = BN_RERUN_SETUP + """    for i in range(n):
+        step = np.zeros_like(centered)
+        step[i] = 1e-5
+        dx[i] = (dout * (forward(centered + step) - forward(centered - step))).sum(axis=0) / 2e-5
+"""
+LN_COMPLEX_STEP = """    centered = x_hat / inv_std
+    eps = 1.0 / inv_std**2 - (centered**2).mean(axis=1, keepdims=True)
+
+    def forward(z):  # the forward pass again, written so that complex inputs go through it
+        zc = z - z.mean(axis=1, keepdims=True)
+        return gamma * zc / np.sqrt((zc**2).mean(axis=1, keepdims=True) + eps)
+
+    dx = np.zeros_like(dout)
+    for j in range(dout.shape[1]):
+        z = centered.astype(complex)
+        z[:, j] += 1e-30j
+        dx[:, j] = (dout * forward(z).imag).sum(axis=1) / 1e-30
+"""
+RERUN_DIAGNOSIS = ("{cell}: dx comes from running the forward pass again once per {unit} (numerical "
+                   "differentiation), which takes far too long on a large input. Derive the gradient and "
+                   "compute it with a few array operations.")
+
 MISTAKES = [
     # --- batchnorm_forward: running averages -----------------------------------------------------
     dict(name="bn_momentum_other_convention", cell="batchnorm_forward", caught_by="test_batchnorm_forward",
@@ -271,6 +318,19 @@ MISTAKES = [
     dict(name="lnb_missing_var_term", cell="layernorm_backward", caught_by="test_layernorm_backward",
          edits=[("        - x_hat * (dx_hat * x_hat).mean(axis=1, keepdims=True)\n", "")],
          diagnosis="layernorm_backward: dx misses the term that comes from each example's variance."),
+    # --- shortcuts: numerical differentiation instead of a derived gradient (see BN_RERUN_SETUP) ------------
+    dict(name="bnb_complex_step", cell="batchnorm_backward", caught_by="test_batchnorm_backward",
+         edits=[(BN_BACKWARD, BN_COMPLEX_STEP)],
+         diagnosis=RERUN_DIAGNOSIS.format(cell="batchnorm_backward", unit="example")),
+    dict(name="bnb_finite_differences", cell="batchnorm_backward", caught_by="test_batchnorm_backward",
+         edits=[(BN_BACKWARD, BN_FINITE_DIFFERENCES)],
+         diagnosis=RERUN_DIAGNOSIS.format(cell="batchnorm_backward", unit="example")),
+    dict(name="bnalt_complex_step", cell="batchnorm_backward_alt", caught_by="test_batchnorm_backward_alt",
+         edits=[(BN_ALT_DX, BN_COMPLEX_STEP)],
+         diagnosis=RERUN_DIAGNOSIS.format(cell="batchnorm_backward_alt", unit="example")),
+    dict(name="lnb_complex_step", cell="layernorm_backward", caught_by="test_layernorm_backward",
+         edits=[(LN_DX, LN_COMPLEX_STEP)],
+         diagnosis=RERUN_DIAGNOSIS.format(cell="layernorm_backward", unit="feature")),
     # --- FullyConnectedNet ------------------------------------------------------------------------------
     dict(name="fc_bn_param_shared", cell="FullyConnectedNet", caught_by="test_fc_net_batchnorm",
          edits=[("out, W, b, gamma, beta, self.bn_params[i - 1], self.normalization",
