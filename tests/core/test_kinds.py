@@ -81,3 +81,38 @@ def test_a_kind_registered_in_the_registry_alone_is_judged_described_diagnosed_a
     assert checks._line("s", twice, spec).startswith("total s: sum off by 6 (tolerance 0.5): FAIL\n    -> consistent")
     shipped = public_expectations({"cell": [dict(spec, public=True)]})["s"]
     assert (shipped["tol"], shipped["total"], shipped["fingerprints"]) == (0.5, 6.0, [mistake])
+
+
+def test_a_learned_init_diagnosis_names_a_scaled_draw_only_for_that_spread():
+    """A mutant that scales the draw by 0.5 is named for a 0.5x normal draw, not for uniform
+    weights of spread 0.56x (inside the check's 15% of 0.5x, which a library mistake's
+    fingerprint keeps; uniform(-1, 1) spreads 0.577x)."""
+    import numpy as np
+
+    from autograder.kinds import init, matching_mistakes
+    from autograder.values import encode_summaries
+
+    rng = np.random.default_rng(0)
+    spec = {
+        "name": "init",
+        "kind": "init",
+        "tol": 0.15,
+        "weight_scale": 1.0,
+        "public": False,
+        "params": {"W1": {"shape": [100, 50], "dtype": "float64", "fill": "normal"}},
+    }
+
+    def signature(weights):
+        return init.compare_init(spec, init.decode(encode_summaries({"W1": weights}))).signature
+
+    half = signature(0.5 * rng.standard_normal((100, 50)))
+    spec["fingerprints"] = [
+        {"mistake": "library_half", "diagnosis": "", "signature": half},
+        {"mistake": "mutant_half", "diagnosis": "", "signature": half, "mutant": True},
+    ]
+    for weights, named in (
+        (0.5 * rng.standard_normal((100, 50)), ["library_half", "mutant_half"]),
+        (rng.uniform(-0.97, 0.97, (100, 50)), ["library_half"]),
+    ):
+        actual = init.decode(encode_summaries({"W1": weights}))
+        assert matching_mistakes(spec, actual, init.compare_init(spec, actual)) == named
