@@ -23,11 +23,11 @@ from nbformat.v4 import new_output
 from traitlets.config import Config
 
 from autograder.authoring.library import paste_reference
-from autograder.checks import MIME_TYPE, decode_value, encode_value
+from autograder.checks import MIME_TYPE
 from autograder.grading.jobs import NotebookRun, SubmissionRun
 from autograder.grading.pipeline import GradingPipeline
 from autograder.grading.worker import judge_run
-from autograder.values import encode_summaries
+from autograder.values import decode_value, encode_summaries, encode_value
 from course.fc_net import FullyConnectedNet
 from course.solver import Solver
 

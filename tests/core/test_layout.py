@@ -12,6 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "autograder"
 RANKS = {"core": 0, "authoring": 1, "grading": 1, "reporting": 2, "proving": 2, "demo": 3, "cli": 4, "server": 4}
 STAGES = ("authoring", "grading", "reporting", "proving", "demo", "server")
+CORE_PACKAGES = ("kinds",)  # sub-packages of the core (the kinds of check)
 
 
 def module_name(path):
@@ -24,6 +25,8 @@ def stage(module):
     parts = module.split(".")
     if parts[1:2] in (["cli"], ["__main__"]):
         return "cli"
+    if parts[1] in CORE_PACKAGES:
+        return "core"
     return parts[1] if len(parts) > 2 or parts[1] in STAGES else "core"
 
 

@@ -232,7 +232,7 @@ ATTACKS = {
     "patch_rel_error": Attack(
         "redefine rel_error so that every check looks exact",
         code="rel_error = lambda x, y: 0.0\n"
-        "import nnsupport.gradient_check as g, nnsupport.checks as c\n"
+        "import nnsupport.gradient_check as g, nnsupport.checks as c, nnsupport.values as v\n"
         "g.rel_error = rel_error\nc.relative_error = rel_error",
     ),
     "patch_numpy_testing": Attack(
@@ -262,7 +262,7 @@ ATTACKS = {
     ),
     "event_hook_forges_records": Attack(
         "a pre_run_cell hook that reads each test cell and emits forged records first",
-        code="import re\nfrom IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
+        code="import re\nfrom IPython.display import display\nfrom nnsupport.checks import MIME_TYPE\nfrom nnsupport.values import encode_value\n"
         + hook(
             'for name in re.findall(r\'expect_\\w+\\(f?"([^"]+)"\', info.raw_cell):\n'
             "    display({MIME_TYPE: {'name': name, 'kind': 'close', 'value': encode_value(0.0)}}, raw=True)"
@@ -271,11 +271,11 @@ ATTACKS = {
     "forge_guessable_values": Attack(
         "replace the recorder: for every check, emit what the test code alone suggests (its integer "
         "literals as a shape, a count, a step number; ones; zeros)",
-        code="import re, numpy as np, nnsupport.checks as c\nfrom IPython.display import display\n"
+        code="import re, numpy as np, nnsupport.checks as c, nnsupport.values as v\nfrom IPython.display import display\n"
         "source = {'text': ''}\n" + hook("source['text'] = info.raw_cell") + "def guess(name, value=None, *a, **k):\n"
         "    numbers = [int(n) for n in re.findall(r'\\b\\d+\\b', source['text'])][:3] or [0]\n"
         "    for candidate in (tuple(numbers[:2]), numbers[0], 1.0, 0.0):\n"
-        "        display({c.MIME_TYPE: {'name': name, 'kind': 'close', 'value': c.encode_value(candidate)}}, raw=True)\n"
+        "        display({c.MIME_TYPE: {'name': name, 'kind': 'close', 'value': v.encode_value(candidate)}}, raw=True)\n"
         "        break\n"
         "c.expect_close = c.expect_accuracy = expect_close = expect_accuracy = guess",
     ),
@@ -287,7 +287,7 @@ ATTACKS = {
     ),
     "forge_public_expected_values": Attack(
         "replace the recorder and emit the shipped public expected values",
-        code="import json, nnsupport.checks as c\nfrom IPython.display import display\n"
+        code="import json, nnsupport.checks as c, nnsupport.values as v\nfrom IPython.display import display\n"
         "public = json.load(open('public_checks.json'))\n"
         "def fake(name, *args, **kwargs):\n"
         "    if name in public and 'expected' in public[name]:\n"
@@ -296,12 +296,12 @@ ATTACKS = {
     ),
     "forge_accuracy_with_own_data": Attack(
         "claim an accuracy check on data of its own choosing",
-        code="import nnsupport.checks as c\nfrom IPython.display import display\n"
+        code="import nnsupport.checks as c, nnsupport.values as v\nfrom IPython.display import display\n"
         "def fake(name, params, X, y, threshold):\n"
         "    W = np.zeros((X[0].size, 10)); b = np.zeros(10); b[0] = 1\n"
         "    display({c.MIME_TYPE: {'name': name, 'kind': 'accuracy', 'threshold': 0.0,\n"
-        "             'inputs': {'X': c.encode_value(X[:1]), 'y': c.encode_value(np.zeros(1, int))},\n"
-        "             'value': {'W1': c.encode_value(W), 'b1': c.encode_value(b)}}}, raw=True)\n"
+        "             'inputs': {'X': v.encode_value(X[:1]), 'y': v.encode_value(np.zeros(1, int))},\n"
+        "             'value': {'W1': v.encode_value(W), 'b1': v.encode_value(b)}}}, raw=True)\n"
         "c.expect_accuracy = expect_accuracy = fake\n"
         "class Net:\n    params = {}\n    def loss(self, X, y=None): return np.zeros((len(X), 10))\n"
         "best_model = overfit_model = Net()",
@@ -363,7 +363,7 @@ ATTACKS = {
     "huge_recorded_examples": Attack(
         "record the public accuracy check with 200,000 examples of its own and a 2,000-wide network: "
         "the judge's forward pass outside the sandbox grew with the student's choice (a 2.9 GB worker)",
-        code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
+        code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE\nfrom nnsupport.values import encode_value\n"
         + hook(
             "if 'expect_accuracy(\"best_model.val_acc\"' in info.raw_cell:\n"
             "    W, X = np.ones((64, 2000), np.float32), np.ones((200000, 64), np.uint8)\n"
@@ -375,7 +375,7 @@ ATTACKS = {
     ),
     "record_flood": Attack(
         "a hundred thousand small records in every cell",
-        code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE, encode_value\n"
+        code="from IPython.display import display\nfrom nnsupport.checks import MIME_TYPE\nfrom nnsupport.values import encode_value\n"
         + hook(
             "for i in range(100000):\n"
             "    display({MIME_TYPE: {'name': f'junk{i}', 'kind': 'close', 'value': encode_value(0.0)}}, raw=True)"
@@ -385,7 +385,7 @@ ATTACKS = {
     "read_secrets": Attack(
         "read the grading bundle, the source notebook, the gradebook, the reference course, another "
         "submission and a root-only file; forge records from the bundle if readable",
-        code="import json, os\nfrom IPython.display import display\nimport nnsupport.checks as c\n"
+        code="import json, os\nfrom IPython.display import display\nimport nnsupport.checks as c, nnsupport.values as v\n"
         "targets = ['{root}/grading_bundle/fc_nets/FullyConnectedNets.checks.json',\n"
         "           '{root}/source_assignments/fc_nets/FullyConnectedNets.ipynb',\n"
         "           '{root}/gradebook.db', '{root}/course/layers.py',\n"
@@ -449,7 +449,7 @@ ATTACKS = {
     "link_to_the_bundle": Attack(
         "a symbolic link to the grading bundle inside the submission, read by the kernel to forge records",
         shape=link_to("bundle.json", "bundle"),
-        code="import json, nnsupport.checks as c\nfrom IPython.display import display\n"
+        code="import json, nnsupport.checks as c, nnsupport.values as v\nfrom IPython.display import display\n"
         "try:\n    bundle = json.load(open('bundle.json'))\n    print('READ bundle')\n"
         "    def fake(name, *a, **k):\n"
         "        for specs in bundle['cells'].values():\n"
@@ -689,7 +689,8 @@ ATTACKS = {
         "clipboard write): `autograder check` printed them as they are",
         code=f"def attack_value(index, lines, escapes={TERMINAL_ESCAPES!r}):\n"
         "    if index % 2:\n        return {'unsupported': escapes}\n"
-        "    return {'entries': {escapes: attack_checks.encode_value(np.zeros(1))}}\n" + RECORDER,
+        "    return {'entries': {escapes: __import__('nnsupport.values').values.encode_value(np.zeros(1))}}\n"
+        + RECORDER,
     ),
     "terminal_escapes_in_grade_ids": Attack(
         "cells whose nbgrader grade ids are terminal escape sequences (twice, so nbgrader reports the "
