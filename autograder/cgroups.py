@@ -157,19 +157,30 @@ def _alive(pid):
     return True
 
 
+def left_by_dead_process(folder, prefix):
+    """The paths of ``folder``'s entries named ``<prefix><pid>-...`` whose owner pid is no
+    longer alive: what a process that died left behind (budgets here, kernels' private folders
+    in sandbox.py). An entry of a live process, or any other name, is never listed; an
+    unreadable folder lists nothing."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    left = []
+    for name in names:
+        owner = name[len(prefix) :].split("-", 1)[0]
+        if name.startswith(prefix) and owner.isdigit() and not _alive(int(owner)):
+            left.append(os.path.join(folder, name))
+    return left
+
+
 def _sweep(base):
     """Remove empty budgets left by processes that died without removing them."""
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return
-    for name in names:
-        owner = name[len(PREFIX) :].split("-", 1)[0]
-        if name.startswith(PREFIX) and owner.isdigit() and not _alive(int(owner)):
-            try:
-                os.rmdir(os.path.join(base, name))
-            except OSError:
-                pass  # still holds processes, or not ours to remove
+    for path in left_by_dead_process(base, PREFIX):
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass  # still holds processes, or not ours to remove
 
 
 @functools.lru_cache(maxsize=1)

@@ -44,7 +44,7 @@ import tempfile
 
 import psutil
 
-from .cgroups import ProcessTreeBudget
+from .cgroups import ProcessTreeBudget, left_by_dead_process
 from .errors import SandboxUnavailable
 from .files import read_regular_files, write_files
 from .notebook_limits import CappedKernelManager
@@ -153,15 +153,7 @@ def sweep_left_private_folders(root):
     """Remove the private folders, and unmount their scratch tmpfs, of processes that died
     without cleaning up (a grading worker killed mid-kernel never runs its cleanup: each
     would leave a folder and a mount behind for good). Folders of live processes stay."""
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return
-    for name in names:
-        owner = name[len(PRIVATE_PREFIX) :].split("-", 1)[0]
-        if not name.startswith(PRIVATE_PREFIX) or not owner.isdigit() or psutil.pid_exists(int(owner)):
-            continue
-        folder = os.path.join(root, name)
+    for folder in left_by_dead_process(root, PRIVATE_PREFIX):
         work = os.path.join(folder, "work")
         if os.path.ismount(work):
             subprocess.run(["umount", "--lazy", work], capture_output=True)
