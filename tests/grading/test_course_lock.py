@@ -28,8 +28,10 @@ def start_grade(root, *extra):
 
 
 def wait_for_holder(root, process, timeout=120):
+    """The run holding the lock, once it has written who it is (between its flock and that
+    write, ``current_holder`` answers an anonymous holder with pid 0)."""
     deadline = time.monotonic() + timeout
-    while (holder := current_holder(root, ASSIGNMENT)) is None:
+    while (holder := current_holder(root, ASSIGNMENT)) is None or holder.pid == 0:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the grade run never took the lock"
         time.sleep(0.05)
