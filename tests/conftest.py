@@ -66,18 +66,20 @@ BROWSER_TESTS = "tests/browser/"
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """With pytest-xdist's default ``--dist load``, keep the browser tests on one worker.
+    """With pytest-xdist's default ``--dist load``, send each test module to one worker, and
+    the browser tests all to one worker.
 
-    They share one graded course and one JupyterLab, which every worker that ran some of
-    them would set up again. Every other test is still scheduled on its own. (xdist's
-    ``--dist loadgroup`` would do this with marks, but with pytest 9.2 it silently stops
-    grouping: pytest-xdist issue 1386.)"""
+    Most of the suite's time is in module-scoped fixtures (a graded attack corpus, a graded
+    class on PostgreSQL, each assignment graded by plain nbgrader): scheduled test by test,
+    both workers built each of them. The browser tests share one graded course and one
+    JupyterLab across their modules. (xdist's ``--dist loadgroup`` would do this with marks,
+    but with pytest 9.2 it silently stops grouping: pytest-xdist issue 1386.)"""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class BrowserTestsTogether(LoadScopeScheduling):
+    class ModulesTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid):
-            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid.split("::", 1)[0]
 
-    return BrowserTestsTogether(config, log)
+    return ModulesTogether(config, log)
