@@ -1,5 +1,7 @@
 """`autograder release`: the support package, nbgrader metadata, refusals, what students get."""
 
+import json
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -10,6 +12,11 @@ from nbclient import NotebookClient
 from nbgrader.preprocessors import CheckCellMetadata
 from nbgrader.utils import is_solution
 from support import ASSIGNMENT, NOTEBOOK, REPO_ROOT, copy_course, run_autograder
+
+from autograder.authoring.expected import public_expectations
+from autograder.authoring.support_package import support_package_files
+from autograder.bundle import load_bundle
+from autograder.course import Course
 
 SOURCE = REPO_ROOT / "source_assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
@@ -30,6 +37,29 @@ def test_support_package_has_stubs_instead_of_solutions():
     assert "raise NotImplementedError()" in optim
     assert 'v = config["momentum"] * v - config["learning_rate"] * dw' not in optim
     assert not (REPO_ROOT / "release" / ASSIGNMENT / "course").exists()
+
+
+@pytest.mark.parametrize("assignment", Course(REPO_ROOT).assignments())
+def test_every_committed_release_ships_what_its_inputs_generate_now(assignment):
+    """The committed release's support package is what course/, the manifests and the toolkit
+    generate now, and its public checks are the committed bundle's: a change to a shipped
+    toolkit module or a reference function needs ``autograder release`` again (seconds here,
+    where the test that regenerates a release takes minutes and covers fc_nets alone)."""
+    course = Course(REPO_ROOT)
+    shipped = course.release(assignment) + "/nnsupport"
+    committed = {
+        str(path.relative_to(shipped)): path.read_text()
+        for path in pathlib.Path(shipped).rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    generated = support_package_files(course.reference_dir, course.manifest(assignment))
+    stale = sorted(name for name in set(committed) | set(generated) if committed.get(name) != generated.get(name))
+    assert not stale, f"release/{assignment}/nnsupport is stale (run autograder release {assignment} --force): {stale}"
+    public = {}
+    for name in course.notebook_names(assignment):
+        public.update(public_expectations(load_bundle(course.bundle_dir, assignment, name)["cells"]))
+    with open(f"{course.release(assignment)}/public_checks.json") as f:
+        assert json.load(f) == json.loads(json.dumps(public)), f"release/{assignment}/public_checks.json"
 
 
 def ship_notes(root, text):
