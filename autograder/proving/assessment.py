@@ -98,28 +98,19 @@ def public_failures(alternative, result, dependencies):
     )
 
 
-def fingerprints_of(mistake, result, repeat, dependencies, specs):
-    """(check name, fingerprint) for every failed check whose cell only this mistake reaches
-    and whose values the same notebook run again (``repeat``) recorded alike.
-
-    A mistake that draws without a seed (a dropout mask drawn again) records different values
-    on every run: a student's values never match them, and keeping them would make the
-    release differ each time it is made."""
+def fingerprints_of(mistake, result, dependencies, specs):
+    """(check name, fingerprint) for every failed check whose cell only this mistake reaches."""
     cells = {change.cell for change in result.trial.changes}
     found = []
     for grade_id, cell in result.cells.items():
         if dependencies.get(grade_id, set()) & cells != {mistake.cell}:
             continue
         by_name = {spec["name"]: spec for spec in specs[grade_id]}
-        again = repeat.cells.get(grade_id)
         for verdict in cell.verdicts:
             record = cell.records.get(verdict.name)
             spec = by_name[verdict.name]
             fields = None if verdict.passed or record is None else fingerprint_fields(spec, record)
             if fields is None:  # passed, not recorded, or a kind without fingerprints (accuracy)
-                continue
-            record_again = again.records.get(verdict.name) if again else None
-            if record_again is None or fingerprint_fields(spec, record_again) != fields:
                 continue
             found.append((verdict.name, {"mistake": mistake.name, "diagnosis": mistake.diagnosis, **fields}))
     return found

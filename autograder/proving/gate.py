@@ -18,8 +18,7 @@ offender and check) when
   measured on held-out examples.
 
 Otherwise it records each mistake's values as fingerprints in the grading bundle (and
-those of public checks in the release's ``public_checks.json``), keeping only values the
-mistake's notebook records alike when graded a second time, adds the fingerprints
+those of public checks in the release's ``public_checks.json``), adds the fingerprints
 learned from killed mutants (``learned``; grading bundle only), and writes
 ``check_quality.md`` / ``.json`` beside the bundle.
 
@@ -203,13 +202,6 @@ def _grade(pipeline, name, staged_dir, workers, pasted, forgers, mistakes, alter
     return results, dependencies
 
 
-def _run_again(pipeline, name, staged_dir, workers, results, labels):
-    """label -> TrialResult of the mistakes' notebooks that judged them, graded a second time:
-    only values both runs record become fingerprints (``assessment.fingerprints_of``)."""
-    again = [results[label].trial for label in sorted(labels) if "mistake" in label]
-    return run_trials(pipeline, name, again, release_files(staged_dir), workers)
-
-
 def _prove_notebook(course, assignment, name, staged_dir, library, log):
     """(quality entries, fingerprints, forge data) for one notebook of the assignment."""
     pipeline = GradingPipeline(course, assignment)
@@ -232,8 +224,6 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
         for change in result.trial.changes:
             final[change.name] = (label, result)
 
-    labels = {label for label, _ in final.values()}
-    repeats = _run_again(pipeline, name, staged_dir, course.settings.worker_count, results, labels)
     reference = results["reference"]
     if reference.problem or reference.score < reference.max_score:
         raise ReleaseError(
@@ -245,7 +235,7 @@ def _prove_notebook(course, assignment, name, staged_dir, library, log):
     for mistake in mistakes:
         label, result = final[mistake.name]
         entries["mistakes"].append(assess_mistake(mistake, result, specs))
-        fingerprints += fingerprints_of(mistake, result, repeats[label], dependencies[label], specs)
+        fingerprints += fingerprints_of(mistake, result, dependencies[label], specs)
     for alternative in alternatives:
         label, result = final[alternative.name]
         entries["alternatives"].append(
