@@ -9,7 +9,7 @@ half, whose judging runs in this process's confined judge service (judge.py), as
 worker's does. Nothing is written to the gradebook.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import nbformat
 
@@ -17,6 +17,23 @@ from ..confinement import ConfinementError
 from ..grading.batch import LocalPool, windowed
 from ..judge import records_in_outputs, start_judge
 from ..progress import progress as progress_bar
+
+# numpy's unseeded draws (``np.random.default_rng()``, ``np.random.rand`` without a seed) take
+# their entropy from ``secrets.randbits``, which numpy binds when it is imported. The gate's
+# kernels bind a seeded generator there before any cell runs, so a mistake that draws without a
+# seed (a dropout mask drawn again) records the same values, and the release the same bundle,
+# every time the release is made. Each verdict is still one draw, as a student's is; students'
+# kernels are not touched.
+FIXED_ENTROPY = (
+    "--InteractiveShellApp.exec_lines=import random, secrets; secrets.randbits = random.Random(231).getrandbits"
+)
+
+
+def with_fixed_entropy(config):
+    """The workers' nbgrader configuration, with the gate's kernels drawing fixed entropy."""
+    execute = dict(config.get("Execute", {}))
+    execute["extra_arguments"] = [*execute.get("extra_arguments", []), FIXED_ENTROPY]
+    return {**config, "Execute": execute}
 
 
 @dataclass
@@ -79,8 +96,11 @@ def run_trials(pipeline, name, trials, restored, workers):
     snapshots = {name: pipeline.snapshots()[name]}
     by_label = {trial.label: trial for trial in trials}
     jobs = (
-        pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()}, snapshots, restored)
-        for trial in trials
+        replace(job, config=with_fixed_entropy(job.config))
+        for job in (
+            pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()}, snapshots, restored)
+            for trial in trials
+        )
     )
     results = {}
     start_judge(pipeline.course.settings)
