@@ -39,6 +39,22 @@ def folder_digest(folder):
     return digest.hexdigest()
 
 
+SCRATCH_PREFIX = "autograder-check-"
+
+
+def sweep_dead_scratch(folder=None):
+    """Remove the kernels' working copies that warm checkers killed without cleanup left in
+    ``folder`` (the temp folder): each is named after its owner's pid, and only those whose owner
+    is dead go (``cgroups.left_by_dead_process``). A server killed with its checkers would
+    otherwise leave a copy of a student's folder behind for each notebook open at the time."""
+    import shutil
+
+    from ..cgroups import left_by_dead_process
+
+    for path in left_by_dead_process(folder or tempfile.gettempdir(), SCRATCH_PREFIX):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class WarmKernel:
     """A student's kernel started on a private copy of the notebook's folder, as check_as_student starts it."""
 
@@ -55,7 +71,8 @@ class WarmKernel:
         nbformat.validate(nbformat.v4.new_notebook())
         self.folder = os.path.dirname(os.path.abspath(notebook))
         self.digest = folder_digest(self.folder)
-        self._scratch = tempfile.TemporaryDirectory(prefix="autograder-check-")
+        sweep_dead_scratch()
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         write_files(self._scratch.name, read_regular_files(self.folder).files)
         manager_class = student_kernel_manager().get("kernel_manager_class", AsyncKernelManager)
         self.km = manager_class(kernel_name="python3")
