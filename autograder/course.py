@@ -94,9 +94,13 @@ class Course:
     def _own_manifest(self, assignment):
         return load_manifest(os.path.join(self.source(assignment), MANIFEST_FILE), assignment, self.reference_dir)
 
+    def manifests_as_written(self):
+        """name -> manifest of every assignment of the course (as written, not cross-checked)."""
+        return {name: self._own_manifest(name) for name in self.assignments()}
+
     def other_manifests(self, assignment):
         """name -> manifest of every other assignment of the course (as written, not cross-checked)."""
-        return {other: self._own_manifest(other) for other in self.assignments() if other != assignment}
+        return {other: manifest for other, manifest in self.manifests_as_written().items() if other != assignment}
 
     def notebook_names(self, assignment):
         return [os.path.splitext(os.path.basename(path))[0] for path in self.source_notebooks(assignment)]

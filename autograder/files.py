@@ -9,6 +9,7 @@ writes only inside its target folder, creating what it writes (never opening an
 existing path).
 """
 
+import json
 import os
 import stat
 import unicodedata
@@ -195,3 +196,34 @@ def write_files(folder, files):
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(descriptor, "wb") as f:
             f.write(data)
+
+
+def _json_strings(node):
+    """Every string inside a parsed JSON document."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _json_strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_strings(item)
+
+
+def searchable_texts(path):
+    """The texts in which to look for a line, of one of our own files (a release's): the file,
+    and for notebooks and JSON files every string of the parsed document too (a line quoted in a
+    cell is escaped in the file)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [raw.decode("latin-1")]  # still searchable for base64 and digits
+    if path.endswith((".ipynb", ".json")):
+        try:
+            return list(_json_strings(json.loads(text))) + [text]
+        except ValueError:
+            pass
+    return [text]

@@ -15,7 +15,6 @@ The scan reads every file of the release: notebooks as parsed JSON (every source
 output and metadata string), other files as text.
 """
 
-import json
 import os
 import re
 
@@ -23,6 +22,7 @@ import nbformat
 import numpy as np
 from nbgrader import utils
 
+from ..files import searchable_texts
 from ..manifest import module_definitions
 from ..regions import (
     BEGIN_HIDDEN,
@@ -135,35 +135,6 @@ def secret_values(bundle_cells):
     return values
 
 
-def _strings(node):
-    """Every string inside a parsed JSON document."""
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield key
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _strings(item)
-
-
-def _file_texts(path):
-    """The texts to scan in one file: parsed JSON strings for notebooks, else the file."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return [raw.decode("latin-1")]  # still searchable for base64 and digits
-    if path.endswith((".ipynb", ".json")):
-        try:
-            return list(_strings(json.loads(text))) + [text]
-        except ValueError:
-            pass
-    return [text]
-
-
 def find_leaks(release_dir, source_notebooks, reference_dir, bundle_cells, manifest):
     """A list of human-readable leak descriptions; empty when the release is clean.
 
@@ -176,7 +147,7 @@ def find_leaks(release_dir, source_notebooks, reference_dir, bundle_cells, manif
         for name in sorted(files):
             path = os.path.join(folder, name)
             shown = os.path.relpath(path, os.path.dirname(release_dir))
-            texts = _file_texts(path)
+            texts = searchable_texts(path)
             for text in texts:
                 for line in text.splitlines():
                     if COURSE_IMPORT.match(line):

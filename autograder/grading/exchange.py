@@ -41,10 +41,10 @@ from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignme
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from traitlets import Bool, Dict, Float, Int, Unicode, Union
 
+from ..answers import answers_in
 from ..course import Course
 from ..errors import CourseError
 from ..files import read_regular_file, read_regular_files, shown, unsafe_student_id, write_files
-from ..manifest import solutions_handed_out
 from ..spreadsheet import write_csv
 from .collect import TIMESTAMP_FILE
 from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
@@ -76,25 +76,26 @@ def _make_sticky(path, report, why):
     return True
 
 
-def earlier_answers_not_due(root, db_url, course_id, assignment, now):
-    """Why ``assignment`` may not be handed out yet, or None.
+def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now):
+    """Why the release folder ``folder`` of ``assignment`` may not be handed out yet, or None.
 
-    An assignment whose manifest lists earlier ones under ``support.solved_after`` ships their
-    answers solved in nnsupport; it goes to students only once each of them is past its due
-    date in the gradebook (a missing due date counts as not due). Assignments of a course
-    without manifests (plain nbgrader) are not concerned.
+    A folder that holds answers of other assignments of the course goes to students only once
+    each of them is past its due date in the gradebook (a missing due date counts as not due).
+    Whose answers it holds is read from its files (``answers.answers_in``), not from the
+    manifests: a folder generated before a manifest changed, or copied under another name, is
+    judged by what it would hand out. Its own answers are the leak check's business
+    (``autograder release``). A folder with an ``nnsupport`` package in a course directory
+    without ``course/`` or manifests is refused (nobody can tell whose answers it holds);
+    without one (plain nbgrader), it is not concerned.
     """
-    course = Course(root)
-    if assignment not in course.assignments():
-        return None
     try:
-        manifest = course.manifest(assignment)
-        handed_out = solutions_handed_out(manifest, course.other_manifests(assignment))
+        shipped = answers_in(folder, Course(root))
     except CourseError as error:
-        return str(error)
+        return str(error) if os.path.isdir(os.path.join(folder, "nnsupport")) else None
+    shipped.pop(assignment, None)
     waiting = []
     with Gradebook(db_url, course_id) as gb:
-        for earlier, definitions in handed_out.items():
+        for earlier, definitions in sorted(shipped.items()):
             try:
                 due = gb.find_assignment(earlier).duedate
             except MissingEntry:
@@ -105,10 +106,11 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, now):
     if not waiting:
         return None
     return (
-        f"{assignment} ships earlier assignments' answers solved in nnsupport (support.solved_after in "
-        f"{manifest.path}), and these are not past their due date: {'; '.join(waiting)}. Hand {assignment} "
-        "out after that due date (set one with `nbgrader db assignment add NAME --duedate=...`), or remove "
-        "the assignment from support.solved_after so its answers ship stubbed."
+        f"{folder} hands out other assignments' answers solved, and these are not past their due "
+        f"date: {'; '.join(waiting)}. Hand {assignment} out after that due date (set one with `nbgrader "
+        "db assignment add NAME --duedate=...`), or remove those assignments from support.solved_after in "
+        f"source_assignments/{assignment}/assignment.toml and run `autograder release {assignment}`, so "
+        "that their answers ship stubbed."
     )
 
 
@@ -121,7 +123,7 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         super().init_src()
         coursedir = self.coursedir
         why = earlier_answers_not_due(
-            coursedir.root, coursedir.db_url, coursedir.course_id, coursedir.assignment_id, now_utc()
+            coursedir.root, coursedir.db_url, coursedir.course_id, coursedir.assignment_id, self.src_path, now_utc()
         )
         if why is not None:
             self.fail(why)

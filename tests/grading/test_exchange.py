@@ -14,6 +14,7 @@ import csv
 import datetime
 import errno
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import nbformat
 import pytest
 from exchange_support import StudentAccounts, inbound, marked, run_instructor
 from nbgrader.api import Gradebook
-from support import ASSIGNMENT, COURSE_ID, NOTEBOOK, clone, copy_course, run_autograder
+from support import ASSIGNMENT, COURSE_ID, NOTEBOOK, REPO_ROOT, clone, copy_course, run_autograder
 
 from autograder.authoring.library import paste_reference
 from autograder.grading.handin import now_utc, parse_time
@@ -360,13 +361,24 @@ def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp
     ]  # fmt: skip
     outbound = exchange / COURSE_ID / "outbound" / "dropout"
 
-    def release():
-        return subprocess.run(command, cwd=course, capture_output=True, text=True)
+    def release(name="dropout"):
+        return subprocess.run([*command[:4], name, *command[5:]], cwd=course, capture_output=True, text=True)
 
     refused = release()
     assert refused.returncode != 0 and not outbound.exists()
     assert "fc_nets (has no due date in the gradebook" in refused.stderr, refused.stderr
     assert "layers.affine_forward" in refused.stderr and "support.solved_after" in refused.stderr
+    # What is refused is what the folder holds, not what the manifests say: the same folder
+    # under another name, or left as it was after fc_nets was taken out of solved_after.
+    shutil.copytree(course / "release" / "dropout", course / "release" / "dropout_section2")
+    copied = release("dropout_section2")
+    assert copied.returncode != 0 and "fc_nets (has no due date" in copied.stderr, copied.stderr
+    manifest = course / "source_assignments" / "dropout" / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('solved_after = ["fc_nets"]', "solved_after = []"))
+    stale = release()
+    assert stale.returncode != 0 and "fc_nets (has no due date" in stale.stderr, stale.stderr
+    assert "autograder release dropout" in stale.stderr
+    assert not outbound.exists() and not (outbound.parent / "dropout_section2").exists()
 
     with Gradebook(Course(course).db_url, COURSE_ID) as gb:
         gb.update_or_create_assignment(ASSIGNMENT, duedate=now_utc() + datetime.timedelta(days=1))
@@ -378,3 +390,21 @@ def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp
     handed_out = release()
     assert handed_out.returncode == 0, handed_out.stderr
     assert (outbound / "Dropout.ipynb").is_file()
+
+
+def test_a_release_with_nnsupport_from_a_folder_without_the_course_material_is_refused(tmp_path):
+    """An exchange host holding only release/ cannot tell whose answers nnsupport holds: refused,
+    saying where to release from; a plain nbgrader release (no nnsupport) there is not concerned."""
+    from autograder.grading.exchange import earlier_answers_not_due
+
+    host = tmp_path / "host"
+    shutil.copytree(REPO_ROOT / "release" / "dropout", host / "release" / "dropout")
+    (host / "release" / "plain").mkdir()
+    (host / "release" / "plain" / "Plain.ipynb").write_text("{}")
+    db = f"sqlite:///{host / 'gradebook.db'}"
+
+    def why(name):
+        return earlier_answers_not_due(str(host), db, COURSE_ID, name, str(host / "release" / name), now_utc())
+
+    assert "cannot tell whose answers" in why("dropout") and "course/" in why("dropout")
+    assert why("plain") is None

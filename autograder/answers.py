@@ -1,0 +1,86 @@
+"""Whose answers a folder hands out, read from its files rather than from what a manifest says.
+
+nbgrader's release_assignment copies whatever ``release/<assignment>/`` holds. What was
+generated there may be older than the manifests (an assignment taken out of
+``support.solved_after`` but not released again), or the folder may be a copy under another
+name. So the exchange asks the files: an answer ships when a distinctive line of a solution
+region of a definition some assignment's students write (``course/``, between the
+BEGIN/END SOLUTION markers) appears in any file of the folder. Distinctive, as for the leak
+check: at least ``MIN_DISTINCTIVE_LENGTH`` characters and found in no course module outside
+its solution regions (``return out, cache`` is no answer).
+"""
+
+import os
+
+from .errors import CourseError
+from .files import searchable_texts
+from .manifest import module_definitions
+from .regions import BEGIN_SOLUTION, END_SOLUTION, region_line_numbers, strip_solutions
+
+MIN_DISTINCTIVE_LENGTH = 12
+
+
+def _module_texts(reference_dir):
+    texts = {}
+    for filename in sorted(os.listdir(reference_dir)):
+        if filename.endswith(".py"):
+            with open(os.path.join(reference_dir, filename)) as f:
+                texts[filename[:-3]] = f.read()
+    return texts
+
+
+def answer_lines(reference_dir, entries):
+    """entry ("module.name") -> the distinctive lines of its solution regions, for ``entries``."""
+    texts = _module_texts(reference_dir)
+    public = "\n".join(strip_solutions(text) for text in texts.values())
+    found = {}
+    for entry in entries:
+        module, name = entry.split(".", 1)
+        lines = texts[module].splitlines()
+        regions = set(region_line_numbers(texts[module], BEGIN_SOLUTION, END_SOLUTION))
+        in_definition = {
+            lines[number - 1].strip()
+            for definition, first, last, _ in module_definitions(reference_dir, module)
+            if definition == name
+            for number in range(first, last + 1)
+            if number in regions
+        }
+        found[entry] = sorted(
+            line
+            for line in in_definition
+            if len(line) >= MIN_DISTINCTIVE_LENGTH and line not in public and "###" not in line
+        )
+    return found
+
+
+def folder_text(folder):
+    """What to look for answers in: every regular file under ``folder`` (links are not
+    followed), notebooks and JSON files with their strings parsed out too."""
+    parts = []
+    for parent, _, names in os.walk(folder):
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            if not os.path.islink(path) and os.path.isfile(path):
+                parts += searchable_texts(path)
+    return "\n".join(parts)
+
+
+def answers_in(folder, course):
+    """assignment -> the definitions its students write whose answers ``folder`` holds, for every
+    assignment of ``course`` (only those with some). A CourseError when the course lacks what
+    this needs (``course/``, the manifests): then nobody can tell."""
+    if not os.path.isdir(course.reference_dir) or not course.assignments():
+        raise CourseError(
+            f"cannot tell whose answers {folder} hands out: the course directory {course.root} has no "
+            "course/ reference package or no source_assignments/ with manifests. Release from the course "
+            "directory that has them."
+        )
+    written = {assignment: manifest.writes for assignment, manifest in course.manifests_as_written().items()}
+    lines = answer_lines(course.reference_dir, sorted({entry for entries in written.values() for entry in entries}))
+    text = folder_text(folder)
+    shipped = {}
+    for assignment, entries in written.items():
+        found = sorted(entry for entry in entries if any(line in text for line in lines[entry]))
+        if found:
+            shipped[assignment] = found
+    return shipped
