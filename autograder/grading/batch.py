@@ -159,7 +159,8 @@ def _collect(course, assignment, options, staging, duedate):
             **({"pattern": options.zip_pattern} if options.zip_pattern else {}),
         )
     others = [other for other in course.assignments() if other != assignment]
-    return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment, others)
+    notebooks = [f"{name}.ipynb" for name in course.notebook_names(assignment)]
+    return collect_folder(options.submissions or os.path.join(course.root, "submitted"), assignment, others, notebooks)
 
 
 def _timed(report, call, *args):

@@ -68,13 +68,23 @@ def _is_folder(path):
         return False
 
 
-def collect_folder(submitted_dir, assignment, other_assignments=()):
+def _is_file(path):
+    """A regular file (not a link to one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def collect_folder(submitted_dir, assignment, other_assignments=(), notebooks=()):
     """One Submission per student folder of ``submitted_dir`` (nbgrader's layout).
 
     A student folder that holds only other assignments of the course (``other_assignments``)
     is a student who has not handed this one in: no Submission (the gradebook's roster says
-    "no submission"). Anything else without this assignment's folder is reported as not
-    collected, with what the folder holds: a misplaced or misnamed hand-in."""
+    "no submission"), unless one of those folders holds a notebook of this assignment
+    (``notebooks``, file names): that is reported, as is anything else without this
+    assignment's folder, as not collected, with what the folder holds: a misplaced or
+    misnamed hand-in."""
     if not _is_folder(submitted_dir):
         raise SubmissionsError(
             f"No submissions folder {submitted_dir}: expected <student>/{assignment}/<notebook>.ipynb "
@@ -98,16 +108,22 @@ def collect_folder(submitted_dir, assignment, other_assignments=()):
             )
         elif not _is_folder(folder):
             entries = sorted(os.listdir(student_dir))
-            if entries and all(n in other_assignments and _is_folder(os.path.join(student_dir, n)) for n in entries):
-                continue  # other assignments only: this one not handed in
             found = ", ".join(shown(n) for n in entries)
-            submissions.append(
-                Submission(
-                    name,
-                    problem=f"no {assignment} folder in {name}/ (found: {found or 'nothing'})",
-                    status="not collected",
+            problem = f"no {assignment} folder in {name}/ (found: {found or 'nothing'})"
+            if entries and all(n in other_assignments and _is_folder(os.path.join(student_dir, n)) for n in entries):
+                misplaced = [
+                    f"{shown(other)}/{shown(notebook)}"
+                    for other in entries
+                    for notebook in notebooks
+                    if _is_file(os.path.join(student_dir, other, notebook))
+                ]
+                if not misplaced:
+                    continue  # other assignments only: this one not handed in
+                problem += (
+                    f"; {', '.join(misplaced)} is a notebook of {assignment} handed in under another "
+                    f"assignment: move it to {name}/{assignment}/ to grade it"
                 )
-            )
+            submissions.append(Submission(name, problem=problem, status="not collected"))
         elif not any(files for _, _, files in os.walk(folder)):
             submissions.append(Submission(name, folder, problem="empty submission folder", status="empty"))
         else:

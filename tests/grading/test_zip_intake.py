@@ -201,13 +201,24 @@ def test_canvas_late_entries_get_the_late_policy_and_on_time_ones_do_not(release
 
 def test_a_student_who_handed_in_only_other_assignments_has_no_submission_here(tmp_path):
     """In a course of several assignments, alice's folder holding only fc_nets is not a
-    misplaced dropout hand-in; bob's misnamed folder is, and is reported with what it holds."""
+    misplaced dropout hand-in; bob's misnamed folder is, and dave's Dropout.ipynb handed in under
+    fc_nets is, each reported with what it holds."""
     from autograder.grading.collect import collect_folder
 
-    for student, folder in (("alice", "fc_nets"), ("bob", "Dropout"), ("carol", "dropout"), ("carol", "fc_nets")):
-        (tmp_path / student / folder).mkdir(parents=True)
-        (tmp_path / student / folder / "Dropout.ipynb").write_text("{}")
-    found = {s.student: s for s in collect_folder(str(tmp_path), "dropout", ["fc_nets", "batch_norm"])}
-    assert set(found) == {"bob", "carol"}
+    for student, folder, notebook in (
+        ("alice", "fc_nets", "FullyConnectedNets.ipynb"),
+        ("bob", "Dropout", "Dropout.ipynb"),
+        ("carol", "dropout", "Dropout.ipynb"),
+        ("carol", "fc_nets", "FullyConnectedNets.ipynb"),
+        ("dave", "fc_nets", "Dropout.ipynb"),
+    ):
+        (tmp_path / student / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / student / folder / notebook).write_text("{}")
+    found = {
+        s.student: s for s in collect_folder(str(tmp_path), "dropout", ["fc_nets", "batch_norm"], ["Dropout.ipynb"])
+    }
+    assert set(found) == {"bob", "carol", "dave"}
     assert found["bob"].status == "not collected" and "found: Dropout" in found["bob"].problem
     assert found["carol"].problem is None
+    assert found["dave"].status == "not collected"
+    assert "fc_nets/Dropout.ipynb is a notebook of dropout handed in under another assignment" in found["dave"].problem
