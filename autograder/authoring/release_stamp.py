@@ -64,9 +64,10 @@ def inputs_digest(course, assignment):
     return digest.add_tree("material", os.path.join(course.bundle_dir, assignment), skip=recorded).hexdigest()
 
 
-def outputs_digest(course, assignment):
-    """The digest of what the release wrote, byte for byte."""
-    digest = Digest().add_tree("release", course.release(assignment))
+def outputs_digest(course, assignment, published=None):
+    """The digest of what the release wrote, byte for byte; ``published``: the folder that holds
+    the release when release/<assignment> does not (see ``unchanged_since_proven``)."""
+    digest = Digest().add_tree("release", published or course.release(assignment))
     digest.add_tree("bundle", os.path.join(course.bundle_dir, assignment))
     return digest.add_tree("source", course.source(assignment)).hexdigest()
 
@@ -84,9 +85,12 @@ def _gradebook_holds(course, assignment):
     return recorded == set(course.notebook_names(assignment))
 
 
-def unchanged_since_proven(course, assignment, inputs):
+def unchanged_since_proven(course, assignment, inputs, published=None):
     """The stamp of the last proven release when ``inputs`` (its inputs digest now) and its
-    outputs are what that release left, and the gradebook still holds it; otherwise None."""
+    outputs are what that release left, and the gradebook still holds it; otherwise None.
+
+    ``published``: where the release to compare is, when not in release/<assignment>
+    (nbgrader's generate_assignment removes that folder before our hook runs)."""
     try:
         with open(stamp_path(course, assignment)) as f:
             stamp = json.load(f)
@@ -94,7 +98,9 @@ def unchanged_since_proven(course, assignment, inputs):
         return None
     if not isinstance(stamp, dict) or stamp.get("inputs") != inputs:
         return None
-    if stamp.get("outputs") != outputs_digest(course, assignment) or not _gradebook_holds(course, assignment):
+    if stamp.get("outputs") != outputs_digest(course, assignment, published):
+        return None
+    if not _gradebook_holds(course, assignment):
         return None
     return stamp
 

@@ -364,16 +364,17 @@ def _prove_or_recall(course, assignment, staged_dir, log, records):
     record_proof(course, assignment, records, key)
 
 
-def release_proven(course, assignment, log=print, force=False, records=None):
+def release_proven(course, assignment, log=print, force=False, records=None, published=None):
     """``autograder release``: release ``assignment`` only once its checks are proven.
 
     Unless ``force``, nothing is done when nothing the last proven release depends on has
     changed and what it wrote is intact (``authoring.release_stamp``). With ``records`` (a
     folder of proofs on record, ``proving.records``), a proof of exactly the same inputs is
-    reused instead of run again."""
+    reused instead of run again. ``published``: the folder holding the release published last,
+    when release/<assignment> does not (``unchanged_since_proven``)."""
     inputs = inputs_digest(course, assignment)
     if not force:
-        stamp = unchanged_since_proven(course, assignment, inputs)
+        stamp = unchanged_since_proven(course, assignment, inputs, published)
         if stamp is not None:
             log(
                 f"nothing changed since the last proven release of {assignment} ({stamp.get('proven_at')}): "

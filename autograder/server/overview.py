@@ -1,7 +1,8 @@
 """What the instructor's panel shows per assignment, read from the course directory.
 
 Released (the release folder and its notebooks), the proof's summary line
-(``grading_bundle/<a>/check_quality.json``), submissions (``submitted/<student>/<a>/``),
+(``grading_bundle/<a>/check_quality.json``), submissions (``submitted/<student>/<a>/``, and
+those graded from an LMS zip, which have an outcome but no such folder),
 and the grader's outcomes: graded, awaiting hand grading (nbgrader's gradebook says a
 graded submission still needs a person), could not be graded (the state files of
 ``autograder grade``). Reading only: nothing here writes to the course.
@@ -50,15 +51,17 @@ def _needs_hand_grading(course, assignment):
 
 
 def assignment_overview(course, assignment):
-    submitted = [
-        s
-        for s in _folders(os.path.join(course.root, "submitted"))
-        if os.path.isdir(os.path.join(course.root, "submitted", s, assignment))
-    ]
     states = {
         s: read_state(course, s, assignment)
         for s in _folders(os.path.join(course.root, "autograded"))
         if os.path.isfile(os.path.join(course.autograded(s, assignment), STATE_FILE))
+    }
+    # A submission graded from an LMS zip (`autograder grade --submissions`) has an outcome but
+    # no submitted/ folder: it counts as a submission too, or the panel showed more graded than submitted.
+    submitted = set(states) | {
+        s
+        for s in _folders(os.path.join(course.root, "submitted"))
+        if os.path.isdir(os.path.join(course.root, "submitted", s, assignment))
     }
     graded = {s for s, state in states.items() if state is not None and state.status in GRADED_STATUSES}
     failed = {

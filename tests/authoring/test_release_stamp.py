@@ -1,13 +1,18 @@
 """`autograder release` says "nothing changed" and proves nothing when nothing its proven
 release depends on changed, and proves again as soon as one input does."""
 
+import shutil
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 from support import ASSIGNMENT, NOTEBOOK, clone, copy_course, run_autograder
 
-from autograder.authoring.release_stamp import inputs_digest, stamp_path, unchanged_since_proven
+from autograder.authoring.release import last_release
+from autograder.authoring.release_stamp import inputs_digest, record_proven, stamp_path, unchanged_since_proven
+from autograder.authoring.sync import write_generated_files
 from autograder.course import Course
+from autograder.lock import let_go_for_nbgrader
 
 NOTHING_CHANGED = "nothing changed since the last proven release of fc_nets"
 PROOF_STARTED = "proving the checks of FullyConnectedNets"
@@ -109,4 +114,37 @@ def test_force_releases_although_nothing_changed(released_course, tmp_path, monk
     gate.release_proven(course, ASSIGNMENT, log=lambda text: None)
     assert released == []
     gate.release_proven(course, ASSIGNMENT, log=lambda text: None, force=True)
+    assert released == [ASSIGNMENT]
+
+
+def test_formgraders_generate_says_nothing_changed_although_nbgrader_removed_the_release(tmp_path, monkeypatch):
+    """nbgrader's generate_assignment (formgrader's Generate) removes release/<assignment> before
+    our pre_convert_hook runs: the copy of the last release published stands for it, so an
+    unchanged course is not proven again (it was, at every press of the button), and a copy
+    that is not what the proven release wrote is."""
+    from autograder.proving import gate, hooks
+
+    root = copy_course(tmp_path / "course")
+    course = Course(str(root))
+    write_generated_files(course, ASSIGNMENT)  # as a proven release leaves the course
+    shutil.copytree(course.release(ASSIGNMENT), last_release(course, ASSIGNMENT))
+    with Gradebook(course.db_url, course.course_id) as gb:
+        gb.update_or_create_assignment(ASSIGNMENT)
+        gb.add_notebook(NOTEBOOK, ASSIGNMENT)
+    record_proven(course, ASSIGNMENT, inputs_digest(course, ASSIGNMENT))
+    shutil.rmtree(course.release(ASSIGNMENT))  # as nbgrader does before the hook
+    released = []
+    monkeypatch.setattr(gate, "release", lambda course, assignment, log, verify: released.append(assignment))
+    monkeypatch.chdir(root)
+
+    def generate():
+        try:
+            hooks.release_before_generate(assignment=ASSIGNMENT)
+        finally:
+            let_go_for_nbgrader(str(root), ASSIGNMENT)
+
+    generate()
+    assert released == [] and ASSIGNMENT not in hooks._refused
+    append(Path(last_release(course, ASSIGNMENT)) / f"{NOTEBOOK}.ipynb", "\n")
+    generate()
     assert released == [ASSIGNMENT]
