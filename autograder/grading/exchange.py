@@ -76,7 +76,7 @@ def _make_sticky(path, report, why):
     return True
 
 
-def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now):
+def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, note=lambda text: None):
     """Why the release folder ``folder`` of ``assignment`` may not be handed out yet, or None.
 
     A folder that holds answers of other assignments of the course goes to students only once
@@ -86,8 +86,11 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now):
     judged by what it would hand out. Its own answers are the leak check's business
     (``autograder release``). A folder with an ``nnsupport`` package in a course directory
     without ``course/`` or manifests is refused (nobody can tell whose answers it holds);
-    without one (plain nbgrader), it is not concerned.
+    without one (plain nbgrader), it is not concerned. When it may go, ``note`` receives each
+    earlier assignment's due date as the gradebook holds it, in UTC: a due date typed with a
+    zone nbgrader misreads (it takes ``-0800`` for seconds) shows there.
     """
+    folder = os.path.normpath(folder)
     try:
         shipped = answers_in(folder, Course(root))
     except CourseError as error:
@@ -103,6 +106,11 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now):
             if due is None or due > now:
                 when = "has no due date in the gradebook" if due is None else f"is due {due:%Y-%m-%d %H:%M} UTC"
                 waiting.append(f"{earlier} ({when}; {len(definitions)} of its answers: {', '.join(definitions)})")
+            else:
+                note(
+                    f"{folder} hands out {len(definitions)} of {earlier}'s answers solved; {earlier} was due "
+                    f"{due:%Y-%m-%d %H:%M} UTC, {(now - due).total_seconds() / 3600:.1f} hours ago"
+                )
     if not waiting:
         return None
     return (
@@ -123,7 +131,13 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         super().init_src()
         coursedir = self.coursedir
         why = earlier_answers_not_due(
-            coursedir.root, coursedir.db_url, coursedir.course_id, coursedir.assignment_id, self.src_path, now_utc()
+            coursedir.root,
+            coursedir.db_url,
+            coursedir.course_id,
+            coursedir.assignment_id,
+            self.src_path,
+            now_utc(),
+            self.log.warning,
         )
         if why is not None:
             self.fail(why)

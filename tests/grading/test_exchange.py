@@ -390,6 +390,9 @@ def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp
     handed_out = release()
     assert handed_out.returncode == 0, handed_out.stderr
     assert (outbound / "Dropout.ipynb").is_file()
+    # It says whose answers went out and when they were due, as the gradebook holds it (UTC).
+    assert "hands out 10 of fc_nets's answers solved; fc_nets was due " in handed_out.stderr, handed_out.stderr
+    assert " UTC, 0.0 hours ago" in handed_out.stderr
 
 
 def test_a_release_with_nnsupport_from_a_folder_without_the_course_material_is_refused(tmp_path):
