@@ -12,10 +12,10 @@ misplaced folder).
 
 What goes in a class is a ``Plan``. fc_nets has a hand-picked one (``FC_NETS``: its first
 mistake is the real student's mistake from the seed notes, a ReLU after the last layer);
-any other assignment gets one drawn from its library and manifest (``library_plan``): the
-reference and two correct submissions, each taking one alternative per solution cell, the first
-mistake of each test cell that catches some (the last of them handed in with its test cell
-deleted), the broken ones in the first function the manifest has students write.
+any other assignment gets one drawn from its library and manifest (``library_plan``): a few
+correct submissions, each taking one alternative per solution cell, mistakes taken in turn
+from each test cell that catches some, the broken ones in the first function the manifest
+has students write.
 
 The class has a roster (``roster``: names, and when each one handed in against ``DUE``, a few
 of them late), written as ``nbgrader collect`` leaves it: each folder's ``timestamp.txt``
@@ -112,11 +112,8 @@ FC_NETS = Plan(
     late_mistake="adam_t_after_use",
 )
 PLANS = {"fc_nets": FC_NETS}
-# A class drawn from a library: the reference and this many correct styles, and one mistake for
-# each test cell that catches some, at most this many. Small on purpose: the release has already
-# proven every alternative and mistake of the library, and every submission of the class is
-# graded again with the demo's time (issue 19: three assignments within about 1.5x of fc_nets alone).
-STYLE_COUNT, MISTAKE_COUNT = 2, 8
+# A class drawn from a library: at most this many correct styles and this many mistakes.
+STYLE_COUNT, MISTAKE_COUNT = 4, 8
 
 # The due date of the demo course (naive UTC, nbgrader's convention), and who handed in late, by how much.
 DUE = datetime.datetime(2027, 3, 1, 23, 59)
@@ -192,7 +189,11 @@ def library_plan(manifest, library, pasted, source):
     for mistake in library.mistakes.values():
         if not mistake.accepted:
             by_test.setdefault(mistake.caught_by, []).append(mistake)
-    mistakes = [found[0].name for found in by_test.values()][:MISTAKE_COUNT]
+    mistakes, round_ = [], 0
+    while len(mistakes) < MISTAKE_COUNT and any(round_ < len(found) for found in by_test.values()):
+        mistakes += [found[round_].name for found in by_test.values() if round_ < len(found)]
+        round_ += 1
+    mistakes = mistakes[:MISTAKE_COUNT]
     cells = {c.metadata.nbgrader.grade_id: c.source for c in pasted.cells if utils.is_solution(c)}
     first = next(name for name in manifest.written_names() if name in cells)
     line = _first_unique_line(cells[first], solution_regions(source)[first][0])

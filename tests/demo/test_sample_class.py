@@ -51,7 +51,7 @@ def test_the_sample_class_builds_from_the_current_notebooks_and_the_mistake_libr
     assert set(plan.mistakes) <= set(library.mistakes)
     assert {name for names in plan.styles.values() for name in names} <= set(library.alternatives)
     assert len(notebooks) == len(kinds) == len(plan.correct) + len(plan.mistakes) + BROKEN
-    assert sum(kind.startswith("correct") for kind in kinds.values()) == len(plan.correct) >= 3  # reference + 2 styles
+    assert sum(kind.startswith("correct") for kind in kinds.values()) == len(plan.correct) >= 5
     assert all(notebooks[m] != notebooks["correct01"] for m in plan.mistakes)
     assert "while True:" in str(notebooks["infinite_loop"]) and "while True:" not in str(notebooks["correct01"])
 
@@ -66,7 +66,6 @@ def test_a_class_drawn_from_the_library_covers_every_test_cell_that_catches_a_mi
     library, plan, _, kinds = _class(assignment)
     caught_by = {library.mistakes[m].caught_by for m in plan.mistakes} | {plan.deleted_test[0]}
     assert caught_by == {m.caught_by for m in library.mistakes.values()}  # at most MISTAKE_COUNT test cells
-    assert len(plan.mistakes) + 1 == len(caught_by)  # one submission per test cell: the demo grades each one
     styled = {library.alternatives[a].cell for names in plan.styles.values() for a in names}
     assert styled == {a.cell for a in library.alternatives.values()}  # every cell written in another style
     assert kinds["correct02"].startswith("correct: ") and "reference" not in kinds["correct02"]
