@@ -215,7 +215,7 @@ def _check(course, args):
 def _demo(course, args):
     from .demo.run import run_demo
 
-    run_demo(course, args.output, args.workers or course.settings.worker_count)
+    run_demo(course, args.output, args.workers or course.settings.worker_count, only=args.only)
     return 0
 
 
@@ -495,6 +495,12 @@ def build_parser():
         workers="grading processes",
     )
     demo.add_argument("--output", default="outputs/demo", help="scratch course folder")
+    demo.add_argument(
+        "--only",
+        action="append",
+        metavar="ASSIGNMENT",
+        help="run the round trip for this assignment alone (repeat for several; default: every assignment)",
+    )
     return parser
 
 

@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from ..authoring.library import load_library
 from ..course import copy_instructor_files
+from ..errors import CourseError
 from ..grading.batch import GradingOptions, grade
 from ..proving.gate import release_proven
 from ..reporting.class_report import write_class_report
@@ -47,18 +48,28 @@ def proof_records(target):
     return os.path.abspath(target).rstrip(os.sep) + ".proofs"
 
 
-def demo_assignments(course):
+def demo_assignments(course, only=None):
+    """The assignments the demo runs, fc_nets first: all of the course's, or those ``only`` names
+    (CourseError naming any the course does not have)."""
     names = course.assignments()
-    return [FIRST, *(name for name in names if name != FIRST)] if FIRST in names else names
+    unknown = sorted(set(only or ()) - set(names))
+    if unknown:
+        raise CourseError(
+            f"The demo course has no assignment {', '.join(unknown)}: choose among {', '.join(names)} "
+            f"(the folders of {course.root}/source_assignments)."
+        )
+    ordered = [FIRST, *(name for name in names if name != FIRST)] if FIRST in names else names
+    return [name for name in ordered if not only or name in only]
 
 
-def run_demo(course, target, workers, log=print):
-    """Release and grade every assignment of the course in a scratch copy; returns
-    assignment -> the grading report."""
+def run_demo(course, target, workers, log=print, only=None):
+    """Release and grade every assignment of the course (or those ``only`` names) in a scratch
+    copy; returns assignment -> the grading report."""
+    assignments = demo_assignments(course, only)
     demo = prepare_demo_course(course, target)
     records = proof_records(target)
     reports = {}
-    for number, assignment in enumerate(demo_assignments(demo)):
+    for number, assignment in enumerate(assignments):
         log(f"\n=== {assignment} ===")
         reports[assignment] = run_assignment(demo, assignment, DUE + number * DUE_EVERY, workers, records, log)
     log(f"\ncourse view: {os.path.relpath(write_course_view(demo))} (every student by every assignment; course.csv)")

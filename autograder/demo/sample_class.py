@@ -76,21 +76,6 @@ CORRECT = [
     ["warnings"],
 ]
 
-# Style combinations of the correct submissions.
-CORRECT = [
-    [],
-    ["dot"],
-    ["mask"],
-    ["logsumexp"],
-    ["probabilities"],
-    ["named"],
-    ["randn"],
-    ["cs231n"],
-    ["dot", "mask", "named", "transpose"],
-    ["loops", "randn"],
-    ["warnings"],
-]
-
 # The library's mistakes that appear in the class, one submission each.
 MISTAKES = [
     "relu_on_scores",

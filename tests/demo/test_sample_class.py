@@ -15,6 +15,7 @@ from autograder.demo.sample_class import (
     roster,
     sample_class,
 )
+from autograder.errors import CourseError
 
 COURSE = Course(str(REPO_ROOT))
 ASSIGNMENTS = ["fc_nets", "dropout", "batch_norm"]
@@ -34,6 +35,13 @@ def _class(assignment):
 def test_the_demo_runs_every_assignment_fc_nets_first_and_keeps_its_proofs_beside_its_course():
     assert demo_assignments(COURSE) == ["fc_nets", "batch_norm", "dropout"]
     assert proof_records("outputs/demo/").endswith("outputs/demo.proofs")
+
+
+def test_the_demo_can_run_some_assignments_alone_in_the_course_order():
+    """`autograder demo --only fc_nets` (benchmarks/demo_time.py times it against the whole demo)."""
+    assert demo_assignments(COURSE, ["dropout", "fc_nets"]) == ["fc_nets", "dropout"]
+    with pytest.raises(CourseError, match="no assignment fc_net: choose among"):
+        demo_assignments(COURSE, ["fc_net"])
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
