@@ -20,6 +20,13 @@ from .regions import BEGIN_SOLUTION, END_SOLUTION, region_line_numbers, strip_so
 MIN_DISTINCTIVE_LENGTH = 12
 
 
+def is_distinctive(line, public_text):
+    """A secret line worth looking for (here and in the leak check, authoring/leaks.py): long
+    enough to mean something, found nowhere in ``public_text`` (what is meant to ship), and no
+    ``###`` marker line."""
+    return len(line) >= MIN_DISTINCTIVE_LENGTH and line not in public_text and "###" not in line
+
+
 def _module_texts(reference_dir):
     texts = {}
     for filename in sorted(os.listdir(reference_dir)):
@@ -33,24 +40,16 @@ def answer_lines(reference_dir, entries):
     """entry ("module.name") -> the distinctive lines of its solution regions, for ``entries``."""
     texts = _module_texts(reference_dir)
     public = "\n".join(strip_solutions(text) for text in texts.values())
-    found = {}
-    for entry in entries:
-        module, name = entry.split(".", 1)
+    secret = {}  # (module, definition) -> the lines of its solution regions
+    for module in {entry.split(".", 1)[0] for entry in entries}:
         lines = texts[module].splitlines()
         regions = set(region_line_numbers(texts[module], BEGIN_SOLUTION, END_SOLUTION))
-        in_definition = {
-            lines[number - 1].strip()
-            for definition, first, last, _ in module_definitions(reference_dir, module)
-            if definition == name
-            for number in range(first, last + 1)
-            if number in regions
-        }
-        found[entry] = sorted(
-            line
-            for line in in_definition
-            if len(line) >= MIN_DISTINCTIVE_LENGTH and line not in public and "###" not in line
-        )
-    return found
+        for definition, first, last, _ in module_definitions(reference_dir, module):
+            secret[module, definition] = {lines[n - 1].strip() for n in range(first, last + 1) if n in regions}
+    return {
+        entry: sorted(line for line in secret[tuple(entry.split(".", 1))] if is_distinctive(line, public))
+        for entry in entries
+    }
 
 
 def folder_text(folder):

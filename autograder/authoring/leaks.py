@@ -22,6 +22,7 @@ import nbformat
 import numpy as np
 from nbgrader import utils
 
+from ..answers import is_distinctive
 from ..files import searchable_texts
 from ..manifest import module_definitions
 from ..regions import (
@@ -37,7 +38,6 @@ from ..regions import (
 from ..values import decode_value
 from .support_package import solved_definitions, support_package_files
 
-MIN_DISTINCTIVE_LENGTH = 12
 COURSE_IMPORT = re.compile(r"^\s*(from|import)\s+course(\.|\s|$)")
 
 
@@ -97,11 +97,7 @@ def secret_lines(source_notebooks, reference_dir, manifest):
     for text in support_package_files(reference_dir, manifest, solved={}).values():
         public |= _lines(text)
     public_text = "\n".join(public)
-    return {
-        line: origin
-        for line, origin in secrets.items()
-        if len(line) >= MIN_DISTINCTIVE_LENGTH and line not in public_text and "###" not in line
-    }
+    return {line: origin for line, origin in secrets.items() if is_distinctive(line, public_text)}
 
 
 def _encoded_arrays(encoded):
