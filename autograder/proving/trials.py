@@ -95,12 +95,13 @@ def run_trials(pipeline, name, trials, restored, workers):
     """label -> TrialResult for notebook ``name`` of each trial, graded in ``workers`` processes."""
     snapshots = {name: pipeline.snapshots()[name]}
     by_label = {trial.label: trial for trial in trials}
+    config = with_fixed_entropy(pipeline.worker_config)
     jobs = (
-        replace(job, config=with_fixed_entropy(job.config))
-        for job in (
-            pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()}, snapshots, restored)
-            for trial in trials
+        replace(
+            pipeline.job(trial.label, {f"{name}.ipynb": nbformat.writes(trial.notebook).encode()}, snapshots, restored),
+            config=config,
         )
+        for trial in trials
     )
     results = {}
     start_judge(pipeline.course.settings)
