@@ -151,11 +151,20 @@ def test_judging_past_the_cpu_budget_is_stopped_and_the_next_request_is_answered
     judge = Service(SERVICE_MODULE, UnhurriedLimits(512 * MiB, 1))
     try:
         # The widest network the bounds allow (at most MAX_NETWORK_PARAMETERS, and 600 examples
-        # activations within MAX_ACTIVATIONS), judged forty times: far more than one CPU-second.
+        # activations within MAX_ACTIVATIONS), judged by public checks on the examples the record
+        # carries: the request stays small however many checks it holds. Each judging costs about
+        # 0.1 CPU-seconds here, so 1,000 of them stay far past the budget on a machine ten times
+        # faster (forty were not enough on CI's machine).
         width = min(MAX_NETWORK_PARAMETERS // (64 + 1 + 10), MAX_ACTIVATIONS // 600)
-        record = {"name": "acc", "value": encode_value(network(width))}
+        X = np.random.default_rng(2).standard_normal((600, 64))
+        record = {
+            "name": "acc",
+            "value": encode_value(network(width)),
+            "inputs": {"X": encode_value(X), "y": encode_value(np.zeros(600, int))},
+        }
+        spec = {"name": "acc", "kind": "accuracy", "threshold": 0.5, "public": True, "expected": None}
         with pytest.raises(ConfinementError, match=r"exceeded the judge's CPU limit \(1 CPU-seconds\)"):
-            judge_checks_confined([accuracy_spec("acc", 600)] * 40, [record], judge)
+            judge_checks_confined([spec] * 1000, [record], judge)
         assert answers_a_small_request(judge)
     finally:
         judge.close()
