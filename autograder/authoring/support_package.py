@@ -8,7 +8,8 @@ ask for) have their solution regions replaced by nbgrader's stub, and every othe
 definition ships solved, without its region markers (so the dropout assignment can use a
 working ``affine_forward`` while ``dropout_forward`` waits to be written in the notebook).
 The check recorder comes from
-``autograder/checks.py`` (with the ``comparisons``, ``values`` and ``kinds`` it uses). The
+``autograder/checks.py`` (with the ``comparisons``, ``values`` and ``kinds`` it uses), and
+hidden tests' CPU budget from ``autograder/cpu_budget.py``. The
 package is generated next to the source notebook (never committed there), so nbgrader
 releases it with the notebook and restores it over a submission's copy at autograde time.
 """
@@ -23,7 +24,7 @@ from ..regions import BEGIN_SOLUTION, END_SOLUTION, strip_solutions
 SUPPORT_PACKAGE = "nnsupport"
 # Toolkit modules the notebooks' checks run on, shipped under the same names.
 # The kinds of check (autograder/kinds/) ship as a package, each registered kind's module in it.
-KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py", "kinds/__init__.py") + tuple(
+KERNEL_MODULES = ("checks.py", "comparisons.py", "values.py", "cpu_budget.py", "kinds/__init__.py") + tuple(
     f"kinds/{kind.__name__.rpartition('.')[2]}.py" for kind in KINDS.values()
 )
 PACKAGE_DOCSTRING = '''"""Support code for the course's notebooks: Solver, gradient checks, data, plotting.

@@ -103,7 +103,11 @@ def test_nnsupport_ships_solved_what_this_assignment_does_not_ask_for(tmp_path):
     manifest = load_manifest(manifest_in(tmp_path, DROPOUT), "dropout", str(COURSE))
     files = support_package_files(str(COURSE), manifest)
     kinds = {"kinds/__init__.py", "kinds/close.py", "kinds/init.py", "kinds/accuracy.py"}
-    assert set(files) == {"__init__.py", "layers.py", "solver.py", "checks.py", "comparisons.py", "values.py"} | kinds
+    assert (
+        set(files)
+        == {"__init__.py", "layers.py", "solver.py", "checks.py", "comparisons.py", "values.py", "cpu_budget.py"}
+        | kinds
+    )
     layers = files["layers.py"]
     assert AFFINE_SOLUTION in layers  # written in fc_nets, solved here
     assert DROPOUT_MASK not in layers and "raise NotImplementedError()" in layers
