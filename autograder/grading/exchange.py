@@ -28,6 +28,7 @@ parse. Our two classes, set in nbgrader_config.py:
   may, else the collect refuses to run.
 """
 
+import datetime
 import fnmatch
 import glob
 import os
@@ -35,7 +36,7 @@ import shutil
 import stat
 from collections import defaultdict
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Assignment, Gradebook, MissingEntry, Student, SubmittedAssignment
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.submit import ExchangeSubmit
@@ -76,6 +77,30 @@ def _make_sticky(path, report, why):
     return True
 
 
+def latest_due(gb, assignment):
+    """(the latest moment any student may still hand ``assignment`` in, or None when it has no
+    due date; how an extension set that, or "") from the gradebook: its due date, moved by the
+    longest extension a student has (nbgrader's ``SubmittedAssignment.extension``, which its
+    late-submission plugins honour)."""
+    try:
+        due = gb.find_assignment(assignment).duedate
+    except MissingEntry:
+        return None, ""
+    if due is None:
+        return None, ""
+    longest = (
+        gb.db.query(SubmittedAssignment.extension, Student.id)
+        .join(Assignment)
+        .join(Student)
+        .filter(Assignment.name == assignment, SubmittedAssignment.extension.isnot(None))
+        .order_by(SubmittedAssignment.extension.desc())
+        .first()
+    )
+    if longest is None or longest[0] <= datetime.timedelta(0):
+        return due, ""
+    return due + longest[0], f" with {longest[1]}'s extension of {longest[0].total_seconds() / 3600:g} hours"
+
+
 def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, note=lambda text: None):
     """Why the release folder ``folder`` of ``assignment`` may not be handed out yet, or None.
 
@@ -88,7 +113,8 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, no
     without ``course/`` or manifests is refused (nobody can tell whose answers it holds);
     without one (plain nbgrader), it is not concerned. When it may go, ``note`` receives each
     earlier assignment's due date as the gradebook holds it, in UTC: a due date typed with a
-    zone nbgrader misreads (it takes ``-0800`` for seconds) shows there.
+    zone nbgrader misreads (it takes ``-0800`` for seconds) shows there. A student's extension
+    moves the due date that counts (``latest_due``).
     """
     folder = os.path.normpath(folder)
     try:
@@ -99,17 +125,15 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, no
     waiting = []
     with Gradebook(db_url, course_id) as gb:
         for earlier, definitions in sorted(shipped.items()):
-            try:
-                due = gb.find_assignment(earlier).duedate
-            except MissingEntry:
-                due = None
+            due, extended = latest_due(gb, earlier)
             if due is None or due > now:
                 when = "has no due date in the gradebook" if due is None else f"is due {due:%Y-%m-%d %H:%M} UTC"
+                when += extended
                 waiting.append(f"{earlier} ({when}; {len(definitions)} of its answers: {', '.join(definitions)})")
             else:
                 note(
                     f"{folder} hands out {len(definitions)} of {earlier}'s answers solved; {earlier} was due "
-                    f"{due:%Y-%m-%d %H:%M} UTC, {(now - due).total_seconds() / 3600:.1f} hours ago"
+                    f"{due:%Y-%m-%d %H:%M} UTC{extended}, {(now - due).total_seconds() / 3600:.1f} hours ago"
                 )
     if not waiting:
         return None
