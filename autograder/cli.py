@@ -155,6 +155,18 @@ def _grade(course, args):
     return status.run_exit_status(outcome.status for outcome in report.outcomes)
 
 
+def _due(course, args):
+    from .grading.due import parse_due, released_before, set_due
+
+    due, written = parse_due(args.when, args.zone)
+    before = set_due(course, args.assignment, due)
+    was = f"it was {before:%Y-%m-%d %H:%M:%S} UTC" if before else "it had no due date"
+    print(f"{args.assignment} is due {due:%Y-%m-%d %H:%M:%S} UTC, {written} ({was})")
+    for warning in released_before(course, args.assignment, due):
+        print(f"autograder: warning: {visible(warning)}", file=sys.stderr)
+    return 0
+
+
 def _feedback(course, args):
     from .reporting.feedback import feedback_students, write_all_feedback
 
@@ -429,6 +441,20 @@ def build_parser():
     )
     for flag, help_text, options in GRADE_OPTIONS:
         grading.add_argument(flag, help=help_text, **options)
+
+    dating = _command(
+        commands,
+        "due",
+        _due,
+        "set an assignment's due date, read strictly in a named time zone",
+        "Store the assignment's due date in nbgrader's gradebook (in UTC, as nbgrader does) from an ISO "
+        "date and time and an IANA time zone, and print it back in both. Unlike `nbgrader db assignment "
+        "add --duedate`, an offset is never misread and an unknown zone or abbreviation (PST) is refused. "
+        "Warns when a release holding this assignment's answers went out before the new due date.",
+        locked=True,
+    )
+    dating.add_argument("when", help="date and time, e.g. '2026-12-10 17:00' or 2026-12-10T17:00-08:00")
+    dating.add_argument("--zone", help="the IANA time zone WHEN is in, e.g. America/Los_Angeles (or UTC)")
 
     _command(
         commands,

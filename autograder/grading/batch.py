@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ..errors import BundleError
 from ..progress import progress
 from ..sandbox import UNSAFE_ENV, check_sandbox_available
+from .answers_out import answers_handed_out, handed_in_after
 from .collect import collect_folder, collect_zip, content_hash, submission_timestamp
 from .pipeline import GradingPipeline
 from .state import Outcome, read_state
@@ -210,7 +211,7 @@ def grade(course, assignment, options):
 def _collect_jobs(course, assignment, options, staging, pipeline, writer, report):
     """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
-    pending = []
+    pending, handed_out = [], answers_handed_out(course, assignment)
     for submission in _collect(course, assignment, options, staging, writer.gradebook.duedate):
         if submission.status == "not collected":  # nothing we could record under a student
             report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))
@@ -218,6 +219,7 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
         files, refused = submission.read() if submission.folder else ({}, [])
         submission.notes += [f"refused {entry}" for entry in refused]
         timestamp, timestamp_problem = submission_timestamp(files)
+        submission.notes += filter(None, [handed_in_after(timestamp, handed_out, assignment)])
         digest = content_hash(files, version)
         state = read_state(course, submission.student, assignment)
         if not options.force and state and state.content_hash == digest:

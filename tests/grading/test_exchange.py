@@ -13,6 +13,7 @@ reported, and the collect goes on for the class.
 import csv
 import datetime
 import errno
+import json
 import os
 import shutil
 import stat
@@ -22,7 +23,7 @@ import time
 
 import nbformat
 import pytest
-from exchange_support import StudentAccounts, inbound, marked, run_instructor
+from exchange_support import StudentAccounts, inbound, marked, nbgrader_args, run_instructor
 from nbgrader.api import Gradebook
 from support import ASSIGNMENT, COURSE_ID, NOTEBOOK, REPO_ROOT, clone, copy_course, run_autograder
 
@@ -238,6 +239,12 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         gb.update_or_create_assignment(ASSIGNMENT, duedate=due)
     time.sleep(2)
+    # fc_nets is past due, so dropout, which ships fc_nets' answers solved, goes out; mallory's
+    # late work comes after it, and `grade` says so beside her submission (alice's came before).
+    dropout = nbgrader_args("release_assignment", exchange)
+    dropout[dropout.index(ASSIGNMENT)] = "dropout"
+    assert subprocess.run(dropout, cwd=course, capture_output=True, text=True).returncode == 0
+    time.sleep(1.5)
     assert accounts.submit("mallory", exchange).returncode == 0
     folder = inbound(exchange) / _folder_of(exchange, accounts["mallory"])
     early = due - datetime.timedelta(hours=1)
@@ -260,7 +267,13 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     }
     assert stamp["alice"] <= due < stamp["mallory"]
 
-    run_autograder(course, "grade", ASSIGNMENT, "--json")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    graded = json.loads(run_autograder(course, "grade", ASSIGNMENT, "--json").stdout)
+    messages = {entry["student"]: entry["message"] for entry in graded["students"]}
+    assert "after dropout went out" in messages[accounts["mallory"]], messages
+    assert "with 10 of fc_nets's answers solved in its nnsupport" in messages[accounts["mallory"]]
+    assert "after dropout" not in messages[accounts["alice"]]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         alice = gb.find_submission(ASSIGNMENT, accounts["alice"])
         mallory = gb.find_submission(ASSIGNMENT, accounts["mallory"])
@@ -385,8 +398,18 @@ def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp
     ahead = release()
     assert ahead.returncode != 0 and not outbound.exists() and "fc_nets (is due " in ahead.stderr, ahead.stderr
 
+    # Past its due date, but one student has an extension: fc_nets is due for her until it ends.
     with Gradebook(Course(course).db_url, COURSE_ID) as gb:
         gb.update_or_create_assignment(ASSIGNMENT, duedate=now_utc() - datetime.timedelta(minutes=1))
+        gb.update_or_create_student("ada")
+        gb.update_or_create_submission(ASSIGNMENT, "ada")
+        gb.grant_extension(ASSIGNMENT, "ada", days=2)
+    extended = release()
+    assert extended.returncode != 0 and not outbound.exists(), extended.stderr
+    assert "with ada's extension of 48 hours" in extended.stderr, extended.stderr
+
+    with Gradebook(Course(course).db_url, COURSE_ID) as gb:
+        gb.grant_extension(ASSIGNMENT, "ada")  # no time given: nbgrader removes the extension
     handed_out = release()
     assert handed_out.returncode == 0, handed_out.stderr
     assert (outbound / "Dropout.ipynb").is_file()

@@ -1,0 +1,83 @@
+"""`autograder due`: due dates read strictly, stored in UTC, and released answers pointed out."""
+
+import datetime
+import shutil
+
+import pytest
+from nbgrader.api import Gradebook
+from support import COURSE_ID, REPO_ROOT, copy_course, run_autograder
+
+from autograder.course import Course
+from autograder.errors import CourseError
+from autograder.grading.answers_out import answers_handed_out, handed_in_after
+from autograder.grading.due import parse_due
+
+UTC = datetime.datetime
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "stored"),
+    [
+        ("2026-12-10 17:00", "America/Los_Angeles", UTC(2026, 12, 11, 1, 0)),  # PST, -8 h
+        ("2026-07-10 17:00", "America/Los_Angeles", UTC(2026, 7, 11, 0, 0)),  # PDT, -7 h
+        ("2026-12-10T17:00:00-08:00", None, UTC(2026, 12, 11, 1, 0)),
+        ("2026-12-10 17:00 -0800", None, UTC(2026, 12, 11, 1, 0)),  # nbgrader reads -800 seconds
+        ("2026-12-10T17:00Z", None, UTC(2026, 12, 10, 17, 0)),
+        ("2026-12-10 17:00", "Europe/Berlin", UTC(2026, 12, 10, 16, 0)),
+        ("2026-12-10 17:00", "UTC", UTC(2026, 12, 10, 17, 0)),
+    ],
+)
+def test_a_due_date_is_stored_in_utc_as_written(text, zone, stored):
+    assert parse_due(text, zone)[0] == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "said"),
+    [
+        ("2026-12-10 17:00", None, "has no time zone: name the zone it is in with --zone"),
+        ("2026-12-10 17:00", "PST", "unknown time zone 'PST'"),  # nbgrader reads it as UTC
+        ("2026-12-10 17:00", "../../etc/passwd", "unknown time zone"),
+        ("2026-12-10T17:00-08:00", "UTC", "already has its offset"),
+        ("10/12/2026 5pm", "UTC", "is not a date and time"),
+        ("2026-11-01 01:30", "America/Los_Angeles", "happens twice in America/Los_Angeles"),
+        ("2026-03-08 02:30", "America/Los_Angeles", "happens never in America/Los_Angeles"),
+    ],
+)
+def test_a_due_date_that_could_be_misread_is_refused_saying_why(text, zone, said):
+    with pytest.raises(CourseError, match=said):
+        parse_due(text, zone)
+
+
+def test_due_stores_the_date_and_warns_of_a_release_that_already_handed_its_answers_out(tmp_path):
+    """dropout ships fc_nets' answers solved; once it is in the exchange, moving fc_nets' due date
+    after that moment is said to be too late for those answers, and grade's note names it."""
+    course = copy_course(tmp_path / "course")
+    exchange = tmp_path / "exchange"
+    outbound = exchange / COURSE_ID / "outbound"
+    shutil.copytree(REPO_ROOT / "release" / "dropout", outbound / "dropout")
+    shutil.copytree(REPO_ROOT / "release" / "fc_nets", outbound / "fc_nets")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+
+    handed_out = answers_handed_out(Course(str(course)), "fc_nets")
+    assert [(handed.release, handed.answers) for handed in handed_out] == [("dropout", 10)]
+    assert answers_handed_out(Course(str(course)), "dropout") == []  # nothing holds dropout's answers
+    released = handed_out[0].at
+    assert handed_in_after(released - datetime.timedelta(minutes=1), handed_out, "fc_nets") is None
+    assert "after dropout went out" in handed_in_after(released + datetime.timedelta(minutes=1), handed_out, "fc_nets")
+
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
+    moved = run_autograder(course, "due", "fc_nets", f"{later:%Y-%m-%d %H:%M}", "--zone", "UTC")
+    assert f"fc_nets is due {later:%Y-%m-%d %H:%M}:00 UTC" in moved.stdout and "it had no due date" in moved.stdout
+    assert "warning: dropout went out" in moved.stderr and "10 of fc_nets's answers" in moved.stderr, moved.stderr
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        assert gb.find_assignment("fc_nets").duedate == later.replace(tzinfo=None, second=0, microsecond=0)
+
+    earlier = released - datetime.timedelta(days=1)
+    kept = run_autograder(course, "due", "fc_nets", f"{earlier:%Y-%m-%dT%H:%M}Z")
+    assert "warning" not in kept.stderr and f"(it was {later:%Y-%m-%d %H:%M}:00 UTC)" in kept.stdout
+
+    refused = run_autograder(course, "due", "fc_nets", "2026-12-10 17:00", "--zone", "PST", check=False)
+    assert refused.returncode == 1 and "unknown time zone 'PST'" in refused.stderr
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        assert gb.find_assignment("fc_nets").duedate == earlier.replace(second=0, microsecond=0)
