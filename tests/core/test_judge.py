@@ -149,6 +149,23 @@ def test_the_init_check_needs_names_shapes_dtype_zero_biases_and_the_weight_scal
     assert judge_check(init_spec(), [record("init", {"W1": good["W1"]})]).message == "missing b1"
 
 
+def test_a_badly_spread_weight_is_measured_and_called_uniform_only_when_its_values_show_it():
+    rng = np.random.default_rng(3)
+    narrow_normal = {"W1": (0.03 * rng.standard_normal((60, 50))).astype(np.float32), "b1": np.zeros(50, np.float32)}
+    uniform = {"W1": (0.1 * rng.uniform(-1, 1, (60, 50))).astype(np.float32), "b1": np.zeros(50, np.float32)}
+    few_uniform = {"W1": (0.1 * rng.uniform(-1, 1, (60, 50))).astype(np.float32), "b1": np.zeros(50, np.float32)}
+    few_spec = init_spec()
+    few_spec["params"]["W1"]["shape"] = [20, 40]
+    few_uniform["W1"] = few_uniform["W1"][:20, :40]  # 800 values: too few to tell the shape
+    normal = judge_check(init_spec(), [record("init", narrow_normal)]).diagnosis
+    assert "its standard deviation is 0.3 x weight_scale" in normal and "uniform" not in normal
+    flat = judge_check(init_spec(), [record("init", uniform)]).diagnosis
+    assert "its standard deviation is 0.58 x weight_scale" in flat and "as a uniform distribution's do" in flat
+    assert "uniform" not in judge_check(few_spec, [record("init", few_uniform)]).diagnosis
+    off_centre = dict(uniform, W1=(0.1 * rng.uniform(0, 1, (60, 50))).astype(np.float32))
+    assert "uniform" not in judge_check(init_spec(), [record("init", off_centre)]).diagnosis
+
+
 def test_the_init_check_judges_a_summary_as_it_judges_the_arrays_it_summarises():
     rng = np.random.default_rng(1)
     good = {"W1": (0.1 * rng.standard_normal((60, 50))).astype(np.float32), "b1": np.zeros(50, np.float32)}

@@ -7,6 +7,8 @@ large and do not compress. A known mistake's fingerprint is the signature of how
 parameters fail (which ones, how, and the weights' spread), matched within the tolerance.
 """
 
+import numpy as np
+
 from ..comparisons import Comparison, _names, _other_names, plain_verdict_line
 from ..values import ArraySummary, _decode_named, decode_value, encode_summaries
 
@@ -106,11 +108,38 @@ _INIT_ADVICE = {
     "dtype": "does not have the network's dtype: cast every parameter to dtype",
     "zeros": "is not all zeros: biases (and betas) start at zero",
     "ones": "is not all ones: gammas start at one",
-    "std_high": "spreads too widely for weight_scale: is weight_scale the standard deviation?",
-    "std_low": "spreads too narrowly for weight_scale: is weight_scale the standard deviation?",
+    "std_high": "spreads too widely for weight_scale{spread}: is weight_scale the standard deviation?",
+    "std_low": "spreads too narrowly for weight_scale{spread}: is weight_scale the standard deviation?",
     "mean": "is not centred on zero: draw weights from a normal distribution with mean 0",
     "nonfinite": "contains NaN or infinity",
 }
+
+
+# A normal sample of this many values reaches beyond UNIFORM_REACH standard deviations below
+# its mean with probability above 1 - 1e-9; a uniform one never goes beyond sqrt(3) = 1.73.
+UNIFORM_EVIDENCE_SIZE = 1000
+UNIFORM_REACH = 2.0
+
+
+def _advice(problem, actual, weight_scale):
+    """What the student reads about one parameter's ``problem``: for a badly spread weight, its
+    spread in units of weight_scale, and (when its values show it) that they look uniformly
+    drawn. Each claim is read off the summary: the standard deviation, and a minimum that a
+    normal sample of that size would pass but a uniform one cannot."""
+    spread = ""
+    if problem in ("std_high", "std_low") and weight_scale > 0:
+        spread = f" (its standard deviation is {actual.std / weight_scale:.2g} x weight_scale)"
+    advice = _INIT_ADVICE[problem].replace("{spread}", spread)
+    size = int(np.prod(actual.shape))
+    centred = abs(actual.mean) <= 0.1 * actual.std
+    reach = (actual.mean - actual.minimum) / actual.std if actual.std > 0 else None
+    if spread and centred and size >= UNIFORM_EVIDENCE_SIZE and reach is not None and reach < UNIFORM_REACH:
+        advice += (
+            f"; its values stay within {reach:.2f} standard deviations below their mean, as a uniform "
+            f"distribution's do (a normal sample of {size} values goes past {UNIFORM_REACH:g}): draw from a "
+            "normal distribution (rng.standard_normal) scaled by weight_scale"
+        )
+    return advice
 
 
 def _init_problem(actual, wanted, weight_scale, tol):
@@ -192,7 +221,7 @@ def compare_init(spec, actual):
         )
     profiles = [_init_profile(name, problems[name], actual[name], spec["weight_scale"]) for name in failed]
     details = "; ".join(
-        f"{name} {_INIT_ADVICE[problems[name]]}"
+        f"{name} {_advice(problems[name], actual[name], spec['weight_scale'])}"
         + ("; its values are never negative" if profile.endswith(":pos") else "")
         for name, profile in zip(failed[:3], profiles, strict=False)
     )
