@@ -24,6 +24,7 @@ from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
 from ..answers import answers_in
 from ..errors import CourseError
+from ..files import shown
 from .handin import latest_change
 
 
@@ -50,7 +51,8 @@ def exchange_root(course):
 def answers_handed_out(course, assignment):
     """HandedOut for every other assignment's folder in the exchange's outbound/ that holds
     answers of ``assignment``, earliest first; [] when there is no exchange (LMS zips) or the
-    course cannot tell whose answers a folder holds."""
+    course cannot tell whose answers a folder holds. A folder with a file this process cannot
+    read is left out: it must not stop a grading run."""
     outbound = os.path.join(exchange_root(course), course.course_id, "outbound")
     try:
         names = sorted(os.listdir(outbound))
@@ -65,6 +67,8 @@ def answers_handed_out(course, assignment):
             held = answers_in(folder, course).get(assignment, [])
         except CourseError:
             return []
+        except OSError:  # a file there this process may not read: that folder cannot be judged
+            continue
         at = latest_change(folder)
         if held and at is not None:
             found.append(HandedOut(name, at, len(held)))
@@ -81,7 +85,7 @@ def handed_in_after(timestamp, handed_out, assignment):
         return None
     first = before[0]
     return (
-        f"handed in {timestamp:%Y-%m-%d %H:%M} UTC, after {first.release} went out "
+        f"handed in {timestamp:%Y-%m-%d %H:%M} UTC, after {shown(first.release)} went out "
         f"({first.at:%Y-%m-%d %H:%M} UTC) with {first.answers} of {assignment}'s answers solved in its "
         "nnsupport: look at this work beside them"
     )

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from nbgrader.api import Gradebook, MissingEntry
 
 from ..errors import CourseError
+from ..files import shown
 from .answers_out import answers_handed_out
 
 EXAMPLE = "autograder due fc_nets '2026-12-10 17:00' --zone America/Los_Angeles"
@@ -75,7 +76,7 @@ def set_due(course, assignment, due):
 def released_before(course, assignment, due):
     """A warning for each release holding ``assignment``'s answers that went out before ``due``."""
     return [
-        f"{handed.release} went out {handed.at:%Y-%m-%d %H:%M} UTC with {handed.answers} of {assignment}'s "
+        f"{shown(handed.release)} went out {handed.at:%Y-%m-%d %H:%M} UTC with {handed.answers} of {assignment}'s "
         f"answers solved in its nnsupport, before this due date: students who hand {assignment} in after that "
         "may have them (`autograder grade` notes each such submission)"
         for handed in answers_handed_out(course, assignment)

@@ -98,7 +98,7 @@ def latest_due(gb, assignment):
     )
     if longest is None or longest[0] <= datetime.timedelta(0):
         return due, ""
-    return due + longest[0], f" with {longest[1]}'s extension of {longest[0].total_seconds() / 3600:g} hours"
+    return due + longest[0], f" with {shown(longest[1])}'s extension of {longest[0].total_seconds() / 3600:g} hours"
 
 
 def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, note=lambda text: None):
