@@ -139,8 +139,8 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, no
         return None
     return (
         f"{folder} hands out other assignments' answers solved, and these are not past their due "
-        f"date: {'; '.join(waiting)}. Hand {assignment} out after that due date (set one with `nbgrader "
-        "db assignment add NAME --duedate=...`), or remove those assignments from support.solved_after in "
+        f"date: {'; '.join(waiting)}. Hand {assignment} out after that due date (set one with `autograder "
+        "due NAME 'YYYY-MM-DD HH:MM' --zone ZONE`), or remove those assignments from support.solved_after in "
         f"source_assignments/{assignment}/assignment.toml and run `autograder release {assignment}`, so "
         "that their answers ship stubbed."
     )
