@@ -269,11 +269,13 @@ def diagnose_cell(specs, comparisons):
             and len(evidence[name]["matched"]) >= 2
             and len(evidence[name]["matched"]) > len(evidence[name]["differs"])
         ]
-        if len(whole) == 1 and not partial:
-            entry = evidence[whole[0]]
-            others = failed - set(entry["matched"])
+        # Mistakes written differently can share one explanation (``mask = rand > p`` and
+        # ``mask = rand < 1 - p`` both keep units with probability 1 - p): said once, as fact.
+        explanations = list(dict.fromkeys(evidence[name]["diagnosis"] for name in whole))
+        if len(explanations) == 1 and not partial:
+            others = failed - {check for name in whole for check in evidence[name]["matched"]}
             diagnoses.append(
-                entry["diagnosis"]
+                explanations[0]
                 + (
                     f" ({_names(others)} also differ{'s' if len(others) == 1 else ''}, in another way)"
                     if others
@@ -283,7 +285,7 @@ def diagnose_cell(specs, comparisons):
         elif whole:
             diagnoses.append(
                 "consistent with any of these known mistakes (the same values on every check they "
-                f"affect): {_either([evidence[name]['diagnosis'] for name in whole])}"
+                f"affect): {_either(explanations)}"
             )
         elif partial:
             diagnoses.append(

@@ -141,6 +141,13 @@ def test_mistakes_that_fit_equally_are_both_offered_and_neither_as_fact():
     assert all(text.startswith(HEDGE) and "A: diagnosis" in text and "B: diagnosis" in text for text in diagnoses)
 
 
+def test_mistakes_that_fit_equally_and_share_one_explanation_are_named_once_as_fact():
+    """dropout's `rand > p` and `rand < 1 - p` fit the same values and say the same thing."""
+    same = {"name": "a", "fingerprints": [{"mistake": m, "diagnosis": "kept with 1 - p"} for m in ("A", "B")]}
+    diagnoses = diagnose_cell([same, _check("b", [])], [_failed("A", "B"), _failed()])
+    assert diagnoses == ["kept with 1 - p (b also differs, in another way)", "described"]
+
+
 def test_a_mistake_matching_most_of_its_checks_is_offered_with_the_checks_it_matches():
     specs = [_check("a", ["A"]), _check("b", ["A"]), _check("c", ["A"])]
     diagnoses = diagnose_cell(specs, [_failed("A"), _failed("A"), _failed()])
