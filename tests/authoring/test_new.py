@@ -41,6 +41,7 @@ def test_a_new_assignment_releases_and_proves_at_once(tmp_path):
         "nnsupport/__init__.py",
         "nnsupport/checks.py",
         "nnsupport/comparisons.py",
+        "nnsupport/cpu_budget.py",
         "nnsupport/kinds/__init__.py",
         "nnsupport/kinds/accuracy.py",
         "nnsupport/kinds/close.py",
