@@ -64,22 +64,33 @@ def folder_text(folder):
     return "\n".join(parts)
 
 
-def answers_in(folder, course):
-    """assignment -> the definitions its students write whose answers ``folder`` holds, for every
-    assignment of ``course`` (only those with some). A CourseError when the course lacks what
-    this needs (``course/``, the manifests): then nobody can tell."""
+def answer_finder(course, where):
+    """A function folder -> {assignment -> the definitions its students write whose answers the
+    folder holds} (only assignments with some), with the course's answers read once for any
+    number of folders. A CourseError, naming ``where``, when the course lacks what this needs
+    (``course/``, the manifests): then nobody can tell."""
     if not os.path.isdir(course.reference_dir) or not course.assignments():
         raise CourseError(
-            f"cannot tell whose answers {folder} hands out: the course directory {course.root} has no "
+            f"cannot tell whose answers {where} hands out: the course directory {course.root} has no "
             "course/ reference package or no source_assignments/ with manifests. Release from the course "
             "directory that has them."
         )
     written = {assignment: manifest.writes for assignment, manifest in course.manifests_as_written().items()}
     lines = answer_lines(course.reference_dir, sorted({entry for entries in written.values() for entry in entries}))
-    text = folder_text(folder)
-    shipped = {}
-    for assignment, entries in written.items():
-        found = sorted(entry for entry in entries if any(line in text for line in lines[entry]))
-        if found:
-            shipped[assignment] = found
-    return shipped
+
+    def find(folder):
+        text = folder_text(folder)
+        shipped = {}
+        for assignment, entries in written.items():
+            found = sorted(entry for entry in entries if any(line in text for line in lines[entry]))
+            if found:
+                shipped[assignment] = found
+        return shipped
+
+    return find
+
+
+def answers_in(folder, course):
+    """assignment -> the definitions its students write whose answers ``folder`` holds
+    (``answer_finder`` for one folder)."""
+    return answer_finder(course, folder)(folder)

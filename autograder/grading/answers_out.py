@@ -22,7 +22,7 @@ from nbgrader.exchange.default.exchange import Exchange
 from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
-from ..answers import answers_in
+from ..answers import answer_finder
 from ..errors import CourseError
 from ..files import shown
 from .handin import latest_change
@@ -56,7 +56,8 @@ def answers_handed_out(course, assignment):
     outbound = os.path.join(exchange_root(course), course.course_id, "outbound")
     try:
         names = sorted(os.listdir(outbound))
-    except OSError:
+        find = answer_finder(course, outbound)
+    except (OSError, CourseError):
         return []
     found = []
     for name in names:
@@ -64,9 +65,7 @@ def answers_handed_out(course, assignment):
         if name == assignment or os.path.islink(folder) or not os.path.isdir(folder):
             continue
         try:
-            held = answers_in(folder, course).get(assignment, [])
-        except CourseError:
-            return []
+            held = find(folder).get(assignment, [])
         except OSError:  # a file there this process may not read: that folder cannot be judged
             continue
         at = latest_change(folder)
@@ -78,12 +77,9 @@ def answers_handed_out(course, assignment):
 def handed_in_after(timestamp, handed_out, assignment):
     """The note for a submission handed in at ``timestamp`` (naive UTC, or None) after one of
     the ``handed_out`` releases went out, or None."""
-    if timestamp is None:
+    first = next((handed for handed in handed_out if timestamp is not None and handed.at < timestamp), None)
+    if first is None:
         return None
-    before = [handed for handed in handed_out if handed.at < timestamp]
-    if not before:
-        return None
-    first = before[0]
     return (
         f"handed in {timestamp:%Y-%m-%d %H:%M} UTC, after {shown(first.release)} went out "
         f"({first.at:%Y-%m-%d %H:%M} UTC) with {first.answers} of {assignment}'s answers solved in its "

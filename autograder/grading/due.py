@@ -17,11 +17,12 @@ work to look at (``autograder grade`` notes each submission handed in after it).
 import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 
 from ..errors import CourseError
 from ..files import shown
 from .answers_out import answers_handed_out
+from .exchange import stored_due
 
 EXAMPLE = "autograder due fc_nets '2026-12-10 17:00' --zone America/Los_Angeles"
 
@@ -65,10 +66,7 @@ def set_due(course, assignment, due):
     """Store ``due`` (naive UTC) as the assignment's due date; returns the one it replaces."""
     course.source_notebooks(assignment)  # a clear error for an unknown assignment
     with Gradebook(course.db_url, course.course_id) as gb:
-        try:
-            before = gb.find_assignment(assignment).duedate
-        except MissingEntry:
-            before = None
+        before = stored_due(gb, assignment)
         gb.update_or_create_assignment(assignment, duedate=due)
     return before
 

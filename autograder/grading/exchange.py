@@ -77,15 +77,20 @@ def _make_sticky(path, report, why):
     return True
 
 
+def stored_due(gb, assignment):
+    """The due date the gradebook ``gb`` holds for ``assignment`` (naive UTC), or None."""
+    try:
+        return gb.find_assignment(assignment).duedate
+    except MissingEntry:
+        return None
+
+
 def latest_due(gb, assignment):
     """(the latest moment any student may still hand ``assignment`` in, or None when it has no
     due date; how an extension set that, or "") from the gradebook: its due date, moved by the
     longest extension a student has (nbgrader's ``SubmittedAssignment.extension``, which its
     late-submission plugins honour)."""
-    try:
-        due = gb.find_assignment(assignment).duedate
-    except MissingEntry:
-        return None, ""
+    due = stored_due(gb, assignment)
     if due is None:
         return None, ""
     longest = (
@@ -248,10 +253,7 @@ class SafeExchangeCollect(ExchangeCollect):
 
     def _duedate(self):
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            try:
-                return gb.find_assignment(self.coursedir.assignment_id).duedate
-            except MissingEntry:
-                return None
+            return stored_due(gb, self.coursedir.assignment_id)
 
     # --- which folders are whose ----------------------------------------------------------
     def _examine(self, path, accounts):

@@ -12,19 +12,19 @@ from autograder.errors import CourseError
 from autograder.grading.answers_out import answers_handed_out, handed_in_after
 from autograder.grading.due import parse_due
 
-UTC = datetime.datetime
+naive_utc = datetime.datetime  # the gradebook's convention: UTC, no tzinfo
 
 
 @pytest.mark.parametrize(
     ("text", "zone", "stored"),
     [
-        ("2026-12-10 17:00", "America/Los_Angeles", UTC(2026, 12, 11, 1, 0)),  # PST, -8 h
-        ("2026-07-10 17:00", "America/Los_Angeles", UTC(2026, 7, 11, 0, 0)),  # PDT, -7 h
-        ("2026-12-10T17:00:00-08:00", None, UTC(2026, 12, 11, 1, 0)),
-        ("2026-12-10 17:00 -0800", None, UTC(2026, 12, 11, 1, 0)),  # nbgrader reads -800 seconds
-        ("2026-12-10T17:00Z", None, UTC(2026, 12, 10, 17, 0)),
-        ("2026-12-10 17:00", "Europe/Berlin", UTC(2026, 12, 10, 16, 0)),
-        ("2026-12-10 17:00", "UTC", UTC(2026, 12, 10, 17, 0)),
+        ("2026-12-10 17:00", "America/Los_Angeles", naive_utc(2026, 12, 11, 1, 0)),  # PST, -8 h
+        ("2026-07-10 17:00", "America/Los_Angeles", naive_utc(2026, 7, 11, 0, 0)),  # PDT, -7 h
+        ("2026-12-10T17:00:00-08:00", None, naive_utc(2026, 12, 11, 1, 0)),
+        ("2026-12-10 17:00 -0800", None, naive_utc(2026, 12, 11, 1, 0)),  # nbgrader reads -800 seconds
+        ("2026-12-10T17:00Z", None, naive_utc(2026, 12, 10, 17, 0)),
+        ("2026-12-10 17:00", "Europe/Berlin", naive_utc(2026, 12, 10, 16, 0)),
+        ("2026-12-10 17:00", "UTC", naive_utc(2026, 12, 10, 17, 0)),
     ],
 )
 def test_a_due_date_is_stored_in_utc_as_written(text, zone, stored):
