@@ -15,7 +15,8 @@ work to look at (``autograder grade`` notes each submission handed in after it).
 """
 
 import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import re
+from zoneinfo import ZoneInfo, available_timezones
 
 from nbgrader.api import Gradebook
 
@@ -25,6 +26,32 @@ from .answers_out import answers_handed_out
 from .exchange import stored_due
 
 EXAMPLE = "autograder due fc_nets '2026-12-10 17:00' --zone America/Los_Angeles"
+
+
+# A time of day after the date (``T`` or a space): a date alone would be read as its midnight,
+# a day before the end of the day an instructor usually means.
+TIME_OF_DAY = re.compile(r"[T ]\d")
+# Names zoneinfo accepts that do not say where the instructor is: the server's own zone, a
+# placeholder, and POSIX's Etc/GMT+8, which means UTC-8.
+MISLEADING_ZONES = re.compile(r"localtime|Factory|Etc/GMT[+-]\d+")
+
+
+def _zone(zone):
+    """The ZoneInfo of an IANA name that says where it is, or a CourseError."""
+    if zone in available_timezones() and not MISLEADING_ZONES.fullmatch(zone):
+        return ZoneInfo(zone)
+    raise CourseError(
+        f"unknown time zone {zone!r}: give an IANA name such as America/Los_Angeles, Europe/Berlin or UTC "
+        "(abbreviations like PST are ambiguous, and localtime, Factory and Etc/GMT+N, which means UTC-N, "
+        "are not accepted)"
+    )
+
+
+def _in_utc(moment, text):
+    try:
+        return moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise CourseError(f"{text!r} is out of the range of dates a gradebook can hold") from None
 
 
 def parse_due(text, zone=None):
@@ -37,29 +64,25 @@ def parse_due(text, zone=None):
         raise CourseError(
             f"{text!r} is not a date and time: write it as YYYY-MM-DD HH:MM (ISO 8601), e.g. {EXAMPLE}"
         ) from None
+    if not TIME_OF_DAY.search(text.strip()):
+        raise CourseError(f"{text!r} has no time of day: write the time too (e.g. 23:59), e.g. {EXAMPLE}")
     if moment.tzinfo is not None:
         if zone:
             raise CourseError(f"{text!r} already has its offset: give it or --zone {zone}, not both")
-        return moment.astimezone(datetime.UTC).replace(tzinfo=None), moment.isoformat(" ")
+        return _in_utc(moment, text), moment.isoformat(" ")
     if not zone:
         raise CourseError(
             f"{text!r} has no time zone: name the zone it is in with --zone (an IANA name such as "
             f"America/Los_Angeles, Europe/Berlin or UTC), e.g. {EXAMPLE}"
         )
-    try:
-        place = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CourseError(
-            f"unknown time zone {zone!r}: give an IANA name such as America/Los_Angeles, Europe/Berlin or UTC "
-            "(abbreviations like PST are ambiguous and not accepted)"
-        ) from None
+    place = _zone(zone)
     early, late = moment.replace(tzinfo=place, fold=0), moment.replace(tzinfo=place, fold=1)
     if early.utcoffset() != late.utcoffset():
         raise CourseError(
             f"{text} happens {'twice' if early.utcoffset() > late.utcoffset() else 'never'} in {zone} "
             "(a daylight-saving change): choose another time"
         )
-    return early.astimezone(datetime.UTC).replace(tzinfo=None), f"{early:%Y-%m-%d %H:%M:%S %Z} ({zone})"
+    return _in_utc(early, text), f"{early:%Y-%m-%d %H:%M:%S %Z} ({zone})"
 
 
 def set_due(course, assignment, due):

@@ -103,7 +103,11 @@ def latest_due(gb, assignment):
     )
     if longest is None or longest[0] <= datetime.timedelta(0):
         return due, ""
-    return due + longest[0], f" with {shown(longest[1])}'s extension of {longest[0].total_seconds() / 3600:g} hours"
+    extended = f" with {shown(longest[1])}'s extension of {longest[0].total_seconds() / 3600:g} hours"
+    try:
+        return due + longest[0], extended
+    except OverflowError:  # past the last date a datetime holds: open for as long as there are dates
+        return datetime.datetime.max, extended
 
 
 def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, note=lambda text: None):

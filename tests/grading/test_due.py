@@ -41,6 +41,13 @@ def test_a_due_date_is_stored_in_utc_as_written(text, zone, stored):
         ("10/12/2026 5pm", "UTC", "is not a date and time"),
         ("2026-11-01 01:30", "America/Los_Angeles", "happens twice in America/Los_Angeles"),
         ("2026-03-08 02:30", "America/Los_Angeles", "happens never in America/Los_Angeles"),
+        # Found by the sixth red team: accepted, but not the moment an instructor means.
+        ("2026-12-10", "America/Los_Angeles", "has no time of day"),  # its midnight, a day early
+        ("2026-12-10 17:00", "Etc/GMT+8", "unknown time zone"),  # POSIX: UTC-8
+        ("2026-12-10 17:00", "localtime", "unknown time zone"),  # the server's zone
+        ("2026-12-10 17:00", "Factory", "unknown time zone"),
+        ("9999-12-31 23:00", "America/Los_Angeles", "out of the range"),
+        ("0001-01-01T00:30+01:00", None, "out of the range"),
     ],
 )
 def test_a_due_date_that_could_be_misread_is_refused_saying_why(text, zone, said):
@@ -81,3 +88,15 @@ def test_due_stores_the_date_and_warns_of_a_release_that_already_handed_its_answ
     assert refused.returncode == 1 and "unknown time zone 'PST'" in refused.stderr
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         assert gb.find_assignment("fc_nets").duedate == earlier.replace(second=0, microsecond=0)
+
+
+def test_an_extension_past_the_last_date_keeps_the_assignment_open_without_a_crash(tmp_path):
+    """Found by the sixth red team: a due date near year 9999 plus an extension overflowed."""
+    from autograder.grading.exchange import latest_due
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.update_or_create_assignment("fc_nets", duedate=naive_utc(9999, 12, 30))
+        gb.update_or_create_student("ada")
+        gb.update_or_create_submission("fc_nets", "ada")
+        gb.grant_extension("fc_nets", "ada", days=3)
+        assert latest_due(gb, "fc_nets") == (naive_utc.max, " with ada's extension of 72 hours")
