@@ -152,6 +152,8 @@ def _grade(course, args):
         said = status.word(outcome.status)
         if said in (status.NOT_GRADED, status.NOT_COLLECTED):
             print(f"autograder: {said}: {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"autograder: warning: {visible(warning)}", file=sys.stderr)
     return status.run_exit_status(outcome.status for outcome in report.outcomes)
 
 

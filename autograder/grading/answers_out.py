@@ -8,10 +8,12 @@ work may copy the answers, so ``autograder grade`` notes, beside each submission
 after the release, which release held this assignment's answers and when it went out, for
 the instructor to look at; the grade is the checks' as always.
 
-Both times come from the system: the handed-in time is the collector's (``handin``), and a
-release went out at the latest change time of its folder in the exchange's ``outbound/``
-(written by nbgrader's release_assignment; students cannot write there). A folder released
-again counts from its latest release.
+Both times come from the system: the handed-in time is the collector's (``handin``); a
+release went out at the time ``SafeExchangeReleaseAssignment`` recorded when it copied it out
+(``release_log``), the first such time when it was released more than once. A folder in the
+exchange's ``outbound/`` the log does not know (released by plain nbgrader, or before releases
+were recorded) counts from its latest change time, which is never earlier than the release but
+moves later with any change there; grade says so.
 """
 
 import os
@@ -26,12 +28,13 @@ from ..answers import answer_finder
 from ..errors import CourseError
 from ..files import shown
 from .handin import latest_change
+from .release_log import first_releases, log_path
 
 
 @dataclass(frozen=True)
 class HandedOut:
-    release: str  # the other assignment whose outbound folder holds the answers
-    at: object  # naive UTC datetime: when that folder last changed
+    release: str  # the other assignment whose release holds the answers
+    at: object  # naive UTC datetime: when it first went out holding them
     answers: int  # how many of this assignment's answers it holds
 
 
@@ -49,17 +52,37 @@ def exchange_root(course):
 
 
 def answers_handed_out(course, assignment):
-    """HandedOut for every other assignment's folder in the exchange's outbound/ that holds
-    answers of ``assignment``, earliest first; [] when there is no exchange (LMS zips) or the
-    course cannot tell whose answers a folder holds. A folder with a file this process cannot
+    """(HandedOut for every other assignment's release holding answers of ``assignment``, earliest
+    first; warnings for the instructor). No release when there is no exchange (LMS zips) or the
+    course cannot tell whose answers a folder holds; a folder with a file this process cannot
     read is left out: it must not stop a grading run."""
-    outbound = os.path.join(exchange_root(course), course.course_id, "outbound")
+    course_path = os.path.join(exchange_root(course), course.course_id)
+    recorded, problem = first_releases(course_path, assignment)
+    warnings = [problem] if problem else []
+    if not os.path.isdir(course_path):
+        return [], warnings + _no_exchange(course, assignment, course_path)
+    found = {release: HandedOut(release, at, held) for release, (at, held) in recorded.items() if release != assignment}
+    for release, at, held in _outbound_folders(course, assignment, os.path.join(course_path, "outbound")):
+        if release in found:  # a folder's change time is never earlier than its release, and may be
+            found[release] = HandedOut(release, min(at, found[release].at), found[release].answers)
+            continue
+        found[release] = HandedOut(release, at, held)
+        warnings.append(
+            f"{shown(release)} in the exchange's outbound/ holds {held} of {assignment}'s answers, but no "
+            f"release of it is recorded in {log_path(course_path)} (released by plain nbgrader, or before "
+            "releases were recorded): it counts from the folder's latest change, which any later change there moves"
+        )
+    return sorted(found.values(), key=lambda handed: handed.at), warnings
+
+
+def _outbound_folders(course, assignment, outbound):
+    """(release, latest change, answers of ``assignment`` held) for each folder in ``outbound``
+    holding some."""
     try:
         names = sorted(os.listdir(outbound))
         find = answer_finder(course, outbound)
     except (OSError, CourseError):
-        return []
-    found = []
+        return
     for name in names:
         folder = os.path.join(outbound, name)
         if name == assignment or os.path.islink(folder) or not os.path.isdir(folder):
@@ -70,8 +93,24 @@ def answers_handed_out(course, assignment):
             continue
         at = latest_change(folder)
         if held and at is not None:
-            found.append(HandedOut(name, at, len(held)))
-    return sorted(found, key=lambda handed: handed.at)
+            yield name, at, len(held)
+
+
+def _no_exchange(course, assignment, course_path):
+    """A warning when an assignment of the course ships ``assignment``'s answers but the exchange
+    this configuration names has no folder for the course: its releases cannot be seen."""
+    try:
+        others = course.other_manifests(assignment)
+        shipping = sorted(name for name, manifest in others.items() if assignment in manifest.solved_after)
+    except CourseError:
+        return []
+    if not shipping:
+        return []
+    return [
+        f"{', '.join(shipping)} ship {assignment}'s answers solved, but there is no exchange folder {course_path}: "
+        f"if they were released through an exchange elsewhere, set c.Exchange.root in nbgrader_config.py, so that "
+        f"work handed in after they went out is noted"
+    ]
 
 
 def handed_in_after(timestamp, handed_out, assignment):

@@ -49,6 +49,7 @@ class GradingReport:
     skipped: list = field(default_factory=list)  # remembered Outcome per unchanged submission
     seconds: float = 0.0
     record_seconds: float = 0.0  # time the writer spent recording results
+    warnings: list = field(default_factory=list)  # for the instructor, about the run, not one submission
 
     @property
     def failed(self):
@@ -211,7 +212,8 @@ def grade(course, assignment, options):
 def _collect_jobs(course, assignment, options, staging, pipeline, writer, report):
     """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
-    pending, handed_out = [], answers_handed_out(course, assignment)
+    pending, (handed_out, warnings) = [], answers_handed_out(course, assignment)
+    report.warnings += warnings
     for submission in _collect(course, assignment, options, staging, writer.gradebook.duedate):
         if submission.status == "not collected":  # nothing we could record under a student
             report.outcomes.append(Outcome(submission.student, submission.status, submission.problem))

@@ -95,11 +95,13 @@ def set_due(course, assignment, due):
 
 
 def released_before(course, assignment, due):
-    """A warning for each release holding ``assignment``'s answers that went out before ``due``."""
+    """Warnings: one for each release holding ``assignment``'s answers that went out before
+    ``due``, and any about how those releases were dated."""
+    handed_out, warnings = answers_handed_out(course, assignment)
     return [
         f"{shown(handed.release)} went out {handed.at:%Y-%m-%d %H:%M} UTC with {handed.answers} of {assignment}'s "
         f"answers solved in its nnsupport, before this due date: students who hand {assignment} in after that "
         "may have them (`autograder grade` notes each such submission)"
-        for handed in answers_handed_out(course, assignment)
+        for handed in handed_out
         if handed.at < due
-    ]
+    ] + warnings

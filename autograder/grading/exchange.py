@@ -10,7 +10,8 @@ parse. Our two classes, set in nbgrader_config.py:
 
 - ``SafeExchangeReleaseAssignment`` (``c.ExchangeFactory.release_assignment``) makes the
   exchange root and the course's ``inbound/`` sticky: entries there can be renamed or
-  removed only by their owner (and the folder's owner, the instructor).
+  removed only by their owner (and the folder's owner, the instructor). It records when each
+  release went out (``release_log``).
 - ``SafeExchangeSubmit`` (``c.ExchangeFactory.submit``, for the students' own nbgrader) leaves
   each submission folder writable by its student only, where nbgrader leaves it 0777.
 - ``SafeExchangeCollect`` (``c.ExchangeFactory.collect``) collects a folder only when its
@@ -49,6 +50,7 @@ from ..files import read_regular_file, read_regular_files, shown, unsafe_student
 from ..spreadsheet import write_csv
 from .collect import TIMESTAMP_FILE
 from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
+from .release_log import log_path, record_release
 
 REPORTED_PER_ACCOUNT = 20  # refused folders logged one by one per owner; the rest are counted
 OPEN_ROOT = "any user could rename a course's folder and put their own there"
@@ -110,27 +112,34 @@ def latest_due(gb, assignment):
         return datetime.datetime.max, extended
 
 
-def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, note=lambda text: None):
-    """Why the release folder ``folder`` of ``assignment`` may not be handed out yet, or None.
-
-    A folder that holds answers of other assignments of the course goes to students only once
-    each of them is past its due date in the gradebook (a missing due date counts as not due).
-    Whose answers it holds is read from its files (``answers.answers_in``), not from the
+def answers_shipped(root, assignment, folder):
+    """{other assignment: its definitions} whose answers the release folder ``folder`` of
+    ``assignment`` hands out solved, read from its files (``answers.answers_in``), not from the
     manifests: a folder generated before a manifest changed, or copied under another name, is
     judged by what it would hand out. Its own answers are the leak check's business
-    (``autograder release``). A folder with an ``nnsupport`` package in a course directory
-    without ``course/`` or manifests is refused (nobody can tell whose answers it holds);
-    without one (plain nbgrader), it is not concerned. When it may go, ``note`` receives each
-    earlier assignment's due date as the gradebook holds it, in UTC: a due date typed with a
-    zone nbgrader misreads (it takes ``-0800`` for seconds) shows there. A student's extension
-    moves the due date that counts (``latest_due``).
-    """
-    folder = os.path.normpath(folder)
+    (``autograder release``). {} for a folder without an ``nnsupport`` package (plain nbgrader);
+    a CourseError for one in a course directory without ``course/`` or manifests (nobody can
+    tell whose answers it holds)."""
     try:
-        shipped = answers_in(folder, Course(root))
-    except CourseError as error:
-        return str(error) if os.path.isdir(os.path.join(folder, "nnsupport")) else None
+        shipped = answers_in(os.path.normpath(folder), Course(root))
+    except CourseError:
+        if os.path.isdir(os.path.join(folder, "nnsupport")):
+            raise
+        return {}
     shipped.pop(assignment, None)
+    return shipped
+
+
+def earlier_answers_not_due(db_url, course_id, assignment, folder, shipped, now, note=lambda text: None):
+    """Why the release folder ``folder`` of ``assignment``, which hands out ``shipped``
+    (``answers_shipped``), may not go to students yet, or None.
+
+    A folder that holds answers of other assignments of the course goes out only once each of
+    them is past its due date in the gradebook (a missing due date counts as not due). When it
+    may go, ``note`` receives each earlier assignment's due date as the gradebook holds it, in
+    UTC: a due date typed with a zone nbgrader misreads (it takes ``-0800`` for seconds) shows
+    there. A student's extension moves the due date that counts (``latest_due``).
+    """
     waiting = []
     with Gradebook(db_url, course_id) as gb:
         for earlier, definitions in sorted(shipped.items()):
@@ -156,19 +165,24 @@ def earlier_answers_not_due(root, db_url, course_id, assignment, folder, now, no
 
 
 class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
-    """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky, and
+    """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky,
     refusing an assignment that hands out the answers of one not yet due
-    (``earlier_answers_not_due``)."""
+    (``earlier_answers_not_due``), and recording when each release went out and whose answers
+    it held (``release_log``), for ``autograder grade``'s note on work handed in after it."""
 
     def init_src(self):
         super().init_src()
         coursedir = self.coursedir
+        try:
+            self._shipped = answers_shipped(coursedir.root, coursedir.assignment_id, self.src_path)
+        except CourseError as error:
+            self.fail(str(error))
         why = earlier_answers_not_due(
-            coursedir.root,
             coursedir.db_url,
             coursedir.course_id,
             coursedir.assignment_id,
-            self.src_path,
+            os.path.normpath(self.src_path),
+            self._shipped,
             now_utc(),
             self.log.warning,
         )
@@ -186,6 +200,20 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         super().init_dest()
         if not _make_sticky(self.inbound_path, self.log.info, OPEN_INBOUND):
             self.fail(f"Could not make {self.inbound_path} sticky: run `chmod +t {self.inbound_path}` as its owner.")
+
+    def copy_files(self):
+        """Record the release, then copy it out: its time is taken before the first file can
+        reach a student, and a release holding earlier answers never goes out unrecorded."""
+        try:
+            record_release(self.course_path, self.coursedir.assignment_id, now_utc(), self._shipped)
+        except OSError as error:
+            if self._shipped:
+                self.fail(
+                    f"Could not record this release in {log_path(self.course_path)} ({error}); it holds "
+                    "earlier assignments' answers, so it does not go out unrecorded."
+                )
+            self.log.warning("Could not record this release in %s (%s).", log_path(self.course_path), error)
+        super().copy_files()
 
 
 class SafeExchangeSubmit(ExchangeSubmit):

@@ -1,7 +1,9 @@
 """`autograder due`: due dates read strictly, stored in UTC, and released answers pointed out."""
 
 import datetime
+import os
 import shutil
+import stat
 
 import pytest
 from nbgrader.api import Gradebook
@@ -11,6 +13,8 @@ from autograder.course import Course
 from autograder.errors import CourseError
 from autograder.grading.answers_out import answers_handed_out, handed_in_after
 from autograder.grading.due import parse_due
+from autograder.grading.handin import now_utc
+from autograder.grading.release_log import LOG_NAME, record_release
 
 naive_utc = datetime.datetime  # the gradebook's convention: UTC, no tzinfo
 
@@ -55,21 +59,27 @@ def test_a_due_date_that_could_be_misread_is_refused_saying_why(text, zone, said
         parse_due(text, zone)
 
 
+def _exchange_with(course, exchange, *releases):
+    """An exchange whose outbound/ holds the committed ``releases``, named in the course's config."""
+    for name in releases:
+        shutil.copytree(REPO_ROOT / "release" / name, exchange / COURSE_ID / "outbound" / name)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    return exchange / COURSE_ID
+
+
 def test_due_stores_the_date_and_warns_of_a_release_that_already_handed_its_answers_out(tmp_path):
     """dropout ships fc_nets' answers solved; once it is in the exchange, moving fc_nets' due date
     after that moment is said to be too late for those answers, and grade's note names it."""
     course = copy_course(tmp_path / "course")
-    exchange = tmp_path / "exchange"
-    outbound = exchange / COURSE_ID / "outbound"
-    shutil.copytree(REPO_ROOT / "release" / "dropout", outbound / "dropout")
-    shutil.copytree(REPO_ROOT / "release" / "fc_nets", outbound / "fc_nets")
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    course_path = _exchange_with(course, tmp_path / "exchange", "dropout", "fc_nets")
+    released = now_utc() - datetime.timedelta(hours=2)
+    record_release(str(course_path), "dropout", released, {"fc_nets": ["x"] * 10})
 
-    handed_out = answers_handed_out(Course(str(course)), "fc_nets")
-    assert [(handed.release, handed.answers) for handed in handed_out] == [("dropout", 10)]
-    assert answers_handed_out(Course(str(course)), "dropout") == []  # nothing holds dropout's answers
-    released = handed_out[0].at
+    handed_out, warnings = answers_handed_out(Course(str(course)), "fc_nets")
+    assert [(handed.release, handed.at, handed.answers) for handed in handed_out] == [("dropout", released, 10)]
+    assert warnings == []
+    assert answers_handed_out(Course(str(course)), "dropout") == ([], [])  # nothing holds dropout's answers
     assert handed_in_after(released - datetime.timedelta(minutes=1), handed_out, "fc_nets") is None
     assert "after dropout went out" in handed_in_after(released + datetime.timedelta(minutes=1), handed_out, "fc_nets")
 
@@ -100,3 +110,63 @@ def test_an_extension_past_the_last_date_keeps_the_assignment_open_without_a_cra
         gb.update_or_create_submission("fc_nets", "ada")
         gb.grant_extension("fc_nets", "ada", days=3)
         assert latest_due(gb, "fc_nets") == (naive_utc.max, " with ada's extension of 72 hours")
+
+
+def test_a_release_counts_from_when_it_first_went_out_whatever_happens_to_its_folder(tmp_path):
+    """Found by the sixth red team: the release time was its folder's latest change, which a
+    release again, a chmod -R or a student's hard link to one of its files moves later,
+    dropping the note on work handed in between. The time recorded at release counts."""
+    course = copy_course(tmp_path / "course")
+    course_path = _exchange_with(course, tmp_path / "exchange", "dropout")
+    first = now_utc() - datetime.timedelta(days=2)
+    record_release(str(course_path), "dropout", first, {"fc_nets": ["x"] * 10})
+    record_release(str(course_path), "dropout", first + datetime.timedelta(days=1), {"fc_nets": ["x"] * 10})
+    record_release(str(course_path), "fc_nets", first - datetime.timedelta(days=1), {})  # holds no answers
+    folder = course_path / "outbound" / "dropout"
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, stat.S_IMODE(path.lstat().st_mode))  # its change times are now
+
+    (handed,), warnings = answers_handed_out(Course(str(course)), "fc_nets")
+    assert (handed.release, handed.at, warnings) == ("dropout", first, [])
+
+    # Taken out of outbound/ (nbgrader list --remove), it still went out: students fetched it.
+    shutil.rmtree(folder)
+    assert answers_handed_out(Course(str(course)), "fc_nets")[0] == [handed]
+
+
+def test_a_folder_the_log_does_not_know_counts_from_its_change_time_and_grade_says_so(tmp_path):
+    course = copy_course(tmp_path / "course")
+    _exchange_with(course, tmp_path / "exchange", "dropout")
+    before = now_utc()
+    (handed,), (warning,) = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed.release == "dropout" and handed.answers == 10 and handed.at <= before
+    assert "no release of it is recorded in" in warning and "latest change" in warning
+
+
+def test_a_release_log_anyone_could_write_is_not_believed(tmp_path):
+    """A log everyone may write could hold a release time a student chose: it is refused, said,
+    and the folders' change times count instead."""
+    course = copy_course(tmp_path / "course")
+    course_path = _exchange_with(course, tmp_path / "exchange", "dropout")
+    record_release(str(course_path), "dropout", naive_utc(2020, 1, 1), {"fc_nets": ["x"] * 10})
+    os.chmod(course_path / LOG_NAME, 0o666)
+    (handed,), warnings = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed.at > naive_utc(2020, 1, 1)
+    assert any("is writable by everyone (mode 666)" in warning for warning in warnings), warnings
+    with pytest.raises(OSError, match="writable by everyone"):  # nor is a release recorded there
+        record_release(str(course_path), "dropout", now_utc(), {})
+    os.chmod(course_path / LOG_NAME, 0o644)
+    (course_path / LOG_NAME).write_text('not json\n{"release": "dropout", "at": "x", "answers": {}}\n')
+    (handed,), warnings = answers_handed_out(Course(str(course)), "fc_nets")
+    assert any("2 line(s) of the release log" in warning for warning in warnings), warnings
+
+
+def test_grading_without_the_exchange_that_released_earlier_answers_says_so(tmp_path):
+    """dropout ships fc_nets' answers; a course configuration naming no exchange where this
+    course has a folder cannot see when it went out, and says so instead of noting nothing."""
+    course = copy_course(tmp_path / "course")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(tmp_path / 'elsewhere')!r}\n")
+    handed_out, (warning,) = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed_out == [] and "dropout ship fc_nets's answers solved" in warning and "c.Exchange.root" in warning
+    assert answers_handed_out(Course(str(course)), "dropout") == ([], [])  # nobody ships dropout's answers

@@ -267,9 +267,23 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     }
     assert stamp["alice"] <= due < stamp["mallory"]
 
+    # Each release was recorded as it went out, with whose answers it held. The instructor
+    # then runs chmod -R on dropout's release: its folder's change time moves past mallory's
+    # hand-in, but the recorded release time is the one that counts.
+    log = (exchange / COURSE_ID / "releases.jsonl").read_text().splitlines()
+    assert [(entry["release"], entry["answers"]) for entry in map(json.loads, log)] == [
+        (ASSIGNMENT, {}),
+        ("dropout", {ASSIGNMENT: 10}),
+    ]
+    released = exchange / COURSE_ID / "outbound" / "dropout"
+    for path in [released, *released.rglob("*")]:
+        os.chmod(path, stat.S_IMODE(path.lstat().st_mode))
+
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
-    graded = json.loads(run_autograder(course, "grade", ASSIGNMENT, "--json").stdout)
+    grading = run_autograder(course, "grade", ASSIGNMENT, "--json")
+    assert "warning" not in grading.stderr, grading.stderr
+    graded = json.loads(grading.stdout)
     messages = {entry["student"]: entry["message"] for entry in graded["students"]}
     assert "after dropout went out" in messages[accounts["mallory"]], messages
     assert "with 10 of fc_nets's answers solved in its nnsupport" in messages[accounts["mallory"]]
@@ -421,16 +435,15 @@ def test_an_assignment_with_earlier_answers_goes_out_only_after_they_are_due(tmp
 def test_a_release_with_nnsupport_from_a_folder_without_the_course_material_is_refused(tmp_path):
     """An exchange host holding only release/ cannot tell whose answers nnsupport holds: refused,
     saying where to release from; a plain nbgrader release (no nnsupport) there is not concerned."""
-    from autograder.grading.exchange import earlier_answers_not_due
+    from autograder.errors import CourseError
+    from autograder.grading.exchange import answers_shipped
 
     host = tmp_path / "host"
     shutil.copytree(REPO_ROOT / "release" / "dropout", host / "release" / "dropout")
     (host / "release" / "plain").mkdir()
     (host / "release" / "plain" / "Plain.ipynb").write_text("{}")
-    db = f"sqlite:///{host / 'gradebook.db'}"
 
-    def why(name):
-        return earlier_answers_not_due(str(host), db, COURSE_ID, name, str(host / "release" / name), now_utc())
-
-    assert "cannot tell whose answers" in why("dropout") and "course/" in why("dropout")
-    assert why("plain") is None
+    with pytest.raises(CourseError, match="cannot tell whose answers") as refused:
+        answers_shipped(str(host), "dropout", str(host / "release" / "dropout"))
+    assert "course/" in str(refused.value)
+    assert answers_shipped(str(host), "plain", str(host / "release" / "plain")) == {}
