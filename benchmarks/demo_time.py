@@ -3,8 +3,10 @@
 Issue 19 asks that `make demo`, now releasing and grading three assignments (fc_nets,
 batch_norm, dropout) and writing the course view, take about 1.5x what the demo of fc_nets
 alone took. This runs, one after the other on the same machine, each in its own scratch
-folder with no proofs on record (`<output>.proofs` absent, so every release proves its
-checks, as on a fresh clone):
+folder with no proofs on record (`<output>.proofs` absent), as on a fresh clone: each release
+reuses the proof of the committed release when its inputs are exactly the same (the key in
+`grading_bundle/<assignment>/proof_record.json`, written by the last `autograder release`),
+and proves its checks otherwise (after any change to the toolkit, for instance):
 
 - (a) `autograder demo --only fc_nets`: release, prove, the sample class graded, CSV,
   feedback and class report of fc_nets (and the course view of that one assignment);

@@ -38,7 +38,7 @@ from .release import LAST_RELEASE_DIRECTORY
 STAMP_SUFFIX = ".proven.json"
 # Written by the release into the source folder and the bundle folder: outputs, not inputs.
 GENERATED_IN_SOURCE = GENERATED_FILES
-RECORDED_IN_BUNDLE = ("check_quality.json", "check_quality.md", "__pycache__")
+RECORDED_IN_BUNDLE = ("check_quality.json", "check_quality.md", "proof_record.json", "__pycache__")
 
 
 def stamp_path(course, assignment):

@@ -9,10 +9,11 @@ applies), grades them in parallel, and writes the CSV export, per-student feedba
 class report; then the course view (every student by every assignment) beside the class
 reports. The repository's own folders stay untouched.
 
-Proving is most of the time. A proof is a pure function of its inputs, so the demo keeps
-the proofs it ran in a folder of records beside its scratch course (``<output>.proofs``,
-``proving.records``): a demo run again on the same sources, bundles and toolkit reuses
-them; anything changed proves again.
+Proving is most of the time. A proof is a pure function of its inputs, so the demo reuses
+the proof that accepted the course's committed release when its inputs (sources, bundles,
+configuration, toolkit, Python and libraries, machine) are exactly the same, and keeps the
+proofs it ran in a folder of records beside its scratch course (``<output>.proofs``,
+``proving.records``) for the next demo; anything changed proves again.
 """
 
 import datetime
@@ -71,14 +72,16 @@ def run_demo(course, target, workers, log=print, only=None):
     reports = {}
     for number, assignment in enumerate(assignments):
         log(f"\n=== {assignment} ===")
-        reports[assignment] = run_assignment(demo, assignment, DUE + number * DUE_EVERY, workers, records, log)
+        due = DUE + number * DUE_EVERY
+        reports[assignment] = run_assignment(demo, assignment, due, workers, records, log, committed=course)
     log(f"\ncourse view: {os.path.relpath(write_course_view(demo))} (every student by every assignment; course.csv)")
     return reports
 
 
-def run_assignment(demo, assignment, due, workers, records, log=print):
-    """Release, write the sample class, grade it, export, feedback and class report."""
-    release_proven(demo, assignment, log=log, records=records)
+def run_assignment(demo, assignment, due, workers, records, log=print, committed=None):
+    """Release, write the sample class, grade it, export, feedback and class report; the proof is
+    reused from ``records`` or from the ``committed`` course's release when its inputs are the same."""
+    release_proven(demo, assignment, log=log, records=records, committed=committed)
     kinds, roster = write_sample_class(
         demo, assignment, load_library(demo, assignment), os.path.join(demo.root, "submitted"), due
     )

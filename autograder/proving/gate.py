@@ -57,7 +57,7 @@ from .forgery import (
 )
 from .learned import learned_fingerprints
 from .mutation import mutation_quality, mutation_run
-from .records import proof_key, recall_proof, record_proof
+from .records import proof_key, recall_committed, recall_proof, record_proof, write_committed_record
 from .report import quality_report, summary_line
 from .trials import Trial, run_trials
 
@@ -346,31 +346,38 @@ def prove(course, assignment, staged_dir, log=print):
     )
 
 
-def _prove_or_recall(course, assignment, staged_dir, log, records):
-    """Prove, or, with a folder of ``records`` holding a proof of exactly these inputs, reuse it."""
-    if records is None:
-        prove(course, assignment, staged_dir, log=log)
-        return
+def _prove_or_recall(course, assignment, staged_dir, log, records, committed):
+    """Prove, or reuse a proof of exactly these inputs: one in the folder of ``records``, or the
+    one that accepted the ``committed`` course's release; then record its key beside the release."""
     key = proof_key(course, assignment, staged_dir)
-    if recall_proof(course, assignment, staged_dir, records, key):
-        with open(os.path.join(course.bundle_dir, assignment, "check_quality.json")) as f:
-            quality = json.load(f)
-        log(
-            f"the checks of {assignment} were proven before on exactly these inputs (record {key[:12]} in "
-            f"{records}): {quality['summary']}; {quality['mutants']['summary']}"
-        )
-        return
-    prove(course, assignment, staged_dir, log=log)
-    record_proof(course, assignment, records, key)
+    if records is not None and recall_proof(course, assignment, staged_dir, records, key):
+        _log_recalled(course, assignment, log, f"record {key[:12]} in {records}")
+    elif committed is not None and recall_committed(course, assignment, staged_dir, committed, key):
+        _log_recalled(course, assignment, log, f"when the committed release was made; key {key[:12]}")
+    else:
+        prove(course, assignment, staged_dir, log=log)
+        if records is not None:
+            record_proof(course, assignment, records, key)
+    write_committed_record(course, assignment, key)
 
 
-def release_proven(course, assignment, log=print, force=False, records=None, published=None):
+def _log_recalled(course, assignment, log, where):
+    with open(os.path.join(course.bundle_dir, assignment, "check_quality.json")) as f:
+        quality = json.load(f)
+    log(
+        f"the checks of {assignment} were proven before on exactly these inputs ({where}): "
+        f"{quality['summary']}; {quality['mutants']['summary']}"
+    )
+
+
+def release_proven(course, assignment, log=print, force=False, records=None, published=None, committed=None):
     """``autograder release``: release ``assignment`` only once its checks are proven.
 
     Unless ``force``, nothing is done when nothing the last proven release depends on has
     changed and what it wrote is intact (``authoring.release_stamp``). With ``records`` (a
     folder of proofs on record, ``proving.records``), a proof of exactly the same inputs is
-    reused instead of run again. ``published``: the folder holding the release published last,
+    reused instead of run again; with a ``committed`` course, so is the proof that accepted its
+    release (``proving.records``). ``published``: the folder holding the release published last,
     when release/<assignment> does not (``unchanged_since_proven``)."""
     inputs = inputs_digest(course, assignment)
     if not force:
@@ -383,8 +390,10 @@ def release_proven(course, assignment, log=print, force=False, records=None, pub
             )
             return course.release(assignment)
     forget_proven(course, assignment)
-    target = release(
-        course, assignment, log=log, verify=lambda staged: _prove_or_recall(course, assignment, staged, log, records)
-    )
+
+    def verify(staged):
+        _prove_or_recall(course, assignment, staged, log, records, committed)
+
+    target = release(course, assignment, log=log, verify=verify)
     record_proven(course, assignment, inputs)
     return target

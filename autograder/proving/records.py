@@ -16,8 +16,17 @@ proof leaves no record.
 
 A folder of records is optional and outside any course (``autograder demo`` keeps one beside
 its scratch course, so that a second demo does not prove the same three assignments again).
+
+A committed release carries its own record: every proven release writes the key of its proof
+and the digest of what the proof wrote into ``grading_bundle/<assignment>/proof_record.json``
+(``write_committed_record``). ``autograder demo`` recalls the course's committed release from
+it (``recall_committed``) when the key it computes from the same inputs is that key, and the
+course's bundles, reports and public checks are still what that proof wrote: a fresh clone's
+first demo then grades at once, and an edited source, library, configuration or toolkit, or
+another Python, numpy or machine, proves again. ``autograder release`` itself always proves.
 """
 
+import json
 import os
 import platform
 import shutil
@@ -26,9 +35,11 @@ from ..authoring.release import release_outputs
 from ..authoring.release_stamp import inputs_digest
 from ..checks import PUBLIC_CHECKS_FILE
 from ..digests import Digest
+from ..rounding import write_json
 from ..sandbox import KERNEL_ENVIRONMENT, UNSAFE_ENV
 
 PROOF_FILES = "files"  # a record's folder of proof outputs, named by their place in the course
+COMMITTED_RECORD = "proof_record.json"  # in grading_bundle/<assignment>/, beside what the proof wrote
 
 
 def proof_key(course, assignment, staged_dir):
@@ -74,3 +85,42 @@ def record_proof(course, assignment, records_dir, key):
         shutil.copyfile(path, target)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(partial, final)
+
+
+def committed_record_path(course, assignment):
+    return os.path.join(course.bundle_dir, assignment, COMMITTED_RECORD)
+
+
+def _outputs_digest(course, assignment):
+    digest = Digest()
+    for path in release_outputs(course, assignment):
+        digest.add_file(os.path.relpath(path, course.root), path)
+    return digest.hexdigest()
+
+
+def write_committed_record(course, assignment, key):
+    """Write, beside what the proof under ``key`` wrote, its key and the digest of those files."""
+    write_json(
+        committed_record_path(course, assignment), {"proof_key": key, "outputs": _outputs_digest(course, assignment)}
+    )
+
+
+def recall_committed(course, assignment, staged_dir, committed, key):
+    """Put in place in ``course`` what the proof of the ``committed`` course's release of
+    ``assignment`` wrote, when that proof ran under ``key`` and its outputs are intact there;
+    False, touching nothing, otherwise."""
+    try:
+        with open(committed_record_path(committed, assignment)) as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("proof_key") != key:
+        return False
+    if record.get("outputs") != _outputs_digest(committed, assignment):
+        return False
+    for source, target in zip(release_outputs(committed, assignment), release_outputs(course, assignment), strict=True):
+        shutil.copyfile(source, target)
+    shutil.copyfile(
+        os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE)
+    )
+    return True

@@ -4,6 +4,7 @@ The proof itself is replaced by a stand-in that counts its runs and writes disti
 so these tests take a second: what they check is the key and the record, not the gate."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -12,7 +13,7 @@ from support import copy_course
 from autograder.authoring.release import release_outputs
 from autograder.course import Course
 from autograder.proving import gate
-from autograder.proving.records import proof_key
+from autograder.proving.records import committed_record_path, proof_key
 
 ASSIGNMENT = "dropout"
 NOTEBOOK = "Dropout"
@@ -44,8 +45,10 @@ def _outputs(course):
     return {path: open(path, "rb").read() for path in release_outputs(course, ASSIGNMENT)}
 
 
-def _prove_or_recall(course, staged, records, log=None):
-    gate._prove_or_recall(course, ASSIGNMENT, str(staged), (log or (lambda line: None)), str(records))
+def _prove_or_recall(course, staged, records, log=None, committed=None):
+    gate._prove_or_recall(
+        course, ASSIGNMENT, str(staged), (log or (lambda line: None)), records and str(records), committed
+    )
 
 
 def test_the_same_inputs_reuse_the_proof_on_record_byte_for_byte(staged_course, tmp_path):
@@ -119,3 +122,40 @@ def test_a_refused_proof_leaves_no_record(staged_course, tmp_path, monkeypatch):
     with pytest.raises(gate.ReleaseError):
         _prove_or_recall(course, staged, records)
     assert not records.exists() or not any(records.rglob("*.json"))
+
+
+def test_a_copy_of_the_course_reuses_the_proof_of_its_committed_release_for_exactly_its_inputs(staged_course, tmp_path):
+    """The demo's scratch course recalls what the proof of the course's own release wrote when
+    it computes that proof's key, and proves again once the committed outputs were edited."""
+    course, staged, runs = staged_course
+    before, staged_public = _outputs(course), (staged / "public_checks.json").read_bytes()
+    key = proof_key(course, ASSIGNMENT, str(staged))
+    _prove_or_recall(course, staged, None)  # the instructor's release: proven, its key recorded beside it
+    assert runs == [ASSIGNMENT]
+    record = json.loads(open(committed_record_path(course, ASSIGNMENT)).read())
+    assert record["proof_key"] == key
+    proven, proven_public = _outputs(course), (staged / "public_checks.json").read_bytes()
+
+    def scratch_copy(name):
+        """A copy of the course as the demo's release leaves it just before the proof."""
+        root = tmp_path / name
+        shutil.copytree(course.root, root)
+        for path, data in before.items():
+            (root / os.path.relpath(path, course.root)).write_bytes(data)
+        shutil.copytree(staged, tmp_path / f"{name}-staged")
+        (tmp_path / f"{name}-staged" / "public_checks.json").write_bytes(staged_public)
+        return Course(str(root)), tmp_path / f"{name}-staged"
+
+    scratch, scratch_staged = scratch_copy("demo")
+    said = []
+    _prove_or_recall(scratch, scratch_staged, None, said.append, committed=course)
+    assert runs == [ASSIGNMENT] and "when the committed release was made" in said[0], said
+    recalled = {os.path.relpath(path, scratch.root): data for path, data in _outputs(scratch).items()}
+    assert recalled == {os.path.relpath(path, course.root): data for path, data in proven.items()}
+    assert (scratch_staged / "public_checks.json").read_bytes() == proven_public
+
+    with open(course.root + f"/grading_bundle/{ASSIGNMENT}/check_quality.md", "a") as f:
+        f.write("\nedited by hand after the proof\n")
+    scratch, scratch_staged = scratch_copy("demo-again")
+    _prove_or_recall(scratch, scratch_staged, None, committed=course)
+    assert runs == [ASSIGNMENT, ASSIGNMENT]
