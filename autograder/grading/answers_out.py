@@ -27,6 +27,7 @@ from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 from ..answers import answer_finder
 from ..errors import CourseError
 from ..files import shown
+from .exchange_folders import folder_problem
 from .handin import latest_change
 from .release_log import first_releases, log_path
 
@@ -54,15 +55,24 @@ def exchange_root(course):
 def answers_handed_out(course, assignment):
     """(HandedOut for every other assignment's release holding answers of ``assignment``, earliest
     first; warnings for the instructor). No release when there is no exchange (LMS zips) or the
-    course cannot tell whose answers a folder holds; a folder with a file this process cannot
-    read is left out: it must not stop a grading run."""
+    course cannot tell whose answers a folder holds, or when the course's exchange folder is
+    one a student could have made (``exchange_folders``); a folder in outbound/ that cannot be
+    judged is left out, said: it must not stop a grading run."""
     course_path = os.path.join(exchange_root(course), course.course_id)
-    recorded, problem = first_releases(course_path, assignment)
+    groupshared = bool(course.config.CourseDirectory.get("groupshared", False))
+    outbound = os.path.join(course_path, "outbound")
+    try:
+        problem = folder_problem(course_path, groupshared) or (
+            folder_problem(outbound, groupshared) if os.path.lexists(outbound) else None
+        )
+    except FileNotFoundError:
+        return [], _no_exchange(course, assignment, course_path)
+    if problem:
+        return [], [f"the exchange is not believed ({problem}): no submission is noted as handed in after a release"]
+    recorded, problem = first_releases(course_path, assignment, groupshared)
     warnings = [problem] if problem else []
-    if not os.path.isdir(course_path):
-        return [], warnings + _no_exchange(course, assignment, course_path)
     found = {release: HandedOut(release, at, held) for release, (at, held) in recorded.items() if release != assignment}
-    for release, at, held in _outbound_folders(course, assignment, os.path.join(course_path, "outbound")):
+    for release, at, held in _outbound_folders(course, assignment, outbound, warnings):
         if release in found:  # a folder's change time is never earlier than its release, and may be
             found[release] = HandedOut(release, min(at, found[release].at), found[release].answers)
             continue
@@ -75,9 +85,9 @@ def answers_handed_out(course, assignment):
     return sorted(found.values(), key=lambda handed: handed.at), warnings
 
 
-def _outbound_folders(course, assignment, outbound):
+def _outbound_folders(course, assignment, outbound, warnings):
     """(release, latest change, answers of ``assignment`` held) for each folder in ``outbound``
-    holding some."""
+    holding some; what cannot be judged is added to ``warnings`` and left out."""
     try:
         names = sorted(os.listdir(outbound))
         find = answer_finder(course, outbound)
@@ -85,11 +95,16 @@ def _outbound_folders(course, assignment, outbound):
         return
     for name in names:
         folder = os.path.join(outbound, name)
-        if name == assignment or os.path.islink(folder) or not os.path.isdir(folder):
+        if name == assignment:
+            continue
+        if os.path.islink(folder) or not os.path.isdir(folder):
+            warnings.append(f"{shown(name)} in the exchange's outbound/ is not a folder (a link?): left out")
             continue
         try:
             held = find(folder).get(assignment, [])
-        except OSError:  # a file there this process may not read: that folder cannot be judged
+        except Exception as error:  # noqa: BLE001 - one folder that cannot be judged must not stop a grading run
+            problem = type(error).__name__
+            warnings.append(f"{shown(name)} in the exchange's outbound/ cannot be read ({problem}): left out")
             continue
         at = latest_change(folder)
         if held and at is not None:
@@ -116,6 +131,12 @@ def _no_exchange(course, assignment, course_path):
 def handed_in_after(timestamp, handed_out, assignment):
     """The note for a submission handed in at ``timestamp`` (naive UTC, or None) after one of
     the ``handed_out`` releases went out, or None."""
+    if timestamp is None and handed_out:
+        first = handed_out[0]
+        return (
+            f"no hand-in time (no timestamp.txt): it may have come after {shown(first.release)} went out "
+            f"({first.at:%Y-%m-%d %H:%M} UTC) with {first.answers} of {assignment}'s answers solved in its nnsupport"
+        )
     first = next((handed for handed in handed_out if timestamp is not None and handed.at < timestamp), None)
     if first is None:
         return None

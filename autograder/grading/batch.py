@@ -221,10 +221,13 @@ def _collect_jobs(course, assignment, options, staging, pipeline, writer, report
         files, refused = submission.read() if submission.folder else ({}, [])
         submission.notes += [f"refused {entry}" for entry in refused]
         timestamp, timestamp_problem = submission_timestamp(files)
-        submission.notes += filter(None, [handed_in_after(timestamp, handed_out, assignment)])
+        handed_in_note = handed_in_after(timestamp, handed_out, assignment)
+        submission.notes += filter(None, [handed_in_note])
         digest = content_hash(files, version)
         state = read_state(course, submission.student, assignment)
-        if not options.force and state and state.content_hash == digest:
+        # Unchanged work is not graded again, unless a release went out since that it must be noted beside.
+        noted = handed_in_note is None or handed_in_note in (state.message if state else "")
+        if not options.force and state and state.content_hash == digest and noted:
             report.skipped.append(state)
         elif submission.problem or timestamp_problem:
             _timed(

@@ -49,6 +49,7 @@ from ..errors import CourseError
 from ..files import read_regular_file, read_regular_files, shown, unsafe_student_id, write_files
 from ..spreadsheet import write_csv
 from .collect import TIMESTAMP_FILE
+from .exchange_folders import ExchangeFolderError, folder_problem, make_folder, make_sticky
 from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
 from .release_log import log_path, record_release
 
@@ -56,27 +57,9 @@ REPORTED_PER_ACCOUNT = 20  # refused folders logged one by one per owner; the re
 OPEN_ROOT = "any user could rename a course's folder and put their own there"
 OPEN_INBOUND = "students could rename or remove each other's submissions"
 SUBMISSION_MODE = 0o755  # a submission folder: its student writes, the instructor reads
+ROOT_MODE = 0o1777  # nbgrader's 0777, and sticky: a course's folder there stays its maker's
+INBOUND_MODE = 0o3733  # nbgrader's 2733 (set-gid: submissions get the instructors' group), and sticky
 REPORT_COLUMNS = ["folder", "student", "owner", "outcome", "handed_in", "timestamp_txt", "reason"]
-
-
-def _make_sticky(path, report, why):
-    """Add the sticky bit to a folder this process may chmod; returns whether it is sticky now.
-    ``report``: the logging method that says so (an error where it was open until now)."""
-    mode = os.lstat(path).st_mode
-    if mode & stat.S_ISVTX:
-        return True
-    try:
-        os.chmod(path, stat.S_IMODE(mode) | stat.S_ISVTX)
-    except PermissionError:
-        return False
-    report(
-        "%s was not sticky (mode %o): %s. Made it sticky (mode %o).",
-        path,
-        stat.S_IMODE(mode),
-        why,
-        stat.S_IMODE(mode) | stat.S_ISVTX,
-    )
-    return True
 
 
 def stored_due(gb, assignment):
@@ -190,22 +173,42 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
             self.fail(why)
 
     def ensure_root(self):
-        super().ensure_root()
-        if not _make_sticky(self.root, self.log.info, OPEN_ROOT):
-            self.log.warning(
-                "Could not make the exchange root %s sticky: ask its owner to run chmod +t on it.", self.root
-            )
+        """nbgrader's root (writable by everyone), made or checked without following a link, and
+        sticky (nbgrader leaves a group-shared course's root without the bit)."""
+        mode = ROOT_MODE | (stat.S_ISGID if self.coursedir.groupshared else 0)
+        try:
+            make_folder(self.root, mode, self.coursedir.groupshared, parents=True, keep_mode=False)
+        except ExchangeFolderError as error:
+            self.fail(f"The exchange root: {error}")
 
     def init_dest(self):
-        super().init_dest()
-        if not _make_sticky(self.inbound_path, self.log.info, OPEN_INBOUND):
+        """nbgrader's course, outbound and inbound folders, made or checked without following a
+        link (``exchange_folders``); inbound/ sticky."""
+        if self.coursedir.course_id == "":
+            self.fail("No course id specified. Re-run with --course flag.")
+        groupshared = self.coursedir.groupshared
+        shared = (stat.S_ISGID | stat.S_IWGRP) if groupshared else 0
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.outbound_path = os.path.join(self.course_path, "outbound")
+        self.inbound_path = os.path.join(self.course_path, "inbound")
+        self.dest_path = os.path.join(self.outbound_path, self.coursedir.assignment_id)
+        inbound_mode = INBOUND_MODE | (stat.S_IRGRP if groupshared else 0)
+        try:
+            make_folder(self.course_path, 0o755 | shared, groupshared)
+            make_folder(self.outbound_path, 0o755 | shared, groupshared)
+            make_folder(self.inbound_path, inbound_mode, groupshared)
+        except ExchangeFolderError as error:
+            self.fail(str(error))
+        if not make_sticky(self.inbound_path, self.log.info, OPEN_INBOUND):
             self.fail(f"Could not make {self.inbound_path} sticky: run `chmod +t {self.inbound_path}` as its owner.")
 
     def copy_files(self):
         """Record the release, then copy it out: its time is taken before the first file can
         reach a student, and a release holding earlier answers never goes out unrecorded."""
         try:
-            record_release(self.course_path, self.coursedir.assignment_id, now_utc(), self._shipped)
+            record_release(
+                self.course_path, self.coursedir.assignment_id, now_utc(), self._shipped, self.coursedir.groupshared
+            )
         except OSError as error:
             if self._shipped:
                 self.fail(
@@ -260,14 +263,10 @@ class SafeExchangeCollect(ExchangeCollect):
                 info = os.lstat(path)
             except FileNotFoundError:
                 self.fail(f"Course not found: {path}")
-            if not stat.S_ISDIR(info.st_mode):
-                self.fail(f"{path} is not a folder (a link?): refusing to collect from it.")
-            if not self.coursedir.groupshared and info.st_uid not in (0, os.geteuid()):
-                self.fail(
-                    f"{path} is owned by uid {info.st_uid}, neither you nor root: a student may have "
-                    "replaced it. Check the exchange, then release the assignment again."
-                )
-        if not _make_sticky(
+            problem = folder_problem(path, self.coursedir.groupshared, info)
+            if problem:
+                self.fail(f"{problem}; refusing to collect from it, then release the assignment again.")
+        if not make_sticky(
             self.inbound_path,
             self.log.error,
             f"until now {OPEN_INBOUND} (those removed cannot be collected; those renamed are refused below)",
@@ -277,7 +276,7 @@ class SafeExchangeCollect(ExchangeCollect):
                 f"submissions. Run `chmod +t {self.inbound_path}` as its owner, then collect again."
             )
         root = os.lstat(self.root)
-        if root.st_mode & stat.S_IWOTH and not _make_sticky(self.root, self.log.error, OPEN_ROOT):
+        if root.st_mode & stat.S_IWOTH and not make_sticky(self.root, self.log.error, OPEN_ROOT):
             self.log.error(
                 "The exchange root %s is writable by everyone and not sticky: ask its owner to run chmod +t on it.",
                 self.root,

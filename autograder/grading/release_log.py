@@ -9,19 +9,24 @@ it. So ``SafeExchangeReleaseAssignment`` appends one line per release, just befo
 it out, to ``releases.jsonl`` in the exchange's course folder: the system's time, the
 assignment, and how many of each other assignment's answers it ships solved. nbgrader makes
 that folder writable by the instructor alone (0755), so students can neither write the file
-nor replace it; a log anyone else could have written is refused when read.
+nor replace it. The log is opened inside the course folder itself (a link there is never
+followed, a pipe never waited on) and believed only when the folder and the file belong to
+root, the instructor or, for a group-shared course, a member of the folder's group, and
+nobody else may write the file (``exchange_folders``).
 """
 
 import json
 import os
 import stat
 
-from ..files import read_regular_file
+from .exchange_folders import ExchangeFolderError, folder_problem, open_folder, trusted_owner
 from .handin import parse_time, text_utc
 
 LOG_NAME = "releases.jsonl"
 MAX_LOG_BYTES = 16 * 1024 * 1024  # about 100,000 releases; a longer log is not read
 LOG_MODE = 0o644  # the instructor writes, everyone may read (release times are not secret)
+# Never follow a link, never wait on a pipe a student left in its place.
+LOG_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
 
 
 def log_path(course_path):
@@ -29,26 +34,39 @@ def log_path(course_path):
     return os.path.join(course_path, LOG_NAME)
 
 
-def _trusted(info, path):
-    """Why the log at ``path`` (its stat ``info``) cannot be trusted, or None. Its folder is the
-    instructors' (0755, or group-writable for a group-shared course): a log anyone may write is
-    the one way a student could have touched it."""
+def _untrusted(info, path, groupshared):
+    """Why the log at ``path`` (its stat ``info``) cannot be trusted, or None: it must be a
+    regular file of a trusted owner (``exchange_folders.trusted_owner``) nobody else may write."""
     if not stat.S_ISREG(info.st_mode):
         return f"{path} is not a regular file"
+    if not trusted_owner(info, groupshared):
+        return f"{path} is owned by uid {info.st_uid}, not by root, you or the course's instructors"
     if info.st_mode & stat.S_IWOTH:
         return f"{path} is writable by everyone (mode {stat.S_IMODE(info.st_mode):o})"
     return None
 
 
-def record_release(course_path, assignment, at, shipped):
+def _open_log(course_path, flags, groupshared):
+    """A descriptor of the log, opened inside the course folder itself (never through a link)."""
+    folder = open_folder(course_path)
+    try:
+        problem = folder_problem(course_path, groupshared, os.fstat(folder))
+        if problem:
+            raise ExchangeFolderError(problem)
+        return os.open(LOG_NAME, flags | LOG_FLAGS, LOG_MODE, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def record_release(course_path, assignment, at, shipped, groupshared=False):
     """Append that ``assignment`` went out at ``at`` (naive UTC) holding ``shipped``
     ({other assignment: its definitions solved}); raises OSError when it cannot be written."""
     path = log_path(course_path)
     answers = {name: len(found) for name, found in sorted(shipped.items())}
     line = json.dumps({"release": assignment, "at": text_utc(at), "answers": answers})
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, LOG_MODE)
+    descriptor = _open_log(course_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, groupshared)
     try:
-        problem = _trusted(os.fstat(descriptor), path)
+        problem = _untrusted(os.fstat(descriptor), path, groupshared)
         if problem:
             raise OSError(f"{problem}: refusing to record the release there")
         os.write(descriptor, (line + "\n").encode())
@@ -56,23 +74,35 @@ def record_release(course_path, assignment, at, shipped):
         os.close(descriptor)
 
 
-def first_releases(course_path, assignment):
+def _read_log(course_path, groupshared):
+    """The log's text, None when there is none; OSError when it cannot be trusted or read."""
+    path = log_path(course_path)
+    try:
+        descriptor = _open_log(course_path, os.O_RDONLY, groupshared)
+    except FileNotFoundError:
+        return None
+    try:
+        problem = _untrusted(os.fstat(descriptor), path, groupshared)
+        if problem:
+            raise OSError(problem)
+        data = os.read(descriptor, MAX_LOG_BYTES + 1)
+        if len(data) > MAX_LOG_BYTES:
+            raise OSError(f"{path} is larger than {MAX_LOG_BYTES} bytes")
+        return data.decode("utf-8", errors="replace")
+    finally:
+        os.close(descriptor)
+
+
+def first_releases(course_path, assignment, groupshared=False):
     """({release: (the first time it went out holding answers of ``assignment``, how many)},
     problem or None) from the log; ({}, None) when there is no log yet."""
     path = log_path(course_path)
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
+        text = _read_log(course_path, groupshared)
+    except OSError as error:
+        return {}, f"the release log is not believed ({error}): release times are taken from outbound/ instead"
+    if text is None:
         return {}, None
-    except OSError as error:
-        return {}, f"the release log {path} cannot be read ({error.strerror})"
-    problem = _trusted(info, path)
-    if problem:
-        return {}, f"the release log {problem}: release times are taken from the folders in outbound/ instead"
-    try:
-        text = read_regular_file(path, MAX_LOG_BYTES).decode("utf-8", errors="replace")
-    except OSError as error:
-        return {}, f"the release log {path} cannot be read ({error})"
     first, unreadable = {}, 0
     for line in text.splitlines():
         entry = _entry(line)
@@ -92,7 +122,7 @@ def _entry(line):
         entry = json.loads(line)
         release, answers = entry["release"], entry["answers"]
         at, problem = parse_time(entry["at"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
     valid = isinstance(release, str) and isinstance(answers, dict)
     if not valid or problem or not all(isinstance(count, int) for count in answers.values()):

@@ -279,6 +279,12 @@ def test_a_backdated_late_submission_is_late_under_a_zero_policy(accounts, relea
     for path in [released, *released.rglob("*")]:
         os.chmod(path, stat.S_IMODE(path.lstat().st_mode))
 
+    # Graded first with a configuration that does not name the exchange: no note can be made,
+    # and grade says why. Named, the unchanged work is graded again for its note (found by the
+    # seventh red team: it was skipped as unchanged, with its old message).
+    unnamed = run_autograder(course, "grade", ASSIGNMENT, "--json")
+    assert "dropout ship fc_nets's answers solved, but there is no exchange folder" in unnamed.stderr
+    assert "after dropout" not in unnamed.stdout
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
     grading = run_autograder(course, "grade", ASSIGNMENT, "--json")
@@ -333,7 +339,7 @@ def test_a_student_cannot_put_her_own_course_folder_in_the_exchange(accounts, tm
     plain.chmod(0o777)
     assert accounts.python("mallory", SWAP, str(plain), COURSE_ID) == 0
     swapped = run_instructor(course, "collect", plain)
-    assert swapped.returncode != 0 and f"owned by uid {accounts.uid('mallory')}, neither you nor root" in swapped.stderr
+    assert swapped.returncode != 0 and f"owned by uid {accounts.uid('mallory')}, neither root nor you" in swapped.stderr
     ours = accounts.public / "sticky-exchange"
     assert run_instructor(course, "release_assignment", ours).returncode == 0
     assert stat.S_IMODE(ours.stat().st_mode) == 0o1777

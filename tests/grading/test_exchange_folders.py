@@ -1,0 +1,149 @@
+"""The exchange's folders are made and trusted without following a student's link (found by the
+seventh red team): a root or a course folder a student made first is refused, by name, and
+nothing of the instructor's is changed through it; the release log is believed only when it
+and its folder belong to the instructor."""
+
+import json
+import os
+import stat
+import time
+
+from exchange_support import run_instructor
+from support import ASSIGNMENT, COURSE_ID, REPO_ROOT, copy_course
+
+from autograder.course import Course
+from autograder.grading.answers_out import answers_handed_out, handed_in_after
+from autograder.grading.exchange_folders import ExchangeFolderError, make_folder
+from autograder.grading.handin import now_utc
+from autograder.grading.release_log import LOG_NAME, first_releases, record_release
+
+STUDENT_UID = 54_321  # no account has it: an owner that is neither root nor the instructor
+
+
+def _victim(tmp_path):
+    """A folder of the instructor's that a student would like opened to everyone."""
+    victim = tmp_path / "instructor-home"
+    victim.mkdir(mode=0o700)
+    os.chmod(victim, 0o700)
+    return victim
+
+
+def test_a_root_or_course_folder_that_is_a_link_is_refused_and_nothing_changes_through_it(tmp_path):
+    course, victim = copy_course(tmp_path / "course"), _victim(tmp_path)
+    exchange = tmp_path / "exchange"
+    exchange.symlink_to(victim)  # made by a student before the first release
+    refused = run_instructor(course, "release_assignment", exchange)
+    assert refused.returncode != 0 and "is a symbolic link, not a folder" in refused.stderr, refused.stderr
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o700 and not list(victim.iterdir())
+
+    exchange.unlink()
+    exchange.mkdir()
+    (exchange / COURSE_ID).symlink_to(victim)
+    refused = run_instructor(course, "release_assignment", exchange)
+    assert refused.returncode != 0 and f"{exchange / COURSE_ID} is a symbolic link" in refused.stderr
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o700 and not list(victim.iterdir())
+
+    (exchange / COURSE_ID).unlink()
+    (exchange / COURSE_ID).write_text("")  # a plain file: named, not a traceback
+    refused = run_instructor(course, "release_assignment", exchange)
+    assert refused.returncode != 0 and "is not a folder; remove it" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_course_folder_a_student_owns_is_refused_and_an_honest_one_is_made_as_nbgrader_makes_it(tmp_path):
+    course = copy_course(tmp_path / "course")
+    exchange = tmp_path / "exchange"
+    (exchange / COURSE_ID).mkdir(parents=True)
+    os.chown(exchange / COURSE_ID, STUDENT_UID, STUDENT_UID)
+    refused = run_instructor(course, "release_assignment", exchange)
+    assert refused.returncode != 0 and f"owned by uid {STUDENT_UID}, neither root nor you" in refused.stderr
+
+    os.rmdir(exchange / COURSE_ID)
+    released = run_instructor(course, "release_assignment", exchange)
+    assert released.returncode == 0, released.stderr
+    modes = {
+        path: stat.S_IMODE(os.lstat(exchange / path).st_mode)
+        for path in (".", COURSE_ID, f"{COURSE_ID}/outbound", f"{COURSE_ID}/inbound")
+    }
+    assert modes == {".": 0o1777, COURSE_ID: 0o755, f"{COURSE_ID}/outbound": 0o755, f"{COURSE_ID}/inbound": 0o3733}
+    (entry,) = map(json.loads, (exchange / COURSE_ID / LOG_NAME).read_text().splitlines())
+    assert entry["release"] == ASSIGNMENT and entry["answers"] == {}
+
+
+def test_make_folder_takes_a_group_member_in_a_group_shared_course_only(tmp_path):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    os.chown(folder, STUDENT_UID, 0)  # root's group: the unknown uid is no member of it
+    for groupshared in (False, True):
+        try:
+            make_folder(str(folder), 0o755, groupshared)
+            raise AssertionError("accepted")
+        except ExchangeFolderError as error:
+            assert f"owned by uid {STUDENT_UID}" in str(error)
+
+
+def test_the_release_log_is_believed_only_from_the_instructor_and_never_waited_on(tmp_path):
+    course_path = tmp_path / "exchange" / COURSE_ID
+    course_path.mkdir(parents=True)
+    record_release(str(course_path), "dropout", now_utc(), {"fc_nets": ["x"] * 10})
+    assert set(first_releases(str(course_path), "fc_nets")[0]) == {"dropout"}
+
+    os.chown(course_path / LOG_NAME, STUDENT_UID, STUDENT_UID)
+    recorded, problem = first_releases(str(course_path), "fc_nets")
+    assert recorded == {} and f"owned by uid {STUDENT_UID}" in problem
+
+    os.remove(course_path / LOG_NAME)
+    os.mkfifo(course_path / LOG_NAME)  # a pipe nobody writes: opening it must not wait
+    started = time.monotonic()
+    recorded, problem = first_releases(str(course_path), "fc_nets")
+    assert recorded == {} and "not a regular file" in problem
+    try:
+        record_release(str(course_path), "dropout", now_utc(), {})
+        raise AssertionError("recorded into a pipe")
+    except OSError:
+        pass
+    assert time.monotonic() - started < 5
+
+
+def test_a_course_folder_that_is_a_link_or_a_student_s_is_not_believed_at_grading(tmp_path):
+    course = copy_course(tmp_path / "course")
+    exchange, elsewhere = tmp_path / "exchange", tmp_path / "students-copy"
+    (elsewhere / "outbound").mkdir(parents=True)
+    exchange.mkdir()
+    (exchange / COURSE_ID).symlink_to(elsewhere)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    handed_out, (warning,) = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed_out == [] and "the exchange is not believed" in warning and "symbolic link" in warning
+
+    (exchange / COURSE_ID).unlink()
+    (exchange / COURSE_ID / "outbound").mkdir(parents=True)
+    os.chown(exchange / COURSE_ID, STUDENT_UID, STUDENT_UID)
+    handed_out, (warning,) = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed_out == [] and f"owned by uid {STUDENT_UID}" in warning
+
+
+def test_a_folder_in_outbound_that_cannot_be_judged_is_left_out_and_said(tmp_path):
+    """Found by the seventh red team: deeply nested JSON in a release crashed the grading run."""
+    import shutil
+
+    course = copy_course(tmp_path / "course")
+    outbound = tmp_path / "exchange" / COURSE_ID / "outbound"
+    shutil.copytree(REPO_ROOT / "release" / "dropout", outbound / "dropout")
+    (outbound / "dropout" / "deep.ipynb").write_text("[" * 200_000 + "]" * 200_000)
+    (outbound / "link").symlink_to(outbound / "dropout")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(tmp_path / 'exchange')!r}\n")
+    handed_out, warnings = answers_handed_out(Course(str(course)), "fc_nets")
+    assert [handed.release for handed in handed_out] in ([], ["dropout"])
+    assert any("link in the exchange's outbound/ is not a folder" in warning for warning in warnings), warnings
+
+
+def test_work_without_a_hand_in_time_is_noted_when_answers_went_out(tmp_path):
+    """Found by the seventh red team: a submission without timestamp.txt got no note."""
+    from autograder.grading.answers_out import HandedOut
+
+    handed_out = [HandedOut("dropout", now_utc(), 10)]
+    note = handed_in_after(None, handed_out, "fc_nets")
+    assert "no hand-in time" in note and "may have come after dropout went out" in note
+    assert handed_in_after(None, [], "fc_nets") is None
