@@ -13,7 +13,7 @@ its solution regions (``return out, cache`` is no answer).
 import os
 
 from .errors import CourseError
-from .files import searchable_texts
+from .files import read_regular_files, searchable_texts
 from .manifest import module_definitions
 from .regions import BEGIN_SOLUTION, END_SOLUTION, region_line_numbers, strip_solutions
 
@@ -53,15 +53,13 @@ def answer_lines(reference_dir, entries):
 
 
 def folder_text(folder):
-    """What to look for answers in: every regular file under ``folder`` (links are not
-    followed), notebooks and JSON files with their strings parsed out too."""
-    parts = []
-    for parent, _, names in os.walk(folder):
-        for name in sorted(names):
-            path = os.path.join(parent, name)
-            if not os.path.islink(path) and os.path.isfile(path):
-                parts += searchable_texts(path)
-    return "\n".join(parts)
+    """What to look for answers in: every regular file under ``folder``, notebooks and JSON
+    files with their strings parsed out too; OSError when anything there is not a plain
+    regular file within the size limits (a link, a pipe: never followed, never waited on)."""
+    contents = read_regular_files(folder)  # never a link, a pipe or a file past the size limits
+    if contents.refused:  # what cannot be read could hold answers: the folder cannot be judged
+        raise OSError(f"{folder}: {contents.refused[0]}")
+    return "\n".join(text for name in sorted(contents.files) for text in searchable_texts(name, contents.files[name]))
 
 
 def answer_finder(course, where):

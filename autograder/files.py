@@ -211,12 +211,13 @@ def _json_strings(node):
             yield from _json_strings(item)
 
 
-def searchable_texts(path):
-    """The texts in which to look for a line, of one of our own files (a release's): the file,
-    and for notebooks and JSON files every string of the parsed document too (a line quoted in a
-    cell is escaped in the file)."""
-    with open(path, "rb") as f:
-        raw = f.read()
+def searchable_texts(path, raw=None):
+    """The texts in which to look for a line, of one of our own files (a release's): the file
+    (``raw``: its bytes, already read), and for notebooks and JSON files every string of the
+    parsed document too (a line quoted in a cell is escaped in the file)."""
+    if raw is None:
+        with open(path, "rb") as f:
+            raw = f.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -224,6 +225,6 @@ def searchable_texts(path):
     if path.endswith((".ipynb", ".json")):
         try:
             return list(_json_strings(json.loads(text))) + [text]
-        except ValueError:
+        except (ValueError, RecursionError):  # nested deeper than the parser goes: the text alone
             pass
     return [text]

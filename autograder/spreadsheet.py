@@ -9,6 +9,7 @@ neutralises formula prefixes; nbgrader_config.py makes ``nbgrader export`` use i
 """
 
 import csv
+import re
 
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import CsvExportPlugin
@@ -30,9 +31,16 @@ COLUMNS = [
 ]
 
 
+# Characters a terminal or an editor acts on (escape sequences, carriage returns, bidi
+# overrides) and lone surrogates (a file name that is not UTF-8): written escaped, so that
+# `cat report.csv` shows them instead of obeying them, and the file always encodes.
+ACTED_ON = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def spreadsheet_cell(value):
-    """A value as CSV text that no spreadsheet will evaluate."""
+    """A value as CSV text that no spreadsheet will evaluate and no terminal will act on."""
     text = "" if value is None else str(value)
+    text = ACTED_ON.sub(lambda found: found.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
     if text.startswith(FORMULA_PREFIXES) or text[:1] in ("\t", "\r"):
         try:
             float(text)  # a negative number is data, not a formula

@@ -109,6 +109,8 @@ def answers_shipped(root, assignment, folder):
         if os.path.isdir(os.path.join(folder, "nnsupport")):
             raise
         return {}
+    except OSError as error:
+        raise CourseError(f"Cannot tell whose answers {folder} hands out: {error}. Release it again.") from error
     shipped.pop(assignment, None)
     return shipped
 
@@ -187,6 +189,8 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         if self.coursedir.course_id == "":
             self.fail("No course id specified. Re-run with --course flag.")
         groupshared = self.coursedir.groupshared
+        if groupshared:  # nbgrader checks the root only for courses that are not group-shared
+            self.ensure_root()
         shared = (stat.S_ISGID | stat.S_IWGRP) if groupshared else 0
         self.course_path = os.path.join(self.root, self.coursedir.course_id)
         self.outbound_path = os.path.join(self.course_path, "outbound")
@@ -391,7 +395,7 @@ class SafeExchangeCollect(ExchangeCollect):
         record = self._by_name[os.path.basename(src)]
         try:
             self._copy(record, src, dest)
-        except (OSError, ValueError) as error:  # this student's problem: the class goes on
+        except (OSError, ValueError, RecursionError) as error:  # this student's problem: the class goes on
             shutil.rmtree(dest, ignore_errors=True)
             self.log.error("Not collected: %s (%s): %s", record["username"], shown(record["filename"]), error)
             self._report[record["filename"]] = {

@@ -10,8 +10,10 @@ folder the student owns lets them replace ``outbound/``, ``inbound/`` or the rel
 (found by the seventh red team). Here every folder is made with ``mkdir`` (which never follows
 a link), checked with ``lstat``, and changed through a descriptor opened with ``O_NOFOLLOW``;
 one that is a link, not a folder, or owned by an account that is not trusted is refused, naming
-it. Trusted owners: root, the account running the command, and, for a group-shared course,
-the members of the folder's group.
+it, and so is a folder above the root that a student could have made or may replace. Trusted
+owners: root, the account running the command, and, for a group-shared course, the members of
+that account's own group (the instructors'), never a folder's own group: every student is a
+member of their own (found by the eighth red team).
 """
 
 import grp
@@ -36,10 +38,12 @@ def _member_of_group(uid, gid):
 
 
 def trusted_owner(info, groupshared):
-    """Whether a folder or file with stat ``info`` belongs to someone who may change the exchange."""
+    """Whether a folder or file with stat ``info`` belongs to someone who may change the exchange:
+    root, this account, or, for a group-shared course, a member of this account's own group
+    (the instructors'). Never the file's own group: every student is a member of their own."""
     if info.st_uid in (0, os.geteuid()):
         return True
-    return bool(groupshared) and _member_of_group(info.st_uid, info.st_gid)
+    return bool(groupshared) and _member_of_group(info.st_uid, os.getegid())
 
 
 def folder_problem(path, groupshared, info=None):
@@ -50,7 +54,7 @@ def folder_problem(path, groupshared, info=None):
     if not stat.S_ISDIR(info.st_mode):
         return f"{path} is not a folder; remove it"
     if not trusted_owner(info, groupshared):
-        whose = "a member of its group" if groupshared else "you"
+        whose = "an instructor of your group" if groupshared else "you"
         return (
             f"{path} is owned by uid {info.st_uid}, neither root nor {whose}: a student may have made it. "
             "Move it aside and check what it holds"
@@ -66,12 +70,47 @@ def open_folder(path):
         raise ExchangeFolderError(f"{path} cannot be opened as a folder ({error.strerror}): a link?") from error
 
 
+def check_ancestors(path, groupshared):
+    """Make the folders above ``path`` that are missing, with ``mkdir``, and refuse any that a
+    student could have made or may replace: every folder above must belong to a trusted owner
+    (root, you, an instructor of your group) and, when others may write it, be sticky (like
+    /tmp); a link above must belong to a trusted owner too, and what it points to is checked
+    the same way. Raises ExchangeFolderError naming the first one refused."""
+    parent, seen = os.path.dirname(os.path.abspath(path)), 0
+    prefix = os.sep
+    for part in [part for part in parent.split(os.sep) if part]:
+        prefix = os.path.join(prefix, part)
+        try:
+            os.mkdir(prefix, 0o755)
+        except FileExistsError:
+            pass
+        except PermissionError as error:
+            raise ExchangeFolderError(f"Could not create {prefix} ({error.strerror}).") from error
+        info = os.lstat(prefix)
+        if not trusted_owner(info, groupshared):
+            raise ExchangeFolderError(
+                f"{prefix}, above the exchange folder {path}, is owned by uid {info.st_uid}, neither root nor "
+                "an instructor: a student may have made it. Put the exchange where only instructors create folders."
+            )
+        if stat.S_ISLNK(info.st_mode):
+            seen += 1
+            if seen > 40:
+                raise ExchangeFolderError(f"{prefix}: too many links above the exchange folder {path}.")
+            check_ancestors(os.path.join(os.path.realpath(prefix), "x"), groupshared)
+            continue
+        if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+            raise ExchangeFolderError(
+                f"{prefix}, above the exchange folder {path}, is writable by everyone and not sticky: anyone "
+                f"could replace what is in it. Run `chmod +t {prefix}`, or put the exchange elsewhere."
+            )
+
+
 def make_folder(path, mode, groupshared, parents=False, keep_mode=True):
     """Make the exchange folder ``path`` with ``mode`` if it is missing (``parents``: and the
     folders above it), or refuse it if it cannot be trusted; an existing folder is given
     ``mode`` too unless ``keep_mode``. Raises ExchangeFolderError saying what to do."""
     if parents:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        check_ancestors(path, groupshared)
     made = True
     try:
         os.mkdir(path, 0o700)  # only the maker may enter until its mode is set below

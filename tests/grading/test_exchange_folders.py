@@ -5,9 +5,11 @@ and its folder belong to the instructor."""
 
 import json
 import os
+import pwd
 import stat
 import time
 
+import pytest
 from exchange_support import run_instructor
 from support import ASSIGNMENT, COURSE_ID, REPO_ROOT, copy_course
 
@@ -147,3 +149,53 @@ def test_work_without_a_hand_in_time_is_noted_when_answers_went_out(tmp_path):
     note = handed_in_after(None, handed_out, "fc_nets")
     assert "no hand-in time" in note and "may have come after dropout went out" in note
     assert handed_in_after(None, [], "fc_nets") is None
+
+
+def test_a_folder_a_student_made_is_not_trusted_in_a_group_shared_course_for_being_in_her_own_group(tmp_path):
+    """Found by the eighth red team: every student is a member of their own group, so trusting
+    members of a folder's group trusted any student's folder."""
+    from exchange_support import StudentAccounts
+
+    students = StudentAccounts(["mallory"])
+    try:
+        account = pwd.getpwnam(students["mallory"])
+        folder = tmp_path / "course"
+        folder.mkdir()
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        with pytest.raises(ExchangeFolderError, match=f"owned by uid {account.pw_uid}"):
+            make_folder(str(folder), 0o755, groupshared=True)
+    finally:
+        students.remove()
+
+
+@pytest.mark.parametrize("kind", ["student's folder", "student's link", "open folder"])
+def test_a_folder_above_the_root_that_a_student_could_replace_is_refused(tmp_path, kind):
+    """Found by the eighth red team: the folders above the root were made with os.makedirs,
+    through any link, and a student's folder there let her swap the whole exchange."""
+    victim, above = _victim(tmp_path), tmp_path / "above"
+    if kind == "student's folder":
+        above.mkdir()
+        os.chown(above, STUDENT_UID, STUDENT_UID)
+    elif kind == "student's link":
+        above.symlink_to(victim)
+        os.lchown(above, STUDENT_UID, STUDENT_UID)
+    else:
+        above.mkdir()
+        os.chmod(above, 0o777)  # anyone may write it, and it is not sticky
+    with pytest.raises(ExchangeFolderError, match="above the exchange folder"):
+        make_folder(str(above / "exchange"), 0o1777, groupshared=False, parents=True)
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o700 and not list(victim.iterdir())
+
+    made = tmp_path / "sticky"
+    made.mkdir()
+    os.chmod(made, 0o1777)  # like /tmp: sticky, so a root there stays its maker's
+    make_folder(str(made / "new" / "exchange"), 0o1777, groupshared=False, parents=True)
+    assert stat.S_IMODE((made / "new" / "exchange").stat().st_mode) == 0o1777
+
+
+def test_report_cells_show_control_characters_instead_of_obeying_them():
+    """Found by the eighth red team: folder names reached reports/<a>_collect.csv raw."""
+    from autograder.spreadsheet import spreadsheet_cell
+
+    assert spreadsheet_cell("a\x1b]0;pwned\x07\r\u202eb\udcff") == "a\\x1b]0;pwned\\x07\\r\\u202eb\\udcff"
+    assert spreadsheet_cell("two\nlines ü") == "two\nlines ü"
