@@ -106,6 +106,9 @@ c.ExportApp.plugin_class = SafeCsvExportPlugin
 # the later counts), writes that time to submitted/<student>/<assignment>/timestamp.txt,
 # copies plain regular files only, and reports every folder it refuses. Where student ids
 # are not account names: c.SafeExchangeCollect.student_accounts = {"s1234": "alice", ...}.
+# The exchange's folders and release log are trusted only from root and the account running
+# the command; a course with several instructors names the others (never a group: students
+# share groups): c.SafeExchangeReleaseAssignment.instructor_accounts = ["ta1", "prof2"].
 c.ExchangeFactory.release_assignment = SafeExchangeReleaseAssignment
 c.ExchangeFactory.submit = SafeExchangeSubmit
 c.ExchangeFactory.collect = SafeExchangeCollect

@@ -27,7 +27,7 @@ from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 from ..answers import answer_finder
 from ..errors import CourseError
 from ..files import shown
-from .exchange_folders import folder_problem
+from .exchange_folders import ExchangeFolderError, check_ancestors, configured_instructors, folder_problem
 from .handin import latest_change
 from .release_log import first_releases, log_path
 
@@ -59,17 +59,20 @@ def answers_handed_out(course, assignment):
     one a student could have made (``exchange_folders``); a folder in outbound/ that cannot be
     judged is left out, said: it must not stop a grading run."""
     course_path = os.path.join(exchange_root(course), course.course_id)
-    groupshared = bool(course.config.CourseDirectory.get("groupshared", False))
     outbound = os.path.join(course_path, "outbound")
     try:
-        problem = folder_problem(course_path, groupshared) or (
-            folder_problem(outbound, groupshared) if os.path.lexists(outbound) else None
+        instructors = configured_instructors(course.config)
+        check_ancestors(course_path, instructors, create=False)
+        problem = folder_problem(course_path, instructors) or (
+            folder_problem(outbound, instructors) if os.path.lexists(outbound) else None
         )
     except FileNotFoundError:
         return [], _no_exchange(course, assignment, course_path)
+    except (ValueError, ExchangeFolderError) as error:
+        problem = str(error)
     if problem:
         return [], [f"the exchange is not believed ({problem}): no submission is noted as handed in after a release"]
-    recorded, problem = first_releases(course_path, assignment, groupshared)
+    recorded, problem = first_releases(course_path, assignment, instructors)
     warnings = [problem] if problem else []
     found = {release: HandedOut(release, at, held) for release, (at, held) in recorded.items() if release != assignment}
     for release, at, held in _outbound_folders(course, assignment, outbound, warnings):

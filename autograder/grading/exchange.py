@@ -41,7 +41,7 @@ from nbgrader.api import Assignment, Gradebook, MissingEntry, Student, Submitted
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.submit import ExchangeSubmit
-from traitlets import Bool, Dict, Float, Int, Unicode, Union
+from traitlets import Bool, Dict, Float, Int, List, Unicode, Union
 
 from ..answers import answers_in
 from ..course import Course
@@ -49,7 +49,14 @@ from ..errors import CourseError
 from ..files import read_regular_file, read_regular_files, shown, unsafe_student_id, write_files
 from ..spreadsheet import write_csv
 from .collect import TIMESTAMP_FILE
-from .exchange_folders import ExchangeFolderError, folder_problem, make_folder, make_sticky
+from .exchange_folders import (
+    ExchangeFolderError,
+    check_ancestors,
+    configured_instructors,
+    folder_problem,
+    make_folder,
+    make_sticky,
+)
 from .handin import TIMESTAMP_TOLERANCE, Accounts, decide_time, latest_change, now_utc, parse_time, text_utc
 from .release_log import log_path, record_release
 
@@ -155,6 +162,20 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
     (``earlier_answers_not_due``), and recording when each release went out and whose answers
     it held (``release_log``), for ``autograder grade``'s note on work handed in after it."""
 
+    instructor_accounts = List(
+        Union([Unicode(), Int()]),
+        default_value=[],
+        help="Accounts (names or uids) of the other instructors of a course, whose exchange folders and "
+        "release log are trusted besides root's and your own (collect and `autograder grade` read this "
+        "setting too). Empty (the default): only root and the account running the command.",
+    ).tag(config=True)
+
+    def _instructors(self):
+        try:
+            return configured_instructors(self.config)
+        except ValueError as error:
+            self.fail(f"c.SafeExchangeReleaseAssignment.instructor_accounts: {error}")
+
     def init_src(self):
         super().init_src()
         coursedir = self.coursedir
@@ -179,7 +200,7 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         sticky (nbgrader leaves a group-shared course's root without the bit)."""
         mode = ROOT_MODE | (stat.S_ISGID if self.coursedir.groupshared else 0)
         try:
-            make_folder(self.root, mode, self.coursedir.groupshared, parents=True, keep_mode=False)
+            make_folder(self.root, mode, self._instructors(), parents=True, keep_mode=False, students_write=True)
         except ExchangeFolderError as error:
             self.fail(f"The exchange root: {error}")
 
@@ -188,7 +209,7 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         link (``exchange_folders``); inbound/ sticky."""
         if self.coursedir.course_id == "":
             self.fail("No course id specified. Re-run with --course flag.")
-        groupshared = self.coursedir.groupshared
+        groupshared, instructors = self.coursedir.groupshared, self._instructors()
         if groupshared:  # nbgrader checks the root only for courses that are not group-shared
             self.ensure_root()
         shared = (stat.S_ISGID | stat.S_IWGRP) if groupshared else 0
@@ -198,9 +219,9 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         self.dest_path = os.path.join(self.outbound_path, self.coursedir.assignment_id)
         inbound_mode = INBOUND_MODE | (stat.S_IRGRP if groupshared else 0)
         try:
-            make_folder(self.course_path, 0o755 | shared, groupshared)
-            make_folder(self.outbound_path, 0o755 | shared, groupshared)
-            make_folder(self.inbound_path, inbound_mode, groupshared)
+            make_folder(self.course_path, 0o755 | shared, instructors)
+            make_folder(self.outbound_path, 0o755 | shared, instructors)
+            make_folder(self.inbound_path, inbound_mode, instructors, students_write=True)
         except ExchangeFolderError as error:
             self.fail(str(error))
         if not make_sticky(self.inbound_path, self.log.info, OPEN_INBOUND):
@@ -211,7 +232,7 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         reach a student, and a release holding earlier answers never goes out unrecorded."""
         try:
             record_release(
-                self.course_path, self.coursedir.assignment_id, now_utc(), self._shipped, self.coursedir.groupshared
+                self.course_path, self.coursedir.assignment_id, now_utc(), self._shipped, self._instructors()
             )
         except OSError as error:
             if self._shipped:
@@ -262,12 +283,24 @@ class SafeExchangeCollect(ExchangeCollect):
     # --- where the submissions are ------------------------------------------------------
     def _guard_exchange(self):
         """Refuse an inbound folder a student could have replaced; make it sticky if it is not."""
-        for path in (self.course_path, self.inbound_path):
+        try:
+            instructors = configured_instructors(self.config)
+            check_ancestors(self.root, instructors, create=False)
+        except ValueError as error:
+            self.fail(f"c.SafeExchangeReleaseAssignment.instructor_accounts: {error}")
+        except FileNotFoundError:
+            self.fail(f"Course not found: {self.course_path}")
+        except ExchangeFolderError as error:
+            self.fail(f"{error} Refusing to collect from it.")
+        for path in (self.root, self.course_path, self.inbound_path):
             try:
                 info = os.lstat(path)
             except FileNotFoundError:
                 self.fail(f"Course not found: {path}")
-            problem = folder_problem(path, self.coursedir.groupshared, info)
+            if path == self.root:  # writable by everyone, as nbgrader makes it: its link or kind matters
+                problem = None if stat.S_ISDIR(info.st_mode) else f"{path} is not a folder (a link?)"
+            else:
+                problem = folder_problem(path, instructors, info, students_write=path == self.inbound_path)
             if problem:
                 self.fail(f"{problem}; refusing to collect from it, then release the assignment again.")
         if not make_sticky(

@@ -11,9 +11,10 @@ folder the student owns lets them replace ``outbound/``, ``inbound/`` or the rel
 a link), checked with ``lstat``, and changed through a descriptor opened with ``O_NOFOLLOW``;
 one that is a link, not a folder, or owned by an account that is not trusted is refused, naming
 it, and so is a folder above the root that a student could have made or may replace. Trusted
-owners: root, the account running the command, and, for a group-shared course, the members of
-that account's own group (the instructors'), never a folder's own group: every student is a
-member of their own (found by the eighth red team).
+owners: root, the account running the command, and the instructor accounts the course names
+(``c.SafeExchangeReleaseAssignment.instructor_accounts``, for a group-shared course with
+several instructors); never a group's members, as every student is a member of their own
+group and on many systems all accounts share one (eighth and ninth red teams).
 """
 
 import grp
@@ -28,36 +29,66 @@ class ExchangeFolderError(OSError):
     """An exchange folder that cannot be trusted or made; the message says which and why."""
 
 
-def _member_of_group(uid, gid):
-    """Whether the account ``uid`` belongs to the group ``gid`` (as its primary group or a member)."""
-    try:
-        account = pwd.getpwuid(uid)
-        return account.pw_gid == gid or account.pw_name in grp.getgrgid(gid).gr_mem
-    except KeyError:
-        return False
+def instructor_uids(accounts):
+    """The uids of the instructor ``accounts`` (names or uids) an exchange trusts besides root and
+    the account running the command; ValueError naming an account this system does not have."""
+    uids = set()
+    for account in accounts:
+        try:
+            uids.add(account if isinstance(account, int) else pwd.getpwnam(account).pw_uid)
+        except KeyError:
+            raise ValueError(f"no account {account!r} on this system") from None
+    return frozenset(uids)
 
 
-def trusted_owner(info, groupshared):
+def configured_instructors(config):
+    """The instructor uids a course's configuration names
+    (``c.SafeExchangeReleaseAssignment.instructor_accounts``); ValueError for an unknown account."""
+    return instructor_uids(config.SafeExchangeReleaseAssignment.get("instructor_accounts", []))
+
+
+def trusted_owner(info, instructors=frozenset()):
     """Whether a folder or file with stat ``info`` belongs to someone who may change the exchange:
-    root, this account, or, for a group-shared course, a member of this account's own group
-    (the instructors'). Never the file's own group: every student is a member of their own."""
-    if info.st_uid in (0, os.geteuid()):
-        return True
-    return bool(groupshared) and _member_of_group(info.st_uid, os.getegid())
+    root, this account, or one of the ``instructors`` (uids) the course names. Never inferred
+    from groups: every student is a member of their own, and on many systems all accounts share
+    one primary group (found by the eighth and ninth red teams)."""
+    return info.st_uid in (0, os.geteuid()) or info.st_uid in instructors
 
 
-def folder_problem(path, groupshared, info=None):
-    """Why the existing ``path`` is not an exchange folder to trust, or None."""
+def untrusted_group_writer(info, instructors=frozenset()):
+    """When the group of a folder or file with stat ``info`` may write it: the uid of a member of
+    that group who is not trusted, or None (also when the group may not write). Members are
+    the accounts whose primary group it is and those the group lists."""
+    if not info.st_mode & stat.S_IWGRP:
+        return None
+    try:
+        listed = {pwd.getpwnam(name).pw_uid for name in grp.getgrgid(info.st_gid).gr_mem}
+    except KeyError:
+        return -1  # a group this system cannot name: its members cannot be known
+    members = listed | {account.pw_uid for account in pwd.getpwall() if account.pw_gid == info.st_gid}
+    return next((uid for uid in sorted(members) if uid not in (0, os.geteuid()) and uid not in instructors), None)
+
+
+def folder_problem(path, instructors, info=None, students_write=False):
+    """Why the existing ``path`` is not an exchange folder to trust, or None. ``students_write``:
+    a folder students write into by design (``inbound/``), whose group may write it too."""
     info = info or os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         return f"{path} is a symbolic link, not a folder: a student may have made it; remove it"
     if not stat.S_ISDIR(info.st_mode):
         return f"{path} is not a folder; remove it"
-    if not trusted_owner(info, groupshared):
-        whose = "an instructor of your group" if groupshared else "you"
+    if not trusted_owner(info, instructors):
         return (
-            f"{path} is owned by uid {info.st_uid}, neither root nor {whose}: a student may have made it. "
-            "Move it aside and check what it holds"
+            f"{path} is owned by uid {info.st_uid}, neither root nor you: a student may have made it. "
+            "Move it aside and check what it holds (a co-instructor's account belongs in "
+            "c.SafeExchangeReleaseAssignment.instructor_accounts)"
+        )
+    writer = None if students_write else untrusted_group_writer(info, instructors)
+    if writer is not None:
+        return (
+            f"{path} may be written by its group (gid {info.st_gid}), whose members include uid {writer}, neither "
+            "root, you nor a named instructor: give it a group of instructors only, or remove the group's write "
+            "permission"
         )
     return None
 
@@ -70,24 +101,26 @@ def open_folder(path):
         raise ExchangeFolderError(f"{path} cannot be opened as a folder ({error.strerror}): a link?") from error
 
 
-def check_ancestors(path, groupshared):
+def check_ancestors(path, instructors, create=True):
     """Make the folders above ``path`` that are missing, with ``mkdir``, and refuse any that a
     student could have made or may replace: every folder above must belong to a trusted owner
-    (root, you, an instructor of your group) and, when others may write it, be sticky (like
-    /tmp); a link above must belong to a trusted owner too, and what it points to is checked
-    the same way. Raises ExchangeFolderError naming the first one refused."""
+    (root, you, a named instructor) and, when anyone else may write it (everyone, or a member of
+    its group), be sticky (like /tmp); a link above must belong to a trusted owner too, and what it points to is
+    checked the same way. ``create``: False only checks (grading, collecting). Raises
+    ExchangeFolderError naming the first one refused."""
     parent, seen = os.path.dirname(os.path.abspath(path)), 0
     prefix = os.sep
     for part in [part for part in parent.split(os.sep) if part]:
         prefix = os.path.join(prefix, part)
-        try:
-            os.mkdir(prefix, 0o755)
-        except FileExistsError:
-            pass
-        except PermissionError as error:
-            raise ExchangeFolderError(f"Could not create {prefix} ({error.strerror}).") from error
+        if create:
+            try:
+                os.mkdir(prefix, 0o755)
+            except FileExistsError:
+                pass
+            except PermissionError as error:
+                raise ExchangeFolderError(f"Could not create {prefix} ({error.strerror}).") from error
         info = os.lstat(prefix)
-        if not trusted_owner(info, groupshared):
+        if not trusted_owner(info, instructors):
             raise ExchangeFolderError(
                 f"{prefix}, above the exchange folder {path}, is owned by uid {info.st_uid}, neither root nor "
                 "an instructor: a student may have made it. Put the exchange where only instructors create folders."
@@ -96,27 +129,29 @@ def check_ancestors(path, groupshared):
             seen += 1
             if seen > 40:
                 raise ExchangeFolderError(f"{prefix}: too many links above the exchange folder {path}.")
-            check_ancestors(os.path.join(os.path.realpath(prefix), "x"), groupshared)
+            check_ancestors(os.path.join(os.path.realpath(prefix), "x"), instructors, create)
             continue
-        if info.st_mode & stat.S_IWOTH and not info.st_mode & stat.S_ISVTX:
+        others_write = info.st_mode & stat.S_IWOTH or untrusted_group_writer(info, instructors) is not None
+        if others_write and not info.st_mode & stat.S_ISVTX:
             raise ExchangeFolderError(
-                f"{prefix}, above the exchange folder {path}, is writable by everyone and not sticky: anyone "
-                f"could replace what is in it. Run `chmod +t {prefix}`, or put the exchange elsewhere."
+                f"{prefix}, above the exchange folder {path}, may be written by others (mode "
+                f"{stat.S_IMODE(info.st_mode):o}) and is not sticky: they could replace what is in it. Run "
+                f"`chmod +t {prefix}`, or put the exchange elsewhere."
             )
 
 
-def make_folder(path, mode, groupshared, parents=False, keep_mode=True):
+def make_folder(path, mode, instructors, parents=False, keep_mode=True, students_write=False):
     """Make the exchange folder ``path`` with ``mode`` if it is missing (``parents``: and the
     folders above it), or refuse it if it cannot be trusted; an existing folder is given
     ``mode`` too unless ``keep_mode``. Raises ExchangeFolderError saying what to do."""
     if parents:
-        check_ancestors(path, groupshared)
+        check_ancestors(path, instructors)
     made = True
     try:
         os.mkdir(path, 0o700)  # only the maker may enter until its mode is set below
     except FileExistsError:
         made = False
-        problem = folder_problem(path, groupshared)
+        problem = folder_problem(path, instructors, students_write=students_write)
         if problem:
             raise ExchangeFolderError(f"{problem}.") from None
     except PermissionError as error:
@@ -124,7 +159,7 @@ def make_folder(path, mode, groupshared, parents=False, keep_mode=True):
     descriptor = open_folder(path)
     try:
         info = os.fstat(descriptor)
-        problem = folder_problem(path, groupshared, info)
+        problem = folder_problem(path, instructors, info, students_write)
         if problem:  # replaced between the check and the open
             raise ExchangeFolderError(f"{problem}.")
         if (made or not keep_mode) and stat.S_IMODE(info.st_mode) != mode:

@@ -11,7 +11,7 @@ assignment, and how many of each other assignment's answers it ships solved. nbg
 that folder writable by the instructor alone (0755), so students can neither write the file
 nor replace it. The log is opened inside the course folder itself (a link there is never
 followed, a pipe never waited on) and believed only when the folder and the file belong to
-root, the instructor or, for a group-shared course, a member of the folder's group, and
+root, the instructor or an instructor account the course names, and
 nobody else may write the file (``exchange_folders``).
 """
 
@@ -19,7 +19,7 @@ import json
 import os
 import stat
 
-from .exchange_folders import ExchangeFolderError, folder_problem, open_folder, trusted_owner
+from .exchange_folders import ExchangeFolderError, folder_problem, open_folder, trusted_owner, untrusted_group_writer
 from .handin import parse_time, text_utc
 
 LOG_NAME = "releases.jsonl"
@@ -34,23 +34,26 @@ def log_path(course_path):
     return os.path.join(course_path, LOG_NAME)
 
 
-def _untrusted(info, path, groupshared):
+def _untrusted(info, path, instructors):
     """Why the log at ``path`` (its stat ``info``) cannot be trusted, or None: it must be a
     regular file of a trusted owner (``exchange_folders.trusted_owner``) nobody else may write."""
     if not stat.S_ISREG(info.st_mode):
         return f"{path} is not a regular file"
-    if not trusted_owner(info, groupshared):
+    if not trusted_owner(info, instructors):
         return f"{path} is owned by uid {info.st_uid}, not by root, you or the course's instructors"
     if info.st_mode & stat.S_IWOTH:
         return f"{path} is writable by everyone (mode {stat.S_IMODE(info.st_mode):o})"
+    writer = untrusted_group_writer(info, instructors)
+    if writer is not None:
+        return f"{path} may be written by its group, whose members include uid {writer}"
     return None
 
 
-def _open_log(course_path, flags, groupshared):
+def _open_log(course_path, flags, instructors):
     """A descriptor of the log, opened inside the course folder itself (never through a link)."""
     folder = open_folder(course_path)
     try:
-        problem = folder_problem(course_path, groupshared, os.fstat(folder))
+        problem = folder_problem(course_path, instructors, os.fstat(folder))
         if problem:
             raise ExchangeFolderError(problem)
         return os.open(LOG_NAME, flags | LOG_FLAGS, LOG_MODE, dir_fd=folder)
@@ -58,15 +61,15 @@ def _open_log(course_path, flags, groupshared):
         os.close(folder)
 
 
-def record_release(course_path, assignment, at, shipped, groupshared=False):
+def record_release(course_path, assignment, at, shipped, instructors=frozenset()):
     """Append that ``assignment`` went out at ``at`` (naive UTC) holding ``shipped``
     ({other assignment: its definitions solved}); raises OSError when it cannot be written."""
     path = log_path(course_path)
     answers = {name: len(found) for name, found in sorted(shipped.items())}
     line = json.dumps({"release": assignment, "at": text_utc(at), "answers": answers})
-    descriptor = _open_log(course_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, groupshared)
+    descriptor = _open_log(course_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, instructors)
     try:
-        problem = _untrusted(os.fstat(descriptor), path, groupshared)
+        problem = _untrusted(os.fstat(descriptor), path, instructors)
         if problem:
             raise OSError(f"{problem}: refusing to record the release there")
         os.write(descriptor, (line + "\n").encode())
@@ -74,15 +77,15 @@ def record_release(course_path, assignment, at, shipped, groupshared=False):
         os.close(descriptor)
 
 
-def _read_log(course_path, groupshared):
+def _read_log(course_path, instructors):
     """The log's text, None when there is none; OSError when it cannot be trusted or read."""
     path = log_path(course_path)
     try:
-        descriptor = _open_log(course_path, os.O_RDONLY, groupshared)
+        descriptor = _open_log(course_path, os.O_RDONLY, instructors)
     except FileNotFoundError:
         return None
     try:
-        problem = _untrusted(os.fstat(descriptor), path, groupshared)
+        problem = _untrusted(os.fstat(descriptor), path, instructors)
         if problem:
             raise OSError(problem)
         data = os.read(descriptor, MAX_LOG_BYTES + 1)
@@ -93,12 +96,12 @@ def _read_log(course_path, groupshared):
         os.close(descriptor)
 
 
-def first_releases(course_path, assignment, groupshared=False):
+def first_releases(course_path, assignment, instructors=frozenset()):
     """({release: (the first time it went out holding answers of ``assignment``, how many)},
     problem or None) from the log; ({}, None) when there is no log yet."""
     path = log_path(course_path)
     try:
-        text = _read_log(course_path, groupshared)
+        text = _read_log(course_path, instructors)
     except OSError as error:
         return {}, f"the release log is not believed ({error}): release times are taken from outbound/ instead"
     if text is None:

@@ -72,16 +72,13 @@ def test_a_course_folder_a_student_owns_is_refused_and_an_honest_one_is_made_as_
     assert entry["release"] == ASSIGNMENT and entry["answers"] == {}
 
 
-def test_make_folder_takes_a_group_member_in_a_group_shared_course_only(tmp_path):
+def test_another_account_s_folder_is_trusted_only_when_the_course_names_it_an_instructor(tmp_path):
     folder = tmp_path / "course"
     folder.mkdir()
-    os.chown(folder, STUDENT_UID, 0)  # root's group: the unknown uid is no member of it
-    for groupshared in (False, True):
-        try:
-            make_folder(str(folder), 0o755, groupshared)
-            raise AssertionError("accepted")
-        except ExchangeFolderError as error:
-            assert f"owned by uid {STUDENT_UID}" in str(error)
+    os.chown(folder, STUDENT_UID, 0)
+    with pytest.raises(ExchangeFolderError, match=f"owned by uid {STUDENT_UID}"):
+        make_folder(str(folder), 0o755, frozenset())
+    make_folder(str(folder), 0o755, frozenset({STUDENT_UID}))  # a co-instructor the course names
 
 
 def test_the_release_log_is_believed_only_from_the_instructor_and_never_waited_on(tmp_path):
@@ -151,9 +148,10 @@ def test_work_without_a_hand_in_time_is_noted_when_answers_went_out(tmp_path):
     assert handed_in_after(None, [], "fc_nets") is None
 
 
-def test_a_folder_a_student_made_is_not_trusted_in_a_group_shared_course_for_being_in_her_own_group(tmp_path):
-    """Found by the eighth red team: every student is a member of their own group, so trusting
-    members of a folder's group trusted any student's folder."""
+def test_a_folder_a_student_made_is_not_trusted_for_sharing_a_group_with_the_instructor(tmp_path):
+    """Found by the eighth and ninth red teams: trusting members of the folder's group trusted
+    every student (each is a member of their own group), and trusting members of the
+    instructor's group trusted every student where all accounts share one (``users``)."""
     from exchange_support import StudentAccounts
 
     students = StudentAccounts(["mallory"])
@@ -163,7 +161,18 @@ def test_a_folder_a_student_made_is_not_trusted_in_a_group_shared_course_for_bei
         folder.mkdir()
         os.chown(folder, account.pw_uid, account.pw_gid)
         with pytest.raises(ExchangeFolderError, match=f"owned by uid {account.pw_uid}"):
-            make_folder(str(folder), 0o755, groupshared=True)
+            make_folder(str(folder), 0o755, frozenset())
+        # The instructor's own folder, writable by a group she is in, is not trusted either.
+        os.chown(folder, 0, account.pw_gid)
+        os.chmod(folder, 0o775)
+        with pytest.raises(ExchangeFolderError, match=f"include uid {account.pw_uid}"):
+            make_folder(str(folder), 0o775, frozenset())
+        above = tmp_path / "shared"
+        above.mkdir()
+        os.chown(above, 0, account.pw_gid)
+        os.chmod(above, 0o2775)  # a class-shared folder above the root, not sticky
+        with pytest.raises(ExchangeFolderError, match="above the exchange folder"):
+            make_folder(str(above / "exchange"), 0o1777, frozenset(), parents=True, students_write=True)
     finally:
         students.remove()
 
@@ -183,13 +192,13 @@ def test_a_folder_above_the_root_that_a_student_could_replace_is_refused(tmp_pat
         above.mkdir()
         os.chmod(above, 0o777)  # anyone may write it, and it is not sticky
     with pytest.raises(ExchangeFolderError, match="above the exchange folder"):
-        make_folder(str(above / "exchange"), 0o1777, groupshared=False, parents=True)
+        make_folder(str(above / "exchange"), 0o1777, frozenset(), parents=True)
     assert stat.S_IMODE(victim.stat().st_mode) == 0o700 and not list(victim.iterdir())
 
     made = tmp_path / "sticky"
     made.mkdir()
     os.chmod(made, 0o1777)  # like /tmp: sticky, so a root there stays its maker's
-    make_folder(str(made / "new" / "exchange"), 0o1777, groupshared=False, parents=True)
+    make_folder(str(made / "new" / "exchange"), 0o1777, frozenset(), parents=True, students_write=True)
     assert stat.S_IMODE((made / "new" / "exchange").stat().st_mode) == 0o1777
 
 
@@ -199,3 +208,17 @@ def test_report_cells_show_control_characters_instead_of_obeying_them():
 
     assert spreadsheet_cell("a\x1b]0;pwned\x07\r\u202eb\udcff") == "a\\x1b]0;pwned\\x07\\r\\u202eb\\udcff"
     assert spreadsheet_cell("two\nlines ü") == "two\nlines ü"
+
+
+def test_a_student_s_link_above_the_exchange_is_not_believed_at_grading(tmp_path):
+    """Found by the ninth red team: grade checked the course folder only, so a link a student
+    swapped in above it (in a folder her group may write) pointed grade at another exchange."""
+    course = copy_course(tmp_path / "course")
+    real = tmp_path / "real"
+    (real / "exchange" / COURSE_ID / "outbound").mkdir(parents=True)
+    (tmp_path / "mid").symlink_to(real)
+    os.lchown(tmp_path / "mid", STUDENT_UID, STUDENT_UID)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(tmp_path / 'mid' / 'exchange')!r}\n")
+    handed_out, (warning,) = answers_handed_out(Course(str(course)), "fc_nets")
+    assert handed_out == [] and "the exchange is not believed" in warning and "above the exchange folder" in warning
