@@ -148,12 +148,12 @@ def _grade(course, args):
     else:
         print(summary_table(report, hand_points))
         print(f"grades: {os.path.relpath(csv_path)}; for feedback pages run `autograder feedback {args.assignment}`")
+    for warning in report.warnings:  # about the run: before what went wrong with single submissions
+        print(f"autograder: warning: {visible(warning)}", file=sys.stderr)
     for outcome in report.outcomes:
         said = status.word(outcome.status)
         if said in (status.NOT_GRADED, status.NOT_COLLECTED):
             print(f"autograder: {said}: {visible(outcome.student)}: {visible(outcome.message)}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"autograder: warning: {visible(warning)}", file=sys.stderr)
     return status.run_exit_status(outcome.status for outcome in report.outcomes)
 
 

@@ -52,12 +52,13 @@ def exchange_root(course):
     return config.Exchange.get("root", Exchange.root.default_value)
 
 
-def answers_handed_out(course, assignment):
+def answers_handed_out(course, assignment, through_exchange=True):
     """(HandedOut for every other assignment's release holding answers of ``assignment``, earliest
     first; warnings for the instructor). No release when there is no exchange (LMS zips) or the
     course cannot tell whose answers a folder holds, or when the course's exchange folder is
     one a student could have made (``exchange_folders``); a folder in outbound/ that cannot be
-    judged is left out, said: it must not stop a grading run."""
+    judged is left out, said: it must not stop a grading run. ``through_exchange``: False for
+    work that never came through one (an LMS zip), which no missing exchange folder concerns."""
     course_path = os.path.join(exchange_root(course), course.course_id)
     outbound = os.path.join(course_path, "outbound")
     try:
@@ -67,7 +68,7 @@ def answers_handed_out(course, assignment):
             folder_problem(outbound, instructors) if os.path.lexists(outbound) else None
         )
     except FileNotFoundError:
-        return [], _no_exchange(course, assignment, course_path)
+        return [], _no_exchange(course, assignment, course_path) if through_exchange else []
     except (ValueError, ExchangeFolderError) as error:
         problem = str(error)
     if problem:

@@ -212,7 +212,8 @@ def grade(course, assignment, options):
 def _collect_jobs(course, assignment, options, staging, pipeline, writer, report):
     """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
-    pending, (handed_out, warnings) = [], answers_handed_out(course, assignment)
+    from_zip = (options.submissions or "").endswith(".zip")
+    pending, (handed_out, warnings) = [], answers_handed_out(course, assignment, through_exchange=not from_zip)
     report.warnings += warnings
     for submission in _collect(course, assignment, options, staging, writer.gradebook.duedate):
         if submission.status == "not collected":  # nothing we could record under a student

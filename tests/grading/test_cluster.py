@@ -136,7 +136,8 @@ def test_a_worker_killed_mid_batch_leaves_every_submission_graded_once(graded_cl
         err.seek(0)
         result = subprocess.CompletedProcess(process.args, 1, out.read(), err.read())
     assert all(
-        line.startswith(("autograder: could not be graded: ", "autograder: not collected: "))
+        # and the run's warning that no exchange folder shows when batch_norm and dropout went out
+        line.startswith(("autograder: could not be graded: ", "autograder: not collected: ", "autograder: warning: "))
         for line in result.stderr.splitlines()
     ), result.stderr
     students = students_once(result)
