@@ -94,3 +94,14 @@ def file_sha256(path: str) -> str | None:
             return hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None
+
+
+def read_record(path):
+    """The JSON object a digest record at ``path`` holds (a stamp of what a release or proof
+    was made from), or None when it is missing, unreadable or not an object."""
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None

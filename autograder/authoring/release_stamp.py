@@ -31,7 +31,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from ..bundle import bundle_path
 from ..course import CONFIG_FILE
-from ..digests import Digest, toolkit_digest
+from ..digests import Digest, read_record, toolkit_digest
 from ..manifest import GENERATED_FILES, MANIFEST_FILE
 from .release import LAST_RELEASE_DIRECTORY
 
@@ -91,12 +91,8 @@ def unchanged_since_proven(course, assignment, inputs, published=None):
 
     ``published``: where the release to compare is, when not in release/<assignment>
     (nbgrader's generate_assignment removes that folder before our hook runs)."""
-    try:
-        with open(stamp_path(course, assignment)) as f:
-            stamp = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stamp, dict) or stamp.get("inputs") != inputs:
+    stamp = read_record(stamp_path(course, assignment))
+    if stamp is None or stamp.get("inputs") != inputs:
         return None
     if stamp.get("outputs") != outputs_digest(course, assignment, published):
         return None

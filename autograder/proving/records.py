@@ -26,7 +26,6 @@ first demo then grades at once, and an edited source, library, configuration or 
 another Python, numpy or machine, proves again. ``autograder release`` itself always proves.
 """
 
-import json
 import os
 import platform
 import shutil
@@ -34,7 +33,7 @@ import shutil
 from ..authoring.release import release_outputs
 from ..authoring.release_stamp import inputs_digest
 from ..checks import PUBLIC_CHECKS_FILE
-from ..digests import Digest
+from ..digests import Digest, read_record
 from ..rounding import write_json
 from ..sandbox import KERNEL_ENVIRONMENT, UNSAFE_ENV
 
@@ -66,12 +65,18 @@ def recall_proof(course, assignment, staged_dir, records_dir, key):
     saved = [os.path.join(record, os.path.relpath(path, course.root)) for path in outputs]
     if not all(os.path.isfile(path) for path in saved):
         return False
-    for source, target in zip(saved, outputs, strict=True):
+    _put_in_place(course, assignment, staged_dir, saved)
+    return True
+
+
+def _put_in_place(course, assignment, staged_dir, saved):
+    """Copy ``saved`` (what a proof wrote, in ``release_outputs`` order) over the course's release
+    outputs, and the public checks among them into the staged release."""
+    for source, target in zip(saved, release_outputs(course, assignment), strict=True):
         shutil.copyfile(source, target)
     shutil.copyfile(
         os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE)
     )
-    return True
 
 
 def record_proof(course, assignment, records_dir, key):
@@ -109,18 +114,10 @@ def recall_committed(course, assignment, staged_dir, committed, key):
     """Put in place in ``course`` what the proof of the ``committed`` course's release of
     ``assignment`` wrote, when that proof ran under ``key`` and its outputs are intact there;
     False, touching nothing, otherwise."""
-    try:
-        with open(committed_record_path(committed, assignment)) as f:
-            record = json.load(f)
-    except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict) or record.get("proof_key") != key:
+    record = read_record(committed_record_path(committed, assignment))
+    if record is None or record.get("proof_key") != key:
         return False
     if record.get("outputs") != _outputs_digest(committed, assignment):
         return False
-    for source, target in zip(release_outputs(committed, assignment), release_outputs(course, assignment), strict=True):
-        shutil.copyfile(source, target)
-    shutil.copyfile(
-        os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE), os.path.join(staged_dir, PUBLIC_CHECKS_FILE)
-    )
+    _put_in_place(course, assignment, staged_dir, release_outputs(committed, assignment))
     return True
