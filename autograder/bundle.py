@@ -10,7 +10,8 @@ students or their kernels see), and read by the judge. Layout::
 where a check is ``{"name", "kind": "close", "tol", "check_dtype", "expected", "public"}``
 or ``{"name", "kind": "accuracy", "threshold", "inputs": {"X", "y"}, "expected", "public"}``
 (a public accuracy check's inputs are the notebook's own examples, a hidden one's held-out
-examples only the grader has).
+examples only the grader has). A hidden check may add ``"requires": name``, another hidden
+check of its cell that it earns points only with (``judge._withhold_unbacked``).
 """
 
 import json

@@ -74,6 +74,7 @@ class Verdict:
     scored: bool = True
     public: bool = False
     diagnosis: str = ""
+    withheld_by: str = ""  # right on its own, failed because the check it requires failed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -259,9 +260,33 @@ def _judge_one(spec, records):
     return verdict, comparison
 
 
+def _withhold_unbacked(specs, verdicts):
+    """A check that ``requires`` another counts only when that one passed too.
+
+    Why: a small input can be answered without the skill a cell grades (numerical
+    differentiation re-runs the forward pass once per element, which is instant on 4 x 5
+    numbers), or answered by a function that special-cases small inputs. The instructor
+    pairs such checks with one on a large input, run under a CPU budget, that only the
+    derived computation passes; a value right on the small input then earns its points only
+    when the large one is right as well, whatever else the submission did.
+    """
+    by_name = {verdict.name: verdict for verdict in verdicts}
+    for spec, verdict in zip(specs, verdicts, strict=True):
+        required = spec.get("requires")
+        backing = by_name.get(required) if isinstance(required, str) else None
+        if backing is not None and verdict.passed and not backing.passed:
+            verdict.passed, verdict.withheld_by = False, backing.name
+            verdict.message = f"right here, but counts only together with {backing.name}, which did not pass"
+            verdict.diagnosis = (
+                f"{backing.name} runs the same code on a larger input: it must be right there too (see that check)"
+            )
+
+
 def judge_cell(specs: Sequence[Spec], records: Sequence[Record]) -> tuple[float, list[Verdict]]:
-    """Verdicts for one test cell and the fraction of its scored checks that passed."""
+    """Verdicts for one test cell and the fraction of its scored checks that passed (a check
+    that requires another passes only with it: ``_withhold_unbacked``)."""
     verdicts = _judge_checks(specs, records)
+    _withhold_unbacked(specs, verdicts)
     scored = [v for v in verdicts if v.scored]
     fraction = sum(v.passed for v in scored) / len(scored) if scored else 0.0
     return fraction, verdicts

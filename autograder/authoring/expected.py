@@ -59,11 +59,30 @@ def execute_in_scratch_copy(notebook_path, timeout):
 def _spec_from_record(record, public, heldout, notebook_path):
     """A record's spec: its name, kind and visibility, and the fields its kind derives."""
     spec = {"name": record["name"], "kind": record["kind"], "public": public}
+    if "requires" in record:
+        spec["requires"] = record["requires"]
     try:
         spec.update(kind_of(record).spec_fields(record, public, heldout))
     except SpecError as problem:
         raise ReleaseError(f"{notebook_path}: {problem}") from None
     return spec
+
+
+def _check_requirements(specs, grade_id, notebook_path):
+    """``requires`` pairs a hidden check with another hidden check of the same cell, which
+    itself requires nothing (so no chain or cycle can hide what decides the points)."""
+    by_name = {spec["name"]: spec for spec in specs}
+    for spec in specs:
+        if "requires" not in spec:
+            continue
+        required = by_name.get(spec["requires"])
+        where = f"{notebook_path}: test cell {grade_id!r}: check {spec['name']!r} requires {spec['requires']!r}"
+        if spec["public"]:
+            raise ReleaseError(f"{where}, but it is public and earns no points: use requires in hidden checks only.")
+        if required is None:
+            raise ReleaseError(f"{where}, which this cell does not record. Name a check of the same cell.")
+        if required is spec or required["public"] or "requires" in required:
+            raise ReleaseError(f"{where}, which must be another hidden check of the cell that requires nothing itself.")
 
 
 def checks_from_executed(nb, notebook_path, heldout=None):
@@ -94,6 +113,7 @@ def checks_from_executed(nb, notebook_path, heldout=None):
             seen.add(record["name"])
             public = f'"{record["name"]}"' in visible_source
             specs.append(_spec_from_record(record, public, heldout or {}, notebook_path))
+        _check_requirements(specs, grade_id, notebook_path)
         if not any(is_scored(spec) for spec in specs):
             raise ReleaseError(
                 f"{notebook_path}: test cell {grade_id!r} has only public checks, which earn no "

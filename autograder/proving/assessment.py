@@ -24,6 +24,13 @@ def _strength(verdict, spec):
     return math.inf if bound == 0 else verdict.error / bound / kind.MARGIN
 
 
+def strengths(verdicts, by_name):
+    """Each verdict with its strength; a check withheld because the check it requires failed
+    (``judge._withhold_unbacked``) is as strong as that check: its own value was right."""
+    own = {verdict.name: _strength(verdict, by_name[verdict.name]) for verdict in verdicts}
+    return [(own.get(verdict.withheld_by, own[verdict.name]), verdict) for verdict in verdicts]
+
+
 def _margin_text(verdict, spec, strength):
     if math.isinf(strength):
         return f"{verdict.name}: {verdict.message}"
@@ -49,9 +56,9 @@ def assess_mistake(mistake, result, specs):
         return entry
     by_name = {spec["name"]: spec for spec in specs[mistake.caught_by]}
     scored = [v for v in cell.verdicts if v.scored]
-    strengths = sorted(((_strength(v, by_name[v.name]), v) for v in scored), key=lambda p: p[0], reverse=True)
+    ranked = sorted(strengths(scored, by_name), key=lambda pair: pair[0], reverse=True)
     needed = max(1, math.ceil(len(scored) / 4))
-    strength, verdict = strengths[needed - 1] if len(strengths) >= needed else (0.0, None)
+    strength, verdict = ranked[needed - 1] if len(ranked) >= needed else (0.0, None)
     entry.update(
         points_lost=round(cell.max_score - cell.score, 6),
         cell_points=cell.max_score,
@@ -109,8 +116,9 @@ def fingerprints_of(mistake, result, dependencies, specs):
         for verdict in cell.verdicts:
             record = cell.records.get(verdict.name)
             spec = by_name[verdict.name]
-            fields = None if verdict.passed or record is None else fingerprint_fields(spec, record)
-            if fields is None:  # passed, not recorded, or a kind without fingerprints (accuracy)
+            unusable = verdict.passed or verdict.withheld_by or record is None
+            fields = None if unusable else fingerprint_fields(spec, record)
+            if fields is None:  # passed (or withheld), not recorded, or a kind without fingerprints (accuracy)
                 continue
             found.append((verdict.name, {"mistake": mistake.name, "diagnosis": mistake.diagnosis, **fields}))
     return found

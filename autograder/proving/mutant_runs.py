@@ -166,7 +166,7 @@ def _judge_tests(notebook, tests, specs, rerun_plain=True):
     ``rerun_plain``: run first the plain cells each test cell reaches after the mutated cell (a
     mutant's, e.g. a training run with the mutated code); the reference's are in the namespace."""
     from ..judge import judge_cell
-    from .assessment import _margin_text, _strength
+    from .assessment import _margin_text, strengths
 
     for grade_id, source, before in tests:
         for plain in before if rerun_plain else ():
@@ -175,7 +175,7 @@ def _judge_tests(notebook, tests, specs, rerun_plain=True):
         fraction, verdicts = judge_cell(specs[grade_id], records)
         if fraction < 1:
             by_name = {spec["name"]: spec for spec in specs[grade_id]}
-            failed = [(_strength(v, by_name[v.name]), v) for v in verdicts if v.scored and not v.passed]
+            failed = strengths([v for v in verdicts if v.scored and not v.passed], by_name)
             strength, verdict = max(failed, key=lambda pair: pair[0])
             text = _margin_text(verdict, by_name[verdict.name], strength)
             return grade_id, 1 - fraction, strength, text, _fingerprints(verdicts, records, by_name)
@@ -193,7 +193,7 @@ def _fingerprints(verdicts, records, by_name):
         recorded.setdefault(record.get("name"), record)
     found = []
     for verdict in verdicts:
-        if verdict.passed:
+        if verdict.passed or verdict.withheld_by:  # a withheld value is the right one: nothing to learn
             continue
         spec, record, fields = by_name[verdict.name], recorded.get(verdict.name), None
         if record is not None:
