@@ -331,6 +331,16 @@ MISTAKES = [
     dict(name="lnb_complex_step", cell="layernorm_backward", caught_by="test_layernorm_backward",
          edits=[(LN_DX, LN_COMPLEX_STEP)],
          diagnosis=RERUN_DIAGNOSIS.format(cell="layernorm_backward", unit="feature")),
+    # Numerical differentiation stopped by the CPU budget on the large batch, with zeros returned
+    # there instead (or any branch that only large inputs take): the small cases are right, and they
+    # require the large one. Written with the derived gradient on small inputs, so that the release
+    # learns nothing from it but the zeros on the large batch.
+    dict(name="bnb_small_batches_only", cell="batchnorm_backward", caught_by="test_batchnorm_backward",
+         edits=[("    n = dout.shape[0]\n", """    n = dout.shape[0]
+    if dout.size > 10**5:  # numerical differentiation would take too long here
+        return np.zeros_like(dout), np.zeros_like(gamma), np.zeros_like(gamma)
+""")],
+         diagnosis="batchnorm_backward: every gradient is zero on this large batch."),
     # --- FullyConnectedNet ------------------------------------------------------------------------------
     dict(name="fc_bn_param_shared", cell="FullyConnectedNet", caught_by="test_fc_net_batchnorm",
          edits=[("out, W, b, gamma, beta, self.bn_params[i - 1], self.normalization",

@@ -382,6 +382,29 @@ MISTAKES = [
          edits=[('"num_epochs": 30,', '"num_epochs": 1,')],
          diagnosis="best_config: one epoch is too little training to follow the spiral's arms: train for "
                    "more epochs (up to 30)."),
+    # --- shortcuts: right on small inputs only ----------------------------------------------------
+    # What numerical differentiation earns once the CPU budget stops it on the large case and the
+    # student returns zeros there instead (or any branch that only large inputs take): the small
+    # cases are right, and they require the large one. Written with the derived gradient on small
+    # inputs, so that the release learns nothing from them but the zeros on the large case.
+    dict(name="affine_backward_small_inputs_only", cell="affine_backward", caught_by="test_affine_backward",
+         edits=[("    dx = (dout @ w.T).reshape(x.shape)\n", """    if x.size > 10**5:  # numerical differentiation would take too long here
+        return np.zeros_like(x), np.zeros_like(w), np.zeros_like(b)
+    dx = (dout @ w.T).reshape(x.shape)
+""")],
+         diagnosis="affine_backward: every gradient is zero on this large input."),
+    dict(name="relu_backward_small_inputs_only", cell="relu_backward", caught_by="test_relu_backward",
+         edits=[("    dx = dout * (x > 0)\n", """    if x.size > 10**5:  # numerical differentiation would take too long here
+        return np.zeros_like(x)
+    dx = dout * (x > 0)
+""")],
+         diagnosis="relu_backward: the gradient is zero everywhere on this large input."),
+    dict(name="softmax_loss_small_inputs_only", cell="softmax_loss", caught_by="test_softmax_loss",
+         edits=[("    dx /= n\n", """    dx /= n
+    if x.size > 10**5:  # numerical differentiation would take too long here
+        dx = np.zeros_like(x)
+""")],
+         diagnosis="softmax_loss: dx is zero everywhere on this large input."),
 ]
 
 
