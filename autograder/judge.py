@@ -28,7 +28,8 @@ expected value ship with the release) or hidden, and whether it earns points
 (scored) or is feedback only: a public check's expected value is known, so a kernel
 could emit it without computing anything, and only hidden checks earn points. A
 failed check carries a diagnosis: the known mistake its value matches (the release
-records each mistake's fingerprint), or how the value is off.
+records each mistake's fingerprint), or how the value is off. A hidden check may require
+another one of its cell (the same code on a large input): it passes only when that one does.
 """
 
 import html

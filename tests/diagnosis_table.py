@@ -314,6 +314,7 @@ def test_cell_source(root, grade_id):
 
 def run_entry(entry, root, judge_cell, encode_value):
     """(fraction of the cell's scored checks passed, verdicts) for one entry."""
+    from autograder.cpu_budget import cpu_budget
     from course import fc_net, gradient_check, layer_utils, layers, optim
 
     namespace = {"np": np}
@@ -322,7 +323,7 @@ def run_entry(entry, root, judge_cell, encode_value):
     namespace.update({k: v for k, v in load_module(root, entry.module, entry.edits).items() if not k.startswith("_")})
     records = []
 
-    def expect_close(name, value, tol, check_dtype=False):
+    def expect_close(name, value, tol, check_dtype=False, requires=None):
         records.append({"name": name, "kind": "close", "value": encode_value(value)})
 
     def expect_init(name, params, weight_scale, tol=0.15):
@@ -332,10 +333,16 @@ def run_entry(entry, root, judge_cell, encode_value):
         return np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
 
     namespace.update(
-        expect_close=expect_close, expect_init=expect_init, rel_error=rel_error, print=lambda *args, **kwargs: None
+        expect_close=expect_close,
+        expect_init=expect_init,
+        rel_error=rel_error,
+        cpu_budget=cpu_budget,
+        print=lambda *args, **kwargs: None,
     )
     np.random.seed(0)
-    exec(compile(test_cell_source(root, entry.cell), entry.cell, "exec"), namespace)
+    # The notebook imports the budget from its support package, which is not importable here.
+    source = test_cell_source(root, entry.cell).replace("from nnsupport.cpu_budget import cpu_budget\n", "")
+    exec(compile(source, entry.cell, "exec"), namespace)
     bundle = json.loads((Path(root) / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
     return judge_cell(bundle["cells"][entry.cell], records)
 

@@ -114,8 +114,9 @@ def test_l2_without_last_layer_loses_exactly_the_regularised_checks(graded):
     root, bundle = graded
     scores = cell_scores(root, "l2_without_last")
     scored = [spec["name"] for spec in bundle["cells"]["test_fc_net_loss_grads"] if not spec["public"]]
-    regularised = [name for name in scored if ".reg0.0" not in name]  # fc_net_loss.L3.reg0.7, ...
-    assert len(regularised) == 4 and len(scored) == 6  # reg 0.0, 0.7 and 3.0 for each of two networks
+    regularised = [name for name in scored if ".reg" in name and ".reg0.0" not in name]  # fc_net_loss.L3.reg0.7, ...
+    # reg 0.0, 0.7, 1.5 and 3.0 for each of two networks, and the large case (reg 0) they require
+    assert len(regularised) == 6 and len(scored) == 9
     points = scores["test_fc_net_loss_grads"][1]
     assert scores["test_fc_net_loss_grads"][0] == pytest.approx(points * (len(scored) - len(regularised)) / len(scored))
     for grade_id in bundle["cells"]:
