@@ -90,7 +90,9 @@ def run_assignment(demo, assignment, due, workers, records, log=print, committed
         for student, (first, last, _) in roster.items():
             gb.update_or_create_student(student, first_name=first, last_name=last)
     log(f"wrote {len(kinds)} sample submissions (due {due:%Y-%m-%d %H:%M} UTC); grading with {workers} workers")
-    options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=60)
+    # An honest sample notebook takes 10-12 s here with two graded at once; the sample infinite
+    # loop runs until the notebook's limit, and was the last submission to finish in every class.
+    options = GradingOptions(workers=workers, cell_timeout=10, notebook_timeout=40)
     report = grade(demo, assignment, options)
 
     csv_path = export_csv(demo, assignment, [o for o in report.outcomes if o.status == NOT_COLLECTED])
