@@ -267,9 +267,11 @@ def _withhold_unbacked(specs, verdicts):
     Why: a small input can be answered without the skill a cell grades (numerical
     differentiation re-runs the forward pass once per element, which is instant on 4 x 5
     numbers), or answered by a function that special-cases small inputs. The instructor
-    pairs such checks with one on a large input, run under a CPU budget, that only the
-    derived computation passes; a value right on the small input then earns its points only
-    when the large one is right as well, whatever else the submission did.
+    pairs such checks with one on a large input, run under a CPU budget that element-by-element
+    numerical differentiation cannot finish within; a value right on the small input then earns
+    its points only when the large one is right as well, whatever else the submission did.
+    (Probing that uses the Jacobian's structure stays as cheap as the derived pass: a known
+    limit, docs/SECURITY.md.)
     """
     by_name = {verdict.name: verdict for verdict in verdicts}
     for spec, verdict in zip(specs, verdicts, strict=True):
