@@ -42,6 +42,11 @@ class GradingOptions:
     progress: bool = True
     unsafe_no_sandbox: bool = False
 
+    @property
+    def from_zip(self):
+        """Whether the submissions are an LMS zip (no exchange handed them in)."""
+        return bool(self.submissions and self.submissions.endswith(".zip"))
+
 
 @dataclass
 class GradingReport:
@@ -152,7 +157,7 @@ def windowed(pool, jobs):
 
 
 def _collect(course, assignment, options, staging, duedate):
-    if options.submissions and options.submissions.endswith(".zip"):
+    if options.from_zip:
         return collect_zip(
             options.submissions,
             assignment,
@@ -212,8 +217,7 @@ def grade(course, assignment, options):
 def _collect_jobs(course, assignment, options, staging, pipeline, writer, report):
     """(count, job generator) of the submissions to execute; the rest is skipped or recorded here."""
     snapshots, restored, version = pipeline.snapshots(), pipeline.restored_files(), pipeline.version()
-    from_zip = (options.submissions or "").endswith(".zip")
-    pending, (handed_out, warnings) = [], answers_handed_out(course, assignment, through_exchange=not from_zip)
+    pending, (handed_out, warnings) = [], answers_handed_out(course, assignment, through_exchange=not options.from_zip)
     report.warnings += warnings
     for submission in _collect(course, assignment, options, staging, writer.gradebook.duedate):
         if submission.status == "not collected":  # nothing we could record under a student
