@@ -205,6 +205,9 @@ WRONG = [
             (L2_LOSS, "            loss += self.reg * np.sum(W * W)\n"),
             (L2_GRAD, '            grads[f"W{i}"] += 2 * self.reg * W\n'),
         ),
+        # Each entry is one library mistake's: the loss l2_missing_half's, the gradients
+        # l2_gradient_doubled's.
+        true=("l2_missing_half", "l2_gradient_doubled"),
     ),
     Entry(
         "l2_last_layer_only",

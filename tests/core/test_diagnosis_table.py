@@ -21,6 +21,7 @@ from diagnosis_table import (
 
 from autograder.comparisons import Comparison, describe_difference, diagnose_cell
 from autograder.judge import judge_cell
+from autograder.kinds import compare
 from autograder.values import encode_value
 
 BUNDLE = json.loads((ROOT / "grading_bundle" / ASSIGNMENT / f"{NOTEBOOK}.checks.json").read_text())
@@ -159,3 +160,70 @@ def test_a_mistake_matching_all_its_checks_is_named_and_other_failures_mentioned
     specs = [_check("a", ["A"]), _check("b", [])]
     diagnoses = diagnose_cell(specs, [_failed("A"), _failed()])
     assert diagnoses == ["A: diagnosis (b also differs, in another way)", "described"]
+
+
+def test_two_library_mistakes_in_one_function_are_both_named_entry_by_entry(judged):
+    """l2_reg_without_half_both: the loss is l2_missing_half's, the gradients
+    l2_gradient_doubled's; no single mistake matches the whole dict."""
+    _, verdicts = judged["l2_reg_without_half_both"]
+    diagnoses = library_diagnoses(ROOT)
+    failed = [v.diagnosis for v in verdicts if not v.passed]
+    assert failed
+    for text in failed:
+        assert text.startswith("known mistakes together, each accounting for its own entries: (1) dW1, dW2, dW3")
+        assert f"loss: {diagnoses['l2_missing_half']}" in text
+        assert f": {diagnoses['l2_gradient_doubled']} (2) loss" in text
+
+
+def _dict_check(name, fingerprints):
+    """A close check on {"a", "b"} with known mistakes given as mistake -> (a, b)."""
+    return {
+        "name": name,
+        "kind": "close",
+        "tol": 1e-8,
+        "public": False,
+        "expected": encode_value({"a": np.array([1.0, 2.0]), "b": np.array([3.0])}),
+        "fingerprints": [
+            {"mistake": m, "diagnosis": f"{m}: diagnosis", "value": encode_value({"a": np.array(a), "b": np.array(b)})}
+            for m, (a, b) in fingerprints.items()
+        ],
+    }
+
+
+def _dict_record(name, a, b):
+    return {"name": name, "kind": "close", "value": encode_value({"a": np.array(a), "b": np.array(b)})}
+
+
+A_WRONG, B_WRONG = ([2.0, 4.0], [3.0]), ([1.0, 2.0], [-3.0])  # each mistake gets one entry wrong
+
+
+def test_mistakes_accounting_for_different_entries_are_named_together_only_when_every_check_agrees():
+    specs = [_dict_check("x", {"A": A_WRONG, "B": B_WRONG}), _dict_check("y", {"B": B_WRONG})]
+    both = [_dict_record("x", [2.0, 4.0], [-3.0]), _dict_record("y", [1.0, 2.0], [-3.0])]
+    _, verdicts = judge_cell(specs, both)
+    assert verdicts[0].diagnosis == (
+        "known mistakes together, each accounting for its own entries: (1) a: A: diagnosis (2) b: B: diagnosis"
+    )
+    assert verdicts[1].diagnosis == "B: diagnosis"
+    # y passes where B fails: B is contradicted, so the pair is only offered.
+    _, verdicts = judge_cell(specs, [both[0], _dict_record("y", [1.0, 2.0], [3.0])])
+    assert verdicts[0].diagnosis.startswith(f"{HEDGE} known mistakes together")
+    # A public check, judged alone in the student's kernel, only offers it.
+    alone = compare(specs[0], {"a": np.array([2.0, 4.0]), "b": np.array([-3.0])})
+    assert alone.parts == {"A": ("a",), "B": ("b",)} and alone.diagnosis.startswith(f"{HEDGE} known mistakes together")
+
+
+def test_an_entry_no_known_mistake_accounts_for_leaves_the_value_described():
+    specs = [_dict_check("x", {"A": A_WRONG, "B": B_WRONG})]
+    _, verdicts = judge_cell(specs, [_dict_record("x", [2.0, 4.0], [-4.0])])
+    assert "known mistake" not in verdicts[0].diagnosis
+    assert verdicts[0].diagnosis.startswith("a, b differ")
+
+
+def test_an_entry_two_explanations_fit_is_offered_with_both():
+    specs = [_dict_check("x", {"A": A_WRONG, "A2": A_WRONG, "B": B_WRONG})]
+    _, verdicts = judge_cell(specs, [_dict_record("x", [2.0, 4.0], [-3.0])])
+    assert verdicts[0].diagnosis == (
+        f"{HEDGE} known mistakes together, each accounting for its own entries: "
+        "(1) a: A: diagnosis; or: A2: diagnosis (2) b: B: diagnosis"
+    )

@@ -6,7 +6,8 @@ import pytest
 
 from autograder.authoring.expected import public_expectations
 from autograder.comparisons import Comparison, _same, _same_sketched, diagnose_cell, sketch_value
-from autograder.kinds import matching_mistakes
+from autograder.judge import judge_cell
+from autograder.kinds import compare, matching_mistakes
 from autograder.proving.learned import learned_fingerprints
 from autograder.proving.mutants import cell_mutants
 from autograder.values import encode_value
@@ -43,7 +44,33 @@ def test_a_sketch_accepts_every_value_within_the_tolerance_and_not_one_entry_off
 
 
 def test_a_sketch_is_far_smaller_than_the_value():
-    assert len(str(sketch_value(GRADS))) < len(str(encode_value(GRADS))) / 20
+    assert len(str(sketch_value(GRADS))) < len(str(encode_value(GRADS))) / 10  # a sketch per entry
+
+
+def test_a_sketched_mutant_and_a_library_mistake_account_for_their_own_entries_together():
+    """A slip in the loss (a library mistake, kept whole) and another in W1 (a learned mutant,
+    sketched entry by entry): each is matched on the entries it gets wrong."""
+    loss_slip = dict(GRADS, loss=np.array(5.0))
+    w1_slip = dict(GRADS, W1=-GRADS["W1"])
+    spec = _close(
+        "grads",
+        GRADS,
+        fingerprints=[
+            {"mistake": "half", "diagnosis": "loss: the factor 0.5 is missing", "value": encode_value(loss_slip)},
+            {"mistake": "m", "diagnosis": "f: `-` instead of `+`", "mutant": True, "sketch": sketch_value(w1_slip)},
+        ],
+    )
+    both = {"loss": np.array(5.0), "W1": -GRADS["W1"], "b1": GRADS["b1"]}
+    comparison = compare(spec, both)
+    assert comparison.matched == () and comparison.parts == {"half": ("loss",), "m": ("W1",)}
+    record = {"name": "grads", "kind": "close", "value": encode_value(both)}
+    assert judge_cell([spec], [record])[1][0].diagnosis == (
+        "known mistakes together, each accounting for its own entries: "
+        "(1) W1: f: `-` instead of `+` (2) loss: loss: the factor 0.5 is missing"
+    )
+    # W1 off in another way: nothing accounts for it, so neither mistake is offered.
+    other = compare(spec, dict(both, W1=2 * GRADS["W1"]))
+    assert other.parts == {} and "known mistake" not in other.diagnosis
 
 
 def _entry(name, fingerprints, status="killed", diagnosis=None):
