@@ -20,7 +20,7 @@ of the cell bears it out (``diagnose_cell``).
 """
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class Comparison:
     signature: str = ""  # for a failure: a short code of how it failed, matched against known mistakes
     description: str = ""  # for a failure: how the value is off, verified on the values (no mistake named)
     matched: tuple = ()  # for a failure: the known mistakes whose value on this check this value matches
+    entries: tuple = ()  # for a dict value whose numbers differ: the entries that differ
+    # For a failure no known mistake matches whole: mistake -> the entries it accounts for, when
+    # known mistakes together account for every entry that differs (``kinds.explaining_parts``).
+    parts: dict = field(default_factory=dict)
 
 
 class SpecError(ValueError):
@@ -172,38 +176,38 @@ def _sketch_numbers(values):
     return np.concatenate([values[positions], signs @ values, [np.abs(values).sum()]])
 
 
-def _flat(value):
-    """(shapes: one per entry, or the array's; every entry as one float64 vector, entries in
-    name order)."""
-    if isinstance(value, dict):
-        keys = sorted(value)
-        shapes = {key: list(np.shape(value[key])) for key in keys}
-        parts = [np.asarray(value[key], np.float64).ravel() for key in keys]
-        return shapes, np.concatenate(parts) if parts else np.zeros(0)
-    return list(np.shape(value)), np.asarray(value, np.float64).ravel()
-
-
 def sketch_value(value):
-    """A compact fingerprint of a decoded value (an array or a dict of arrays): its shapes and,
-    as one encoded array, SKETCH_SAMPLE of its entries, a few random +-1 projections and the
-    sum of its magnitudes (all entries of a dict together, in name order); kept whole when
-    that would be no smaller. ``_same_sketched`` accepts every value ``_same`` accepts (each
-    condition it tests follows from a match within the tolerance), and little else."""
-    shapes, values = _flat(value)
+    """A compact fingerprint of a decoded value: of an array, its shape and, as one encoded
+    array, SKETCH_SAMPLE of its entries, a few random +-1 projections and the sum of its
+    magnitudes (kept whole when that would be no smaller); of a dict of arrays, one such
+    sketch per entry, so that a mistake can be matched on the entries it gets wrong alone
+    (``kinds.explaining_parts``). ``_same_sketched`` accepts every value ``_same`` accepts
+    (each condition it tests follows from a match within the tolerance), and little else."""
+    if isinstance(value, dict):
+        return {"entries": {key: sketch_value(value[key]) for key in sorted(value)}}
+    values = np.asarray(value, np.float64).ravel()
     if values.size <= _SKETCH_NUMBERS:
         return {"value": encode_value(value)}
-    return {"shapes": shapes, "sketch": encode_value(_sketch_numbers(values))}
+    return {"shapes": list(np.shape(value)), "sketch": encode_value(_sketch_numbers(values))}
 
 
 def _same_sketched(actual, sketched, tol):
     """Whether ``actual`` may be within ``tol`` of the value ``sketch_value`` summarised: the
-    same shapes, the sampled entries within the tolerance, and each projection and the sum of
-    magnitudes within the bound a match implies (sum of |a_i - m_i| <= tol * sum of
-    max(FLOOR, |a_i| + |m_i|))."""
+    same names and shapes, the sampled entries within the tolerance, and each projection and
+    the sum of magnitudes within the bound a match implies (sum of |a_i - m_i| <= tol * sum
+    of max(FLOOR, |a_i| + |m_i|))."""
     if "value" in sketched:
         return _same(actual, decode_value(sketched["value"]), tol)
-    shapes, values = _flat(actual)
-    if shapes != sketched["shapes"] or not np.all(np.isfinite(values)):
+    if "entries" in sketched or isinstance(actual, dict):
+        entries = sketched.get("entries")
+        return (
+            isinstance(actual, dict)
+            and isinstance(entries, dict)
+            and set(actual) == set(entries)
+            and all(_same_sketched(actual[key], entries[key], tol) for key in entries)
+        )
+    values = np.asarray(actual, np.float64).ravel()
+    if list(np.shape(actual)) != sketched["shapes"] or not np.all(np.isfinite(values)):
         return False
     mine, theirs = _sketch_numbers(values), decode_value(sketched["sketch"])
     if relative_error(mine[:SKETCH_SAMPLE], theirs[:SKETCH_SAMPLE]) > tol:
@@ -222,10 +226,45 @@ def _either(diagnoses):
     return "; or: ".join(diagnoses[:3])
 
 
+def _compound_groups(spec, parts):
+    """[(the distinct diagnoses that account for them, entries)] for ``parts`` (mistake ->
+    entries), entries in name order and grouped by what explains them."""
+    diagnoses, by_entry = _diagnoses(spec), {}
+    for name, entries in parts.items():
+        for entry in entries:
+            by_entry.setdefault(entry, []).append(diagnoses[name])
+    groups = {}
+    for entry, texts in sorted(by_entry.items()):
+        groups.setdefault(tuple(dict.fromkeys(texts)), []).append(entry)
+    return list(groups.items())
+
+
+def compound_text(spec, parts):
+    """'known mistakes together, each accounting for its own entries: (1) dW1, dW2: A (2) loss: B'
+    (with "A; or: A2" where more than one explanation fits an entry)."""
+    return "known mistakes together, each accounting for its own entries: " + " ".join(
+        f"({number}) {_names(entries)}: {_either(list(texts))}"
+        for number, (texts, entries) in enumerate(_compound_groups(spec, parts), 1)
+    )
+
+
+def _compound_diagnosis(spec, comparison, evidence):
+    """The diagnosis of a dict value whose differing entries known mistakes account for
+    between them (``Comparison.parts``): said as fact when each entry has one explanation and
+    every check of the cell bears each of those mistakes out (``evidence``: it differs on none
+    and passes on none); offered ("consistent with") otherwise."""
+    certain = all(len(texts) == 1 for texts, _ in _compound_groups(spec, comparison.parts)) and not any(
+        evidence[name]["differs"] or evidence[name]["passed"] for name in comparison.parts
+    )
+    text = compound_text(spec, comparison.parts)
+    return text if certain else f"consistent with {text}"
+
+
 def _evidence(specs, comparisons):
     """mistake -> {"diagnosis", "matched", "differs", "passed"}: on each check the mistake fails
-    (it has a fingerprint there), whether this submission's value matched it, failed otherwise,
-    or passed. Checks that were not judged (not recorded, unusable) count for nothing."""
+    (it has a fingerprint there), whether this submission's value matched it (whole, or as one
+    of the mistakes that account for its entries), failed otherwise, or passed.
+    Checks that were not judged (not recorded, unusable) count for nothing."""
     evidence = {}
     for spec, comparison in zip(specs, comparisons, strict=True):
         for fingerprint in spec.get("fingerprints", []):
@@ -238,7 +277,9 @@ def _evidence(specs, comparisons):
             if comparison.passed:
                 entry["passed"].append(spec["name"])
             else:
-                entry["differs" if fingerprint["mistake"] not in comparison.matched else "matched"].append(spec["name"])
+                # Matched whole, or on the entries it gets wrong, other known mistakes accounting for the rest.
+                found = fingerprint["mistake"] in comparison.matched or fingerprint["mistake"] in comparison.parts
+                entry["matched" if found else "differs"].append(spec["name"])
     return evidence
 
 
@@ -251,12 +292,14 @@ def diagnose_cell(specs, comparisons):
     every check that mistake fails; as "consistent with" when that holds for several mistakes,
     or when it matches on most of its checks but not all (saying which); and not at all when a
     check contradicts it (the submission passes where the mistake fails, or the values differ
-    on more of its checks than they match).
+    on more of its checks than they match). A dict value no single mistake matches, whose
+    differing entries known mistakes account for between them (two slips in one function), is
+    diagnosed entry by entry (``_compound_diagnosis``), under the same rule.
     """
     evidence = _evidence(specs, comparisons)
     failed = {spec["name"] for spec, c in zip(specs, comparisons, strict=True) if c is not None and not c.passed}
     diagnoses = []
-    for comparison in comparisons:
+    for spec, comparison in zip(specs, comparisons, strict=True):
         if comparison is None or comparison.passed:
             diagnoses.append(None)
             continue
@@ -295,6 +338,8 @@ def diagnose_cell(specs, comparisons):
                     for name in partial[:3]
                 )
             )
+        elif comparison.parts:
+            diagnoses.append(_compound_diagnosis(spec, comparison, evidence))
         else:
             diagnoses.append(comparison.description)
     return diagnoses

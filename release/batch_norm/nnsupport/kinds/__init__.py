@@ -13,7 +13,7 @@ This package ships to students as ``nnsupport/kinds/``, beside ``comparisons`` a
 nothing else of the toolkit.
 """
 
-from ..comparisons import _diagnoses, _either
+from ..comparisons import _diagnoses, _either, compound_text
 from . import accuracy, close, init
 
 # What every kind module defines (tests/core/test_kinds.py holds each registered kind to it).
@@ -32,6 +32,7 @@ REQUIRED = (
     "matches",  # (spec, actual, comparison, fingerprint) -> whether a failed value matches it
     "informative",  # fingerprint fields -> whether they say something specific of a slip
     "same_fingerprint",  # (spec, mine, theirs) -> whether two fingerprints are the same slip
+    "explained_entries",  # (spec, actual, fingerprint) -> the entries of a failed value a mistake accounts for
 )
 
 KINDS = {kind.NAME: kind for kind in (close, init, accuracy)}
@@ -72,4 +73,21 @@ def compare(spec, actual, X=None, y=None):
             known = [_diagnoses(spec)[name] for name in comparison.matched]
             kind = "this known mistake" if len(known) == 1 else "any of these known mistakes"
             comparison.diagnosis = f"consistent with {kind} (the same value on this check): {_either(known)}"
+        else:
+            comparison.parts = explaining_parts(spec, actual, comparison)
+            if comparison.parts:
+                comparison.diagnosis = f"consistent with {compound_text(spec, comparison.parts)}"
     return comparison
+
+
+def explaining_parts(spec, actual, comparison):
+    """mistake -> the entries it accounts for, when known mistakes, each matched on the entries
+    it gets wrong, together account for every entry of ``actual`` that differs (two slips in
+    one function, say the loss's and the gradient's); {} otherwise."""
+    kind, parts = kind_of(spec), {}
+    for fingerprint in spec.get("fingerprints", []):
+        entries = kind.explained_entries(spec, actual, fingerprint)
+        if entries and fingerprint["mistake"] not in parts:
+            parts[fingerprint["mistake"]] = entries
+    covered = {entry for entries in parts.values() for entry in entries}
+    return parts if comparison.entries and covered == set(comparison.entries) else {}

@@ -73,6 +73,36 @@ def matches(spec, actual, comparison, fingerprint):
     return _same(actual, decode_value(fingerprint["value"]), spec["tol"])
 
 
+def explained_entries(spec, actual, fingerprint):
+    """The entries a known mistake gets wrong, when ``actual`` matches the mistake on every one
+    of them (within the check's tolerance); () when it does not, or when the values are not
+    dicts of arrays. A sketched mistake's entries are told apart from the expected ones by
+    its sketch: an entry whose sketch the expected value fails is certainly wrong."""
+    expected = decode_value(spec["expected"])
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
+        return ()
+    if "sketch" in fingerprint:
+        entries = fingerprint["sketch"].get("entries")
+        if not isinstance(entries, dict):
+            return ()
+
+        def same(value, key):
+            return _same_sketched(value, entries[key], spec["tol"])
+    else:
+        mistake = decode_value(fingerprint["value"])
+        if not isinstance(mistake, dict):
+            return ()
+        entries = mistake
+
+        def same(value, key):
+            return _same(value, mistake[key], spec["tol"])
+
+    if not set(entries) == set(actual) == set(expected):
+        return ()
+    wrong = sorted(key for key in expected if not same(expected[key], key))
+    return tuple(wrong) if all(same(actual[key], key) for key in wrong) else ()
+
+
 def _informative_array(array):
     values = np.asarray(array)
     if values.dtype.kind not in "biuf" or not np.all(np.isfinite(values.astype(np.float64))):
@@ -178,4 +208,5 @@ def compare_close(spec, actual):
         error,
         f"{scope} ({details})",
         signature,
+        entries=tuple(failed),
     )
