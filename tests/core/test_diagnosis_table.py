@@ -10,6 +10,7 @@ from diagnosis_table import (
     CORRECT,
     HEDGE,
     NOTEBOOK,
+    NOTEBOOKS,
     ROOT,
     WRONG,
     all_mutants,
@@ -37,7 +38,7 @@ def judged():
 
 @pytest.fixture(scope="module")
 def mutants():
-    return all_mutants(ROOT)
+    return {assignment: all_mutants(ROOT, assignment) for assignment in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("entry", WRONG, ids=lambda entry: entry.name)
@@ -45,8 +46,8 @@ def test_a_wrong_implementation_loses_points_and_is_never_misdiagnosed(judged, m
     fraction, verdicts = judged[entry.name]
     assert fraction < 1
     failed = {v.name: v.diagnosis for v in verdicts if not v.passed}
-    true = entry.true + true_mutants(entry, ROOT, mutants)
-    assert classify(entry, verdicts, library_diagnoses(ROOT), true) != "misleading", failed
+    true = entry.true + true_mutants(entry, ROOT, mutants[entry.assignment])
+    assert classify(entry, verdicts, library_diagnoses(ROOT, entry.assignment), true) != "misleading", failed
 
 
 @pytest.mark.parametrize("entry", CORRECT, ids=lambda entry: entry.name)
