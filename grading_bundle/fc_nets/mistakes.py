@@ -250,6 +250,11 @@ MISTAKES = [
          edits=[('grads[f"W{i}"] += self.reg * W', 'grads[f"W{i}"] = self.reg * W')],
          diagnosis="FullyConnectedNet.loss: the regularization's gradient replaces the weight "
                    "gradient from backpropagation instead of adding to it."),
+    dict(name="l2_ignored", cell="FullyConnectedNet", caught_by="test_fc_net_loss_grads",
+         edits=[(FC_L2, "")],
+         diagnosis="FullyConnectedNet.loss: self.reg is ignored: neither the loss nor the weight "
+                   "gradients include the L2 term; add 0.5 * reg * sum(W ** 2) of every weight "
+                   "matrix to the loss and reg * W to each weight's gradient."),
     dict(name="backward_skips_relu", cell="FullyConnectedNet", caught_by="test_fc_net_loss_grads",
          edits=[('dout, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dout, caches[i])',
                  'dout, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dout, caches[i][0])')],

@@ -228,3 +228,32 @@ def test_an_entry_two_explanations_fit_is_offered_with_both():
         f"{HEDGE} known mistakes together, each accounting for its own entries: "
         "(1) a: A: diagnosis; or: A2: diagnosis (2) b: B: diagnosis"
     )
+
+
+def test_the_describer_names_a_factor_or_a_scale_and_shift_of_each_column_or_row():
+    """Layer norm without gamma and beta is off by a scale and a shift per feature; test-mode
+    batch norm with a wrong running variance by a factor per feature."""
+    rng = np.random.default_rng(7)
+    e, gamma, beta = rng.standard_normal((6, 5)), rng.uniform(0.5, 2, 5), rng.standard_normal(5)
+    assert describe_difference((e - beta) / gamma, e, 1e-8) == (
+        "each column is off by its own scale and shift (one pair per column)"
+    )
+    assert describe_difference(e * gamma, e, 1e-8) == "each column is off by its own constant factor (one per column)"
+    per_example = e * rng.uniform(0.5, 2, (6, 1))
+    assert describe_difference(per_example, e, 1e-8) == "each row is off by its own constant factor (one per row)"
+
+
+@pytest.mark.parametrize(
+    "make_actual",
+    [
+        lambda e, rng: e + rng.standard_normal(e.shape),  # no pattern
+        lambda e, rng: e * np.r_[1.0, rng.uniform(2, 3, 4)],  # column 0 matches: not "each column"
+        lambda e, rng: e * np.r_[1.0, rng.uniform(2, 3, 4)] + 1e-7 * rng.standard_normal(e.shape),  # beyond tol
+    ],
+)
+def test_the_describer_claims_no_column_pattern_the_values_do_not_show(make_actual):
+    rng = np.random.default_rng(8)
+    e = rng.standard_normal((6, 5))
+    assert "each column" not in describe_difference(make_actual(e, rng), e, 1e-8)
+    # On three rows a scale and a shift per column show too little: nothing is claimed per column.
+    assert "each column" not in describe_difference(e[:3] * rng.uniform(2, 3, 5) + 1, e[:3], 1e-8)
