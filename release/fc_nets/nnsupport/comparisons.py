@@ -89,6 +89,27 @@ def _explains(a, model, tol, error):
     return residual <= max(tol, 1e-12) and residual <= _FIT_SHARE * error
 
 
+_MIN_LINE = 4  # a factor and a shift fitted to each column show something only on this many rows
+
+
+def _lines_phrase(a, e, ok, tol, error):
+    """'each column is off by its own constant factor (one per column)' (or its own scale and
+    shift, or the same per row) when that explains every entry of a 2-D value, verified like
+    every other claim; None otherwise, and when some column (row) matches as it is."""
+    for axis, line in ((0, "column"), (1, "row")):
+        A, E, fine = (a, e, ok) if axis == 0 else (a.T, e.T, ok.T)
+        if E.shape[0] < _MIN_LINE or E.shape[1] < 2 or fine.all(axis=0).any() or np.any(E.std(axis=0) <= FLOOR):
+            continue
+        factor = (A * E).sum(axis=0) / (E * E).sum(axis=0)
+        if _explains(A, factor * E, tol, error):
+            return f"each {line} is off by its own constant factor (one per {line})"
+        centred = E - E.mean(axis=0)
+        scale = (A * centred).sum(axis=0) / (centred * centred).sum(axis=0)
+        if _explains(A, scale * E + (A.mean(axis=0) - scale * E.mean(axis=0)), tol, error):
+            return f"each {line} is off by its own scale and shift (one pair per {line})"
+    return None
+
+
 def describe_difference(actual, expected, tol):
     """How ``actual`` (same shape as ``expected``, finite) is off, without expected values.
 
@@ -123,6 +144,11 @@ def describe_difference(actual, expected, tol):
     if scaled:
         where = "" if a.size == 1 else ", by the same factor everywhere"
         return f"the {entries} {_factor_phrase(ratio)} in size{where}"
+    if np.ndim(expected) == 2:
+        shape = np.shape(expected)
+        lines = _lines_phrase(a.reshape(shape), e.reshape(shape), ok.reshape(shape), tol, error)
+        if lines:
+            return lines
     if ok.any():
         return _rows_phrase(ok.reshape(np.shape(expected)))
     return "the value differs" if a.size == 1 else "every entry differs"
