@@ -7,9 +7,14 @@ last place apart from one kernel to another, so a release regenerated on another
 would differ from the committed one in bits that no check can see: every tolerance is
 orders of magnitude looser. Those are not changes. ``write_json`` and ``write_text`` keep
 the bytes a file had before the release (``keeping_bytes_of``; a release rewrites its
-bundle in steps) when the new content equals them up to rounding, so releasing again on
-any machine leaves the repository as it was; any other difference is written. Outside a
-release (``sync --generated-only``) files are written exactly as derived.
+bundle in steps) value by value: each array, float or text of the new JSON that equals its
+counterpart in the earlier file up to rounding is written as it was, so releasing again on
+any machine leaves the repository as it was, and a real change to one value leaves every
+other value's bytes alone. That matters because other files are derived from a bundle
+(``public_checks.json``, from the bundle on disk): settled per file, a bundle with one real
+change would be written with this run's bits everywhere while a file derived from it kept
+the last run's, and the two would disagree in the last place. Outside a release
+(``sync --generated-only``) files are written exactly as derived.
 
 Up to rounding means: the same JSON structure, the same strings and integers; encoded
 arrays (``values.encode_value``) of the same dtype and shape whose floats agree within a
@@ -83,6 +88,39 @@ def same_up_to_rounding(old, new):
     return type(old) is type(new) and old == new
 
 
+def _is_array(value):
+    return isinstance(value, dict) and {"dtype", "shape", "data"} <= value.keys()
+
+
+def _list_keys(items):
+    """The ``mistake`` or ``name`` of each element, when every element has a distinct one: a
+    fingerprint added to a list must not shift which earlier element the others are matched to."""
+    for field in ("mistake", "name"):
+        keys = [item.get(field) if isinstance(item, dict) else None for item in items]
+        if all(isinstance(key, str) for key in keys) and len(set(keys)) == len(keys):
+            return keys
+    return None
+
+
+def settled(old, new):
+    """``new``, with each of its values that equals its counterpart in ``old`` up to rounding
+    replaced by that counterpart (dict entries by key; list elements by their ``mistake`` or
+    ``name``, or by position in lists of one length)."""
+    if isinstance(old, dict) and isinstance(new, dict) and not (_is_array(old) or _is_array(new)):
+        return {key: settled(old[key], value) if key in old else value for key, value in new.items()}
+    if isinstance(old, list) and isinstance(new, list):
+        old_keys, new_keys = _list_keys(old), _list_keys(new)
+        if old_keys is not None and new_keys is not None:
+            earlier = dict(zip(old_keys, old, strict=True))
+            return [
+                settled(earlier[key], item) if key in earlier else item for key, item in zip(new_keys, new, strict=True)
+            ]
+        if len(old) == len(new):
+            return [settled(a, b) for a, b in zip(old, new, strict=True)]
+        return new
+    return old if same_up_to_rounding(old, new) else new  # an encoded array, a number, a string
+
+
 def _current(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -103,17 +141,13 @@ def keeping_bytes_of(paths):
         _EARLIER.reset(token)
 
 
-def _settled(path, text, same):
-    """``text``, or the version ``path`` had before the release if it is the same up to rounding."""
-    earlier = (_EARLIER.get() or {}).get(os.path.abspath(path))
-    return earlier if earlier is not None and same(earlier, text) else text
+def _earlier(path):
+    """The text ``path`` had when the release began, or None outside a release."""
+    return (_EARLIER.get() or {}).get(os.path.abspath(path))
 
 
-def _same_json(old_text, new_text):
-    try:
-        return same_up_to_rounding(json.loads(old_text), json.loads(new_text))
-    except ValueError:
-        return False  # not JSON on disk: written anew
+def _json_text(data):
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
 def _write(path, text):
@@ -128,12 +162,19 @@ def _write(path, text):
 
 
 def write_json(path, data):
-    """Write ``data`` as deterministic JSON (sorted keys, fixed indentation), keeping the
-    bytes from before the release when they hold the same up to rounding."""
-    _write(path, _settled(path, json.dumps(data, indent=1, sort_keys=True) + "\n", _same_json))
+    """Write ``data`` as deterministic JSON (sorted keys, fixed indentation), each value keeping
+    its bytes from before the release when it holds the same up to rounding."""
+    earlier = _earlier(path)
+    if earlier is not None:
+        try:
+            data = settled(json.loads(earlier), data)
+        except ValueError:
+            pass  # not JSON on disk: written anew
+    _write(path, _json_text(data))
 
 
 def write_text(path, text):
     """Write a generated text file (a report), keeping the bytes from before the release when
     they say the same up to rounding."""
-    _write(path, _settled(path, text, _same_text))
+    earlier = _earlier(path)
+    _write(path, earlier if earlier is not None and _same_text(earlier, text) else text)

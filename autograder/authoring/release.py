@@ -69,7 +69,11 @@ def record_bundles(course, assignment, log=print):
         write_json(bundle_path(course.bundle_dir, assignment, name), bundle)
         bundles.append(bundle)
     _check_kinds(manifest, bundles)
-    write_public_checks(course, assignment, bundles)
+    # From the bundles as written (each value settled against the last release), never by
+    # itself: a public check must carry its bundle's bits.
+    write_public_checks(
+        course, assignment, [load_bundle(course.bundle_dir, assignment, b["notebook"]) for b in bundles]
+    )
     return bundles
 
 
@@ -125,16 +129,21 @@ def release(course, assignment, log=print, verify=None):
     release replaces the previous one; it may raise ReleaseError. Raises ReleaseError on a
     leak, keeping the previous release.
     """
-    with keeping_bytes_of(release_outputs(course, assignment)):
+    with keeping_bytes_of(_recorded_outputs(course, assignment)):
         return _release(course, assignment, log, verify)
 
 
 def release_outputs(course, assignment):
     """The files a release regenerates beside the student version: bundles, reports, public checks."""
+    return [*_recorded_outputs(course, assignment), os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE)]
+
+
+def _recorded_outputs(course, assignment):
+    """The outputs recorded from runs, which keep their earlier bytes up to rounding: bundles and
+    reports. ``public_checks.json`` is derived from the bundles on disk and so settles with them."""
     folder = os.path.join(course.bundle_dir, assignment)
     bundles = [bundle_path(course.bundle_dir, assignment, name) for name in course.notebook_names(assignment)]
-    reports = [os.path.join(folder, name) for name in ("check_quality.json", "check_quality.md")]
-    return [*bundles, *reports, os.path.join(course.source(assignment), PUBLIC_CHECKS_FILE)]
+    return [*bundles, *(os.path.join(folder, name) for name in ("check_quality.json", "check_quality.md"))]
 
 
 def _release(course, assignment, log, verify):

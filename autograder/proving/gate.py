@@ -337,7 +337,7 @@ def prove(course, assignment, staged_dir, log=print):
         )
     for bundle in bundles:
         write_json(bundle_path(course.bundle_dir, assignment, bundle["notebook"]), bundle)
-    # What is on disk now (a bundle equal up to rounding stays as it was) is what ships.
+    # What is on disk now (each value equal up to rounding stays as it was) is what ships.
     write_public_checks(
         course, assignment, [load_bundle(course.bundle_dir, assignment, b["notebook"]) for b in bundles]
     )

@@ -57,7 +57,7 @@ def _toy_kind():
         matches=lambda spec, actual, comparison, fingerprint: abs(np.sum(actual) - fingerprint["total"]) <= spec["tol"],
         informative=lambda fields: True,
         same_fingerprint=lambda spec, mine, theirs: mine == theirs,
-        explained_entries=lambda spec, actual, fingerprint: (),
+        explained_entries=lambda spec, actual: {},
     )
 
 

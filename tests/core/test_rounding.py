@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from autograder.rounding import keeping_bytes_of, same_up_to_rounding, write_json, write_text
+from autograder.rounding import keeping_bytes_of, same_up_to_rounding, settled, write_json, write_text
 from autograder.values import encode_value
 
 
@@ -62,3 +62,62 @@ def test_outside_a_release_files_are_written_exactly_as_derived(tmp_path):
     write_json(path, {"expected": encode_value(values)})
     write_json(path, {"expected": encode_value(rounded)})
     assert json.loads(path.read_text()) == {"expected": encode_value(rounded)}
+
+
+def test_a_real_change_to_one_value_leaves_the_bytes_of_the_others_alone(tmp_path):
+    """A bundle with one real change keeps the earlier bits of every value that only rounding
+    moved, so that a file derived from it (public_checks.json) agrees with it bit for bit."""
+    values, rounded = float32_products()
+    bundle = tmp_path / "bundle.json"
+    committed = {
+        "cells": {
+            "test_adam": [
+                {
+                    "name": "next_w",
+                    "expected": encode_value(values),
+                    "fingerprints": [
+                        {"mistake": "no_bias_correction", "value": encode_value(values * np.float32(3))},
+                        {"mistake": "eps_outside", "value": encode_value(values * np.float32(5))},
+                    ],
+                }
+            ]
+        },
+        "margin": 0.25,
+    }
+    write_json(bundle, committed)
+    regenerated = {
+        "cells": {
+            "test_adam": [
+                {
+                    "name": "next_w",
+                    "expected": encode_value(rounded),
+                    "fingerprints": [
+                        {
+                            "mistake": "a_learned_mutant",
+                            "value": encode_value(values * np.float32(7)),
+                        },  # a new fingerprint first
+                        {"mistake": "no_bias_correction", "value": encode_value(rounded * np.float32(3))},
+                        {"mistake": "eps_outside", "value": encode_value(values * np.float32(11))},  # a real change
+                    ],
+                }
+            ]
+        },
+        "margin": 0.2500000001,
+    }
+    with keeping_bytes_of([bundle]):
+        write_json(bundle, regenerated)
+    written = json.loads(bundle.read_text())
+    check = written["cells"]["test_adam"][0]
+    assert check["expected"] == committed["cells"]["test_adam"][0]["expected"]  # rounding: earlier bits
+    assert written["margin"] == 0.25
+    assert [f["mistake"] for f in check["fingerprints"]] == ["a_learned_mutant", "no_bias_correction", "eps_outside"]
+    assert check["fingerprints"][1]["value"] == encode_value(values * np.float32(3))  # matched by its mistake
+    assert check["fingerprints"][2]["value"] == encode_value(values * np.float32(11))  # the real change
+    assert check["fingerprints"][0]["value"] == encode_value(values * np.float32(7))
+
+
+def test_settled_lists_without_names_match_by_position_only_at_one_length():
+    values, rounded = float32_products()
+    old = [encode_value(values), 1.0]
+    assert settled(old, [encode_value(rounded), 2.0]) == [encode_value(values), 2.0]
+    assert settled(old, [encode_value(rounded), 1.0, 3.0]) == [encode_value(rounded), 1.0, 3.0]
