@@ -18,6 +18,12 @@ a particular assignment's formula):
   (``sqrt(x + e ** 2)``);
 - ``term_added``: a divisor's safety term (``x / (y + eps)``: eps) also added to another divisor
   of the function or to a state update (``cache = ... + eps``), as if every quantity needed it;
+- ``term_repeated``: a divisor's safety term added twice (``x / (y + eps + eps)``: once in
+  the formula and once more by habit) or ten times over (``10 * eps``: a hard-coded epsilon
+  a decade from the one the caller passed);
+- ``reduction_swapped``: a mean where the reference sums, or a sum where it averages
+  (``np.mean(dout, axis=0)`` for ``np.sum(dout, axis=0)``): a gradient averaged over the batch
+  that should add up, a loss summed that should be averaged;
 - ``scaled``: a random draw scaled by a constant factor (``0.5 * weight_scale * rng.normal(...)``):
   weights spread wider or narrower than asked, by one of ``FACTORS``.
 
@@ -30,7 +36,15 @@ import ast
 import copy
 from dataclasses import dataclass
 
-FAMILIES = ("statements_swapped", "state_to_local", "term_moved", "term_added", "scaled")
+FAMILIES = (
+    "statements_swapped",
+    "state_to_local",
+    "term_moved",
+    "term_added",
+    "term_repeated",
+    "reduction_swapped",
+    "scaled",
+)
 
 # Halved, doubled, a decade either way: the commonest factors a spread is mistaken by.
 FACTORS = (0.1, 0.5, 2.0, 10.0)
@@ -329,17 +343,23 @@ def term_moved(tree, source, lines, solution, owner_of, parents):
             )
 
 
+def _guarded_division(node):
+    """Whether ``node`` is ``x / (y + eps)``: a division whose divisor adds a term (a name, an
+    item, an attribute or a number) to keep it from zero."""
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Add)
+        and isinstance(node.right.right, ast.Name | ast.Subscript | ast.Attribute | ast.Constant)
+    )
+
+
 def _safety_terms(function):
     """The terms a divisor of ``function`` adds to keep it from zero (``x / (y + eps)``: eps)."""
     terms = {}
     for node in ast.walk(function):
-        if (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Div)
-            and isinstance(node.right, ast.BinOp)
-            and isinstance(node.right.op, ast.Add)
-            and isinstance(node.right.right, ast.Name | ast.Subscript | ast.Attribute | ast.Constant)
-        ):
+        if _guarded_division(node):
             terms.setdefault(ast.dump(node.right.right), node.right.right)
     return list(terms.values())
 
@@ -386,6 +406,64 @@ def term_added(tree, source, lines, solution, owner_of, parents):
                 )
 
 
+def term_repeated(tree, source, lines, solution, owner_of, parents):
+    """A divisor's safety term (``x / (y + eps)``) added twice, or ten times over."""
+    for node in ast.walk(tree):
+        if not _guarded_division(node) or not {node.lineno, node.end_lineno} <= solution:
+            continue
+        divisor = node.right
+        term, spelled = divisor.right, _text(divisor.right, source)
+        where = f"the divisor `{_text(divisor.left, source)}`"
+        for bigger, how in (
+            (ast.BinOp(divisor, ast.Add(), term), f"adds `{spelled}` twice to {where}"),
+            (
+                ast.BinOp(divisor.left, ast.Add(), ast.BinOp(ast.Constant(10), ast.Mult(), term)),
+                f"adds 10 times `{spelled}` to {where}",
+            ),
+        ):
+            replacement = ast.BinOp(node.left, ast.Div(), bigger)
+            yield Rewrite(
+                "term_repeated",
+                node.lineno,
+                node.end_lineno,
+                tuple(_one_line(node, replacement, parents.get(node), lines, source)),
+                f"`{_unparsed(replacement, source)}` instead of `{_text(node, source)}`",
+                f"{_prefix(owner_of(node))}{how}",
+            )
+
+
+_OTHER_REDUCTION = {"sum": "mean", "mean": "sum"}
+_REDUCTION_WORDS = {
+    "sum": "adds up (`sum`) where it should average (`mean`)",
+    "mean": "averages (`mean`) where it should add up (`sum`)",
+}
+
+
+def reduction_swapped(tree, source, lines, solution, owner_of, parents):
+    """``mean`` for ``sum`` and the reverse, as ``np.sum(x)`` or as ``x.sum()``."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in _OTHER_REDUCTION or not {node.lineno, node.end_lineno} <= solution:
+            continue
+        new = _OTHER_REDUCTION[node.func.attr]
+        replacement = copy.copy(node)
+        replacement.func = ast.Attribute(node.func.value, new, ast.Load())
+        statement = node
+        while not isinstance(statement, ast.stmt):
+            statement = parents[statement]
+        written = ", ".join(sorted(_writes(statement, source))) if isinstance(statement, _ASSIGNMENTS) else ""
+        yield Rewrite(
+            "reduction_swapped",
+            node.lineno,
+            node.end_lineno,
+            tuple(_one_line(node, replacement, parents.get(node), lines, source)),
+            f"`{_unparsed(replacement, source)}` instead of `{_text(node, source)}`",
+            f"{_prefix(owner_of(node))}{_REDUCTION_WORDS[new]}"
+            + (f", where `{written}` is computed" if written else ""),
+        )
+
+
 def scaled(tree, source, lines, solution, owner_of, parents):
     for node in ast.walk(tree):
         if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
@@ -415,4 +493,6 @@ def rewrites(tree, source, solution, owner_of, parents):
     yield from state_to_local(tree, source, lines, solution, owner_of)
     yield from term_moved(tree, source, lines, solution, owner_of, parents)
     yield from term_added(tree, source, lines, solution, owner_of, parents)
+    yield from term_repeated(tree, source, lines, solution, owner_of, parents)
+    yield from reduction_swapped(tree, source, lines, solution, owner_of, parents)
     yield from scaled(tree, source, lines, solution, owner_of, parents)

@@ -72,6 +72,8 @@ def test_families_write_the_slips_no_single_node_change_makes():
         "state_to_local",
         "term_moved",
         "term_added",
+        "term_repeated",
+        "reduction_swapped",
         "scaled",
     }
     programs = {ast.dump(ast.parse(_mutated(source, m))): m for m in mutants}
@@ -102,6 +104,15 @@ def test_families_write_the_slips_no_single_node_change_makes():
     assert made(('/ state["k"]', '/ (state["k"] + state["tiny"])')).operator == "term_added"
     added = made(('state["acc"] + x * x', 'state["acc"] + x * x + state["tiny"]'))
     assert added and added.diagnosis.endswith('also adds `state["tiny"]` to the new `state["acc"]`')
+    # The safety term added twice, or a decade too large (a hard-coded epsilon).
+    twice = made(('+ state["tiny"])', '+ state["tiny"] + state["tiny"])'))
+    assert twice and twice.diagnosis.endswith('adds `state["tiny"]` twice to the divisor `np.sqrt(state["acc"])`')
+    assert made(('+ state["tiny"])', '+ 10 * state["tiny"])')).operator == "term_repeated"
+    # A mean where the reference adds up.
+    averaged = made(("np.mean(x * x)", "np.sum(x * x)"))
+    assert averaged and averaged.diagnosis.endswith(
+        "adds up (`sum`) where it should average (`mean`), where `total` is computed"
+    )
     scaled = made(("scale * rng.normal(size=3)", "0.5 * scale * rng.normal(size=3)"))
     assert scaled and "0.5 times as spread out" in scaled.diagnosis
     assert made(("range(2, 6)", "range(5, 6)")) and made(("range(2, 6)", "range(2, 3)"))
