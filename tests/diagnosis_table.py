@@ -14,6 +14,10 @@ read is classified (``classify``):
   student's code is, not by what the diagnosis says;
 - *none*: only a description of how the values are off (or a hedged "consistent with").
 
+An entry's ``true_words`` are phrases that name its slip truly where no library mistake or
+mutant is its program: a student who adds a literal ``1e-8`` to Adam's divisor besides
+``config["epsilon"]``, graded only with the default epsilon, does add epsilon twice.
+
 The wrong implementations were written for issue 18 after the corpus it measured: mistakes
 of the library's kinds that the library does not list (a stale Adagrad cache, a too-narrow
 normal initialisation, an Adam step counter that is never stored, epsilon in the wrong place,
@@ -68,6 +72,7 @@ class Entry:
     edits: tuple  # ((old, new), ...) on the module's source
     true: tuple = ()  # library mistakes whose diagnosis is right for it
     false: tuple = ()  # phrases that would be false for it
+    true_words: tuple = ()  # phrases that name its slip truly, though no mistake or mutant is its program
     assignment: str = ASSIGNMENT
 
 
@@ -144,6 +149,8 @@ WRONG = [
         "test_adam",
         (('(np.sqrt(v_hat) + config["epsilon"])', '(np.sqrt(v_hat) + config["epsilon"] + 1e-8)'),),
         false=("same factor", "inside the square root"),
+        # Every check passes the default epsilon, 1e-8: its second epsilon is config["epsilon"] there.
+        true_words=('adds `config["epsilon"]` twice',),
     ),
     Entry(
         "adam_eps_wrong_term",
@@ -311,6 +318,7 @@ WRONG += [
         "test_rmsprop",
         ((RMSPROP_STEP, RMSPROP_STEP.replace('config["epsilon"]', "1e-7")),),
         false=("inside the square root",),
+        true_words=('adds 10 times `config["epsilon"]`',),  # 1e-7, where every check passes 1e-8
     ),
     Entry(
         "adagrad_cache_abs",
@@ -571,9 +579,12 @@ def classify(entry, verdicts, diagnoses, true=None):
             # Two mutants may be worded alike (`out` is computed in train and in test mode): the
             # words are what the student reads, so the true one's words are true.
             said_truly = any(diagnoses.get(other) == diagnosis for other in true)
+            said_truly = said_truly or any(words in diagnosis for words in entry.true_words)
             if diagnosis in text and name not in true and not said_truly and HEDGE not in text:
                 return "misleading"
     if any(diagnoses[name] in text for text in failed for name in true if name in diagnoses):
+        return "named"
+    if any(words in text and HEDGE not in text for text in failed for words in entry.true_words):
         return "named"
     return "none"
 

@@ -257,3 +257,11 @@ def test_the_describer_claims_no_column_pattern_the_values_do_not_show(make_actu
     assert "each column" not in describe_difference(make_actual(e, rng), e, 1e-8)
     # On three rows a scale and a shift per column show too little: nothing is claimed per column.
     assert "each column" not in describe_difference(e[:3] * rng.uniform(2, 3, 5) + 1, e[:3], 1e-8)
+
+
+@pytest.mark.parametrize("name", ["adam_eps_added_twice", "lnb_dgamma_mean"])
+def test_epsilon_added_twice_and_a_batch_averaged_gradient_are_named(judged, mutants, name):
+    """The release's mutant families term_repeated and reduction_swapped name these two slips."""
+    entry = next(entry for entry in WRONG if entry.name == name)
+    true = entry.true + true_mutants(entry, ROOT, mutants[entry.assignment])
+    assert classify(entry, judged[name][1], library_diagnoses(ROOT, entry.assignment), true) == "named"

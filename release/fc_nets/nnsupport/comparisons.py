@@ -268,9 +268,12 @@ def _compound_groups(spec, parts):
 def compound_text(spec, parts):
     """'known mistakes together, each accounting for its own entries: (1) dW1, dW2: A (2) loss: B'
     (with "A; or: A2" where more than one explanation fits an entry)."""
+    return _grouped_text(_compound_groups(spec, parts))
+
+
+def _grouped_text(groups):
     return "known mistakes together, each accounting for its own entries: " + " ".join(
-        f"({number}) {_names(entries)}: {_either(list(texts))}"
-        for number, (texts, entries) in enumerate(_compound_groups(spec, parts), 1)
+        f"({number}) {_names(entries)}: {_either(list(texts))}" for number, (texts, entries) in enumerate(groups, 1)
     )
 
 
@@ -279,10 +282,11 @@ def _compound_diagnosis(spec, comparison, evidence):
     between them (``Comparison.parts``): said as fact when each entry has one explanation and
     every check of the cell bears each of those mistakes out (``evidence``: it differs on none
     and passes on none); offered ("consistent with") otherwise."""
-    certain = all(len(texts) == 1 for texts, _ in _compound_groups(spec, comparison.parts)) and not any(
+    groups = _compound_groups(spec, comparison.parts)
+    certain = all(len(texts) == 1 for texts, _ in groups) and not any(
         evidence[name]["differs"] or evidence[name]["passed"] for name in comparison.parts
     )
-    text = compound_text(spec, comparison.parts)
+    text = _grouped_text(groups)
     return text if certain else f"consistent with {text}"
 
 

@@ -73,14 +73,25 @@ def matches(spec, actual, comparison, fingerprint):
     return _same(actual, decode_value(fingerprint["value"]), spec["tol"])
 
 
-def explained_entries(spec, actual, fingerprint):
-    """The entries a known mistake gets wrong, when ``actual`` matches the mistake on every one
-    of them (within the check's tolerance); () when it does not, or when the values are not
-    dicts of arrays. A sketched mistake's entries are told apart from the expected ones by
-    its sketch: an entry whose sketch the expected value fails is certainly wrong."""
-    expected = decode_value(spec["expected"])
+def explained_entries(spec, actual):
+    """mistake -> the entries it gets wrong, for each known mistake that ``actual`` matches on
+    every one of them (within the check's tolerance); {} when the values are not dicts of
+    arrays."""
+    expected = decode_value(spec["expected"])  # once per check: it may hold 10^5 numbers
     if not isinstance(expected, dict) or not isinstance(actual, dict):
-        return ()
+        return {}
+    parts = {}
+    for fingerprint in spec.get("fingerprints", []):
+        entries = _entries_matched(spec, expected, actual, fingerprint)
+        if entries and fingerprint["mistake"] not in parts:
+            parts[fingerprint["mistake"]] = entries
+    return parts
+
+
+def _entries_matched(spec, expected, actual, fingerprint):
+    """The entries one known mistake gets wrong, when ``actual`` matches it on every one of them;
+    () when it does not. A sketched mistake's entries are told apart from the expected ones by
+    its sketch: an entry whose sketch the expected value fails is certainly wrong."""
     if "sketch" in fingerprint:
         entries = fingerprint["sketch"].get("entries")
         if not isinstance(entries, dict):

@@ -32,7 +32,7 @@ REQUIRED = (
     "matches",  # (spec, actual, comparison, fingerprint) -> whether a failed value matches it
     "informative",  # fingerprint fields -> whether they say something specific of a slip
     "same_fingerprint",  # (spec, mine, theirs) -> whether two fingerprints are the same slip
-    "explained_entries",  # (spec, actual, fingerprint) -> the entries of a failed value a mistake accounts for
+    "explained_entries",  # (spec, actual) -> {mistake: the entries of a failed value it accounts for}
 )
 
 KINDS = {kind.NAME: kind for kind in (close, init, accuracy)}
@@ -84,10 +84,6 @@ def explaining_parts(spec, actual, comparison):
     """mistake -> the entries it accounts for, when known mistakes, each matched on the entries
     it gets wrong, together account for every entry of ``actual`` that differs (two slips in
     one function, say the loss's and the gradient's); {} otherwise."""
-    kind, parts = kind_of(spec), {}
-    for fingerprint in spec.get("fingerprints", []):
-        entries = kind.explained_entries(spec, actual, fingerprint)
-        if entries and fingerprint["mistake"] not in parts:
-            parts[fingerprint["mistake"]] = entries
+    parts = kind_of(spec).explained_entries(spec, actual)
     covered = {entry for entries in parts.values() for entry in entries}
     return parts if comparison.entries and covered == set(comparison.entries) else {}

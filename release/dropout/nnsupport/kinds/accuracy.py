@@ -134,9 +134,9 @@ def informative(fields):
     return False
 
 
-def explained_entries(spec, actual, fingerprint):
-    """(): an accuracy is one number."""
-    return ()
+def explained_entries(spec, actual):
+    """{}: an accuracy is one number."""
+    return {}
 
 
 def same_fingerprint(spec, mine, theirs):

@@ -99,9 +99,9 @@ def informative(fields):
     return all(_parse_profile(token)[2] is not None for token in tokens)
 
 
-def explained_entries(spec, actual, fingerprint):
-    """(): an initialisation is matched by how its parameters fail together, not entry by entry."""
-    return ()
+def explained_entries(spec, actual):
+    """{}: an initialisation is matched by how its parameters fail together, not entry by entry."""
+    return {}
 
 
 def same_fingerprint(spec, mine, theirs):
