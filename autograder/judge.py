@@ -42,6 +42,7 @@ from .checks import MIME_TYPE
 from .comparisons import diagnose_cell
 from .confinement import ConfinementError, Limits, serve, service
 from .kinds import compare, kind_of
+from .terminal import visible
 from .values import MAX_DIMENSIONS, MAX_ENTRIES, decode_value
 
 if TYPE_CHECKING:
@@ -76,6 +77,12 @@ class Verdict:
     public: bool = False
     diagnosis: str = ""
     withheld_by: str = ""  # right on its own, failed because the check it requires failed
+
+    def __post_init__(self):
+        # A message may quote what a submission sent (a value's type, an entry's name): made
+        # visible text here, once, so that no terminal, page or notebook writer that shows a
+        # verdict meets a control character, a bidi override or a lone surrogate.
+        self.message, self.diagnosis = visible(self.message), visible(self.diagnosis)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -214,7 +221,7 @@ def _judge_checks(specs, records):
     diagnoses = diagnose_cell(specs, [comparison for _, comparison in judged])
     for (verdict, _), diagnosis in zip(judged, diagnoses, strict=True):
         if diagnosis is not None:
-            verdict.diagnosis = diagnosis
+            verdict.diagnosis = visible(diagnosis)
     return [verdict for verdict, _ in judged]
 
 

@@ -15,6 +15,7 @@ So plain ``nbgrader autograde`` and formgrader grade exactly as ``autograder gra
 
 import re
 
+import nbformat
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import compute_checksum
 from traitlets import Unicode
@@ -23,7 +24,7 @@ from .bundle import load_bundle
 from .checks import MIME_TYPE
 from .course import BUNDLE_DIRECTORY
 from .judge import is_verdict_output, judge_notebook
-from .sanitise import clean_html, markdown_html
+from .sanitise import clean_html, markdown_html, without_lone_surrogates
 from .terminal import VisibleLog
 
 
@@ -213,7 +214,9 @@ class NeutraliseStudentContent(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
+        nb, resources = super().preprocess(nb, resources)
+        # Last, over everything kept: nbgrader's writer and formgrader's page fail on a lone surrogate.
+        return nbformat.from_dict(without_lone_surrogates(nb)), resources
 
     def preprocess_cell(self, cell, resources, index):
         return neutralise_cell(cell), resources

@@ -177,6 +177,26 @@ def _image_attachments(attachments):
 _SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, always unpaired
 
 
+def replace_lone_surrogates(text):
+    """``text`` with each lone surrogate as U+FFFD, the replacement character. JSON carries
+    one as an escape (a submission's markdown, a kernel's output, a value's name), but UTF-8
+    cannot encode it: nbconvert's writer, tornado's page and every ``.encode()`` fail on it,
+    and a notebook holding it could be neither autograded, shown in formgrader nor rescored."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def without_lone_surrogates(value):
+    """A JSON value (a notebook) with every string in it, keys included, through
+    ``replace_lone_surrogates``."""
+    if isinstance(value, str):
+        return replace_lone_surrogates(value)
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(key): without_lone_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
 def markdown_html(source, attachments=None):
     """A markdown cell's source replaced by its sanitised HTML, which renders as itself.
 
@@ -185,7 +205,7 @@ def markdown_html(source, attachments=None):
     stored HTML would not render back to itself. A lone surrogate (JSON can carry one, UTF-8
     and the sanitiser cannot) becomes U+FFFD, the replacement character, first.
     """
-    source = _SURROGATE.sub("\ufffd", source)
+    source = replace_lone_surrogates(source)
     try:
         stored = _one_line(clean_html(render_markdown(source, _image_attachments(attachments), anchor_links=False)))
     except Exception:  # noqa: BLE001 - nbconvert refuses some markdown (a missing attachment)

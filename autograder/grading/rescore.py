@@ -35,6 +35,7 @@ import nbformat
 
 from ..confinement import ConfinementError
 from ..files import read_regular_file
+from ..sanitise import replace_lone_surrogates
 from .gradebook import BulkGradebook
 from .pipeline import GradingPipeline
 from .records import (
@@ -174,9 +175,8 @@ class Rescorer:
         student = change.state.student
         for name, verdicts in change.verdicts.items():
             nb = json.loads(self._read_notebook(student, name))
-            write_atomically(
-                self._notebook_path(student, name), json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False)
-            )
+            text = json.dumps(replace_verdicts(nb, verdicts), ensure_ascii=False)
+            write_atomically(self._notebook_path(student, name), replace_lone_surrogates(text))
         if change.records:
             write_store(records_path(self.course, student, self.assignment), change.records)
 

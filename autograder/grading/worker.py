@@ -20,7 +20,6 @@ that size are not kept for rescoring.
 
 import json
 import os
-import re
 import tempfile
 import time
 import warnings
@@ -33,6 +32,7 @@ from ..execution import GuardedExecute
 from ..files import write_files
 from ..judge import is_verdict_output, start_judge
 from ..sandbox import UNSAFE_ENV
+from ..sanitise import replace_lone_surrogates
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
 from .pipeline import apply_preprocessors, beside_the_release, judge, notebook_resources
@@ -42,9 +42,6 @@ from .scoring import autograde_values
 # nbgrader re-adds a deleted graded cell without a cell id; nbformat warns on every write.
 warnings.filterwarnings("ignore", message="Cell is missing an id field")
 MiB = 2**20
-# A surrogate code point in a str is always unpaired (a pair decodes to one code point); UTF-8
-# cannot encode it, so the notebook's JSON keeps it as a \u escape.
-SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _first_line(error):
@@ -66,9 +63,11 @@ def compact_json(nb):
     (a tenth of a graded notebook's bytes); nbformat and nbgrader read it back alike.
 
     Always encodable as UTF-8: a lone surrogate (a submission's markdown or a kernel's output
-    can carry one, as a JSON escape) stays escaped, where it made the notebook unwritable."""
-    text = json.dumps(json.loads(nbformat.writes(nb)), ensure_ascii=False, separators=(",", ":"))
-    return SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    can carry one, as a JSON escape) becomes U+FFFD, where it made the notebook unwritable, and,
+    kept as an escape, unreadable to formgrader, nbgrader's writer and rescore."""
+    return replace_lone_surrogates(
+        json.dumps(json.loads(nbformat.writes(nb)), ensure_ascii=False, separators=(",", ":"))
+    )
 
 
 def _capped_notebook(nb, limit):

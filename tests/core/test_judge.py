@@ -265,6 +265,11 @@ HOSTILE_RECORDS = {
     "dtype a dict": {"name": "w", "value": {"dtype": {"x": 1}, "shape": [1], "data": "AAAAAAAAAAA="}},
     "entries instead of an array": {"name": "w", "value": {"entries": {"a": encode_value(1.0)}}},
     "accuracy check's inputs forged": {"name": "w", "value": encode_value(1.0), "inputs": {"X": "nonsense", "y": None}},
+    "a type name that writes to the terminal": {"name": "w", "value": {"unsupported": "\x1b]52;c;cHduZWQ=\x07\rPASS"}},
+    "entries with unshowable names": {
+        "name": "w",
+        "value": {"entries": {"d\ud800": encode_value(1.0), "\u202eW": encode_value(1.0)}},
+    },
 }
 
 
@@ -277,6 +282,10 @@ def test_hostile_records_fail_their_check_and_never_raise(kind):
     ):
         verdict = judge_check(spec, [HOSTILE_RECORDS[kind]])
         assert not verdict.passed and verdict.message
+        # Whatever the kernel sent, what the verdict says is visible text: one line, no
+        # control or bidi character, no lone surrogate (UTF-8 writers fail on one).
+        assert verdict.message.isprintable() and verdict.diagnosis.isprintable(), verdict
+        verdict.message.encode("utf-8")
 
 
 def graded_test_cell(grade_id, points, outputs):

@@ -3,6 +3,7 @@ duplicated cells graded once."""
 
 import html.parser
 
+import nbformat
 import pytest
 from nbconvert.filters.strings import strip_files_prefix
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
@@ -244,3 +245,18 @@ def test_a_duplicated_graded_cell_is_graded_once():
     assert [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells] == [None, "test_b", "test_a"]
     assert "nbgrader" not in nb.cells[0].metadata  # not the {} on which nbgrader's OverwriteCells fails
     assert "copy of the graded cell 'test_a'" in resources["autograder_notes"][0]
+
+
+def test_a_lone_surrogate_anywhere_in_the_notebook_becomes_the_replacement_character():
+    """nbgrader's writer and formgrader's page fail on a lone surrogate in any string (the
+    ninth red team's: a kernel's output, a verdict's message, a key of the metadata)."""
+    cell = new_code_cell("print('\ud800')")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="out \udcff\n"),
+        new_output("display_data", data={"text/plain": "shown \ud800"}),
+        new_output("error", ename="E\ud800", evalue="v", traceback=["t\ud800"]),
+    ]
+    nb = neutralised(cell, **{"k\ud800": "v\ud800"})
+    text = nbformat.writes(nb)
+    text.encode("utf-8")
+    assert "\ufffd" in text and not any(0xD800 <= ord(char) <= 0xDFFF for char in text)

@@ -111,7 +111,7 @@ def test_an_init_record_keeps_a_summary_a_few_hundred_bytes_long_whatever_the_ne
 def test_a_summary_of_nonfinite_or_nonnumeric_values_says_so():
     summary = kind_of("init").decode(encode_summaries({"W1": np.array([1.0, np.nan])}))["W1"]
     assert not summary.finite and (summary.minimum, summary.mean, summary.std) == (0.0, 0.0, 0.0)
-    with pytest.raises(ValueError, match="not a number or numeric array: str"):
+    with pytest.raises(ValueError, match="not a number or numeric array: 'str"):
         kind_of("init").decode(encode_summaries({"W1": "weights"}))
 
 
@@ -127,6 +127,13 @@ HOSTILE_SUMMARIES = {
     "a dtype that is not numeric": {"W1": dict(GOOD_SUMMARY, dtype="object")},
     "a shape that is not sizes": {"W1": dict(GOOD_SUMMARY, shape=[-1, 3])},
     "a summary that is not an object": {"W1": "W1"},
+    # Statistics no array has, which a diagnosis would state as facts (the ninth red team's).
+    "a negative standard deviation": {"W1": dict(GOOD_SUMMARY, std=-5.0)},
+    "a minimum above the mean": {"W1": dict(GOOD_SUMMARY, minimum=1e299)},
+    "a minimum further below the mean than any array's": {"W1": dict(GOOD_SUMMARY, minimum=-1e6)},
+    "all ones but all zero": {"W1": dict(GOOD_SUMMARY, ones=True, nonzero=False)},
+    "an entry name with control characters": {"W1\x1b[2J": GOOD_SUMMARY},
+    "an entry name with a lone surrogate": {"W\ud800": GOOD_SUMMARY},
 }
 
 

@@ -87,10 +87,13 @@ def test_the_cap_counts_bytes_as_written():
     assert "outputs removed from the graded notebook" in capped.message
 
 
-def test_a_lone_surrogate_stays_escaped_and_writable():
-    """A lone surrogate in a markdown cell made the autograded notebook unencodable as UTF-8."""
+def test_a_lone_surrogate_becomes_the_replacement_character_and_the_notebook_reads_back_writable():
+    """A lone surrogate made the autograded notebook unencodable as UTF-8; kept as a JSON escape,
+    it came back on every read, and formgrader, nbgrader's writer and rescore failed on it."""
     nb = executed_notebook()
     nb.cells[0].source += "\n\nLONE SURROGATE: \ud800 END"
     run = judged(nb, 20 * 2**20)
-    assert "\\ud800" in run.notebook and "\ud800" not in run.notebook
-    assert nbformat.reads(run.notebook.encode("utf-8").decode("utf-8"), 4).cells[0].source.endswith("\ud800 END")
+    assert "\ud800" not in run.notebook and "\\ud800" not in run.notebook
+    read_back = nbformat.reads(run.notebook.encode("utf-8").decode("utf-8"), 4)
+    assert read_back.cells[0].source.endswith("\ufffd END")
+    nbformat.writes(read_back).encode("utf-8")  # what nbgrader's writer and formgrader do
