@@ -27,6 +27,7 @@ from autograder.preprocessors import (
     DemoteDuplicateCells,
     JudgeChecks,
     NeutraliseStudentContent,
+    ReplaceLoneSurrogates,
     RestoreCellRoles,
 )
 from autograder.reporting.feedback import FeedbackExporter, FeedbackView, GetGradesForFeedback
@@ -41,14 +42,13 @@ c.CourseDirectory.root = here
 c.CourseDirectory.source_directory = "source_assignments"
 c.CourseDirectory.release_directory = "release"
 # The gradebook: SQLite next to this file by default; any SQLAlchemy URL via the environment.
-c.CourseDirectory.db_url = os.environ.get(
-    "AUTOGRADER_DB_URL", "sqlite:///" + os.path.join(here, "gradebook.db")
-)
+c.CourseDirectory.db_url = os.environ.get("AUTOGRADER_DB_URL", "sqlite:///" + os.path.join(here, "gradebook.db"))
 
 # Before execution: nbgrader's sanitisers, with OverwriteCells extended to restore each
 # graded cell's role (a test cell relabelled as a solution cell is a test cell again), and
 # a copy-pasted graded cell graded once instead of the whole notebook rejected.
 c.Autograde.sanitize_preprocessors = [
+    ReplaceLoneSurrogates,
     ClearOutput,
     DemoteDuplicateCells,
     OverwriteKernelspec,

@@ -134,7 +134,7 @@ def read_regular_files(
         relative_dir = os.path.relpath(current, folder)
         kept = []
         for name in sorted(dirs):
-            shown = os.path.normpath(os.path.join(relative_dir, name))
+            relative = os.path.normpath(os.path.join(relative_dir, name))
             reason = unsafe_name_reason(name)
             info = os.lstat(os.path.join(current, name))
             if reason is None and not stat.S_ISDIR(info.st_mode):
@@ -142,12 +142,12 @@ def read_regular_files(
             elif reason is None and owner is not None and info.st_uid != owner:
                 reason = _other_owner(info)
             if reason:
-                contents.refused.append(f"{shown}: {reason}")
+                contents.refused.append(f"{shown(relative)}: {reason}")
             elif name not in SKIPPED_FOLDERS:
                 kept.append(name)
         dirs[:] = kept
         for name in sorted(names):
-            shown = os.path.normpath(os.path.join(relative_dir, name))
+            relative = os.path.normpath(os.path.join(relative_dir, name))
             path = os.path.join(current, name)
             info = os.lstat(path)
             reason = unsafe_name_reason(name)
@@ -165,11 +165,12 @@ def read_regular_files(
                 reason = f"the files together exceed {max_total_bytes} bytes"
             if reason is None:
                 try:
-                    contents.files[shown] = _read_one(path, info, max_file_bytes)
+                    contents.files[relative] = _read_one(path, info, max_file_bytes)
                 except OSError as error:
                     reason = f"refused: {error.strerror or error}"
             if reason is not None:
-                contents.refused.append(f"{shown}: {reason}")
+                # The name as text that shows itself: not UTF-8 (a lone surrogate), a control character.
+                contents.refused.append(f"{shown(relative)}: {reason}")
     return contents
 
 

@@ -200,6 +200,18 @@ def neutralise_cell(cell):
     return cell
 
 
+class ReplaceLoneSurrogates(NbGraderPreprocessor):
+    """Every lone surrogate of a submission as U+FFFD, before anything else reads it.
+
+    JSON carries one as an escape (in a grade id, a source, an output, a metadata key);
+    UTF-8 cannot encode it, so nbgrader's writer, the kernel's messages and the gradebook
+    failed on it, and the student's notebook could not be autograded. First in
+    ``c.Autograde.sanitize_preprocessors`` (``autograder grade`` reads the same list)."""
+
+    def preprocess(self, nb, resources):
+        return nbformat.from_dict(without_lone_surrogates(nb)), resources
+
+
 class NeutraliseStudentContent(NbGraderPreprocessor):
     """Make everything a submission put in its notebook inert before anyone opens it.
 

@@ -45,6 +45,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import CourseError, RecordingError
+from ..terminal import visible
 
 GRADE, COMMENT, NOTEBOOK = Grade.__table__, Comment.__table__, SubmittedNotebook.__table__
 SUBMISSION = SubmittedAssignment.__table__
@@ -366,7 +367,8 @@ class BulkGradebook:
         for cell_id, _ in list(cells.grade.values()) + list(cells.task.values()):
             forced.append({"b_id": tree.grades[(notebook, cell_id)], "b_auto": score, "b_review": review})
         if rows.state == "ungraded" or rows.problem:
-            comment = f"Not graded automatically: {rows.problem}"[:COMMENT_CHARS] if rows.problem else None
+            # Shown in formgrader; may quote the submission (a grade id, a file name).
+            comment = visible(f"Not graded automatically: {rows.problem}")[:COMMENT_CHARS] if rows.problem else None
             comments += [
                 {"b_id": tree.comments[(notebook, cell_id)], "b_comment": comment}
                 for cell_id in cells.solution.values()

@@ -32,7 +32,7 @@ from ..execution import GuardedExecute
 from ..files import write_files
 from ..judge import is_verdict_output, start_judge
 from ..sandbox import UNSAFE_ENV
-from ..sanitise import replace_lone_surrogates
+from ..sanitise import replace_lone_surrogates, without_lone_surrogates
 from ..settings import Autograder
 from .jobs import NotebookRun, SubmissionRun
 from .pipeline import apply_preprocessors, beside_the_release, judge, notebook_resources
@@ -117,6 +117,12 @@ def judge_run(nb, name, job, config, run):
     return run
 
 
+def _grade_id(cell):
+    """The cell's nbgrader grade id, or None (the metadata is the submission's: any JSON)."""
+    nbgrader = cell.metadata.get("nbgrader")
+    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+
+
 def _foreign_notebook(nb, snapshot):
     """Why ``nb`` is not this assignment's notebook, or None.
 
@@ -124,13 +130,13 @@ def _foreign_notebook(nb, snapshot):
     this notebook's graded cells; graded as it is, every check would read "not recorded".
     """
     ours = {cell["name"] for cell in snapshot["source_cells"]}
-    theirs = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
-    theirs = [grade_id for grade_id in theirs if grade_id]
+    theirs = [_grade_id(cell) for cell in nb.cells]
+    theirs = [grade_id for grade_id in theirs if isinstance(grade_id, str) and grade_id]
     if ours and not ours.intersection(theirs):
         if theirs:
             return (
                 f"is not this assignment's notebook: none of its {len(theirs)} nbgrader cells "
-                f"({', '.join(sorted(theirs)[:3])}, ...) belong to it; "
+                f"({', '.join(repr(grade_id[:40]) for grade_id in sorted(theirs)[:3])}, ...) belong to it; "
                 "was another assignment's notebook submitted?"
             )
         return "has none of the assignment's cells: start from the notebook you were given"
@@ -147,7 +153,9 @@ def execute_notebook(folder, name, job):
         found = sorted(file for file in job.files if file.endswith(".ipynb"))
         return NotebookRun("missing", f"no {name}.ipynb in the submission (found: {', '.join(found) or 'no notebook'})")
     try:
-        nb = nbformat.read(path, as_version=4)
+        # A lone surrogate (JSON carries one, UTF-8 cannot) goes first: in a grade id, a source
+        # or an output it broke the kernel's messages, the gradebook and every writer.
+        nb = nbformat.from_dict(without_lone_surrogates(nbformat.read(path, as_version=4)))
         nbformat.validate(nb)
     except Exception as error:  # invalid JSON, wrong schema: anything nbformat refuses
         return NotebookRun("invalid", f"{name}.ipynb is not a valid notebook: {_first_line(error)}")

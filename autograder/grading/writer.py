@@ -32,6 +32,11 @@ from .pipeline import beside_the_release
 from .records import RECORDS_FILE, verdict_keys, write_store
 from .state import STATE_FILE, Outcome, forget_state, submission_status, write_atomically, write_state
 
+# What the database, or its driver before it, raises on one submission's rows: a value it
+# refuses, or text it cannot encode (sqlite3 raises UnicodeEncodeError unwrapped on a lone
+# surrogate). That submission is refused; the batch goes on.
+REFUSALS = (SQLAlchemyError, UnicodeError, ValueError)
+
 BATCH_SIZE = 100  # submissions per gradebook transaction at most
 # Errors that are the machine's, not the submission's: they stop the run.
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
@@ -219,13 +224,13 @@ class GradebookWriter:
             return {}
         try:
             return self._store([entry.rows for entry in entries])
-        except SQLAlchemyError:
+        except REFUSALS:
             pass  # find the submission(s) the database refuses
         scores = {}
         for entry in entries:
             try:
                 scores.update(self._store([entry.rows]))
-            except SQLAlchemyError as error:
+            except REFUSALS as error:
                 entry.rows = None
                 entry.outcome = Outcome(
                     entry.outcome.student,

@@ -404,6 +404,7 @@ def write_class_report(course, assignment, progress=True):
         [{"check": name, "failure_rate": f"{rate:.4f}"} for name, rate in numbers["check_failure_rate"].items()],
     )
     path = course.report(assignment, "report.html")
-    with open(path, "w") as f:
+    # A message may still hold what UTF-8 cannot encode (a lone surrogate from a file name).
+    with open(path, "w", encoding="utf-8", errors="xmlcharrefreplace") as f:
         f.write(report_html(numbers))
     return path, numbers

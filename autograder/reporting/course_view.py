@@ -107,6 +107,6 @@ def write_course_view(course):
         ],
     )
     path = os.path.join(folder, "course.html")
-    with open(path, "w", encoding="utf-8") as f:
+    with open(path, "w", encoding="utf-8", errors="xmlcharrefreplace") as f:
         f.write(course_html(assignments, rows))
     return path

@@ -270,6 +270,8 @@ HOSTILE_RECORDS = {
         "name": "w",
         "value": {"entries": {"d\ud800": encode_value(1.0), "\u202eW": encode_value(1.0)}},
     },
+    # U+3164 is printable and shows as a blank: "W1\u3164" reads as W1 in formgrader's table.
+    "an entry name that looks like another": {"name": "w", "value": {"entries": {"W1\u3164": encode_value(1.0)}}},
 }
 
 

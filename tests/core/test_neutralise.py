@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbconvert.filters.strings import strip_files_prefix
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
-from support import graded_cell
+from support import REPO_ROOT, graded_cell
 
 from autograder.checks import MIME_TYPE
 from autograder.judge import VERDICT_METADATA_KEY
@@ -260,3 +260,18 @@ def test_a_lone_surrogate_anywhere_in_the_notebook_becomes_the_replacement_chara
     text = nbformat.writes(nb)
     text.encode("utf-8")
     assert "\ufffd" in text and not any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+def test_plain_nbgrader_replaces_lone_surrogates_before_anything_reads_the_submission():
+    """nbgrader's sanitize stage writes the notebook before NeutraliseStudentContent runs: a lone
+    surrogate in a code cell or a grade id failed that write, and the kernel's messages."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.preprocessors import ReplaceLoneSurrogates
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
+    assert config.Autograde.sanitize_preprocessors[0] is ReplaceLoneSurrogates
+    cell = new_code_cell("x = '\ud800'", metadata={"nbgrader": {"grade_id": "g\udcff", "solution": True}})
+    nb, _ = ReplaceLoneSurrogates().preprocess(new_notebook(cells=[cell]), {})
+    assert nb.cells[0].source == "x = '\ufffd'" and nb.cells[0].metadata.nbgrader.grade_id == "g\ufffd"
+    nbformat.writes(nb).encode("utf-8")

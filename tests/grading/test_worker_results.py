@@ -97,3 +97,20 @@ def test_a_lone_surrogate_becomes_the_replacement_character_and_the_notebook_rea
     read_back = nbformat.reads(run.notebook.encode("utf-8").decode("utf-8"), 4)
     assert read_back.cells[0].source.endswith("\ufffd END")
     nbformat.writes(read_back).encode("utf-8")  # what nbgrader's writer and formgrader do
+
+
+def test_a_foreign_notebook_is_named_by_quoted_grade_ids_whatever_they_hold():
+    """A grade id holding a lone surrogate went unquoted into the problem, then into the
+    gradebook comment, where sqlite3's encoder stopped the whole batch (tenth red team); a grade
+    id that is not a string raised in the worker."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.grading.worker import _foreign_notebook
+
+    cells = [new_code_cell("1") for _ in range(4)]
+    for cell, grade_id in zip(cells, ["x\ud800\x1b[2J", ["x"], 5, {"a": 1}], strict=True):
+        cell.metadata["nbgrader"] = {"grade_id": grade_id}
+    cells.append(new_code_cell("2", metadata={"nbgrader": ["not", "a", "dict"]}))
+    problem = _foreign_notebook(new_notebook(cells=cells), {"source_cells": [{"name": "affine_forward"}]})
+    assert "none of its 1 nbgrader cells ('x\\ud800\\x1b[2J', ...)" in problem
+    problem.encode("utf-8")

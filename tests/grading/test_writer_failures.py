@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from support import ASSIGNMENT, COURSE_ID, REPO_ROOT, clone
 
 from autograder.course import Course
+from autograder.grading.jobs import NotebookRun
 from autograder.grading.writer import GradebookWriter
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
@@ -49,6 +50,10 @@ def test_a_failure_recording_one_student_marks_only_that_student_invalid(release
     writer.add(synthetic.job("first"), synthetic.run(0))
     writer.add(escaping, synthetic.run(0))
     writer.add(synthetic.job("unknown_cell"), with_grades(synthetic.run(0), {"planted_cell": 100.0}))
+    # A problem quoting the submission (a grade id with a lone surrogate and an escape) becomes
+    # formgrader's comment: sqlite3 failed to encode it and the batch stopped (tenth red team).
+    foreign = NotebookRun("invalid", f"{NOTEBOOK}.ipynb is not this assignment's notebook: x\ud800\x1b[2J")
+    writer.add(synthetic.job("foreign"), dataclasses.replace(synthetic.run(0), notebooks={NOTEBOOK: foreign}))
     writer.add(synthetic.job("last"), synthetic.run(0))
     outcomes = {o.student: o for o in writer.flush()}
     writer.close()
@@ -57,6 +62,7 @@ def test_a_failure_recording_one_student_marks_only_that_student_invalid(release
     assert outcomes["first"].score == outcomes["last"].score == 32
     assert outcomes["escaping"].status == "invalid" and "outside.txt" in outcomes["escaping"].message
     assert outcomes["unknown_cell"].status == "invalid" and "planted_cell" in outcomes["unknown_cell"].message
+    assert outcomes["foreign"].status == "invalid"
     assert not (tmp_path / "outside.txt").exists() and not (tmp_path / "course" / "outside.txt").exists()
     for student, outcome in outcomes.items():  # every outcome is remembered with its reason
         state = json.loads((tmp_path / "course" / "autograded" / student / ASSIGNMENT / ".autograder.json").read_text())
@@ -67,6 +73,8 @@ def test_a_failure_recording_one_student_marks_only_that_student_invalid(release
             gb.find_submission(ASSIGNMENT, "escaping")
         unknown = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "unknown_cell")
         assert all(g.auto_score is None and g.needs_manual_grade for g in unknown.grades)  # left for a person
+        comments = [c.comment for c in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "foreign").comments]
+        assert comments and all(c.isprintable() and "x\\ud800\\x1b[2J" in c for c in comments if c)
 
 
 def test_a_student_the_database_refuses_is_that_students_problem(postgres_course):

@@ -90,7 +90,8 @@ def _dtype_and_shape(encoded, what):
     if not isinstance(encoded, dict):
         raise ValueError(f"{what} is not an object")
     if "unsupported" in encoded:
-        raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]}")
+        # repr: a type's name is the student's to choose (control characters, lone surrogates).
+        raise ValueError(f"not a number or numeric array: {str(encoded['unsupported'])[:80]!r}")
     return _dtype(encoded.get("dtype")), *_shape(encoded.get("shape"))
 
 
@@ -121,6 +122,8 @@ def _decode_named(items, what, decode_one):
     for key, item in items.items():
         if len(key) > _MAX_NAME:
             raise ValueError("an entry name is too long")
+        if not key.isprintable():  # a name the grader would print: no control, format or surrogate character
+            raise ValueError(f"entry {key!r}: its name holds a character that cannot be shown")
         try:
             decoded[key] = decode_one(item)
         except ValueError as problem:
@@ -183,7 +186,30 @@ class ArraySummary:
         statistics = [encoded.get(name) for name in cls._STATISTICS]
         if not all(type(number) in (int, float) and np.isfinite(number) for number in statistics):
             raise ValueError(f"summary statistics {', '.join(cls._STATISTICS)} are not all finite numbers")
-        return cls(dtype, shape, *flags, *(float(number) for number in statistics))
+        summary = cls(dtype, shape, *flags, *(float(number) for number in statistics))
+        impossible = summary._impossible()
+        if impossible:
+            raise ValueError(f"the summary describes no array: {impossible}")
+        return summary
+
+    def _impossible(self):
+        """Why no array of this shape has these statistics and flags, or "" (a diagnosis reads
+        them as facts: a minimum above the mean would be described as such)."""
+        size = int(np.prod(self.shape))
+        slack = 1e-9 * max(1.0, abs(self.mean), abs(self.minimum))
+        if self.std < 0:
+            return "a negative standard deviation"
+        if self.minimum > self.mean + slack:
+            return "a minimum above the mean"
+        # No value lies further below the mean than sqrt(size - 1) standard deviations.
+        if self.mean - self.minimum > self.std * np.sqrt(max(size - 1, 0)) * (1 + 1e-6) + slack:
+            return "a minimum further below the mean than its standard deviation allows"
+        if self.ones and size and not (self.nonzero and self.finite):
+            return "all ones, yet zero or not finite"
+        zero_statistics = (self.minimum, self.mean, self.std) == (0.0, 0.0, 0.0)
+        if (not self.finite or not self.nonzero or size == 0) and not zero_statistics:
+            return "statistics where none are computed (not finite, all zero or empty)"
+        return ""
 
 
 def encode_summaries(params):
