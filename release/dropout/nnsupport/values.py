@@ -17,6 +17,8 @@ what is wrong.
 
 import base64
 import binascii
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +115,11 @@ def _decode_array(encoded, budget):
     return array.astype(dtype), size
 
 
+# Entry names are the instructor's (dW1, running_mean): a kernel's other names are refused
+# before any message quotes one (a blank-looking U+3164, a homoglyph, a control character).
+_ENTRY_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
+
+
 def _decode_named(items, what, decode_one):
     """name -> ``decode_one(item)`` for a JSON object of at most MAX_ENTRIES named items;
     ValueError naming the entry that is wrong."""
@@ -122,8 +129,8 @@ def _decode_named(items, what, decode_one):
     for key, item in items.items():
         if len(key) > _MAX_NAME:
             raise ValueError("an entry name is too long")
-        if not key.isprintable():  # a name the grader would print: no control, format or surrogate character
-            raise ValueError(f"entry {key!r}: its name holds a character that cannot be shown")
+        if not _ENTRY_NAME.fullmatch(key):  # printed to the grader and in formgrader: no look-alike, no control
+            raise ValueError(f"entry {key!r}: an entry's name is ASCII letters, digits, '_', '.' and '-' only")
         try:
             decoded[key] = decode_one(item)
         except ValueError as problem:
@@ -195,21 +202,33 @@ class ArraySummary:
     def _impossible(self):
         """Why no array of this shape has these statistics and flags, or "" (a diagnosis reads
         them as facts: a minimum above the mean would be described as such)."""
-        size = int(np.prod(self.shape))
+        size = math.prod(self.shape)
         slack = 1e-9 * max(1.0, abs(self.mean), abs(self.minimum))
-        if self.std < 0:
-            return "a negative standard deviation"
-        if self.minimum > self.mean + slack:
-            return "a minimum above the mean"
-        # No value lies further below the mean than sqrt(size - 1) standard deviations.
-        if self.mean - self.minimum > self.std * np.sqrt(max(size - 1, 0)) * (1 + 1e-6) + slack:
-            return "a minimum further below the mean than its standard deviation allows"
-        if self.ones and size and not (self.nonzero and self.finite):
-            return "all ones, yet zero or not finite"
-        zero_statistics = (self.minimum, self.mean, self.std) == (0.0, 0.0, 0.0)
-        if (not self.finite or not self.nonzero or size == 0) and not zero_statistics:
-            return "statistics where none are computed (not finite, all zero or empty)"
+        below = self.mean - self.minimum  # how far the lowest value lies below the mean
+        if size == 0:
+            return (
+                ""
+                if (self.finite, self.nonzero, self.ones) == (True, False, True) and self._zero()
+                else "an empty array with values"
+            )
+        if not self.finite:
+            # NaN and inf are nonzero; no statistic is computed.
+            return "" if self.nonzero and not self.ones and self._zero() else "statistics of values that are not finite"
+        if not self.nonzero:
+            return "" if not self.ones and self._zero() else "statistics of an array of zeros that are not zero"
+        if self.std < 0 or below < -slack:
+            return "a negative standard deviation, or a minimum above the mean"
+        # With every value at least the minimum and their mean fixed, a sample of n values has
+        # (mean - minimum) <= std * sqrt(n - 1) and std <= (mean - minimum) * sqrt(n - 1).
+        reach = np.sqrt(size - 1) * (1 + 1e-6)
+        if below > self.std * reach + slack or self.std > max(below, 0.0) * reach + slack:
+            return "a minimum and a standard deviation that no sample of this size has together"
+        if self.ones and not (abs(self.minimum - 1) <= slack and abs(self.mean - 1) <= slack):
+            return "all ones, with other statistics"
         return ""
+
+    def _zero(self):
+        return (self.minimum, self.mean, self.std) == (0.0, 0.0, 0.0)
 
 
 def encode_summaries(params):
