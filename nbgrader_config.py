@@ -21,6 +21,7 @@ from nbgrader.preprocessors import (
 
 from autograder.execution import GuardedExecute
 from autograder.grading.exchange import SafeExchangeCollect, SafeExchangeReleaseAssignment, SafeExchangeSubmit
+from autograder.grading.feedback_exchange import SafeExchangeReleaseFeedback
 from autograder.grading.writer import RESERVED_NAMES
 from autograder.manifest import MANIFEST_FILE
 from autograder.preprocessors import (
@@ -112,6 +113,9 @@ c.ExportApp.plugin_class = SafeCsvExportPlugin
 c.ExchangeFactory.release_assignment = SafeExchangeReleaseAssignment
 c.ExchangeFactory.submit = SafeExchangeSubmit
 c.ExchangeFactory.collect = SafeExchangeCollect
+# release_feedback one student at a time: a submission_secret.txt a student wrote empty or
+# shared stops no one else's feedback (autograder/grading/feedback_exchange.py).
+c.ExchangeFactory.release_feedback = SafeExchangeReleaseFeedback
 
 # Late policy: nbgrader's LateSubmissionPlugin, applied by AssignLatePenalties (in plain
 # nbgrader autograde and in autograder grade) to the time in timestamp.txt against the due

@@ -176,7 +176,7 @@ def _feedback(course, args):
     _must_write(os.path.join(course.root, "feedback"))
     students, skipped = feedback_students(course, args.assignment)
     run = write_all_feedback(course, args.assignment, students, args.workers or course.settings.worker_count)
-    for student, why in skipped:
+    for student, why in skipped + run.failed:
         print(f"no feedback for {visible(student)}: {visible(why)}", file=sys.stderr)
     print(
         f"rendered {len(run.written)} feedback page(s), {run.unchanged} unchanged, for {len(students)} student(s) "

@@ -28,5 +28,6 @@ class GuardedExecute(NotebookLimits, Execute):
 
     def preprocess(self, nb, resources, km=None):
         self.run_within_limits(nb, lambda: Execute.preprocess(self, nb, resources, km=km))
+        self.keep_only_valid(nb)
         nb.metadata[EXECUTION_METADATA_KEY] = {"status": self.status, "message": self.message}
         return nb, resources

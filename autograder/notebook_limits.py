@@ -60,6 +60,20 @@ def _size(node):
 UNREADABLE_MSG_TYPE = "autograder_unreadable"
 
 
+def _is_count(value):
+    """Whether ``value`` may be a cell's execution count: a whole number, or None."""
+    return value is None or (type(value) is int and value >= 0)
+
+
+def _valid_output(output):
+    """Whether one output is as the notebook format allows."""
+    try:
+        nbformat.validate(output, ref="output", version=4)
+    except nbformat.ValidationError:
+        return False
+    return True
+
+
 class RefusingSession(Session):
     """A Session that refuses a message it cannot decode instead of raising.
 
@@ -233,7 +247,38 @@ class NotebookLimits:
             return None
         if isinstance(content, dict) and "transient" in content:
             content["transient"] = None
-        return super().process_message(msg, cell, cell_index)
+        if msg.get("msg_type") == "execute_input" and not _is_count(content.get("execution_count")):
+            self._refuse_unreadable("an execution count that is not a number")
+            return None
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except nbformat.ValidationError as error:  # an output the notebook format does not allow
+            self._refuse_unreadable(f"an output the notebook format does not allow: {str(error).splitlines()[0][:200]}")
+            return None
+
+    def keep_only_valid(self, nb):
+        """Leave out of ``nb`` what a kernel sent that the notebook format does not allow and
+        that reached it outside ``process_message`` (an execution count in a reply, an error
+        name copied from a reply by nbgrader): every later reader validates the notebook, and
+        a feedback page, formgrader and nbgrader's writer failed on it. Noted as unreadable
+        output, as if refused when it arrived."""
+        try:
+            nbformat.validate(nb)
+            return
+        except nbformat.ValidationError:
+            pass
+        left_out = False
+        for cell in nb.cells:
+            if cell.get("cell_type") != "code":
+                continue
+            if not _is_count(cell.get("execution_count")):
+                cell["execution_count"], left_out = None, True
+            kept = [output for output in cell.get("outputs", []) if _valid_output(output)]
+            if len(kept) != len(cell.get("outputs", [])):
+                cell["outputs"], left_out = kept, True
+        if left_out and self.status == "ok":
+            self.status = "unreadable output"
+            self.message = "the kernel sent output the notebook format does not allow: it was left out"
 
     def _note_cell_start(self, cell, cell_index):
         if self.first_cell_started is None:
@@ -258,4 +303,5 @@ class LimitedNotebookClient(NotebookLimits, NotebookClient):
 
     def execute(self, **kwargs):
         self.run_within_limits(self.nb, lambda: NotebookClient.execute(self, **kwargs))
+        self.keep_only_valid(self.nb)
         return self.nb

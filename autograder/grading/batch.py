@@ -90,7 +90,9 @@ class LocalPool:
     def describe_failure(self, error):
         if isinstance(error, BrokenProcessPool):
             return "a worker process died while this submission was being graded (run again to retry it)"
-        return f"worker failed: {type(error).__name__}: {error}"
+        # One line, and short: the error may quote what the kernel sent (megabytes of it).
+        text = str(error).strip()
+        return f"worker failed: {type(error).__name__}: {(text.splitlines() or [''])[0][:300]}"
 
     def close(self, stop_running=False):
         """Shut the pool down; ``stop_running``: end the jobs still running too (the run is stopping,

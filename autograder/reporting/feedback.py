@@ -40,6 +40,7 @@ from traitlets import Bool
 from .. import status
 from ..execution import EXECUTION_METADATA_KEY
 from ..files import read_regular_file, write_files
+from ..grading.gradebook import first_line
 from ..grading.state import read_state
 from ..judge import VERDICT_METADATA_KEY
 from ..preprocessors import neutralise_cell
@@ -375,6 +376,7 @@ class FeedbackRun:
 
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (student, why no page): theirs alone
 
 
 def write_all_feedback(
@@ -406,7 +408,14 @@ def write_all_feedback(
         }
         for future in concurrent.futures.as_completed(futures):
             student = futures[future]
-            run.written += future.result()
+            try:
+                run.written += future.result()
+            except Exception as error:  # noqa: BLE001 - one student's notebook (or worker): theirs, not the class's
+                run.failed.append(
+                    (student, f"its page could not be rendered: {type(error).__name__}: {first_line(error)[:300]}")
+                )
+                bar.update(1)
+                continue  # no stamp: tried again next time
             entries = {
                 notebook: {
                     "inputs": inputs[(student, notebook)],

@@ -179,3 +179,37 @@ def test_private_folders_of_dead_processes_are_swept_and_their_scratch_unmounted
     if mounted:
         with open("/proc/self/mountinfo") as mounts:
             assert str(left) not in mounts.read()
+
+
+SEND_RAW = """
+k = get_ipython().kernel
+k.session.send(k.iopub_socket, {kind!r}, {content!r}, parent=k.get_parent("shell"), ident=b"x")
+"""
+
+
+@pytest.mark.parametrize(
+    "kind, content",
+    [
+        ("execute_input", {"code": "", "execution_count": "<img src=x onerror=alert(1)>"}),
+        ("stream", {"name": "stdout", "text": {"not": "text"}}),
+        ("error", {"ename": 5, "evalue": "v", "traceback": []}),
+    ],
+    ids=["execution count a string", "stream text a dict", "error name a number"],
+)
+def test_a_kernel_message_the_notebook_format_refuses_is_left_out_and_said(tmp_path, kind, content):
+    """nbclient copied an execute_input's count into the cell and raised on a stream whose text
+    is not text: the feedback page and formgrader then failed on the notebook, or the worker
+    raised and the submission was recorded nowhere (eleventh red team)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.notebook_limits import LimitedNotebookClient
+
+    nb = new_notebook(cells=[new_code_cell("1 + 1"), new_code_cell(SEND_RAW.format(kind=kind, content=content))])
+    client = LimitedNotebookClient(
+        nb, kernel_name="python3", timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    nbformat.validate(nb)
+    assert client.status == "unreadable output", (client.status, client.message)
+    assert nb.cells[0].outputs[0]["data"]["text/plain"] == "2"  # what came before is kept

@@ -74,3 +74,22 @@ def test_the_report_shows_progress_over_the_students(graded_class, tmp_path):
     assert "class report: " in result.stdout
     assert updates[0]["done"] == 0 and updates[0]["desc"] == f"report on {ASSIGNMENT}"
     assert updates[-1]["done"] == updates[-1]["total"] >= 5
+
+
+def test_a_page_that_cannot_be_rendered_is_that_students_and_the_others_are_rendered(graded_class, tmp_path):
+    """An autograded notebook the format refuses (an execution count a kernel sent as a string,
+    from before the grader left such output out) stopped `autograder feedback` for the class,
+    and every run after it (eleventh red team)."""
+    import json
+
+    root = tmp_path / "course"
+    shutil.copytree(graded_class[0], root, ignore=shutil.ignore_patterns("feedback"))
+    broken = root / "autograded" / "cai" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = json.loads(broken.read_text())
+    next(cell for cell in nb["cells"] if cell["cell_type"] == "code")["execution_count"] = "<img src=x>"
+    broken.write_text(json.dumps(nb))
+    result, _ = run_with_json_progress(root, "feedback", ASSIGNMENT)
+    rendered = pages(root)
+    assert "cai" not in rendered and len(rendered) >= 4
+    assert f"rendered {len(rendered)} feedback page(s), 0 unchanged" in result.stdout
+    assert "no feedback for cai: its page could not be rendered: NotebookValidationError" in result.stderr
