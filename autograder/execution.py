@@ -26,6 +26,12 @@ class GuardedExecute(NotebookLimits, Execute):
     # twentieth of what a graded submission keeps, and nothing reads them.
     record_timing = Bool(False, help="Record each cell's execution times in its metadata.").tag(config=True)
 
+    def on_cell_executed(self, **kwargs):
+        """nbgrader's hook, given only a reply as the protocol defines it."""
+        if self.plain_reply(kwargs.get("execute_reply")):
+            return super().on_cell_executed(**kwargs)
+        return None
+
     def preprocess(self, nb, resources, km=None):
         self.run_within_limits(nb, lambda: Execute.preprocess(self, nb, resources, km=km))
         self.keep_only_valid(nb)

@@ -238,7 +238,14 @@ class NotebookLimits:
         if self.output_limit_reached or self.unreadable:
             return None
         content = msg.get("content")
-        self.output_bytes += _size(content)
+        if not (isinstance(msg.get("msg_type"), str) and isinstance(content, dict)):
+            self._refuse_unreadable("a message without a type or a content the protocol defines")
+            return None
+        try:
+            self.output_bytes += _size(content)
+        except RecursionError:
+            self._refuse_unreadable("output nested deeper than the grader reads")
+            return None
         if self.output_bytes > self.settings.max_output_bytes:
             self.output_limit_reached = True
             self.stop()
@@ -252,9 +259,29 @@ class NotebookLimits:
             return None
         try:
             return super().process_message(msg, cell, cell_index)
-        except nbformat.ValidationError as error:  # an output the notebook format does not allow
-            self._refuse_unreadable(f"an output the notebook format does not allow: {str(error).splitlines()[0][:200]}")
+        # An output the notebook format does not allow, or a message missing what its type
+        # needs (a status without its state): what nbclient raises on a kernel's message.
+        except (nbformat.ValidationError, KeyError, TypeError, AttributeError, ValueError, RecursionError) as error:
+            first = (str(error).splitlines() or [""])[0][:200]
+            self._refuse_unreadable(f"a message the grader cannot read: {type(error).__name__}: {first}")
             return None
+
+    def plain_reply(self, reply):
+        """Whether an execute reply is as the protocol defines it (nbgrader copies an error's
+        name, value and traceback into the notebook); else the kernel is stopped as unreadable."""
+        content = reply.get("content") if isinstance(reply, dict) else None
+        plain = isinstance(content, dict) and isinstance(content.get("status"), str)
+        if plain and content["status"] == "error":
+            traceback = content.get("traceback")
+            plain = (
+                isinstance(content.get("ename"), str)
+                and isinstance(content.get("evalue"), str)
+                and isinstance(traceback, list)
+                and all(isinstance(line, str) for line in traceback)
+            )
+        if not plain:
+            self._refuse_unreadable("an execute reply the grader cannot read")
+        return plain
 
     def keep_only_valid(self, nb):
         """Leave out of ``nb`` what a kernel sent that the notebook format does not allow and

@@ -156,7 +156,27 @@ def earlier_answers_not_due(db_url, course_id, assignment, folder, shipped, now,
     )
 
 
-class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
+class TrustedExchangeRoot:
+    """The exchange root made or checked as ``release_assignment`` makes it, for any exchange
+    command an instructor runs: without following a link, trusted owners only, sticky."""
+
+    def _instructors(self):
+        try:
+            return configured_instructors(self.config)
+        except ValueError as error:
+            self.fail(f"c.SafeExchangeReleaseAssignment.instructor_accounts: {error}")
+
+    def ensure_root(self):
+        """nbgrader's root (writable by everyone), made or checked without following a link, and
+        sticky (nbgrader leaves a group-shared course's root without the bit)."""
+        mode = ROOT_MODE | (stat.S_ISGID if self.coursedir.groupshared else 0)
+        try:
+            make_folder(self.root, mode, self._instructors(), parents=True, keep_mode=False, students_write=True)
+        except ExchangeFolderError as error:
+            self.fail(f"The exchange root: {error}")
+
+
+class SafeExchangeReleaseAssignment(TrustedExchangeRoot, ExchangeReleaseAssignment):
     """nbgrader's release_assignment, leaving the exchange root and ``inbound/`` sticky,
     refusing an assignment that hands out the answers of one not yet due
     (``earlier_answers_not_due``), and recording when each release went out and whose answers
@@ -169,12 +189,6 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         "release log are trusted besides root's and your own (collect and `autograder grade` read this "
         "setting too). Empty (the default): only root and the account running the command.",
     ).tag(config=True)
-
-    def _instructors(self):
-        try:
-            return configured_instructors(self.config)
-        except ValueError as error:
-            self.fail(f"c.SafeExchangeReleaseAssignment.instructor_accounts: {error}")
 
     def init_src(self):
         super().init_src()
@@ -194,15 +208,6 @@ class SafeExchangeReleaseAssignment(ExchangeReleaseAssignment):
         )
         if why is not None:
             self.fail(why)
-
-    def ensure_root(self):
-        """nbgrader's root (writable by everyone), made or checked without following a link, and
-        sticky (nbgrader leaves a group-shared course's root without the bit)."""
-        mode = ROOT_MODE | (stat.S_ISGID if self.coursedir.groupshared else 0)
-        try:
-            make_folder(self.root, mode, self._instructors(), parents=True, keep_mode=False, students_write=True)
-        except ExchangeFolderError as error:
-            self.fail(f"The exchange root: {error}")
 
     def init_dest(self):
         """nbgrader's course, outbound and inbound folders, made or checked without following a

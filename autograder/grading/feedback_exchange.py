@@ -5,20 +5,29 @@ nbgrader 0.9.6 names each feedback page in the exchange after a hash of the stud
 (``autograder feedback`` copies it there from the submission). The student wrote that file:
 empty (an assertion in ``notebook_hash``), missing, not UTF-8 or a folder, it raised, and the
 release stopped for everyone after them; the same secret in two submissions made their
-pages overwrite each other. ``SafeExchangeReleaseFeedback`` (``c.ExchangeFactory.release_feedback``)
-releases each page whose secret is one nbgrader's submit writes (letters and digits), says
-which it left out and why, and leaves out both pages of a shared secret.
+pages overwrite each other. And nbgrader makes the exchange's ``feedback/`` folder, and writes
+each page there, following links (twelfth and thirteenth red teams).
+
+``SafeExchangeReleaseFeedback`` (``c.ExchangeFactory.release_feedback``) makes or checks the
+root, the course's folder and ``feedback/`` as ``release_assignment`` does
+(``exchange_folders``: no link, trusted owners only); releases each page whose secret is one
+nbgrader's submit writes (letters and digits) through a fresh file of its own, renamed over
+the page's name (never through a link someone left there); says which pages it left out and
+why; and leaves out both pages of a shared secret.
 """
 
 import glob
 import os
 import re
-import shutil
+import stat
+import tempfile
 
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
 from ..files import read_regular_file, shown
+from .exchange import TrustedExchangeRoot
+from .exchange_folders import ExchangeFolderError, make_folder
 
 SECRET_FILE = "submission_secret.txt"
 # nbgrader's submit writes secrets.token_hex(64): 128 hexadecimal digits.
@@ -34,8 +43,42 @@ def read_secret(folder):
     return text if _SECRET.fullmatch(text) else None
 
 
-class SafeExchangeReleaseFeedback(ExchangeReleaseFeedback):
+# nbgrader's feedback folder: its owner writes, students may only open a page they know the name of.
+FEEDBACK_MODE = stat.S_IRWXU | stat.S_IXGRP | stat.S_IXOTH
+PAGE_MODE = 0o644
+
+
+class SafeExchangeReleaseFeedback(TrustedExchangeRoot, ExchangeReleaseFeedback):
     """``release_feedback`` that refuses one student's page, never the class's."""
+
+    def init_dest(self):
+        if self.coursedir.course_id == "":
+            self.fail("No course id specified. Re-run with --course flag.")
+        groupshared, instructors = self.coursedir.groupshared, self._instructors()
+        if groupshared:  # nbgrader checks the root only for courses that are not group-shared
+            self.ensure_root()
+        shared = (stat.S_ISGID | stat.S_IRGRP | stat.S_IWGRP) if groupshared else 0
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.outbound_feedback_path = self.dest_path = os.path.join(self.course_path, "feedback")
+        try:
+            make_folder(self.course_path, 0o755 | (stat.S_ISGID | stat.S_IWGRP if groupshared else 0), instructors)
+            make_folder(self.dest_path, FEEDBACK_MODE | shared, instructors)
+        except ExchangeFolderError as error:
+            self.fail(str(error))
+
+    def _publish(self, page, name):
+        """Copy ``page`` to ``name`` in the exchange through a new file of our own (``mkstemp``
+        opens with O_EXCL: never a link or file someone left there), renamed over the name."""
+        data = read_regular_file(page)
+        descriptor, temporary = tempfile.mkstemp(dir=self.dest_path, prefix=".feedback-", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as f:
+                f.write(data)
+                os.fchmod(f.fileno(), PAGE_MODE)
+            os.replace(temporary, os.path.join(self.dest_path, f"{name}.html"))
+        except OSError:
+            os.unlink(temporary)
+            raise
 
     def _pages(self):
         """[(student, notebook, page path)] of the feedback pages found, as nbgrader matches them."""
@@ -83,7 +126,9 @@ class SafeExchangeReleaseFeedback(ExchangeReleaseFeedback):
                     SECRET_FILE,
                 )
                 continue
-            temporary = os.path.join(self.dest_path, f"{name}-tmp.html")
-            shutil.copy(page, temporary)
-            os.replace(temporary, os.path.join(self.dest_path, f"{name}.html"))
+            try:
+                self._publish(page, name)
+            except OSError as error:  # a folder where the page goes, a full disk: this page alone
+                self.log.error("No feedback released for %s (%s): %s", shown(student), shown(notebook), error)
+                continue
             self.log.info("Feedback released for %s (%s)", shown(student), shown(notebook))

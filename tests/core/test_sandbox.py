@@ -185,31 +185,50 @@ SEND_RAW = """
 k = get_ipython().kernel
 k.session.send(k.iopub_socket, {kind!r}, {content!r}, parent=k.get_parent("shell"), ident=b"x")
 """
+DEEP_OUTPUT = """
+k = get_ipython().kernel
+deep = {}
+for _ in range(600):
+    deep = {"d": deep}
+k.session.send(k.iopub_socket, "display_data", {"data": {"application/json": deep}, "metadata": {}},
+               parent=k.get_parent("shell"), ident=b"x")
+"""
+FORGED_REPLY = """
+k = get_ipython().kernel
+send = k.session.send
+def forged(stream, kind, content=None, *args, **kwargs):
+    if kind == "execute_reply":
+        content = {"status": "error"}  # no ename, evalue or traceback, which nbgrader copies
+    return send(stream, kind, content, *args, **kwargs)
+k.session.send = forged
+raise ValueError("x")
+"""
+KERNEL_MESSAGES = {
+    "execution count a string": SEND_RAW.format(kind="execute_input", content={"code": "", "execution_count": "<img>"}),
+    "stream text a dict": SEND_RAW.format(kind="stream", content={"name": "stdout", "text": {"not": "text"}}),
+    "error name a number": SEND_RAW.format(kind="error", content={"ename": 5, "evalue": "v", "traceback": []}),
+    "message type a number": SEND_RAW.format(kind=5, content={}),
+    "status without its state": SEND_RAW.format(kind="status", content={}),
+    "output nested 600 deep": DEEP_OUTPUT,
+    "reply without its error": FORGED_REPLY,
+}
 
 
-@pytest.mark.parametrize(
-    "kind, content",
-    [
-        ("execute_input", {"code": "", "execution_count": "<img src=x onerror=alert(1)>"}),
-        ("stream", {"name": "stdout", "text": {"not": "text"}}),
-        ("error", {"ename": 5, "evalue": "v", "traceback": []}),
-    ],
-    ids=["execution count a string", "stream text a dict", "error name a number"],
-)
-def test_a_kernel_message_the_notebook_format_refuses_is_left_out_and_said(tmp_path, kind, content):
-    """nbclient copied an execute_input's count into the cell and raised on a stream whose text
-    is not text: the feedback page and formgrader then failed on the notebook, or the worker
-    raised and the submission was recorded nowhere (eleventh red team)."""
+@pytest.mark.parametrize("code", KERNEL_MESSAGES.values(), ids=KERNEL_MESSAGES.keys())
+def test_a_kernel_message_the_grader_cannot_read_is_left_out_and_said(tmp_path, code):
+    """nbclient copied an execute_input's count into the cell, raised on a stream whose text is
+    not text, on a message without a type or a status without its state, and nbgrader on a reply
+    without its error: the feedback page and formgrader then failed on the notebook, or the
+    worker raised and the submission was recorded nowhere (twelfth and thirteenth red teams)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from autograder.notebook_limits import LimitedNotebookClient
+    from autograder.execution import GuardedExecute
 
-    nb = new_notebook(cells=[new_code_cell("1 + 1"), new_code_cell(SEND_RAW.format(kind=kind, content=content))])
-    client = LimitedNotebookClient(
-        nb, kernel_name="python3", timeout=60, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
+    nb = new_notebook(cells=[new_code_cell("1 + 1"), new_code_cell(code), new_code_cell("2 + 2")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = GuardedExecute(timeout=60, allow_errors=True)
+    executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     nbformat.validate(nb)
-    assert client.status == "unreadable output", (client.status, client.message)
+    assert executor.status == "unreadable output", (executor.status, executor.message)
     assert nb.cells[0].outputs[0]["data"]["text/plain"] == "2"  # what came before is kept

@@ -132,6 +132,10 @@ HOSTILE_SUMMARIES = {
     "a minimum above the mean": {"W1": dict(GOOD_SUMMARY, minimum=1e299)},
     "a minimum further below the mean than any array's": {"W1": dict(GOOD_SUMMARY, minimum=-1e6)},
     "all ones but all zero": {"W1": dict(GOOD_SUMMARY, ones=True, nonzero=False)},
+    "a shape no array in memory has": {"W1": dict(GOOD_SUMMARY, shape=[10**7] * 3)},
+    "a minimum above the mean at tiny magnitudes": {
+        "W1": dict(GOOD_SUMMARY, ones=False, minimum=5e-10, mean=0.0, std=1e-12)
+    },
     "an entry name with control characters": {"W1\x1b[2J": GOOD_SUMMARY},
     "an entry name with a lone surrogate": {"W\ud800": GOOD_SUMMARY},
 }
