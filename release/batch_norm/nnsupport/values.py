@@ -203,7 +203,11 @@ class ArraySummary:
         """Why no array of this shape has these statistics and flags, or "" (a diagnosis reads
         them as facts: a minimum above the mean would be described as such)."""
         size = math.prod(self.shape)
-        slack = 1e-9 * max(1.0, abs(self.mean), abs(self.minimum))
+        if size > 2**50:
+            return "a shape no array in memory has"
+        # Rounding, relative to the statistics themselves (tiny weights are summarised too), and
+        # below 1e-150 whatever they say: a variance there underflows, and the spread reads 0.
+        slack = 1e-9 * max(abs(self.mean), abs(self.minimum), self.std) + 1e-150
         below = self.mean - self.minimum  # how far the lowest value lies below the mean
         if size == 0:
             return (
@@ -220,7 +224,7 @@ class ArraySummary:
             return "a negative standard deviation, or a minimum above the mean"
         # With every value at least the minimum and their mean fixed, a sample of n values has
         # (mean - minimum) <= std * sqrt(n - 1) and std <= (mean - minimum) * sqrt(n - 1).
-        reach = np.sqrt(size - 1) * (1 + 1e-6)
+        reach = math.sqrt(size - 1) * (1 + 1e-6)
         if below > self.std * reach + slack or self.std > max(below, 0.0) * reach + slack:
             return "a minimum and a standard deviation that no sample of this size has together"
         if self.ones and not (abs(self.minimum - 1) <= slack and abs(self.mean - 1) <= slack):

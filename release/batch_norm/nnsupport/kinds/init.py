@@ -138,7 +138,7 @@ def _advice(problem, actual, weight_scale):
     size = int(np.prod(actual.shape))
     centred = abs(actual.mean) <= 0.1 * actual.std
     reach = (actual.mean - actual.minimum) / actual.std if actual.std > 0 else None
-    if spread and centred and size >= UNIFORM_EVIDENCE_SIZE and reach is not None and reach < UNIFORM_REACH:
+    if spread and centred and size >= UNIFORM_EVIDENCE_SIZE and reach is not None and 0 <= reach < UNIFORM_REACH:
         advice += (
             f"; its values stay within {reach:.2f} standard deviations below their mean, as a uniform "
             f"distribution's do (a normal sample of {size} values goes past {UNIFORM_REACH:g}): draw from a "
