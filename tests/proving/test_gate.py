@@ -59,7 +59,7 @@ def test_an_accepted_mistake_is_reported_and_a_proven_release_records_fingerprin
     assert summary in result.stdout
     report = (root / "grading_bundle" / ASSIGNMENT / "check_quality.md").read_text()
     assert summary in report and "no: planted: the same function, written with 0.0" in report
-    assert "mutants killed: 380/380, accepted: 0, equivalent: 35" in result.stdout
+    assert "mutants killed: 390/390, accepted: 0, equivalent: 35" in result.stdout
     assert "## Mutants" in report and "### Survivors\n\nNone." in report
     quality = json.loads((root / "grading_bundle" / ASSIGNMENT / "check_quality.json").read_text())
     (adam_sign,) = [m for m in quality["mistakes"] if m["name"] == "adam_sign"]
